@@ -1,0 +1,5 @@
+"""Run ctcm as ``python -m ctcm``."""
+
+from ctcm.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""Packaged data (loaded, not coded): starter document types and policies."""

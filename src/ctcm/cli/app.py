@@ -1,0 +1,106 @@
+"""The ``ctcm`` root command: global options, sub-command groups, one error edge."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from ctcm import __version__
+from ctcm.cli.context import AppContext
+from ctcm.errors import CtcmError, ExitCode
+
+
+class CtcmGroup(TyperGroup):
+    """Translates every CtcmError into one stderr line and its exit code (the only place)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CtcmError as err:
+            for line in getattr(err, "rows", ()):
+                typer.echo(f"  {line}", err=True)
+            typer.echo(f"ctcm: {err}", err=True)
+            raise typer.Exit(int(err.exit_code)) from None
+        except KeyboardInterrupt:
+            typer.echo("ctcm: interrupted; nothing was saved", err=True)
+            raise typer.Exit(130) from None
+        except OSError as err:
+            where = f" ({err.filename})" if err.filename else ""
+            typer.echo(f"ctcm: {err.strerror or err}{where}", err=True)
+            raise typer.Exit(int(ExitCode.ERROR)) from None
+
+
+app = typer.Typer(
+    cls=CtcmGroup,
+    name="ctcm",
+    help="Offline, encrypted credential tracking and HIPAA compliance for small practices.\n\n"
+         "Example: ctcm status --fail-on red",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ctcm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    vault: Annotated[Path | None, typer.Option(
+        "--vault", envvar="CTCM_VAULT", help="Vault directory (default: the user data dir).",
+        show_envvar=True)] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="YYYY-MM-DD", help="Compute as if today were this date.")] = None,
+    user: Annotated[str | None, typer.Option(
+        "--user", envvar="CTCM_USER", help="Which user's key slot to open.")] = None,
+    identity: Annotated[Path | None, typer.Option(
+        "--identity", help="Service identity file (0600) that opens the vault.")] = None,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    """Offline, encrypted credential tracking and HIPAA compliance for small practices."""
+    if ctx.obj is None:
+        ctx.obj = AppContext.from_process()
+    env = ctx.obj.environment
+    if vault is not None:
+        env.vault_path = vault
+    if as_of is not None:
+        from ctcm.domain.dates import parse_date
+
+        env.as_of = parse_date(as_of, "--as-of date")
+    if user is not None:
+        env.user = user
+    if identity is not None:
+        env.identity = identity
+
+
+def _register() -> None:
+    from ctcm.cli import audit, backup, doc, doctype, people, policy, practice, slot, status
+
+    practice.register(app)
+    status.register(app)
+    app.add_typer(doctype.app, name="doctype")
+    app.add_typer(policy.app, name="policy")
+    app.add_typer(people.app, name="person")
+    app.add_typer(doc.app, name="doc")
+    app.add_typer(backup.app, name="backup")
+    app.add_typer(audit.app, name="audit")
+    app.add_typer(slot.app, name="slot")
+
+
+_register()
+
+
+def main() -> None:
+    sys.exit(app(prog_name="ctcm"))

@@ -1,0 +1,60 @@
+"""AppContext: the Environment plus the terminal facts the CLI needs (in ``ctx.obj``)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+
+import typer
+
+from ctcm.environment import Environment
+from ctcm.render.formats import OutputFormat, Style, View, render
+
+
+@dataclass
+class AppContext:
+    environment: Environment = field(default_factory=Environment)
+    stdout_isatty: bool = False
+    width: int = 100
+
+    @classmethod
+    def from_process(cls) -> AppContext:
+        interactive = sys.stdin is not None and sys.stdin.isatty()
+        env = Environment(
+            env=dict(os.environ),
+            interactive=interactive,
+            prompt_secret=lambda text: typer.prompt(text.rstrip(": "), hide_input=True, err=True),
+        )
+        env.warn = lambda line: typer.echo(line, err=True)
+        width = 100
+        if sys.stdout.isatty():
+            width = os.get_terminal_size().columns if hasattr(os, "get_terminal_size") else 100
+        return cls(env, sys.stdout.isatty(), width)
+
+    @property
+    def style(self) -> Style:
+        env = self.environment.env
+        color = self.stdout_isatty and not env.get("NO_COLOR") and env.get("TERM") != "dumb"
+        return Style(color=color, width=self.width)
+
+    def show(self, view: View, fmt: OutputFormat = OutputFormat.TABLE) -> None:
+        """Render data to stdout."""
+        typer.echo(render(view, fmt, self.style), nl=False)
+
+    def say(self, message: str) -> None:
+        """A message for the person (stderr), never data."""
+        typer.echo(message, err=True)
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, AppContext)
+    return obj
+
+
+def opened(ctx: typer.Context, command: str):  # type: ignore[no-untyped-def]
+    """Open the practice for one command (services imported here, not at start-up)."""
+    from ctcm.services.practice import open_practice
+
+    return open_practice(app_context(ctx).environment, command)

@@ -1,0 +1,17 @@
+"""Options shared by several commands, defined once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ctcm.render.formats import OutputFormat
+
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="Output format: table, json or csv.",
+                 case_sensitive=False),
+]
+JsonFormatOpt = FormatOpt
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check and report; change nothing.")]

@@ -1,0 +1,1 @@
+"""Pure domain values and rules: stdlib and dateutil only, no I/O, no clock."""

@@ -1,0 +1,123 @@
+"""Loading starter content and the demo practice from packaged data files."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ctcm.domain.credentials import DocType, Policy, check_key, check_text
+from ctcm.errors import InvalidInput, NotFound
+from ctcm.services import credentials as cred
+from ctcm.services.practice import Practice
+from ctcm.storage.repo import Repository
+
+
+def starter_names() -> list[str]:
+    return sorted(p.name.removesuffix(".toml") for p in resources.files("ctcm.catalog").iterdir()
+                  if p.name.endswith(".toml"))
+
+
+def load_starter(name: str) -> dict[str, Any]:
+    if name not in starter_names():
+        raise NotFound(f"unknown starter {name!r} (available: {', '.join(starter_names())})")
+    return tomllib.loads(resources.files("ctcm.catalog").joinpath(f"{name}.toml").read_text())
+
+
+def parse_content(data: dict[str, Any], source: str) -> tuple[list[DocType], list[Policy]]:
+    """Validate a content file's doctypes and policies (raises InvalidInput naming the entry)."""
+    from ctcm.domain.credentials import Category
+
+    if data.get("version") != 1:
+        raise InvalidInput(f"{source}: unsupported content version {data.get('version')!r}")
+    doctypes = []
+    for entry in data.get("doctypes", []):
+        key = check_key(str(entry.get("key", "")), f"{source} doctype key")
+        months = entry.get("validity_months")
+        if (months is None) == (not entry.get("no_expiry", False)):
+            raise InvalidInput(f"{source}: doctype {key} needs validity_months or no_expiry")
+        doctypes.append(DocType(key, check_text(entry["name"], "name"),
+                                Category(entry.get("category", "other")), months,
+                                entry.get("warn_days")))
+    keys = {d.key for d in doctypes}
+    policies = []
+    for entry in data.get("policies", []):
+        key = check_key(str(entry.get("key", "")), f"{source} policy key")
+        unknown = [r for r in entry.get("requires", []) if r not in keys]
+        if unknown:
+            raise InvalidInput(f"{source}: policy {key} requires unknown type {unknown[0]}")
+        policies.append(Policy(key, check_text(entry["name"], "name"),
+                               tuple(sorted(set(entry.get("requires", []))))))
+    return doctypes, policies
+
+
+def apply_content(repo: Repository, now_iso: str, data: dict[str, Any],
+                  source: str) -> tuple[int, int]:
+    """Add the content's doctypes and policies that the practice does not have yet."""
+    doctypes, policies = parse_content(data, source)
+    have_types = repo.doctypes()
+    have_policies = repo.policies()
+    added_types = [d for d in doctypes if d.key not in have_types]
+    for d in added_types:
+        repo.put_doctype(d, now_iso)
+    added_policies = [x for x in policies if x.key not in have_policies]
+    for x in added_policies:
+        repo.put_policy(x, now_iso)
+    return len(added_types), len(added_policies)
+
+
+# ----------------------------------------------------------------------------- demo
+
+DEMO_PASSPHRASE = "correct horse battery demo"
+DEMO_USER = "demo"
+_RELATIVE = re.compile(r"today([+-]\d+)")
+
+
+def examples_dir() -> Path:
+    """examples/ as shipped in the wheel, or at the top of a source checkout."""
+    shipped = Path(str(resources.files("ctcm"))) / "_shipped" / "examples"
+    if shipped.is_dir():
+        return shipped
+    source = Path(__file__).resolve().parents[3] / "examples"
+    if source.is_dir():
+        return source
+    raise NotFound("the demo practice files (examples/) are not installed")
+
+
+def resolve_relative_dates(text: str, today: date) -> str:
+    """Turn ``today+45`` / ``today-10`` into dates, so the demo always shows all three lights."""
+    return _RELATIVE.sub(lambda m: (today + timedelta(days=int(m[1]))).isoformat(), text)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLoaded:
+    people: int
+    documents: int
+    waivers: int
+
+
+def load_demo(p: Practice, directory: Path) -> DemoLoaded:
+    from ctcm.domain.dates import parse_optional_date
+    from ctcm.services import csvio
+
+    practice = tomllib.loads((directory / "practice.toml").read_text())
+    apply_content(p.repo, p.now_iso, practice, "examples/practice.toml")
+    p.touch("content:examples")
+    people = csvio.import_people(p, (directory / "people.csv").read_text(), "people.csv", False)
+    for _, row in csvio.read_rows((directory / "extras.csv").read_text(), "extras.csv",
+                                  ("person", "doctype"), ("person", "doctype")):
+        cred.person_extra(p, row["person"], row["doctype"], True)
+    docs_text = resolve_relative_dates((directory / "documents.csv").read_text(), p.today)
+    docs = csvio.import_documents(p, docs_text, "documents.csv", False)
+    waivers = 0
+    waiver_text = resolve_relative_dates((directory / "waivers.csv").read_text(), p.today)
+    for _, row in csvio.read_rows(waiver_text, "waivers.csv", ("person", "doctype", "reason", "until"),
+                              ("person", "doctype", "reason")):
+        cred.waive(p, row["person"], row["doctype"], row["reason"],
+                   parse_optional_date(row.get("until"), "until"))
+        waivers += 1
+    return DemoLoaded(len(people.added), len(docs.added), waivers)

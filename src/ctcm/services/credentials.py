@@ -1,0 +1,443 @@
+"""Credential tracking use cases: document types, policies, people, documents, status."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import re
+import secrets
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+from ctcm.domain.credentials import (
+    Category,
+    Dashboard,
+    Document,
+    DocType,
+    Light,
+    Person,
+    PersonStatus,
+    Policy,
+    Waiver,
+    check_email,
+    check_key,
+    check_text,
+    evaluate_person,
+)
+from ctcm.errors import AlreadyExists, InvalidInput, NotFound, VaultError
+from ctcm.services.practice import Practice
+from ctcm.storage.repo import Attachment
+
+MAX_ATTACHMENT = 64 << 20
+
+
+# ----------------------------------------------------------------------------- lookups
+
+
+def get_doctype(p: Practice, key: str) -> DocType:
+    found = p.repo.doctypes().get(key)
+    if found is None:
+        raise NotFound(f"unknown document type {key!r} (see 'ctcm doctype list')")
+    return found
+
+
+def get_policy(p: Practice, key: str) -> Policy:
+    found = p.repo.policies().get(key)
+    if found is None:
+        raise NotFound(f"unknown policy {key!r} (see 'ctcm policy list')")
+    return found
+
+
+def get_person(p: Practice, person_id: str) -> Person:
+    found = p.repo.person(person_id)
+    if found is None:
+        raise NotFound(f"unknown person {person_id!r} (see 'ctcm person list')")
+    return found
+
+
+def get_document(p: Practice, doc_id: int) -> Document:
+    found = p.repo.document(doc_id)
+    if found is None:
+        raise NotFound(f"unknown document {doc_id} (see 'ctcm doc list PERSON')")
+    return found
+
+
+def _check_months(value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= 600:
+        raise InvalidInput("validity must be between 1 and 600 months")
+    return value
+
+
+def _check_warn(value: int | None) -> int | None:
+    if value is not None and not 0 <= value <= 3650:
+        raise InvalidInput("warning window must be between 0 and 3650 days")
+    return value
+
+
+def _category(value: str | None) -> Category:
+    try:
+        return Category(value or "other")
+    except ValueError:
+        choices = ", ".join(c.value for c in Category)
+        raise InvalidInput(f"unknown category {value!r} (choose from {choices})") from None
+
+
+# ----------------------------------------------------------------------------- doctypes
+
+
+def add_doctype(p: Practice, key: str, name: str, validity_months: int | None,
+                no_expiry: bool, warn_days: int | None, category: str | None) -> DocType:
+    check_key(key, "document type key")
+    if key in p.repo.doctypes():
+        raise AlreadyExists(f"document type {key!r} exists already")
+    if validity_months is None and not no_expiry:
+        raise InvalidInput("give --validity-months N, or --no-expiry for a document that never expires")
+    if validity_months is not None and no_expiry:
+        raise InvalidInput("--validity-months and --no-expiry exclude each other")
+    dt = DocType(key, check_text(name, "name"), _category(category), _check_months(validity_months),
+                 _check_warn(warn_days))
+    p.repo.put_doctype(dt, p.now_iso)
+    p.touch(f"doctype:{key}")
+    return dt
+
+
+def edit_doctype(p: Practice, key: str, name: str | None = None,
+                 validity_months: int | None = None, no_expiry: bool = False,
+                 warn_days: int | None = None, category: str | None = None) -> DocType:
+    dt = get_doctype(p, key)
+    if validity_months is not None and no_expiry:
+        raise InvalidInput("--validity-months and --no-expiry exclude each other")
+    dt = replace(
+        dt,
+        name=check_text(name, "name") if name is not None else dt.name,
+        category=_category(category) if category is not None else dt.category,
+        validity_months=None if no_expiry else (_check_months(validity_months)
+                                                if validity_months is not None
+                                                else dt.validity_months),
+        warn_days=_check_warn(warn_days) if warn_days is not None else dt.warn_days,
+    )
+    p.repo.put_doctype(dt, p.now_iso)
+    p.touch(f"doctype:{key}")
+    return dt
+
+
+def archive_doctype(p: Practice, key: str) -> DocType:
+    dt = replace(get_doctype(p, key), archived=True)
+    p.repo.put_doctype(dt, p.now_iso)
+    p.touch(f"doctype:{key}")
+    return dt
+
+
+def list_doctypes(p: Practice, include_archived: bool = False) -> list[DocType]:
+    p.touch("doctypes")
+    return [d for d in p.repo.doctypes().values() if include_archived or not d.archived]
+
+
+# ----------------------------------------------------------------------------- policies
+
+
+def add_policy(p: Practice, key: str, name: str, requires: list[str]) -> Policy:
+    check_key(key, "policy key")
+    if key in p.repo.policies():
+        raise AlreadyExists(f"policy {key!r} exists already")
+    for dt in requires:
+        get_doctype(p, dt)
+    policy = Policy(key, check_text(name, "name"), tuple(sorted(set(requires))))
+    p.repo.put_policy(policy, p.now_iso)
+    p.touch(f"policy:{key}")
+    return policy
+
+
+def policy_require(p: Practice, key: str, doctype: str, required: bool) -> Policy:
+    policy = get_policy(p, key)
+    get_doctype(p, doctype)
+    reqs = set(policy.requires)
+    if required:
+        reqs.add(doctype)
+    elif doctype not in reqs:
+        raise InvalidInput(f"policy {key!r} does not require {doctype!r}")
+    else:
+        reqs.discard(doctype)
+    policy = replace(policy, requires=tuple(sorted(reqs)))
+    p.repo.put_policy(policy, p.now_iso)
+    p.touch(f"policy:{key}", f"doctype:{doctype}")
+    return policy
+
+
+def list_policies(p: Practice) -> list[Policy]:
+    p.touch("policies")
+    return list(p.repo.policies().values())
+
+
+# ----------------------------------------------------------------------------- people
+
+
+def validate_person(p: Practice, person: Person, policies: dict[str, Policy] | None = None) -> Person:
+    policies = policies if policies is not None else p.repo.policies()
+    check_key(person.id, "person id")
+    for key in person.policies:
+        if key not in policies:
+            raise NotFound(f"unknown policy {key!r} (see 'ctcm policy list')")
+    return replace(
+        person,
+        name=check_text(person.name, "name"),
+        email=check_email(person.email),
+        title=check_text(person.title, "title") if person.title else None,
+        policies=tuple(sorted(set(person.policies))),
+    )
+
+
+def add_person(p: Practice, person: Person) -> Person:
+    person = validate_person(p, person)
+    if p.repo.person(person.id) is not None:
+        raise AlreadyExists(f"person {person.id!r} exists already")
+    p.repo.put_people([person], p.now_iso)
+    p.touch(f"person:{person.id}")
+    return person
+
+
+def edit_person(p: Practice, person_id: str, name: str | None = None, email: str | None = None,
+                title: str | None = None, start: date | None = None) -> Person:
+    person = get_person(p, person_id)
+    person = replace(person, name=name if name is not None else person.name,
+                     email=email if email is not None else person.email,
+                     title=title if title is not None else person.title,
+                     start=start if start is not None else person.start)
+    person = validate_person(p, person)
+    p.repo.put_people([person], p.now_iso)
+    p.touch(f"person:{person_id}")
+    return person
+
+
+def assign_policy(p: Practice, person_id: str, policy: str, assigned: bool) -> Person:
+    person = get_person(p, person_id)
+    get_policy(p, policy)
+    keys = set(person.policies)
+    if not assigned and policy not in keys:
+        raise InvalidInput(f"{person_id} is not assigned policy {policy!r}")
+    (keys.add if assigned else keys.discard)(policy)
+    person = replace(person, policies=tuple(sorted(keys)))
+    p.repo.put_people([person], p.now_iso)
+    p.touch(f"person:{person_id}", f"policy:{policy}")
+    return person
+
+
+def person_extra(p: Practice, person_id: str, doctype: str, required: bool) -> Person:
+    person = get_person(p, person_id)
+    get_doctype(p, doctype)
+    keys = set(person.extras)
+    if not required and doctype not in keys:
+        raise InvalidInput(f"{doctype!r} is not an extra requirement of {person_id}")
+    (keys.add if required else keys.discard)(doctype)
+    person = replace(person, extras=tuple(sorted(keys)))
+    p.repo.put_people([person], p.now_iso)
+    p.touch(f"person:{person_id}", f"doctype:{doctype}")
+    return person
+
+
+def waive(p: Practice, person_id: str, doctype: str, reason: str, until: date | None) -> Waiver:
+    get_person(p, person_id)
+    get_doctype(p, doctype)
+    if until is not None and until < p.today:
+        raise InvalidInput(f"the waiver would end in the past ({until.isoformat()})")
+    waiver = Waiver(person_id, doctype, check_text(reason, "reason", 500), until)
+    p.repo.put_waiver(waiver, p.now_iso, p.actor)
+    p.touch(f"person:{person_id}", f"doctype:{doctype}")
+    return waiver
+
+
+def unwaive(p: Practice, person_id: str, doctype: str) -> None:
+    get_person(p, person_id)
+    if not p.repo.delete_waiver(person_id, doctype):
+        raise NotFound(f"{person_id} has no waiver for {doctype!r}")
+    p.touch(f"person:{person_id}", f"doctype:{doctype}")
+
+
+def set_active(p: Practice, person_id: str, active: bool, on: date | None = None) -> Person:
+    person = get_person(p, person_id)
+    if person.active == active:
+        raise InvalidInput(f"{person_id} is already {'active' if active else 'inactive'}")
+    person = replace(person, active=active,
+                     deactivated_on=None if active else (on or p.today))
+    p.repo.put_people([person], p.now_iso)
+    p.touch(f"person:{person_id}")
+    return person
+
+
+def list_people(p: Practice, include_inactive: bool = False) -> list[Person]:
+    p.touch("people")
+    return p.repo.people(active_only=not include_inactive)
+
+
+# ----------------------------------------------------------------------------- documents
+
+
+def build_document(p: Practice, person_id: str, doctype: DocType, issued: date | None,
+                   expires: date | None, number: str | None, note: str | None) -> Document:
+    """Validate one document record (shared by ``doc add`` and ``doc import``)."""
+    if expires is None:
+        expires = doctype.default_expiry(issued)
+        if expires is None and doctype.validity_months is not None:
+            raise InvalidInput(f"{doctype.key} expires: give --expires or --issued")
+    if issued and expires and expires < issued:
+        raise InvalidInput(f"expiry {expires.isoformat()} is before issue {issued.isoformat()}")
+    return Document(0, person_id, doctype.key, issued, expires,
+                    check_text(number, "number") if number else None,
+                    check_text(note, "note", 2000) if note else None)
+
+
+def add_document(p: Practice, person_id: str, doctype: str, issued: date | None,
+                 expires: date | None, number: str | None, note: str | None,
+                 files: list[Path]) -> int:
+    get_person(p, person_id)
+    dt = get_doctype(p, doctype)
+    doc = build_document(p, person_id, dt, issued, expires, number, note)
+    payloads = [_read_upload(path) for path in files]  # every file read before anything is written
+    doc_id = p.repo.add_documents([doc], p.now_iso, p.actor)[0]
+    for path, data in zip(files, payloads, strict=True):
+        _store_attachment(p, doc_id, path.name, data)
+    p.touch(f"document:{doc_id}", f"person:{person_id}")
+    return doc_id
+
+
+def _read_upload(path: Path) -> bytes:
+    try:
+        if path.stat().st_size > MAX_ATTACHMENT:
+            raise InvalidInput(f"{path} is larger than {MAX_ATTACHMENT >> 20} MiB")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise NotFound(f"file {path} does not exist") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{path} is a directory, not a file") from None
+    except PermissionError:
+        raise InvalidInput(f"permission denied reading {path}") from None
+
+
+def _store_attachment(p: Practice, doc_id: int, filename: str, data: bytes) -> Attachment:
+    key = secrets.token_bytes(32)
+    blob_id = p.vault.put_blob(key, data)
+    media = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    att = Attachment(blob_id, doc_id, filename, media, len(data),
+                     hashlib.sha256(data).hexdigest(), key)
+    p.repo.add_attachment(att, p.now_iso)
+    return att
+
+
+def attach(p: Practice, doc_id: int, files: list[Path]) -> list[Attachment]:
+    get_document(p, doc_id)
+    payloads = [_read_upload(path) for path in files]
+    stored = [_store_attachment(p, doc_id, path.name, data)
+              for path, data in zip(files, payloads, strict=True)]
+    p.touch(f"document:{doc_id}", *(f"attachment:{a.id}" for a in stored))
+    return stored
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentDetail:
+    document: Document
+    person: Person
+    doctype: DocType
+    current: bool
+    attachments: tuple[Attachment, ...]
+
+
+def show_document(p: Practice, doc_id: int) -> DocumentDetail:
+    doc = get_document(p, doc_id)
+    current = p.repo.current_documents().get((doc.person_id, doc.doctype))
+    p.touch(f"document:{doc_id}")
+    return DocumentDetail(doc, get_person(p, doc.person_id), get_doctype(p, doc.doctype),
+                          current is not None and current.id == doc.id,
+                          tuple(p.repo.attachments(doc_id)))
+
+
+def list_documents(p: Practice, person_id: str, include_history: bool) -> list[tuple[Document, bool]]:
+    """The person's documents with a flag 'in force'; history only with ``include_history``."""
+    get_person(p, person_id)
+    current_ids = {d.id for (pid, _), d in p.repo.current_documents().items() if pid == person_id}
+    docs = p.repo.documents(person_id)
+    p.touch(f"person:{person_id}")
+    return [(d, d.id in current_ids) for d in docs if include_history or d.id in current_ids]
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+def safe_filename(name: str, fallback: str) -> str:
+    """A file name that cannot leave the target directory or hide itself."""
+    base = _UNSAFE.sub("_", os.path.basename(name.replace("\\", "/"))).strip(" .")
+    return base[:120] or fallback
+
+
+def export_attachments(p: Practice, doc_id: int, out_dir: Path) -> list[Path]:
+    """Decrypt a document's attachments into ``out_dir`` (0600 files; never outside it)."""
+    get_document(p, doc_id)
+    attachments = p.repo.attachments(doc_id)
+    if not attachments:
+        raise NotFound(f"document {doc_id} has no attachments")
+    plain = []
+    for att in attachments:
+        data = p.vault.get_blob(att.key, att.id)
+        if hashlib.sha256(data).hexdigest() != att.sha256:
+            raise VaultError(f"attachment {att.id} of document {doc_id} does not match its digest")
+        plain.append((att, data))
+    try:
+        out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise InvalidInput(f"{out_dir} is not a directory") from None
+    written = []
+    for att, data in plain:
+        name = safe_filename(att.filename, f"attachment-{att.id[:8]}")
+        target = out_dir / name
+        stem, suffix = os.path.splitext(name)
+        n = 1
+        while target.exists():
+            target = out_dir / f"{stem}-{n}{suffix}"
+            n += 1
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        written.append(target)
+    p.touch(f"document:{doc_id}", *(f"attachment:{a.id}" for a, _ in plain))
+    return written
+
+
+# ----------------------------------------------------------------------------- status
+
+
+def dashboard(p: Practice, light: Light | None = None, policy: str | None = None) -> Dashboard:
+    """Every active person's lights on ``p.today``, in a fixed number of queries."""
+    if policy is not None:
+        get_policy(p, policy)
+    doctypes = p.repo.doctypes()
+    policies = p.repo.policies()
+    docs = p.repo.current_documents()
+    waivers = p.repo.waivers()
+    per_docs: dict[str, dict[str, Document]] = {}
+    for (pid, dt), d in docs.items():
+        per_docs.setdefault(pid, {})[dt] = d
+    per_waivers: dict[str, dict[str, Waiver]] = {}
+    for (pid, dt), w in waivers.items():
+        per_waivers.setdefault(pid, {})[dt] = w
+    people = []
+    for person in p.repo.people(active_only=True):
+        if policy is not None and policy not in person.policies:
+            continue
+        status = evaluate_person(person, policies, doctypes, per_docs.get(person.id, {}),
+                                 per_waivers.get(person.id, {}), p.today, p.warn_days)
+        if light is None or status.status is light:
+            people.append(status)
+    p.touch("status")
+    return Dashboard(p.today, p.settings.get("practice_name", ""), tuple(people))
+
+
+def person_status(p: Practice, person_id: str) -> PersonStatus:
+    person = get_person(p, person_id)
+    if not person.active:
+        raise InvalidInput(f"{person_id} is inactive (deactivated {person.deactivated_on})")
+    docs = {dt: d for (pid, dt), d in p.repo.current_documents().items() if pid == person_id}
+    waivers = {dt: w for (pid, dt), w in p.repo.waivers().items() if pid == person_id}
+    p.touch(f"person:{person_id}")
+    return evaluate_person(person, p.repo.policies(), p.repo.doctypes(), docs, waivers,
+                           p.today, p.warn_days)

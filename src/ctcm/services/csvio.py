@@ -1,0 +1,211 @@
+"""CSV import and export of people and document records: all or nothing, idempotent, and safe
+to open in a spreadsheet (cells that start a formula are neutralised on export)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ctcm.domain.credentials import Document, Person
+from ctcm.domain.dates import parse_optional_date
+from ctcm.errors import CtcmError, InvalidInput, NotFound
+from ctcm.services import credentials as cred
+from ctcm.services.practice import Practice
+
+PERSON_COLUMNS = ("id", "name", "email", "policies", "title", "start")
+PERSON_REQUIRED = ("id", "name", "email")
+DOC_COLUMNS = ("person", "doctype", "issued", "expires", "number", "note")
+DOC_REQUIRED = ("person", "doctype")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+class BadRows(InvalidInput):
+    """A CSV file with bad rows: ``rows`` holds one line per problem."""
+
+    def __init__(self, path: str, rows: list[str]) -> None:
+        super().__init__(f"{path}: {len(rows)} bad row(s); nothing was imported")
+        self.rows = rows
+
+
+@dataclass
+class ImportResult:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    dry_run: bool = False
+
+
+def neutralise(cell: str) -> str:
+    """Prefix a quote to a cell a spreadsheet would run as a formula."""
+    return "'" + cell if cell.startswith(_FORMULA) else cell
+
+
+def _restore(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA) else cell
+
+
+def read_csv_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFound(f"file {path} does not exist") from None
+    except (IsADirectoryError, PermissionError):
+        raise InvalidInput(f"cannot read {path}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InvalidInput(f"{path} is not UTF-8 text (byte {err.start}); save it as UTF-8 CSV") from None
+
+
+def read_rows(text: str, name: str, columns: tuple[str, ...],
+          required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise InvalidInput(f"{name} is empty (expected a header row: {','.join(columns)})") from None
+    except csv.Error as err:
+        raise InvalidInput(f"{name}: not a CSV file ({err})") from None
+    unknown = [h for h in header if h not in columns]
+    if unknown:
+        raise InvalidInput(f"{name}: unknown column {unknown[0]!r} (columns: {','.join(columns)})")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InvalidInput(f"{name}: missing column {missing[0]!r}")
+    if len(set(header)) != len(header):
+        raise InvalidInput(f"{name}: a column appears twice in the header")
+    out = []
+    try:
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                out.append((reader.line_num, {"__error__": f"has {len(values)} cells, "
+                                                            f"the header has {len(header)}"}))
+                continue
+            out.append((reader.line_num,
+                        {h: _restore(v.strip()) for h, v in zip(header, values, strict=True)}))
+    except csv.Error as err:
+        raise InvalidInput(f"{name}: line {reader.line_num}: {err}") from None
+    return out
+
+
+def import_people(p: Practice, text: str, name: str, dry_run: bool) -> ImportResult:
+    policies = p.repo.policies()
+    existing = {person.id: person for person in p.repo.people()}
+    errors: list[str] = []
+    parsed: list[Person] = []
+    seen: set[str] = set()
+    for line, row in read_rows(text, name, PERSON_COLUMNS, PERSON_REQUIRED):
+        try:
+            if "__error__" in row:
+                raise InvalidInput(row["__error__"])
+            pid = row["id"]
+            if pid in seen:
+                raise InvalidInput(f"id {pid!r} appears twice in the file")
+            seen.add(pid)
+            old = existing.get(pid)
+            person = Person(
+                id=pid, name=row["name"], email=row["email"],
+                title=row.get("title") or None,
+                start=parse_optional_date(row.get("start"), "start date"),
+                policies=tuple(k.strip() for k in row.get("policies", "").split(";") if k.strip()),
+                active=old.active if old else True,
+                deactivated_on=old.deactivated_on if old else None,
+                extras=old.extras if old else (),
+            )
+            parsed.append(cred.validate_person(p, person, policies))
+        except CtcmError as err:
+            errors.append(f"row {line}: {err}")
+    if errors:
+        raise BadRows(name, errors)
+    result = ImportResult(dry_run=dry_run)
+    changed = []
+    for person in parsed:
+        old = existing.get(person.id)
+        if old is None:
+            result.added.append(person.id)
+            changed.append(person)
+        elif old != person:
+            result.updated.append(person.id)
+            changed.append(person)
+        else:
+            result.unchanged += 1
+    if changed and not dry_run:
+        p.repo.put_people(changed, p.now_iso)
+    p.touch(f"import:{name}", *(f"person:{x.id}" for x in changed))
+    return result
+
+
+def _doc_key(d: Document) -> tuple[object, ...]:
+    return (d.person_id, d.doctype, d.issued, d.expires, d.number or None)
+
+
+def import_documents(p: Practice, text: str, name: str, dry_run: bool) -> ImportResult:
+    people = {person.id for person in p.repo.people()}
+    doctypes = p.repo.doctypes()
+    known = {_doc_key(d) for d in p.repo.documents()}
+    errors: list[str] = []
+    new: list[Document] = []
+    result = ImportResult(dry_run=dry_run)
+    for line, row in read_rows(text, name, DOC_COLUMNS, DOC_REQUIRED):
+        try:
+            if "__error__" in row:
+                raise InvalidInput(row["__error__"])
+            if row["person"] not in people:
+                raise NotFound(f"unknown person {row['person']!r}")
+            if row["doctype"] not in doctypes:
+                raise NotFound(f"unknown document type {row['doctype']!r}")
+            doc = cred.build_document(
+                p, row["person"], doctypes[row["doctype"]],
+                parse_optional_date(row.get("issued"), "issue date"),
+                parse_optional_date(row.get("expires"), "expiry date"),
+                row.get("number") or None, row.get("note") or None,
+            )
+            if _doc_key(doc) in known:
+                result.unchanged += 1
+            else:
+                known.add(_doc_key(doc))
+                new.append(doc)
+        except CtcmError as err:
+            errors.append(f"row {line}: {err}")
+    if errors:
+        raise BadRows(name, errors)
+    if new and not dry_run:
+        ids = p.repo.add_documents(new, p.now_iso, p.actor)
+        result.added = [str(i) for i in ids]
+    else:
+        result.added = [f"{d.person_id}/{d.doctype}" for d in new]
+    p.touch(f"import:{name}", *(f"document:{i}" for i in result.added if i.isdigit()))
+    return result
+
+
+def _write(columns: tuple[str, ...], rows: list[list[str]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([neutralise(c) for c in row])
+    return buf.getvalue()
+
+
+def export_people(p: Practice, include_inactive: bool = True) -> str:
+    people = p.repo.people(active_only=not include_inactive)
+    p.touch("people")
+    return _write(PERSON_COLUMNS, [
+        [x.id, x.name, x.email, ";".join(x.policies), x.title or "",
+         x.start.isoformat() if x.start else ""] for x in people
+    ])
+
+
+def export_documents(p: Practice, history: bool = True) -> str:
+    docs = p.repo.documents() if history else sorted(p.repo.current_documents().values(),
+                                                      key=lambda d: d.id)
+    p.touch("documents")
+    return _write(DOC_COLUMNS, [
+        [d.person_id, d.doctype, d.issued.isoformat() if d.issued else "",
+         d.expires.isoformat() if d.expires else "", d.number or "", d.note or ""] for d in docs
+    ])
+

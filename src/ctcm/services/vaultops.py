@@ -1,0 +1,168 @@
+"""Vault-level use cases: unlock/lock sessions, backups, the audit trail."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from ctcm.environment import Environment
+from ctcm.errors import InvalidInput, VaultError
+from ctcm.services.practice import Practice, iso_utc, open_practice, session_limits
+from ctcm.storage.db import Database
+from ctcm.storage.repo import GENESIS, AuditEntry, Repository, audit_hash
+from ctcm.vault import format as fmt
+from ctcm.vault.store import Backup, VaultDir
+from ctcm.vault.unlock import end_session, start_session
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStarted:
+    token: str | None
+    in_keyring: bool
+    slot_id: str
+    idle_minutes: int
+    max_hours: float
+
+
+def unlock_session(env: Environment, idle: int | None, maximum: int | None) -> SessionStarted:
+    """Open the vault once with a real key, then start a session for the following commands."""
+    with open_practice(env, "unlock") as p:
+        idle_td, max_td = session_limits(p.settings, idle, maximum)
+        parsed = p.vault.read_parsed()
+        token, in_keyring = start_session(env, parsed, p.unlocked, idle_td, max_td)
+        p.touch(p.actor)
+        return SessionStarted(token, in_keyring, p.actor, int(idle_td.total_seconds() // 60),
+                              max_td.total_seconds() / 3600)
+
+
+def lock_session(env: Environment) -> bool:
+    vault = VaultDir(env.vault)
+    return end_session(env, vault.read_parsed())
+
+
+# ----------------------------------------------------------------------------- backups
+
+
+@dataclass(frozen=True, slots=True)
+class BackupInfo:
+    generation: int
+    saved_at: datetime
+    size: int
+    path: Path
+
+
+def list_backups(p: Practice) -> list[BackupInfo]:
+    p.touch("backups")
+    return [BackupInfo(b.generation, b.saved_at, b.path.stat().st_size, b.path)
+            for b in p.vault.list_backups()]
+
+
+def _open_backup(p: Practice, backup: Backup) -> Database:
+    try:
+        parsed = fmt.parse(backup.path.read_bytes())
+    except FileNotFoundError:
+        raise VaultError(f"backup {backup.path} disappeared") from None
+    dek = p.unlocked.dek
+    if parsed.header.get("dek_id") != p.header.get("dek_id"):
+        raise VaultError(
+            f"backup generation {backup.generation} was written under an earlier data key; "
+            "open it with a key that was valid then"
+        )
+    return Database.from_image(fmt.decrypt(parsed, dek))
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    generation: int
+    saved_at: datetime
+    integrity: list[str]
+    audit_entries: int
+    audit_broken_at: int | None
+
+    @property
+    def ok(self) -> bool:
+        return not self.integrity and self.audit_broken_at is None
+
+
+def verify_backup(p: Practice, generation: int | None) -> Verified:
+    """Decrypt a backup (the newest by default), run the integrity check and audit chain check."""
+    backups = p.vault.list_backups()
+    if not backups:
+        raise VaultError("there are no backups yet (one is kept at every save)")
+    backup = p.vault.find_backup(generation) if generation is not None else backups[0]
+    db = _open_backup(p, backup)
+    repo = Repository(db)
+    entries = repo.audit_entries()
+    p.touch(f"backup:g{backup.generation}")
+    return Verified(backup.generation, backup.saved_at, db.integrity_errors(), len(entries),
+                    first_bad_entry(entries))
+
+
+def restore_backup(p: Practice, generation: int) -> int:
+    """Replace the live database with a backup's; the current one is kept as a backup first
+    (every save keeps the previous generation). Returns the generation restored."""
+    backup = p.vault.find_backup(generation)
+    restored = _open_backup(p, backup)
+    if restored.integrity_errors():
+        raise VaultError(f"backup generation {generation} fails its integrity check")
+    # Swap the connection: the audit entry for the restore is then appended to the restored
+    # chain, and the save writes it under the live header (current slots and data key).
+    p.db.conn.close()
+    p.db.conn = restored.conn
+    p.repo = Repository(p.db)
+    p.touch(f"backup:g{generation}")
+    return generation
+
+
+def export_backup(p: Practice, dest: Path, generation: int | None) -> Path:
+    """Copy one generation (still encrypted) and the encrypted attachments to ``dest``."""
+    if generation is None:
+        source = p.vault.file
+    else:
+        source = p.vault.find_backup(generation).path
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise InvalidInput(f"{dest} exists and is not an empty directory")
+    try:
+        dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+        target = dest / "vault.ctcm"
+        shutil.copyfile(source, target)
+        os.chmod(target, 0o600)
+        if p.vault.blobs.is_dir():
+            shutil.copytree(p.vault.blobs, dest / "blobs",
+                            ignore=shutil.ignore_patterns(".tmp-*"))
+    except OSError as err:
+        raise InvalidInput(f"cannot export to {dest}: {err.strerror}") from None
+    p.touch(f"export:{dest}")
+    return target
+
+
+# ----------------------------------------------------------------------------- audit
+
+
+def first_bad_entry(entries: list[AuditEntry]) -> int | None:
+    """The sequence number of the first entry whose chain link or hash is wrong, else None."""
+    prev = GENESIS
+    expected_seq = entries[0].seq if entries else 1
+    for e in entries:
+        if e.seq != expected_seq or e.prev_hash != prev or e.hash != audit_hash(
+            prev, e.seq, e.ts, e.actor, e.command, e.targets
+        ):
+            return e.seq
+        prev = e.hash
+        expected_seq += 1
+    return None
+
+
+def audit_list(p: Practice, since: date | None) -> list[AuditEntry]:
+    entries = p.repo.audit_entries(since.isoformat() if since else None)
+    p.touch("audit")
+    return entries
+
+
+def audit_verify(p: Practice) -> tuple[int, int | None]:
+    entries = p.repo.audit_entries()
+    p.touch("audit")
+    return len(entries), first_bad_entry(entries)

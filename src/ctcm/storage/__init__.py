@@ -1,0 +1,1 @@
+"""Database schema, migrations and the repository (the only code that speaks SQL)."""

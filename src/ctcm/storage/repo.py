@@ -1,0 +1,301 @@
+"""Repository: maps rows to domain values. Reads use the plain DB-API connection with a fixed
+number of portable SELECTs (no SQLAlchemy import on the read path); writes go through SQLModel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ctcm.domain.credentials import Category, Document, DocType, Person, Policy, Waiver
+from ctcm.storage.db import Database
+
+
+def _d(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    id: str
+    document_id: int
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    key: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    seq: int
+    ts: str
+    actor: str
+    command: str
+    targets: tuple[str, ...]
+    prev_hash: str
+    hash: str
+
+
+GENESIS = "0" * 64
+
+
+def audit_hash(prev_hash: str, seq: int, ts: str, actor: str, command: str,
+               targets: Iterable[str]) -> str:
+    body = json.dumps({"seq": seq, "ts": ts, "actor": actor, "command": command,
+                       "targets": list(targets)}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+class Repository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.conn = db.conn
+
+    # ================================================================== reads (DB-API)
+
+    def settings(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT key, value FROM settings").fetchall())
+
+    def users(self) -> list[tuple[str, str, str]]:
+        return self.conn.execute("SELECT name, slot_id, role FROM users ORDER BY name").fetchall()
+
+    def doctypes(self) -> dict[str, DocType]:
+        rows = self.conn.execute(
+            "SELECT key, name, category, validity_months, warn_days, archived_at "
+            "FROM doctypes ORDER BY key"
+        ).fetchall()
+        return {r[0]: DocType(r[0], r[1], Category(r[2]), r[3], r[4], r[5] is not None)
+                for r in rows}
+
+    def policies(self) -> dict[str, Policy]:
+        reqs: dict[str, list[str]] = defaultdict(list)
+        for pkey, dkey in self.conn.execute(
+            "SELECT policy_key, doctype_key FROM policy_requirements ORDER BY doctype_key"
+        ):
+            reqs[pkey].append(dkey)
+        rows = self.conn.execute("SELECT key, name FROM policies ORDER BY key").fetchall()
+        return {k: Policy(k, n, tuple(reqs[k])) for k, n in rows}
+
+    def people(self, active_only: bool = False, ids: Iterable[str] | None = None) -> list[Person]:
+        """All people (sorted by id) in three queries, however many there are."""
+        where, params = "", ()
+        if active_only:
+            where = " WHERE active = 1"
+        pol: dict[str, list[str]] = defaultdict(list)
+        for pid, key in self.conn.execute(
+            "SELECT person_id, policy_key FROM person_policies ORDER BY policy_key"
+        ):
+            pol[pid].append(key)
+        ext: dict[str, list[str]] = defaultdict(list)
+        for pid, key in self.conn.execute(
+            "SELECT person_id, doctype_key FROM person_extras ORDER BY doctype_key"
+        ):
+            ext[pid].append(key)
+        rows = self.conn.execute(
+            "SELECT id, name, email, title, start_date, active, deactivated_on FROM people"
+            + where + " ORDER BY id", params
+        ).fetchall()
+        wanted = set(ids) if ids is not None else None
+        return [
+            Person(r[0], r[1], r[2], r[3], _d(r[4]), bool(r[5]), _d(r[6]),
+                   tuple(pol[r[0]]), tuple(ext[r[0]]))
+            for r in rows if wanted is None or r[0] in wanted
+        ]
+
+    def person(self, person_id: str) -> Person | None:
+        found = self.people(ids=[person_id])
+        return found[0] if found else None
+
+    def waivers(self) -> dict[tuple[str, str], Waiver]:
+        return {
+            (r[0], r[1]): Waiver(r[0], r[1], r[2], _d(r[3]))
+            for r in self.conn.execute(
+                "SELECT person_id, doctype_key, reason, until FROM waivers"
+            )
+        }
+
+    _DOC_COLUMNS = ("SELECT d.id, d.person_id, d.doctype_key, d.issued, d.expires, d.number, "
+                    "d.note, (SELECT COUNT(*) FROM attachments a WHERE a.document_id = d.id) "
+                    "FROM documents d")
+
+    @staticmethod
+    def _doc(r: tuple[Any, ...]) -> Document:
+        return Document(r[0], r[1], r[2], _d(r[3]), _d(r[4]), r[5], r[6], r[7])
+
+    def current_documents(self) -> dict[tuple[str, str], Document]:
+        """The document in force per (person, type): the most recently recorded one."""
+        rows = self.conn.execute(
+            "SELECT d.id, d.person_id, d.doctype_key, d.issued, d.expires, d.number, d.note, 0 "
+            "FROM documents d WHERE d.id IN "
+            "(SELECT MAX(id) FROM documents GROUP BY person_id, doctype_key)"
+        ).fetchall()
+        return {(r[1], r[2]): self._doc(r) for r in rows}
+
+    def documents(self, person_id: str | None = None) -> list[Document]:
+        if person_id is None:
+            rows = self.conn.execute(self._DOC_COLUMNS + " ORDER BY d.id").fetchall()
+        else:
+            rows = self.conn.execute(
+                self._DOC_COLUMNS + " WHERE d.person_id = ? ORDER BY d.id", (person_id,)
+            ).fetchall()
+        return [self._doc(r) for r in rows]
+
+    def document(self, doc_id: int) -> Document | None:
+        row = self.conn.execute(self._DOC_COLUMNS + " WHERE d.id = ?", (doc_id,)).fetchone()
+        return self._doc(row) if row else None
+
+    def attachments(self, doc_id: int) -> list[Attachment]:
+        import base64
+
+        rows = self.conn.execute(
+            "SELECT id, document_id, filename, media_type, size, sha256, key FROM attachments "
+            "WHERE document_id = ? ORDER BY created_at, id", (doc_id,)
+        ).fetchall()
+        return [Attachment(r[0], r[1], r[2], r[3], r[4], r[5], base64.b64decode(r[6]))
+                for r in rows]
+
+    def audit_entries(self, since_ts: str | None = None) -> list[AuditEntry]:
+        sql = "SELECT seq, ts, actor, command, targets, prev_hash, hash FROM audit_log"
+        params: tuple[str, ...] = ()
+        if since_ts:
+            sql += " WHERE ts >= ?"
+            params = (since_ts,)
+        return [AuditEntry(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5], r[6])
+                for r in self.conn.execute(sql + " ORDER BY seq", params)]
+
+    # ================================================================== audit (DB-API)
+
+    def append_audit(self, ts: str, actor: str, command: str, targets: Iterable[str]) -> None:
+        targets = list(targets)
+        last = self.conn.execute(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        self.conn.execute(
+            "INSERT INTO audit_log (seq, ts, actor, command, targets, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (seq, ts, actor, command, json.dumps(targets), prev,
+             audit_hash(prev, seq, ts, actor, command, targets)),
+        )
+        self.conn.commit()
+
+    # ================================================================== writes (SQLModel)
+
+    def _save(self, *rows: Any, delete: Iterable[Any] = ()) -> None:
+        with self.db.session() as session:
+            for row in delete:
+                session.delete(row)
+            session.flush()
+            for row in rows:
+                session.merge(row)
+            session.commit()
+
+    def set_settings(self, values: dict[str, str]) -> None:
+        from ctcm.storage.tables import Setting
+
+        self._save(*(Setting(key=k, value=v) for k, v in values.items()))
+
+    def add_user(self, name: str, slot_id: str, role: str, now: str) -> None:
+        from ctcm.storage.tables import UserRow
+
+        self._save(UserRow(name=name, slot_id=slot_id, role=role, created_at=now))
+
+    def put_doctype(self, dt: DocType, now: str) -> None:
+        from ctcm.storage.tables import DocTypeRow
+
+        with self.db.session() as session:
+            row = session.get(DocTypeRow, dt.key)
+            created = row.created_at if row else now
+            archived = (row.archived_at if row and row.archived_at else now) if dt.archived else None
+            session.merge(DocTypeRow(key=dt.key, name=dt.name, category=dt.category.value,
+                                     validity_months=dt.validity_months,
+                                     warn_days=dt.warn_days, archived_at=archived,
+                                     created_at=created))
+            session.commit()
+
+    def put_policy(self, policy: Policy, now: str) -> None:
+        from sqlmodel import delete
+
+        from ctcm.storage.tables import PolicyRequirementRow, PolicyRow
+
+        with self.db.session() as session:
+            row = session.get(PolicyRow, policy.key)
+            session.merge(PolicyRow(key=policy.key, name=policy.name,
+                                    created_at=row.created_at if row else now))
+            session.flush()
+            session.exec(delete(PolicyRequirementRow).where(  # type: ignore[call-overload]
+                PolicyRequirementRow.policy_key == policy.key))
+            for key in policy.requires:
+                session.add(PolicyRequirementRow(policy_key=policy.key, doctype_key=key))
+            session.commit()
+
+    def put_people(self, people: Iterable[Person], now: str) -> None:
+        """Insert or update people with their policy and extra assignments (one transaction)."""
+        from sqlmodel import delete
+
+        from ctcm.storage.tables import PersonExtraRow, PersonPolicyRow, PersonRow
+
+        with self.db.session() as session:
+            for p in people:
+                row = session.get(PersonRow, p.id)
+                session.merge(PersonRow(id=p.id, name=p.name, email=p.email, title=p.title,
+                                        start_date=p.start, active=p.active,
+                                        deactivated_on=p.deactivated_on,
+                                        created_at=row.created_at if row else now))
+                session.flush()
+                session.exec(delete(PersonPolicyRow).where(  # type: ignore[call-overload]
+                    PersonPolicyRow.person_id == p.id))
+                session.exec(delete(PersonExtraRow).where(  # type: ignore[call-overload]
+                    PersonExtraRow.person_id == p.id))
+                for key in p.policies:
+                    session.add(PersonPolicyRow(person_id=p.id, policy_key=key))
+                for key in p.extras:
+                    session.add(PersonExtraRow(person_id=p.id, doctype_key=key))
+            session.commit()
+
+    def put_waiver(self, waiver: Waiver, now: str, actor: str) -> None:
+        from ctcm.storage.tables import WaiverRow
+
+        self._save(WaiverRow(person_id=waiver.person_id, doctype_key=waiver.doctype,
+                             reason=waiver.reason, until=waiver.until, created_at=now,
+                             created_by=actor))
+
+    def delete_waiver(self, person_id: str, doctype: str) -> bool:
+        from ctcm.storage.tables import WaiverRow
+
+        with self.db.session() as session:
+            row = session.get(WaiverRow, (person_id, doctype))
+            if row is None:
+                return False
+            session.delete(row)
+            session.commit()
+            return True
+
+    def add_documents(self, docs: Iterable[Document], now: str, actor: str) -> list[int]:
+        """Record documents in one transaction; return their new ids in order."""
+        from ctcm.storage.tables import DocumentRow
+
+        with self.db.session() as session:
+            rows = [DocumentRow(person_id=d.person_id, doctype_key=d.doctype, issued=d.issued,
+                                expires=d.expires, number=d.number, note=d.note,
+                                created_at=now, created_by=actor) for d in docs]
+            for row in rows:
+                session.add(row)
+                session.flush()
+            session.commit()
+            return [int(row.id) for row in rows if row.id is not None]
+
+    def add_attachment(self, att: Attachment, now: str) -> None:
+        import base64
+
+        from ctcm.storage.tables import AttachmentRow
+
+        self._save(AttachmentRow(id=att.id, document_id=att.document_id, filename=att.filename,
+                                 media_type=att.media_type, size=att.size, sha256=att.sha256,
+                                 key=base64.b64encode(att.key).decode(), created_at=now))

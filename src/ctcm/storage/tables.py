@@ -1,0 +1,131 @@
+"""SQLModel tables: the schema of a practice database (written through SQLModel sessions).
+
+Timestamps are ISO-8601 UTC strings (``2026-11-25T04:36:00Z``) and dates ``YYYY-MM-DD``, so the
+same rows read identically through SQLAlchemy and the plain DB-API read path.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Field, SQLModel
+
+
+class Setting(SQLModel, table=True):
+    __tablename__ = "settings"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class UserRow(SQLModel, table=True):
+    __tablename__ = "users"
+    name: str = Field(primary_key=True)
+    slot_id: str
+    role: str
+    created_at: str
+
+
+class DocTypeRow(SQLModel, table=True):
+    __tablename__ = "doctypes"
+    key: str = Field(primary_key=True)
+    name: str
+    category: str
+    validity_months: int | None = None
+    warn_days: int | None = None
+    archived_at: str | None = None
+    created_at: str
+
+
+class PolicyRow(SQLModel, table=True):
+    __tablename__ = "policies"
+    key: str = Field(primary_key=True)
+    name: str
+    created_at: str
+
+
+class PolicyRequirementRow(SQLModel, table=True):
+    __tablename__ = "policy_requirements"
+    policy_key: str = Field(primary_key=True, foreign_key="policies.key")
+    doctype_key: str = Field(primary_key=True, foreign_key="doctypes.key")
+
+
+class PersonRow(SQLModel, table=True):
+    __tablename__ = "people"
+    id: str = Field(primary_key=True)
+    name: str
+    email: str
+    title: str | None = None
+    start_date: date | None = None
+    active: bool = True
+    deactivated_on: date | None = None
+    created_at: str
+
+
+class PersonPolicyRow(SQLModel, table=True):
+    __tablename__ = "person_policies"
+    person_id: str = Field(primary_key=True, foreign_key="people.id")
+    policy_key: str = Field(primary_key=True, foreign_key="policies.key")
+
+
+class PersonExtraRow(SQLModel, table=True):
+    __tablename__ = "person_extras"
+    person_id: str = Field(primary_key=True, foreign_key="people.id")
+    doctype_key: str = Field(primary_key=True, foreign_key="doctypes.key")
+
+
+class WaiverRow(SQLModel, table=True):
+    __tablename__ = "waivers"
+    person_id: str = Field(primary_key=True, foreign_key="people.id")
+    doctype_key: str = Field(primary_key=True, foreign_key="doctypes.key")
+    reason: str
+    until: date | None = None
+    created_at: str
+    created_by: str
+
+
+class DocumentRow(SQLModel, table=True):
+    __tablename__ = "documents"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(foreign_key="people.id", index=True)
+    doctype_key: str = Field(foreign_key="doctypes.key")
+    issued: date | None = None
+    expires: date | None = None
+    number: str | None = None
+    note: str | None = None
+    created_at: str
+    created_by: str
+
+
+class AttachmentRow(SQLModel, table=True):
+    __tablename__ = "attachments"
+    id: str = Field(primary_key=True)
+    document_id: int = Field(foreign_key="documents.id", index=True)
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    key: str  # base64 of the blob's own random AES key; the database itself is encrypted
+    created_at: str
+
+
+class AuditRow(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    seq: int = Field(primary_key=True)
+    ts: str
+    actor: str
+    command: str
+    targets: str
+    prev_hash: str
+    hash: str
+
+
+class MigrationRow(SQLModel, table=True):
+    __tablename__ = "schema_migrations"
+    version: int = Field(primary_key=True)
+    name: str
+    applied_at: str
+
+
+V1_TABLES = [Setting, UserRow, DocTypeRow, PolicyRow, PolicyRequirementRow, PersonRow,
+             PersonPolicyRow, PersonExtraRow, WaiverRow, DocumentRow, AttachmentRow, AuditRow,
+             MigrationRow]

@@ -1,0 +1,1 @@
+"""The encrypted store: file format, key slots, sessions, blobs, lock and backups."""

@@ -1,0 +1,177 @@
+"""Unlock sessions (HIPAA automatic logoff): a wrapped data key with idle and absolute expiry.
+
+The session file lives in the user's runtime directory (0700 dir, 0600 file) and holds the data
+key encrypted under a random 32-byte session key S. S itself is kept apart from the file: in the
+OS keyring when a secure backend exists, otherwise printed once for the user to
+``export CTCM_SESSION=...`` (both pieces are then needed, and both end with the login). Every use
+slides the idle deadline; the absolute deadline never moves. Expiry is checked against an
+injected clock.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ctcm.clock import Clock
+
+SESSION_MAGIC = b"CTCMSES1"
+KEYRING_SERVICE = "ctcm"
+
+
+def runtime_dir(env: dict[str, str]) -> Path:
+    """The per-user directory for session files (created 0700)."""
+    base = env.get("CTCM_RUNTIME_DIR") or env.get("XDG_RUNTIME_DIR")
+    path = Path(base) / "ctcm" if base else Path(tempfile.gettempdir()) / f"ctcm-{os.getuid()}"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_uid != os.getuid():
+        raise PermissionError(f"{path} belongs to another user")
+    os.chmod(path, 0o700)
+    return path
+
+
+def encode_token(key: bytes) -> str:
+    return base64.urlsafe_b64encode(key).decode().rstrip("=")
+
+
+def decode_token(token: str) -> bytes | None:
+    try:
+        raw = base64.urlsafe_b64decode(token.strip() + "=" * (-len(token.strip()) % 4))
+    except (ValueError, TypeError):
+        return None
+    return raw if len(raw) == 32 else None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    dek: bytes
+    slot_id: str
+    created: datetime
+    last_used: datetime
+    idle: timedelta
+    maximum: timedelta
+
+    def expired(self, now: datetime) -> bool:
+        return now - self.last_used > self.idle or now - self.created > self.maximum
+
+
+class SessionStore:
+    """Reads and writes the session file of one vault for the current OS user."""
+
+    def __init__(self, directory: Path, vault_id: str, clock: Clock) -> None:
+        safe = vault_id.replace("/", "_").replace("+", "-").rstrip("=")
+        self.path = directory / f"session-{safe}"
+        self.vault_id = vault_id
+        self.clock = clock
+
+    def create(self, dek: bytes, slot_id: str, idle: timedelta, maximum: timedelta) -> bytes:
+        """Start a session; return the session key S (to keep in the keyring or the env)."""
+        key = secrets.token_bytes(32)
+        now = self.clock.now()
+        self._write(key, SessionState(dek, slot_id, now, now, idle, maximum))
+        return key
+
+    def use(self, key: bytes) -> SessionState | None:
+        """Return the live session and slide its idle deadline; None if absent or expired."""
+        state = self._read(key)
+        if state is None:
+            return None
+        now = self.clock.now()
+        if state.expired(now):
+            self.end()
+            return None
+        state = SessionState(state.dek, state.slot_id, state.created, now, state.idle,
+                             state.maximum)
+        self._write(key, state)
+        return state
+
+    def end(self) -> bool:
+        """Delete the session file; return whether there was one."""
+        try:
+            self.path.unlink()
+            return True
+        except FileNotFoundError:
+            return False
+
+    def _read(self, key: bytes) -> SessionState | None:
+        try:
+            data = self.path.read_bytes()
+        except (FileNotFoundError, PermissionError):
+            return None
+        if data[:8] != SESSION_MAGIC:
+            return None
+        try:
+            plain = AESGCM(key).decrypt(data[8:20], data[20:], self.vault_id.encode())
+        except InvalidTag:
+            return None
+        raw: dict[str, Any] = json.loads(plain)
+        return SessionState(
+            dek=base64.b64decode(raw["dek"]), slot_id=raw["slot"],
+            created=datetime.fromisoformat(raw["created"]),
+            last_used=datetime.fromisoformat(raw["last_used"]),
+            idle=timedelta(seconds=raw["idle"]), maximum=timedelta(seconds=raw["max"]),
+        )
+
+    def _write(self, key: bytes, state: SessionState) -> None:
+        plain = json.dumps({
+            "dek": base64.b64encode(state.dek).decode(), "slot": state.slot_id,
+            "created": state.created.isoformat(), "last_used": state.last_used.isoformat(),
+            "idle": state.idle.total_seconds(), "max": state.maximum.total_seconds(),
+        }).encode()
+        nonce = secrets.token_bytes(12)
+        blob = SESSION_MAGIC + nonce + AESGCM(key).encrypt(nonce, plain, self.vault_id.encode())
+        tmp = self.path.with_name(self.path.name + f".tmp-{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        try:
+            os.write(fd, blob)
+        finally:
+            os.close(fd)
+        try:
+            os.replace(tmp, self.path)
+        except OSError:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            raise
+
+
+# --------------------------------------------------------------------------- keyring
+
+_SECURE_MODULES = (
+    "keyring.backends.macOS",
+    "keyring.backends.Windows",
+    "keyring.backends.SecretService",
+    "keyring.backends.libsecret",
+    "keyring.backends.kwallet",
+)
+
+
+def backend_is_secure(backend: object, trusted: frozenset[str] = frozenset()) -> bool:
+    """Whether a keyring backend may hold a session key.
+
+    fail/null backends and every ``keyrings.alt`` backend (one of which stores secrets as
+    base64 in a plain file) count as no keyring; a chainer is secure if any backend inside it
+    is. ``trusted`` names extra ``module.Class`` backends to accept (CTCM_KEYRING_TRUST).
+    """
+    cls = type(backend)
+    qualified = f"{cls.__module__}.{cls.__qualname__}"
+    if qualified in trusted:
+        return True
+    module = cls.__module__
+    if module.startswith("keyrings.alt") or module in (
+        "keyring.backends.fail", "keyring.backends.null"
+    ):
+        return False
+    if module == "keyring.backends.chainer":
+        return any(backend_is_secure(b, trusted) for b in getattr(backend, "backends", []))
+    return module.startswith(_SECURE_MODULES)

@@ -1,0 +1,278 @@
+"""The vault directory: atomic saves, the writer lock, backups and attachment blobs.
+
+A vault is a directory holding ``vault.ctcm`` (the encrypted database), ``blobs/``
+(encrypted attachments), ``backups/`` (earlier generations, still encrypted) and ``lock``
+(the writers' lock file; ``vault.ctcm`` itself is swapped by ``os.replace`` and so cannot be
+locked). Directories are 0700 and files 0600.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import re
+import secrets
+import stat
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from ctcm.errors import NotFound, VaultBusy, VaultError
+from ctcm.vault import format as fmt
+
+VAULT_FILE = "vault.ctcm"
+LOCK_FILE = "lock"
+BACKUP_RE = re.compile(r"^g(\d{8})-(\d{8}T\d{6}Z)\.ctcm$")
+
+
+@dataclass(frozen=True, slots=True)
+class Backup:
+    generation: int
+    saved_at: datetime
+    path: Path
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_private(path: Path, pieces: Iterator[bytes] | list[bytes]) -> None:
+    """Write a new 0600 file (refusing to follow or reuse an existing name) and fsync it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(fd, "wb", closefd=False) as fh:
+            for piece in pieces:
+                fh.write(piece)
+            fh.flush()
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class VaultDir:
+    """Paths and file operations of one vault directory; knows bytes, not SQL."""
+
+    def __init__(self, root: Path, lock_timeout: float = 30.0) -> None:
+        self.root = root
+        self.file = root / VAULT_FILE
+        self.blobs = root / "blobs"
+        self.backups_dir = root / "backups"
+        self.lock_path = root / LOCK_FILE
+        self.lock_timeout = lock_timeout
+
+    # ------------------------------------------------------------------ checks
+
+    def exists(self) -> bool:
+        return self.file.exists()
+
+    def loose_permissions(self) -> list[str]:
+        """Return the vault paths readable or writable by group or others."""
+        loose = []
+        for path in (self.root, self.blobs, self.backups_dir, self.file, self.lock_path):
+            try:
+                mode = path.stat().st_mode
+            except FileNotFoundError:
+                continue
+            if stat.S_IMODE(mode) & 0o077:
+                loose.append(str(path))
+        return loose
+
+    def read(self) -> bytes:
+        """Return the raw vault file; raise NotFound / VaultError with one clear line."""
+        try:
+            return self.file.read_bytes()
+        except FileNotFoundError:
+            raise NotFound(
+                f"no vault at {self.root} (create one with 'ctcm init', or pass --vault)"
+            ) from None
+        except IsADirectoryError:
+            raise VaultError(f"{self.file} is not a vault file") from None
+        except PermissionError:
+            raise VaultError(f"permission denied reading {self.file}") from None
+
+    def read_parsed(self) -> fmt.Parsed:
+        return fmt.parse(self.read())
+
+    # ------------------------------------------------------------------ lock
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the exclusive writer lock, or raise VaultBusy after the timeout."""
+        try:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        except PermissionError:
+            raise VaultError(f"permission denied on {self.lock_path}") from None
+        except FileNotFoundError:
+            raise NotFound(f"no vault at {self.root}") from None
+        try:
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as err:
+                    if err.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise VaultBusy(
+                            f"the vault is busy (another ctcm holds {self.lock_path} "
+                            f"for more than {self.lock_timeout:g}s); try again"
+                        ) from None
+                    time.sleep(0.05)
+            yield
+        finally:
+            os.close(fd)  # closing releases the flock
+
+    # ------------------------------------------------------------------ create / save
+
+    def create(self, pieces: Iterator[bytes]) -> None:
+        """Create the directory layout and the first generation; refuse an existing vault."""
+        if self.file.exists():
+            raise VaultError(f"a vault already exists at {self.root}; refusing to overwrite it")
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for sub in (self.blobs, self.backups_dir):
+            sub.mkdir(mode=0o700, exist_ok=True)
+        with self.locked():
+            if self.file.exists():
+                raise VaultError(f"a vault already exists at {self.root}; refusing to overwrite it")
+            self._replace(pieces, keep_backup=False)
+
+    def _replace(self, pieces: Iterator[bytes], keep_backup: bool, saved_at: datetime | None = None,
+                 generation: int = 0) -> None:
+        tmp = self.root / f".{VAULT_FILE}.tmp-{secrets.token_hex(8)}"
+        try:
+            _write_private(tmp, pieces)
+            if keep_backup and self.file.exists():
+                self._keep_backup(generation, saved_at or datetime.now(UTC))
+            os.replace(tmp, self.file)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            raise
+        _fsync_dir(self.root)
+
+    def save(self, header: dict[str, Any], dek: bytes, image: bytes | memoryview,
+             expected_generation: int, now: datetime) -> dict[str, Any]:
+        """Write a new generation; the caller holds the lock. Return the new header.
+
+        Raises VaultError if the file's generation is no longer ``expected_generation`` (another
+        writer saved in between), so no update is ever silently lost.
+        """
+        current = self.read_parsed()
+        if current.generation != expected_generation:
+            raise VaultError(
+                "the vault changed while this command ran (another ctcm saved); run it again"
+            )
+        self._remove_stale_temps()
+        new = dict(current.header) | {k: v for k, v in header.items() if k != "payload_salt"}
+        new["generation"] = expected_generation + 1
+        new["saved_at"] = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self._replace(fmt.encrypt(new, dek, image), keep_backup=True,
+                      saved_at=_parse_saved(current.header), generation=current.generation)
+        self.prune_backups(now)
+        return new
+
+    def _remove_stale_temps(self) -> None:
+        # Safe under the lock: a temp file left by a crashed writer is never the live vault.
+        for stale in self.root.glob(f".{VAULT_FILE}.tmp-*"):
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
+
+    # ------------------------------------------------------------------ backups
+
+    def _keep_backup(self, generation: int, saved_at: datetime) -> None:
+        self.backups_dir.mkdir(mode=0o700, exist_ok=True)
+        name = f"g{generation:08d}-{saved_at.astimezone(UTC):%Y%m%dT%H%M%SZ}.ctcm"
+        target = self.backups_dir / name
+        if target.exists():
+            return
+        try:
+            os.link(self.file, target)
+        except OSError:
+            _write_private(target, [self.file.read_bytes()])
+
+    def list_backups(self) -> list[Backup]:
+        """Return the kept generations, newest first."""
+        found = []
+        if self.backups_dir.is_dir():
+            for path in self.backups_dir.iterdir():
+                match = BACKUP_RE.match(path.name)
+                if match:
+                    saved = datetime.strptime(match[2], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+                    found.append(Backup(int(match[1]), saved, path))
+        return sorted(found, key=lambda b: b.generation, reverse=True)
+
+    def prune_backups(self, now: datetime) -> None:
+        keep = backups_to_keep(self.list_backups(), now)
+        for backup in self.list_backups():
+            if backup.generation not in keep:
+                with contextlib.suppress(FileNotFoundError):
+                    backup.path.unlink()
+
+    def find_backup(self, generation: int) -> Backup:
+        for backup in self.list_backups():
+            if backup.generation == generation:
+                return backup
+        raise NotFound(f"no backup of generation {generation} (see 'ctcm backup list')")
+
+    # ------------------------------------------------------------------ blobs
+
+    def blob_path(self, blob_id: str) -> Path:
+        if not re.fullmatch(r"[0-9a-f]{32}", blob_id):
+            raise VaultError(f"bad attachment id {blob_id!r}")
+        return self.blobs / blob_id
+
+    def put_blob(self, key: bytes, data: bytes) -> str:
+        blob_id = secrets.token_hex(16)
+        self.blobs.mkdir(mode=0o700, exist_ok=True)
+        path = self.blob_path(blob_id)
+        tmp = self.blobs / f".tmp-{blob_id}"
+        _write_private(tmp, [fmt.blob_encrypt(key, blob_id, data)])
+        os.replace(tmp, path)
+        _fsync_dir(self.blobs)
+        return blob_id
+
+    def get_blob(self, key: bytes, blob_id: str) -> bytes:
+        try:
+            data = self.blob_path(blob_id).read_bytes()
+        except FileNotFoundError:
+            raise VaultError(f"attachment {blob_id} is missing from {self.blobs}") from None
+        return fmt.blob_decrypt(key, blob_id, data)
+
+
+def _parse_saved(header: dict[str, Any]) -> datetime:
+    try:
+        return datetime.strptime(header["saved_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except (KeyError, ValueError):
+        return datetime.now(UTC)
+
+
+def backups_to_keep(backups: list[Backup], now: datetime, last: int = 10, daily: int = 14,
+                    weekly: int = 8) -> set[int]:
+    """Rotation: the newest ``last`` generations, plus the newest of each of the last ``daily``
+    days and of each of the last ``weekly`` ISO weeks. Returns the generations to keep."""
+    ordered = sorted(backups, key=lambda b: b.generation, reverse=True)
+    keep = {b.generation for b in ordered[:last]}
+    today = now.astimezone(UTC).date()
+
+    def newest_per(key: Callable[[date], object], window: int, within: Callable[[date], bool]) -> None:
+        seen: set[object] = set()
+        for b in ordered:
+            day = b.saved_at.date()
+            bucket = key(day)
+            if within(day) and bucket not in seen and len(seen) < window:
+                seen.add(bucket)
+                keep.add(b.generation)
+
+    newest_per(lambda d: d, daily, lambda d: (today - d).days < daily)
+    newest_per(lambda d: d.isocalendar()[:2], weekly, lambda d: (today - d).days < weekly * 7)
+    return keep

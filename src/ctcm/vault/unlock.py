@@ -1,0 +1,230 @@
+"""Finding the data key: session, identity file, passphrase file, passphrase variable, prompt."""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import stat
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from ctcm.environment import Environment
+from ctcm.errors import InvalidInput, NotFound, VaultError, VaultLocked, WrongKey
+from ctcm.vault import format as fmt
+from ctcm.vault.session import (
+    KEYRING_SERVICE,
+    SessionStore,
+    backend_is_secure,
+    decode_token,
+    encode_token,
+    runtime_dir,
+)
+
+IDENTITY_PREFIX = "CTCM-IDENTITY-1:"
+MIN_PASSPHRASE = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Unlocked:
+    dek: bytes
+    slot_id: str
+    source: str  # session | identity | passphrase-file | passphrase-env | prompt
+
+
+def read_private_file(path: Path, what: str) -> str:
+    """Read a secret file, refusing anything but a regular file of ours with mode 0600 or less."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        raise NotFound(f"{what} {path} does not exist") from None
+    except OSError:
+        raise VaultError(f"cannot open {what} {path} (missing, a symlink, or not permitted)") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise VaultError(f"{what} {path} is not a regular file")
+        if info.st_uid != os.geteuid():
+            raise VaultError(f"{what} {path} belongs to another user; refusing it")
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            raise VaultError(
+                f"{what} {path} is readable by group or others; run 'chmod 600 {path}'"
+            )
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            raw = fh.read(1 << 16)
+    finally:
+        os.close(fd)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise VaultError(f"{what} {path} is not text") from None
+
+
+def parse_identity(text: str) -> bytes:
+    """Return the 32-byte private key from an identity file or a recovery code."""
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith(IDENTITY_PREFIX):
+            try:
+                raw = fmt.b64d(line[len(IDENTITY_PREFIX) :])
+            except ValueError:
+                break
+            if len(raw) == 32:
+                return raw
+    recovered = parse_recovery_code(text)
+    if recovered is not None:
+        return recovered
+    raise InvalidInput("not a ctcm identity file (expected a line starting CTCM-IDENTITY-1:)")
+
+
+def format_identity(private: bytes, vault_id: str, slot_id: str) -> str:
+    return (f"# ctcm identity for slot {slot_id} of vault {vault_id}. Keep it 0600; it opens "
+            f"the vault without a passphrase.\n{IDENTITY_PREFIX}{fmt.b64e(private)}\n")
+
+
+def format_recovery_code(private: bytes) -> str:
+    import base64
+
+    text = base64.b32encode(private).decode().rstrip("=")
+    return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def parse_recovery_code(text: str) -> bytes | None:
+    import base64
+    import binascii
+
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
+    if len(cleaned) != 52:
+        return None
+    try:
+        raw = base64.b32decode(cleaned + "====")
+    except (binascii.Error, ValueError):
+        return None
+    return raw if len(raw) == 32 else None
+
+
+def user_slots(header: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in header["slots"] if s.get("type") == "x25519+argon2id"]
+
+
+def choose_user_slot(header: dict[str, Any], environment: Environment) -> dict[str, Any]:
+    """--user / CTCM_USER; else the only user; else the OS login name."""
+    users = user_slots(header)
+    wanted = environment.user or environment.env.get("CTCM_USER")
+    if not wanted:
+        if len(users) == 1:
+            return users[0]
+        with contextlib.suppress(OSError, KeyError):
+            wanted = getpass.getuser()
+    for slot in users:
+        if slot["id"] == f"user:{wanted}":
+            return slot
+    names = ", ".join(s["id"].removeprefix("user:") for s in users)
+    raise WrongKey(f"no user '{wanted}' in this vault (users: {names}); pass --user NAME")
+
+
+def session_store(environment: Environment, header: dict[str, Any]) -> SessionStore:
+    return SessionStore(runtime_dir(dict(environment.env)), header["vault_id"], environment.clock)
+
+
+def _session_key(environment: Environment, vault_id: str) -> bytes | None:
+    token = environment.env.get("CTCM_SESSION")
+    if token:
+        return decode_token(token)
+    backend = _secure_keyring(environment)
+    if backend is None:
+        return None
+    try:
+        stored = backend.get_password(KEYRING_SERVICE, f"session:{vault_id}")
+    except Exception:  # noqa: BLE001 - any keyring failure means "no session here"
+        return None
+    return decode_token(stored) if stored else None
+
+
+def _secure_keyring(environment: Environment) -> Any:
+    try:
+        backend = environment.get_keyring()
+    except Exception:  # noqa: BLE001 - an unusable keyring is no keyring
+        return None
+    if backend is None or not backend_is_secure(backend, environment.keyring_trust):
+        return None
+    return backend
+
+
+def unlock(environment: Environment, parsed: fmt.Parsed) -> Unlocked:
+    """Return the data key from the first available source, or raise VaultLocked/WrongKey."""
+    header = parsed.header
+    vault_id, dek_id = header["vault_id"], header["dek_id"]
+    explicit_user = environment.user or environment.env.get("CTCM_USER")
+
+    key = _session_key(environment, vault_id)
+    if key is not None:
+        with contextlib.suppress(PermissionError, OSError):
+            state = session_store(environment, header).use(key)
+            if state is not None and (not explicit_user or state.slot_id == f"user:{explicit_user}"):
+                return Unlocked(state.dek, state.slot_id, "session")
+
+    identity = environment.identity or (
+        Path(environment.env["CTCM_IDENTITY_FILE"]) if environment.env.get("CTCM_IDENTITY_FILE")
+        else None
+    )
+    if identity is not None:
+        private = parse_identity(read_private_file(identity, "identity file"))
+        slot = fmt.find_slot_by_private(header, private)
+        return Unlocked(fmt.unwrap_dek(private, slot, vault_id, dek_id), slot["id"], "identity")
+
+    passphrase, source = read_passphrase(environment, "Passphrase")
+    slot = choose_user_slot(header, environment)
+    return Unlocked(fmt.open_user_slot(slot, passphrase, vault_id, dek_id), slot["id"], source)
+
+
+def read_passphrase(environment: Environment, prompt: str, confirm: bool = False) -> tuple[str, str]:
+    """CTCM_PASSPHRASE_FILE, CTCM_PASSPHRASE, or a hidden prompt at a terminal."""
+    env = environment.env
+    if env.get("CTCM_PASSPHRASE_FILE"):
+        text = read_private_file(Path(env["CTCM_PASSPHRASE_FILE"]), "passphrase file")
+        return text.splitlines()[0] if text else "", "passphrase-file"
+    if env.get("CTCM_PASSPHRASE"):
+        return env["CTCM_PASSPHRASE"], "passphrase-env"
+    if not environment.interactive:
+        raise VaultLocked(
+            "the vault is locked and no key is available without a prompt "
+            "(run 'ctcm unlock', or set CTCM_IDENTITY_FILE or CTCM_PASSPHRASE_FILE)"
+        )
+    first = environment.prompt_secret(f"{prompt}: ")
+    if confirm and environment.prompt_secret(f"{prompt} (again): ") != first:
+        raise InvalidInput("the two passphrases differ")
+    return first, "prompt"
+
+
+def check_new_passphrase(passphrase: str) -> None:
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise InvalidInput(f"the passphrase must have at least {MIN_PASSPHRASE} characters")
+
+
+def start_session(environment: Environment, parsed: fmt.Parsed, unlocked: Unlocked,
+                  idle: timedelta, maximum: timedelta) -> tuple[str | None, bool]:
+    """Create a session; return (token to export or None, whether the keyring holds it)."""
+    store = session_store(environment, parsed.header)
+    key = store.create(unlocked.dek, unlocked.slot_id, idle, maximum)
+    token = encode_token(key)
+    backend = _secure_keyring(environment)
+    if backend is not None:
+        try:
+            backend.set_password(KEYRING_SERVICE, f"session:{parsed.header['vault_id']}", token)
+            return None, True
+        except Exception:  # noqa: BLE001 - fall back to the exported token
+            pass
+    return token, False
+
+
+def end_session(environment: Environment, parsed: fmt.Parsed) -> bool:
+    ended = session_store(environment, parsed.header).end()
+    backend = _secure_keyring(environment)
+    if backend is not None:
+        with contextlib.suppress(Exception):
+            backend.delete_password(KEYRING_SERVICE, f"session:{parsed.header['vault_id']}")
+    return ended
+
