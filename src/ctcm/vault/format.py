@@ -188,6 +188,13 @@ def wrap_dek(dek: bytes, pub: bytes, vault_id: str, slot_id: str, dek_id: str) -
 
 
 def unwrap_dek(private_raw: bytes, slot: dict[str, Any], vault_id: str, dek_id: str) -> bytes:
+    try:
+        return _unwrap_dek(private_raw, slot, vault_id, dek_id)
+    except (ValueError, KeyError, TypeError):
+        raise VaultError(f"key slot '{slot.get('id')}' is damaged") from None
+
+
+def _unwrap_dek(private_raw: bytes, slot: dict[str, Any], vault_id: str, dek_id: str) -> bytes:
     priv = X25519PrivateKey.from_private_bytes(private_raw)
     pub = _pub_bytes(priv)
     wrapped = slot["dek"]
@@ -235,19 +242,48 @@ def open_user_slot(slot: dict[str, Any], passphrase: str, vault_id: str, dek_id:
     """Return the DEK from a passphrase slot, or raise WrongKey."""
     if slot.get("type") != "x25519+argon2id":
         raise VaultError(f"slot '{slot.get('id')}' is not a passphrase slot")
-    kek = KdfParams.from_json(slot["kdf"]).derive(passphrase)
     try:
-        priv = AESGCM(kek).decrypt(
-            b64d(slot["sk"]["nonce"]), b64d(slot["sk"]["ct"]),
-            _aad(vault_id, slot["id"], slot["pub"]),
-        )
-    except InvalidTag:
+        kdf = KdfParams.from_json(slot["kdf"])
+        nonce, sealed = b64d(slot["sk"]["nonce"]), b64d(slot["sk"]["ct"])
+    except (ValueError, KeyError, TypeError):
+        raise VaultError(f"key slot '{slot.get('id')}' is damaged") from None
+    kek = kdf.derive(passphrase)
+    try:
+        priv = AESGCM(kek).decrypt(nonce, sealed, _aad(vault_id, slot["id"], slot["pub"]))
+    except (InvalidTag, ValueError):
         raise WrongKey(f"wrong passphrase for user '{slot['id'].removeprefix('user:')}'") from None
     return unwrap_dek(priv, slot, vault_id, dek_id)
 
 
+def rotate_dek(header: dict[str, Any], remove: set[str]) -> tuple[dict[str, Any], bytes]:
+    """Drop the slots in ``remove`` and wrap a new data key to every remaining slot.
+
+    Needs no passphrase or identity of the remaining members: wrapping uses their public keys
+    only. Returns the new header and the new DEK; the caller re-encrypts the payload with it.
+    Anyone who held the old DEK may have kept copies of what it protected; only later saves
+    are out of their reach.
+    """
+    import secrets
+
+    new_dek = secrets.token_bytes(32)
+    dek_id = b64e(secrets.token_bytes(8))
+    slots = []
+    for slot in header["slots"]:
+        if slot["id"] in remove:
+            continue
+        slot = dict(slot)
+        slot["dek"] = wrap_dek(new_dek, b64d(slot["pub"]), header["vault_id"], slot["id"], dek_id)
+        slots.append(slot)
+    if not any(s.get("type") == "x25519+argon2id" for s in slots):
+        raise VaultError("refusing to remove the last user slot")
+    return dict(header) | {"slots": slots, "dek_id": dek_id}, new_dek
+
+
 def find_slot_by_private(header: dict[str, Any], private_raw: bytes) -> dict[str, Any]:
-    pub = b64e(public_key_of(private_raw))
+    try:
+        pub = b64e(public_key_of(private_raw))
+    except ValueError:
+        raise WrongKey("not a valid identity key") from None
     for slot in header["slots"]:
         if slot.get("pub") == pub:
             return dict(slot)
@@ -269,6 +305,32 @@ class Parsed:
         return int(self.header["generation"])
 
 
+_HEADER_FIELDS = {"format": str, "v": int, "vault_id": str, "generation": int, "saved_at": str,
+                  "dek_id": str, "aead": str, "chunk": int, "payload_salt": str, "slots": list}
+_SLOT_FIELDS = {"id": str, "type": str, "pub": str, "dek": dict}
+
+
+def _header_ok(header: Any) -> bool:
+    """Structural check, so a damaged header fails here and not deep inside unlocking."""
+    if not isinstance(header, dict) or header.get("format") != "ctcm-vault":
+        return False
+    if any(not isinstance(header.get(k), t) for k, t in _HEADER_FIELDS.items()):
+        return False
+    if header["v"] != FORMAT_MAJOR or header["chunk"] != CHUNK or header["aead"] != "A256GCM-STREAM":
+        return False
+    for slot in header["slots"]:
+        if not isinstance(slot, dict) or any(not isinstance(slot.get(k), t)
+                                             for k, t in _SLOT_FIELDS.items()):
+            return False
+        if slot["type"] not in ("x25519", "x25519+argon2id"):
+            return False
+        if slot["type"] == "x25519+argon2id" and not (
+            isinstance(slot.get("kdf"), dict) and isinstance(slot.get("sk"), dict)
+        ):
+            return False
+    return True
+
+
 def parse(data: bytes) -> Parsed:
     """Split a vault file into header, MAC and payload (no key needed); raise VaultError."""
     if len(data) < PREFIX or data[: len(MAGIC)] != MAGIC:
@@ -281,11 +343,9 @@ def parse(data: bytes) -> Parsed:
     raw = data[PREFIX : PREFIX + length]
     try:
         header = json.loads(raw)
-        if canonical_json(header) != raw or header.get("format") != "ctcm-vault":
+        if canonical_json(header) != raw or not _header_ok(header):
             raise ValueError
-        int(header["generation"])
-        header["slots"]  # noqa: B018 - presence check
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise VaultError("the vault header is damaged") from None
     view = memoryview(data)
     return Parsed(
@@ -301,7 +361,11 @@ def decrypt(parsed: Parsed, dek: bytes) -> bytearray:
     expected = hmac.new(_hkdf(dek, "ctcm/v1 header"), parsed.signed, hashlib.sha256).digest()
     if not hmac.compare_digest(expected, parsed.mac):
         raise VaultError("the vault header was altered (authentication failed)")
-    key = _hkdf(dek, "ctcm/v1 payload", salt=b64d(parsed.header["payload_salt"]))
+    try:
+        salt = b64d(parsed.header["payload_salt"])
+    except ValueError:
+        raise VaultError("the vault header is damaged") from None
+    key = _hkdf(dek, "ctcm/v1 payload", salt=salt)
     aad = hashlib.sha256(parsed.signed + parsed.mac).digest()
     return stream_decrypt(key, parsed.payload, aad)
 

@@ -1,0 +1,153 @@
+"""Shared fixtures: a real encrypted vault (built once per session, copied per test), an
+in-process CLI runner with an injected Environment, and the real ``ctcm`` entry point."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from ctcm.cli.app import app
+from ctcm.cli.context import AppContext
+from ctcm.clock import FixedClock
+from ctcm.environment import Environment
+
+PASSPHRASE = "correct horse battery staple"
+ROOT = Path(__file__).resolve().parents[1]
+CTCM_BIN = Path(sys.executable).parent / "ctcm"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="Rewrite tests/golden files.")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Compare text with tests/golden/NAME (rewritten with --update-golden)."""
+    update = request.config.getoption("--update-golden")
+
+    def check(name: str, text: str) -> None:
+        path = ROOT / "tests" / "golden" / name
+        if update or not path.exists():
+            path.write_text(text)
+        assert text == path.read_text(), f"golden file {name} differs (run with --update-golden)"
+
+    return check
+
+
+@dataclass
+class Template:
+    vault: Path
+    identity_text: str
+    recovery_code: str
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    """One vault with the small-practice starter, a service identity and a recovery slot.
+    Built once (the Argon2id KDF is deliberately slow) and copied into each test."""
+    from ctcm.services.catalog import load_starter
+    from ctcm.services.practice import add_service_identity, create_vault, open_practice
+
+    root = tmp_path_factory.mktemp("template")
+    env = Environment(env={"CTCM_RUNTIME_DIR": str(root / "run"), "CTCM_PASSPHRASE": PASSPHRASE},
+                      clock=FixedClock(datetime(2026, 1, 15, 15, 0, tzinfo=UTC)),
+                      vault_path=root / "vault")
+    created = create_vault(env, "Test Practice", "alice", PASSPHRASE, "America/Chicago", True,
+                           load_starter("small-practice"))
+    with open_practice(env, "slot add-service") as p:
+        _, text = add_service_identity(p, "tests")
+    assert created.recovery_code
+    return Template(root / "vault", text, created.recovery_code)
+
+
+@dataclass
+class Cli:
+    """Runs ctcm in-process against a copy of the template vault."""
+
+    vault: Path
+    identity: Path
+    tmp: Path
+    clock: FixedClock = field(default_factory=lambda: FixedClock(
+        datetime(2026, 3, 2, 15, 0, tzinfo=UTC)))
+    keyring: Any = None
+
+    def environment(self, env: dict[str, str] | None = None, identity: bool = True,
+                    interactive: bool = False, prompts: list[str] | None = None) -> Environment:
+        base = {"CTCM_RUNTIME_DIR": str(self.tmp / "run"), "CTCM_NO_KEYRING": "1"}
+        if identity:
+            base["CTCM_IDENTITY_FILE"] = str(self.identity)
+        if self.keyring is not None:
+            base.pop("CTCM_NO_KEYRING")
+        base.update(env or {})
+        answers = list(prompts or [])
+        keyring = self.keyring
+        return Environment(env=base, clock=self.clock, vault_path=self.vault,
+                           interactive=interactive, prompt_secret=lambda _: answers.pop(0),
+                           keyring=(lambda: keyring) if keyring is not None else None,
+                           lock_timeout=2.0, warn=lambda _: None)
+
+    def __call__(self, *args: str, env: dict[str, str] | None = None, identity: bool = True,
+                 interactive: bool = False, prompts: list[str] | None = None,
+                 input: str | None = None) -> Any:
+        actx = AppContext(self.environment(env, identity, interactive, prompts), False, 120)
+        result = CliRunner().invoke(app, list(args), obj=actx, input=input)
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result
+
+    def ok(self, *args: str, **kw: Any) -> Any:
+        result = self(*args, **kw)
+        assert result.exit_code == 0, (result.stdout, result.stderr)
+        return result
+
+
+@pytest.fixture
+def cli(template: Template, tmp_path: Path) -> Cli:
+    vault = tmp_path / "vault"
+    shutil.copytree(template.vault, vault)
+    identity = tmp_path / "tests.identity"
+    identity.write_text(template.identity_text)
+    identity.chmod(0o600)
+    return Cli(vault, identity, tmp_path)
+
+
+def run_ctcm(*args: str, env: dict[str, str] | None = None, input: str | None = None,
+             cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The real installed entry point in a subprocess, with no terminal."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("CTCM_")}
+    full.update({"PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring", "NO_COLOR": "1"})
+    full.update(env or {})
+    return subprocess.run([str(CTCM_BIN), *args], capture_output=True, text=True, env=full,
+                          input=input if input is not None else "", timeout=timeout, cwd=cwd)
+
+
+@pytest.fixture
+def demo_cli(cli: Cli) -> Cli:
+    """A practice with a few people and documents on fixed dates (as of 2026-03-02)."""
+    cli.ok("person", "add", "ada", "--name", "Ada Lovelace", "--email", "ada@example.org",
+           "--policy", "clinician")
+    cli.ok("person", "add", "bob", "--name", "Bob Stone", "--email", "bob@example.org",
+           "--policy", "office-staff", "--title", "Front desk")
+    cli.ok("person", "add", "cy", "--name", "Cy Young", "--email", "cy@example.org")
+    for doctype, issued in [("state-license", "2025-01-10"), ("npi", "2020-01-01"),
+                            ("malpractice", "2025-03-20"), ("hipaa-training", "2025-06-01"),
+                            ("confidentiality", "2025-06-01"), ("background-check", "2024-01-01"),
+                            ("ce-credits", "2025-01-01")]:
+        cli.ok("doc", "add", "ada", doctype, "--issued", issued)
+    for doctype, issued in [("hipaa-training", "2025-01-05"), ("confidentiality", "2025-06-01"),
+                            ("background-check", "2024-01-01")]:
+        cli.ok("doc", "add", "bob", doctype, "--issued", issued)
+    return cli
+
+
+def with_env(environment: Environment, **changes: Any) -> Environment:
+    return replace(environment, **changes)

@@ -1,0 +1,195 @@
+"""The vault directory with real files: saves, crashes, concurrency, locking, backups."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from ctcm.errors import ExitCode
+from ctcm.vault.store import Backup, VaultDir, backups_to_keep
+from tests.conftest import ROOT, Cli
+
+
+def test_layout_and_permissions(cli: Cli) -> None:
+    cli.ok("doc", "add", "--help")
+    for path in [cli.vault, cli.vault / "blobs", cli.vault / "backups"]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o700
+    for path in [cli.vault / "vault.ctcm", cli.vault / "lock"]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_loose_permissions_are_reported(cli: Cli) -> None:
+    os.chmod(cli.vault / "vault.ctcm", 0o644)
+    warnings: list[str] = []
+    env = cli.environment()
+    env.warn = warnings.append
+    from ctcm.services.practice import open_practice
+
+    with open_practice(env, "test"):
+        pass
+    assert warnings and "vault.ctcm" in warnings[0] and "chmod" in warnings[0]
+
+
+def test_every_save_is_a_new_generation_with_the_previous_backed_up(cli: Cli) -> None:
+    vd = VaultDir(cli.vault)
+    g0 = vd.read_parsed().generation
+    cli.ok("doctype", "list")
+    cli.ok("person", "add", "x", "--name", "X", "--email", "x@example.org")
+    assert vd.read_parsed().generation == g0 + 2
+    gens = [b.generation for b in vd.list_backups()]
+    assert gens[:2] == [g0 + 1, g0]
+    assert all(stat.S_IMODE(b.path.stat().st_mode) == 0o600 for b in vd.list_backups())
+
+
+def _child(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+
+
+def test_crash_between_temp_write_and_replace_keeps_the_old_generation(cli: Cli) -> None:
+    before = (cli.vault / "vault.ctcm").read_bytes()
+    result = _child(f"""
+        import os
+        from ctcm.environment import Environment
+        from ctcm.services.practice import open_practice
+        from ctcm.services import credentials as cred
+        from ctcm.domain.credentials import Person
+        import ctcm.vault.store as store
+        def die(*a, **k):
+            os._exit(9)   # the process dies after the temp file is written and synced
+        store.os.replace = die
+        env = Environment(env={{"CTCM_IDENTITY_FILE": {str(cli.identity)!r},
+                               "CTCM_RUNTIME_DIR": {str(cli.tmp / 'run')!r}}},
+                          vault_path=__import__("pathlib").Path({str(cli.vault)!r}))
+        with open_practice(env, "crash") as p:
+            cred.add_person(p, Person("crash", "Crash Test", "c@example.org"))
+    """)
+    assert result.returncode == 9, result.stderr
+    assert (cli.vault / "vault.ctcm").read_bytes() == before
+    assert list(cli.vault.glob(".vault.ctcm.tmp-*")), "the crash should leave its temp file"
+    r = cli.ok("person", "list", "--format", "json")
+    assert "crash" not in r.stdout
+    assert not list(cli.vault.glob(".vault.ctcm.tmp-*")), "the next save removes stale temps"
+
+
+WRITER = """
+import sys, pathlib
+from datetime import date
+from ctcm.environment import Environment
+from ctcm.services.practice import open_practice
+from ctcm.services import credentials as cred
+from ctcm.domain.credentials import Person
+vault, identity, run, tag, n = sys.argv[1:6]
+env = Environment(env={"CTCM_IDENTITY_FILE": identity, "CTCM_RUNTIME_DIR": run},
+                  vault_path=pathlib.Path(vault), lock_timeout=60)
+for i in range(int(n)):
+    with open_practice(env, "concurrency") as p:
+        cred.add_person(p, Person(f"{tag}-{i}", f"Person {tag} {i}", f"{tag}{i}@example.org"))
+"""
+
+
+@pytest.mark.slow
+def test_two_processes_writing_concurrently_lose_no_update(cli: Cli) -> None:
+    n = 12
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(cli.vault), str(cli.identity),
+                               str(cli.tmp / "run"), tag, str(n)], cwd=ROOT,
+                              stderr=subprocess.PIPE, text=True) for tag in ("a", "b")]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    import json
+
+    people = json.loads(cli.ok("person", "list", "--format", "json").stdout)
+    assert sorted(p["id"] for p in people) == sorted(f"{t}-{i}" for t in "ab" for i in range(n))
+
+
+def test_lock_timeout_is_busy_exit_75(cli: Cli) -> None:
+    fd = os.open(cli.vault / "lock", os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        env = cli.environment()
+        env.lock_timeout = 0.3
+        from typer.testing import CliRunner
+
+        from ctcm.cli.app import app
+        from ctcm.cli.context import AppContext
+
+        r = CliRunner().invoke(app, ["status"], obj=AppContext(env))
+        assert r.exit_code == ExitCode.BUSY == 75
+        assert "busy" in r.stderr and "Traceback" not in r.stderr
+    finally:
+        os.close(fd)
+
+
+def test_stale_writer_generation_fails_cleanly(cli: Cli) -> None:
+    from ctcm.errors import VaultError
+
+    vd = VaultDir(cli.vault)
+    parsed = vd.read_parsed()
+    cli.ok("doctype", "list")  # someone else saves meanwhile
+    with vd.locked(), pytest.raises(VaultError, match="changed while this command ran"):
+        vd.save(parsed.header, b"\x00" * 32, b"", parsed.generation, datetime.now(UTC))
+
+
+def _backups(times: list[datetime]) -> list[Backup]:
+    return [Backup(i + 1, t, Path(f"/x/{i}")) for i, t in enumerate(times)]
+
+
+def test_backup_rotation_policy() -> None:
+    now = datetime(2026, 6, 30, 12, tzinfo=UTC)
+    # one save an hour for 120 days
+    times = [now - timedelta(hours=h) for h in range(120 * 24, -1, -1)]
+    backups = _backups(times)
+    keep = backups_to_keep(backups, now)
+    newest = sorted(b.generation for b in backups)[-10:]
+    assert set(newest) <= keep
+    kept = [b for b in backups if b.generation in keep]
+    days = {b.saved_at.date() for b in kept}
+    assert all((now.date() - timedelta(days=d)) in days for d in range(14))
+    weeks = {b.saved_at.isocalendar()[:2] for b in kept}
+    assert len(weeks) >= 8
+    assert len(kept) <= 10 + 14 + 8
+    assert min(b.saved_at for b in kept) > now - timedelta(weeks=9)
+
+
+def test_backup_rotation_keeps_everything_when_few() -> None:
+    now = datetime(2026, 6, 30, tzinfo=UTC)
+    backups = _backups([now - timedelta(days=300), now - timedelta(days=1), now])
+    assert backups_to_keep(backups, now) == {1, 2, 3}
+
+
+def test_no_plaintext_on_disk(cli: Cli, tmp_path: Path) -> None:
+    """Markers of a person, a note and a scan never appear in any file of the vault or TMPDIR."""
+    scan = tmp_path / "scan-source" / "license.pdf"
+    scan.parent.mkdir()
+    scan.write_bytes(b"%PDF-1.4 ZEBULON-SCAN-MARKER " * 50)
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    from tests.conftest import run_ctcm
+
+    env = {"CTCM_VAULT": str(cli.vault), "CTCM_IDENTITY_FILE": str(cli.identity),
+           "CTCM_RUNTIME_DIR": str(tmp_path / "run"), "TMPDIR": str(tmpdir)}
+    assert run_ctcm("person", "add", "zq", "--name", "Zebulon Quixote", "--email",
+                    "zq@example.org", "--policy", "clinician", env=env).returncode == 0
+    r = run_ctcm("doc", "add", "zq", "state-license", "--issued", "2026-01-02", "--number",
+                 "LIC-ZEBULON-777", "--note", "ZEBULON-NOTE", "--file", str(scan), env=env)
+    assert r.returncode == 0, r.stderr
+    assert run_ctcm("status", env=env).returncode == 0
+    assert run_ctcm("backup", "verify", env=env).returncode == 0
+    markers = [b"Zebulon", b"ZEBULON", b"SQLite format 3", b"zq@example.org", b"%PDF"]
+    files = [p for base in (cli.vault, tmpdir, tmp_path / "run") for p in base.rglob("*")
+             if p.is_file()]
+    assert any(p.parent.name == "blobs" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        for marker in markers:
+            assert marker not in data, f"{marker!r} found in {path}"
+    assert not any(p.is_file() for p in tmpdir.rglob("*")), "nothing may be written to TMPDIR"
