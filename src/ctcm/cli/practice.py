@@ -29,9 +29,7 @@ def init(
 
     Example: ctcm init --practice "Lakeside Counseling" --user alice --starter small-practice
     """
-    from ctcm.services.catalog import load_starter
-    from ctcm.services.practice import create_vault, machine_timezone
-    from ctcm.vault.unlock import read_passphrase
+    from ctcm.services.practice import init_practice, machine_timezone
 
     actx = app_context(ctx)
     env = actx.environment
@@ -41,13 +39,7 @@ def init(
         practice = practice or typer.prompt("Practice name", err=True)
         user = user or typer.prompt("Your user name (lower case)", err=True)
         timezone = timezone or typer.prompt("Time zone", default=machine_timezone(), err=True)
-    content = load_starter(starter) if starter else None
-    if not env.interactive and not (env.env.get("CTCM_PASSPHRASE_FILE")
-                                    or env.env.get("CTCM_PASSPHRASE")):
-        raise InvalidInput("no terminal to ask for a passphrase: set CTCM_PASSPHRASE_FILE")
-    passphrase, _ = read_passphrase(env, "New passphrase (12+ characters)", confirm=True)
-    created = create_vault(env, practice, user, passphrase, timezone or machine_timezone(),
-                           recovery_code, content)
+    created = init_practice(env, practice, user, timezone, starter, recovery_code)
     actx.say(f"Created vault {env.vault} for {practice!r}; user {user!r} is admin.")
     if created.recovery_code:
         actx.say("Recovery code (shown once; store it offline, it opens the vault):")

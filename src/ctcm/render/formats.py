@@ -55,9 +55,20 @@ def render_json(view: View, style: Style) -> str:
     return json.dumps(view.data, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
-def render_csv(view: View, style: Style) -> str:
-    from ctcm.services.csvio import neutralise
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
+
+def neutralise(cell: str) -> str:
+    """Prefix a quote to a cell a spreadsheet would run as a formula (CSV injection)."""
+    return "'" + cell if cell.startswith(_FORMULA) else cell
+
+
+def restore_neutralised(cell: str) -> str:
+    """Undo ``neutralise`` when reading a CSV back, so exports round-trip exactly."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA) else cell
+
+
+def render_csv(view: View, style: Style) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(view.columns)
@@ -101,7 +112,8 @@ def render_table(view: View, style: Style) -> str:
             console.print(Text("(none)"))
     if view.footer:
         console.print(Text(view.footer))
-    return buf.getvalue()
+    text = buf.getvalue()
+    return text if style.color else "".join(line.rstrip() + "\n" for line in text.splitlines())
 
 
 Renderer = Callable[[View, Style], str]

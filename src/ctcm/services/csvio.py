@@ -11,6 +11,7 @@ from pathlib import Path
 from ctcm.domain.credentials import Document, Person
 from ctcm.domain.dates import parse_optional_date
 from ctcm.errors import CtcmError, InvalidInput, NotFound
+from ctcm.render.formats import neutralise, restore_neutralised
 from ctcm.services import credentials as cred
 from ctcm.services.practice import Practice
 
@@ -18,7 +19,6 @@ PERSON_COLUMNS = ("id", "name", "email", "policies", "title", "start")
 PERSON_REQUIRED = ("id", "name", "email")
 DOC_COLUMNS = ("person", "doctype", "issued", "expires", "number", "note")
 DOC_REQUIRED = ("person", "doctype")
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 class BadRows(InvalidInput):
@@ -35,15 +35,6 @@ class ImportResult:
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
     dry_run: bool = False
-
-
-def neutralise(cell: str) -> str:
-    """Prefix a quote to a cell a spreadsheet would run as a formula."""
-    return "'" + cell if cell.startswith(_FORMULA) else cell
-
-
-def _restore(cell: str) -> str:
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA) else cell
 
 
 def read_csv_text(path: Path) -> str:
@@ -86,7 +77,7 @@ def read_rows(text: str, name: str, columns: tuple[str, ...],
                                                             f"the header has {len(header)}"}))
                 continue
             out.append((reader.line_num,
-                        {h: _restore(v.strip()) for h, v in zip(header, values, strict=True)}))
+                        {h: restore_neutralised(v.strip()) for h, v in zip(header, values, strict=True)}))
     except csv.Error as err:
         raise InvalidInput(f"{name}: line {reader.line_num}: {err}") from None
     return out

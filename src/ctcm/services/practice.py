@@ -178,6 +178,21 @@ def create_vault(env: Environment, practice_name: str, user: str, passphrase: st
     return Created(vault_id, user, code)
 
 
+def init_practice(env: Environment, practice_name: str, user: str, timezone: str | None,
+                  starter: str | None, recovery: bool) -> Created:
+    """``ctcm init``: ask for (or read) the new passphrase, then create the vault."""
+    from ctcm.services.catalog import load_starter
+    from ctcm.vault.unlock import read_passphrase
+
+    content = load_starter(starter) if starter else None
+    if not env.interactive and not (env.env.get("CTCM_PASSPHRASE_FILE")
+                                    or env.env.get("CTCM_PASSPHRASE")):
+        raise InvalidInput("no terminal to ask for a passphrase: set CTCM_PASSPHRASE_FILE")
+    passphrase, _ = read_passphrase(env, "New passphrase (12+ characters)", confirm=True)
+    return create_vault(env, practice_name, user, passphrase, timezone or machine_timezone(),
+                        recovery, content)
+
+
 def add_service_identity(practice: Practice, name: str) -> tuple[str, str]:
     """Add a service slot (for cron); return (slot id, identity file text). Admin only."""
     from ctcm.domain.credentials import check_key
