@@ -421,15 +421,16 @@ def dashboard(p: Practice, light: Light | None = None, policy: str | None = None
     for (pid, dt), w in waivers.items():
         per_waivers.setdefault(pid, {})[dt] = w
     people = []
+    today, warn_days = p.today, p.warn_days
     for person in p.repo.people(active_only=True):
         if policy is not None and policy not in person.policies:
             continue
         status = evaluate_person(person, policies, doctypes, per_docs.get(person.id, {}),
-                                 per_waivers.get(person.id, {}), p.today, p.warn_days)
+                                 per_waivers.get(person.id, {}), today, warn_days)
         if light is None or status.status is light:
             people.append(status)
     p.touch("status")
-    return Dashboard(p.today, p.settings.get("practice_name", ""), tuple(people))
+    return Dashboard(today, p.settings.get("practice_name", ""), tuple(people))
 
 
 def person_status(p: Practice, person_id: str) -> PersonStatus:

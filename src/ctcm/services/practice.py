@@ -38,7 +38,7 @@ class Practice:
     db: Database
     repo: Repository
     targets: list[str] = field(default_factory=list)
-    changed: bool = False
+    _settings: dict[str, str] | None = None
 
     @property
     def actor(self) -> str:
@@ -46,7 +46,14 @@ class Practice:
 
     @property
     def settings(self) -> dict[str, str]:
-        return self.repo.settings()
+        """The practice settings, read once per command."""
+        if self._settings is None:
+            self._settings = self.repo.settings()
+        return self._settings
+
+    def set_settings(self, values: dict[str, str]) -> None:
+        self.repo.set_settings(values)
+        self._settings = None
 
     @property
     def timezone(self) -> str:
