@@ -77,43 +77,57 @@ def render_csv(view: View, style: Style) -> str:
     return buf.getvalue()
 
 
-def render_table(view: View, style: Style) -> str:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+_ANSI = {"bold": "1", "bold green": "1;32", "bold yellow": "1;33", "bold red": "1;31",
+         "cyan": "36"}
 
-    buf = io.StringIO()
-    console = Console(file=buf, width=style.width, force_terminal=style.color,
-                      no_color=not style.color, color_system="standard" if style.color else None,
-                      highlight=False, emoji=False, markup=False)
+
+def _paint(text: str, style_name: str, color: bool) -> str:
+    code = _ANSI.get(style_name)
+    return f"\x1b[{code}m{text}\x1b[0m" if color and code and text else text
+
+
+def render_table(view: View, style: Style) -> str:
+    """Aligned plain-text columns, one record per line (grep- and pipe-friendly).
+
+    Written by hand rather than with Rich's Table: Rich measures and wraps every cell, which
+    cost seconds for a dashboard of a thousand people; this is linear and cheap. Status words
+    are upper-case and coloured only when ``style.color``.
+    """
+    out: list[str] = []
     if view.title:
-        console.print(Text(view.title, style="bold"))
-    if view.details:
-        for key, value in view.details:
-            console.print(Text.assemble((f"{key}: ", "bold"), value))
+        out.append(_paint(view.title, "bold", style.color))
+    for key, value in view.details:
+        out.append(f"{_paint(key + ':', 'bold', style.color)} {value}")
     if view.columns:
-        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-        for column in view.columns:
-            table.add_column(column, overflow="fold")
         status_index = (list(view.columns).index(view.status_column)
                         if view.status_column in view.columns else None)
-        for row in view.rows:
-            cells = []
-            for i, value in enumerate(row):
-                text = _cell(value)
-                if i == status_index:
-                    cells.append(Text(text.upper(), style=STATUS_STYLES.get(text, "")))
-                else:
-                    cells.append(Text(text))
-            table.add_row(*cells)
-        if view.rows:
-            console.print(table)
+        cells = [[_cell(v).replace("\n", " ") for v in row] for row in view.rows]
+        if status_index is not None:
+            for row in cells:
+                row[status_index] = row[status_index].upper()
+        header = list(view.columns)
+        widths = [max([len(header[i])] + [len(r[i]) for r in cells]) for i in range(len(header))]
+        last = len(header) - 1
+
+        def line(row: list[str], header_row: bool = False) -> str:
+            parts = []
+            for i, text in enumerate(row):
+                pad = "" if i == last else " " * (widths[i] - len(text))
+                if header_row:
+                    text = _paint(text, "bold", style.color)
+                elif i == status_index:
+                    text = _paint(text, STATUS_STYLES.get(text.lower(), ""), style.color)
+                parts.append(text + pad)
+            return "  ".join(parts).rstrip()
+
+        if cells:
+            out.append(line(header, header_row=True))
+            out.extend(line(row) for row in cells)
         else:
-            console.print(Text("(none)"))
+            out.append("(none)")
     if view.footer:
-        console.print(Text(view.footer))
-    text = buf.getvalue()
-    return text if style.color else "".join(line.rstrip() + "\n" for line in text.splitlines())
+        out.append(view.footer)
+    return "".join(text + "\n" for text in out)
 
 
 Renderer = Callable[[View, Style], str]

@@ -155,7 +155,7 @@ class Repository:
 
         rows = self.conn.execute(
             "SELECT id, document_id, filename, media_type, size, sha256, key FROM attachments "
-            "WHERE document_id = ? ORDER BY created_at, id", (doc_id,)
+            "WHERE document_id = ? ORDER BY position", (doc_id,)
         ).fetchall()
         return [Attachment(r[0], r[1], r[2], r[3], r[4], r[5], base64.b64decode(r[6]))
                 for r in rows]
@@ -296,6 +296,10 @@ class Repository:
 
         from ctcm.storage.tables import AttachmentRow
 
-        self._save(AttachmentRow(id=att.id, document_id=att.document_id, filename=att.filename,
+        position = self.conn.execute(
+            "SELECT COUNT(*) FROM attachments WHERE document_id = ?", (att.document_id,)
+        ).fetchone()[0]
+        self._save(AttachmentRow(id=att.id, document_id=att.document_id, position=position,
+                                 filename=att.filename,
                                  media_type=att.media_type, size=att.size, sha256=att.sha256,
                                  key=base64.b64encode(att.key).decode(), created_at=now))

@@ -100,6 +100,7 @@ class AttachmentRow(SQLModel, table=True):
     __tablename__ = "attachments"
     id: str = Field(primary_key=True)
     document_id: int = Field(foreign_key="documents.id", index=True)
+    position: int  # order of attachment within its document
     filename: str
     media_type: str
     size: int

@@ -129,15 +129,17 @@ def session_store(environment: Environment, header: dict[str, Any]) -> SessionSt
     return SessionStore(runtime_dir(dict(environment.env)), header["vault_id"], environment.clock)
 
 
-def _session_key(environment: Environment, vault_id: str) -> bytes | None:
+def _session_key(environment: Environment, store: SessionStore) -> bytes | None:
     token = environment.env.get("CTCM_SESSION")
     if token:
         return decode_token(token)
+    if not store.path.exists():
+        return None  # no session: do not pay for importing and asking the keyring
     backend = _secure_keyring(environment)
     if backend is None:
         return None
     try:
-        stored = backend.get_password(KEYRING_SERVICE, f"session:{vault_id}")
+        stored = backend.get_password(KEYRING_SERVICE, f"session:{store.vault_id}")
     except Exception:  # noqa: BLE001 - any keyring failure means "no session here"
         return None
     return decode_token(stored) if stored else None
@@ -159,12 +161,12 @@ def unlock(environment: Environment, parsed: fmt.Parsed) -> Unlocked:
     vault_id, dek_id = header["vault_id"], header["dek_id"]
     explicit_user = environment.user or environment.env.get("CTCM_USER")
 
-    key = _session_key(environment, vault_id)
-    if key is not None:
-        with contextlib.suppress(PermissionError, OSError):
-            state = session_store(environment, header).use(key)
-            if state is not None and (not explicit_user or state.slot_id == f"user:{explicit_user}"):
-                return Unlocked(state.dek, state.slot_id, "session")
+    with contextlib.suppress(PermissionError, OSError):
+        store = session_store(environment, header)
+        key = _session_key(environment, store)
+        state = store.use(key) if key is not None else None
+        if state is not None and (not explicit_user or state.slot_id == f"user:{explicit_user}"):
+            return Unlocked(state.dek, state.slot_id, "session")
 
     identity = environment.identity or (
         Path(environment.env["CTCM_IDENTITY_FILE"]) if environment.env.get("CTCM_IDENTITY_FILE")
