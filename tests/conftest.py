@@ -25,6 +25,16 @@ ROOT = Path(__file__).resolve().parents[1]
 CTCM_BIN = Path(sys.executable).parent / "ctcm"
 
 
+@pytest.fixture(autouse=True)
+def _no_real_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never let a developer's own CTCM_* settings (their real vault!) reach a test, and never
+    touch the OS keyring."""
+    for name in list(os.environ):
+        if name.startswith("CTCM_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="Rewrite tests/golden files.")
 

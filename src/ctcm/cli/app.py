@@ -1,6 +1,5 @@
 """The ``ctcm`` root command: global options, sub-command groups, one error edge."""
 
-from __future__ import annotations
 
 import sys
 from pathlib import Path

@@ -1,6 +1,5 @@
 """``ctcm audit``: the tamper-evident trail of who read or changed what."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

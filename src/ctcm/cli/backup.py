@@ -1,6 +1,5 @@
 """``ctcm backup``: earlier generations of the vault, kept encrypted."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

@@ -1,6 +1,5 @@
 """``ctcm doc``: document records, their history and encrypted scans."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

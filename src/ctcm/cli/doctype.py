@@ -1,6 +1,5 @@
 """``ctcm doctype``: the kinds of documents the practice tracks."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

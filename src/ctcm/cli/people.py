@@ -1,6 +1,5 @@
 """``ctcm person``: personnel, their policies, extra requirements and waivers."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

@@ -1,6 +1,5 @@
 """``ctcm policy``: which document types a category of personnel must hold."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

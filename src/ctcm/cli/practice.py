@@ -1,6 +1,5 @@
 """Vault-wide commands: init, unlock, lock, demo."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

@@ -1,6 +1,5 @@
 """``ctcm slot``: the key slots that open the vault (one per named user or service)."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

@@ -1,6 +1,5 @@
 """``ctcm status``: the practice dashboard and one person's lights."""
 
-from __future__ import annotations
 
 from enum import StrEnum
 from typing import Annotated
