@@ -85,9 +85,9 @@ def root(
 
 
 def _register() -> None:
-    from ctcm.cli import audit, backup, doc, doctype, people, policy, practice, slot, status
+    from ctcm.cli import audit, backup, doc, doctype, people, policy, practice, slot, status, vaultcmds
 
-    practice.register(app)
+    vaultcmds.register(app)
     status.register(app)
     app.add_typer(doctype.app, name="doctype")
     app.add_typer(policy.app, name="policy")
@@ -96,6 +96,7 @@ def _register() -> None:
     app.add_typer(backup.app, name="backup")
     app.add_typer(audit.app, name="audit")
     app.add_typer(slot.app, name="slot")
+    app.add_typer(practice.app, name="practice")
 
 
 _register()

@@ -1,126 +1,57 @@
-"""Vault-wide commands: init, unlock, lock, demo."""
+"""``ctcm practice``: the practice's own settings."""
 
-
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ctcm.cli.context import app_context
-from ctcm.errors import InvalidInput
+from ctcm.cli.context import app_context, opened
+from ctcm.cli.options import FormatOpt
+from ctcm.render.formats import OutputFormat, View
+
+app = typer.Typer(help="Practice settings: name, time zone, warning window, automatic logoff.",
+                  no_args_is_help=True)
 
 
-def init(
+def _view(s) -> View:  # type: ignore[no-untyped-def]
+    data = {"name": s.name, "timezone": s.timezone, "warn_days": s.warn_days,
+            "idle_minutes": s.idle_minutes, "max_hours": s.max_hours}
+    return View(data, details=[
+        ("practice", s.name), ("time zone", s.timezone),
+        ("warning window", f"{s.warn_days} days before expiry (unless a type sets its own)"),
+        ("automatic logoff", f"after {s.idle_minutes} idle minutes, at most {s.max_hours} hours")])
+
+
+@app.command("show")
+def show(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """Show the practice settings.
+
+    Example: ctcm practice show --format json
+    """
+    from ctcm.services.settings import read_settings
+
+    with opened(ctx, "practice show") as p:
+        settings = read_settings(p)
+    app_context(ctx).show(_view(settings), fmt)
+
+
+@app.command("set")
+def set_(
     ctx: typer.Context,
-    practice: Annotated[str | None, typer.Option("--practice", help="Practice name.")] = None,
-    user: Annotated[str | None, typer.Option("--user", help="First user (an admin).")] = None,
-    timezone: Annotated[str | None, typer.Option(
-        "--timezone", help="IANA time zone, e.g. America/Chicago (default: the machine's).")] = None,
-    starter: Annotated[str | None, typer.Option(
-        "--starter", help="Seed starter document types and policies (small-practice).")] = None,
-    recovery_code: Annotated[bool, typer.Option(
-        "--recovery-code", help="Add a recovery slot and print its one-time code.")] = False,
+    name: Annotated[str | None, typer.Option("--name", help="Practice name.")] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="IANA time zone.")] = None,
+    warn_days: Annotated[int | None, typer.Option(
+        "--warn-days", help="Default warning window before expiry (days).")] = None,
+    idle_minutes: Annotated[int | None, typer.Option(
+        "--idle-minutes", help="Session ends after this many idle minutes.")] = None,
+    max_hours: Annotated[int | None, typer.Option(
+        "--max-hours", help="Session ends after this many hours in any case.")] = None,
 ) -> None:
-    """Create a new encrypted practice vault.
+    """Change practice settings.
 
-    The passphrase (12+ characters) is asked twice at a terminal, or read from
-    CTCM_PASSPHRASE_FILE / CTCM_PASSPHRASE when there is none.
-
-    Example: ctcm init --practice "Lakeside Counseling" --user alice --starter small-practice
+    Example: ctcm practice set --warn-days 45 --idle-minutes 15
     """
-    from ctcm.services.practice import init_practice, machine_timezone
+    from ctcm.services.settings import update_settings
 
-    actx = app_context(ctx)
-    env = actx.environment
-    if practice is None or user is None:
-        if not env.interactive:
-            raise InvalidInput("give --practice NAME and --user NAME (no terminal to ask)")
-        practice = practice or typer.prompt("Practice name", err=True)
-        user = user or typer.prompt("Your user name (lower case)", err=True)
-        timezone = timezone or typer.prompt("Time zone", default=machine_timezone(), err=True)
-    created = init_practice(env, practice, user, timezone, starter, recovery_code)
-    actx.say(f"Created vault {env.vault} for {practice!r}; user {user!r} is admin.")
-    if created.recovery_code:
-        actx.say("Recovery code (shown once; store it offline, it opens the vault):")
-        typer.echo(created.recovery_code)
-
-
-def unlock(
-    ctx: typer.Context,
-    idle: Annotated[int | None, typer.Option(
-        "--idle", help="Minutes of inactivity before the session ends (default: practice setting, 30).")] = None,
-    maximum: Annotated[int | None, typer.Option(
-        "--max", help="Hours after which the session ends anyway (default 8).")] = None,
-) -> None:
-    """Open the vault once and start a session (automatic logoff after idle time).
-
-    Without a secure OS keyring, prints a line to evaluate in your shell.
-
-    Example: eval "$(ctcm unlock)"
-    """
-    from ctcm.services.vaultops import unlock_session
-
-    actx = app_context(ctx)
-    started = unlock_session(actx.environment, idle, maximum)
-    ends = f"ends after {started.idle_minutes} idle minutes or {started.max_hours:g} hours"
-    if started.in_keyring:
-        actx.say(f"Unlocked as {started.slot_id}; the session key is in the OS keyring ({ends}).")
-    else:
-        typer.echo(f"export CTCM_SESSION={started.token}")
-        actx.say(f"Unlocked as {started.slot_id} ({ends}). Run the export line above, "
-                 "or: eval \"$(ctcm unlock)\"")
-
-
-def lock(ctx: typer.Context) -> None:
-    """End the unlock session now.
-
-    Example: ctcm lock
-    """
-    from ctcm.services.vaultops import lock_session
-
-    actx = app_context(ctx)
-    ended = lock_session(actx.environment)
-    actx.say("Locked." if ended else "No session was open.")
-
-
-def demo(
-    ctx: typer.Context,
-    vault: Annotated[Path | None, typer.Option("--vault", help="Where to build the demo vault.")] = None,
-) -> None:
-    """Build the demo practice from examples/ into a fresh vault and show its dashboard.
-
-    The demo passphrase is "correct horse battery demo" (user "demo").
-
-    Example: ctcm demo --vault /tmp/demo-vault
-    """
-    from dataclasses import replace
-
-    from ctcm.render.views import dashboard_view
-    from ctcm.services import credentials as cred
-    from ctcm.services.catalog import DEMO_PASSPHRASE, DEMO_USER, examples_dir, load_demo
-    from ctcm.services.practice import create_vault, open_practice
-
-    actx = app_context(ctx)
-    base = actx.environment
-    env = replace(base, env={**base.env, "CTCM_PASSPHRASE": DEMO_PASSPHRASE}, user=DEMO_USER,
-                  identity=None, vault_path=vault or base.vault_path)
-    directory = examples_dir()
-    import tomllib
-
-    meta = tomllib.loads((directory / "practice.toml").read_text())
-    create_vault(env, meta["practice"]["name"], DEMO_USER, DEMO_PASSPHRASE,
-                 meta["practice"]["timezone"], False, None)
-    with open_practice(env, "demo") as p:
-        loaded = load_demo(p, directory)
-        board = cred.dashboard(p)
-    actx.say(f"Demo vault: {env.vault} (user {DEMO_USER!r}, passphrase {DEMO_PASSPHRASE!r}); "
-             f"{loaded.people} people, {loaded.documents} documents, {loaded.waivers} waivers.")
-    actx.show(dashboard_view(board))
-    actx.say(f"Try: CTCM_PASSPHRASE='{DEMO_PASSPHRASE}' ctcm --vault {env.vault} status PERSON")
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(init)
-    app.command()(unlock)
-    app.command()(lock)
-    app.command()(demo)
+    with opened(ctx, "practice set") as p:
+        settings = update_settings(p, name, timezone, warn_days, idle_minutes, max_hours)
+    app_context(ctx).show(_view(settings))

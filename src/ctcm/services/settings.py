@@ -1,0 +1,52 @@
+"""Practice settings: name, time zone, warning window, session times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ctcm.domain.credentials import check_text
+from ctcm.errors import InvalidInput
+from ctcm.services.practice import Practice, check_timezone
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeSettings:
+    name: str
+    timezone: str
+    warn_days: int
+    idle_minutes: int
+    max_hours: int
+
+
+def read_settings(p: Practice) -> PracticeSettings:
+    s = p.settings
+    p.touch("settings")
+    return PracticeSettings(s.get("practice_name", ""), s.get("timezone", "UTC"),
+                            int(s.get("warn_days", "30")), int(s.get("idle_minutes", "30")),
+                            int(s.get("max_hours", "8")))
+
+
+def _bounded(value: int | None, what: str, low: int, high: int) -> str | None:
+    if value is None:
+        return None
+    if not low <= value <= high:
+        raise InvalidInput(f"{what} must be between {low} and {high}")
+    return str(value)
+
+
+def update_settings(p: Practice, name: str | None = None, timezone: str | None = None,
+                    warn_days: int | None = None, idle_minutes: int | None = None,
+                    max_hours: int | None = None) -> PracticeSettings:
+    values = {
+        "practice_name": check_text(name, "practice name") if name is not None else None,
+        "timezone": check_timezone(timezone) if timezone is not None else None,
+        "warn_days": _bounded(warn_days, "--warn-days", 0, 3650),
+        "idle_minutes": _bounded(idle_minutes, "--idle-minutes", 1, 24 * 60),
+        "max_hours": _bounded(max_hours, "--max-hours", 1, 24 * 7),
+    }
+    changed = {k: v for k, v in values.items() if v is not None}
+    if not changed:
+        raise InvalidInput("nothing to change: give at least one option (see --help)")
+    p.set_settings(changed)
+    p.touch(*(f"setting:{k}" for k in changed))
+    return read_settings(p)
