@@ -161,3 +161,72 @@ def demo_cli(cli: Cli) -> Cli:
 
 def with_env(environment: Environment, **changes: Any) -> Environment:
     return replace(environment, **changes)
+
+
+# --------------------------------------------------------------------------- SMTP
+
+
+class SmtpRecorder:
+    """An aiosmtpd handler: records every message; refuses listed recipients with a 450."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.messages: list[tuple[list[str], bytes]] = []
+        self.refuse: set[str] = set()
+        self.logins: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]  # noqa: N802
+        if address in self.refuse:
+            return "450 4.2.1 Mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        with self.lock:
+            self.messages.append((list(envelope.rcpt_tos), bytes(envelope.content)))
+        return "250 Message accepted for delivery"
+
+    def parsed(self) -> list[Any]:
+        import email
+        import email.policy
+
+        return [email.message_from_bytes(raw, policy=email.policy.default)
+                for _, raw in self.messages]
+
+
+@pytest.fixture
+def smtp():  # type: ignore[no-untyped-def]
+    """A real SMTP server on 127.0.0.1 with an ephemeral port."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    handler = SmtpRecorder()
+
+    def authenticate(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        login = auth_data.login.decode()
+        password = auth_data.password.decode()
+        handler.logins.append((login, password))
+        return AuthResult(success=password == "smtp-secret")
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port,
+                            authenticator=authenticate, auth_required=False,
+                            auth_require_tls=False)
+    controller.start()
+    handler.port = port  # type: ignore[attr-defined]
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+def configure_mail(cli: Cli, smtp: Any, *extra: str) -> None:
+    cli.ok("mail", "configure", "--host", "127.0.0.1", "--port", str(smtp.port), "--security",
+           "none", "--from", "Test Practice <office@example.org>", "--admins",
+           "boss@example.org,manager@example.org", *extra)

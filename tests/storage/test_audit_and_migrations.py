@@ -130,3 +130,27 @@ def test_service_identity_can_be_added_and_used(cli: Cli) -> None:
 
     with open_practice(cli.environment(env={"CTCM_IDENTITY_FILE": str(out)}), "x") as p:
         assert p.actor == "svc:cron"
+
+
+def test_a_vault_written_by_schema_v1_opens_and_is_migrated(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """tests/fixtures/vault-v1 was written by ctcm 0.1.0 before the delivery ledger existed."""
+    import shutil
+
+    from tests.conftest import ROOT
+
+    vault = tmp_path / "vault"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "vault-v1" / "vault", vault)
+    identity = tmp_path / "fixture.identity"
+    identity.write_text((ROOT / "tests" / "fixtures" / "vault-v1" / "fixture.identity").read_text())
+    identity.chmod(0o600)
+    old = Cli(vault, identity, tmp_path)
+    data = json.loads(old.ok("--as-of", "2026-01-10", "status", "--format", "json").stdout)
+    assert data["practice"] == "Fixture Practice v1"
+    assert [p["id"] for p in data["people"]] == ["ann"]
+    with open_practice(old.environment(), "inspect") as p:
+        versions = p.db.conn.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
+        columns = [r[1] for r in p.db.conn.execute("PRAGMA table_info(doctypes)")]
+        p.db.conn.execute("SELECT COUNT(*) FROM deliveries").fetchone()
+    assert [v[0] for v in versions] == list(range(1, LATEST + 1))
+    assert "remind" in columns
+    assert "intact" in old.ok("audit", "verify").stderr

@@ -85,10 +85,23 @@ def root(
 
 
 def _register() -> None:
-    from ctcm.cli import audit, backup, doc, doctype, people, policy, practice, slot, status, vaultcmds
+    from ctcm.cli import (
+        audit,
+        backup,
+        doc,
+        doctype,
+        mail,
+        people,
+        policy,
+        practice,
+        slot,
+        status,
+        vaultcmds,
+    )
 
     vaultcmds.register(app)
     status.register(app)
+    mail.register(app)
     app.add_typer(doctype.app, name="doctype")
     app.add_typer(policy.app, name="policy")
     app.add_typer(people.app, name="person")

@@ -7,6 +7,7 @@ import typer
 
 from ctcm.cli.context import app_context, opened
 from ctcm.cli.options import FormatOpt
+from ctcm.errors import InvalidInput
 from ctcm.render.formats import OutputFormat
 
 app = typer.Typer(help="Document types to track (licenses, trainings, forms...).",
@@ -41,15 +42,25 @@ def add(ctx: typer.Context, key: Annotated[str, typer.Argument(help="Short key, 
 def edit(ctx: typer.Context, key: str,
          name: Annotated[str | None, typer.Option("--name", help="New display name.")] = None,
          validity_months: MonthsOpt = None, no_expiry: NoExpiryOpt = False,
-         warn_days: WarnOpt = None, category: CategoryOpt = None) -> None:
+         warn_days: WarnOpt = None, category: CategoryOpt = None,
+         remind: Annotated[str | None, typer.Option(
+             "--remind", help='Own reminder schedule, e.g. "90,30,0,+7"; "default" to clear.')] = None) -> None:
     """Change a document type (existing documents keep their dates).
 
-    Example: ctcm doctype edit hipaa-training --warn-days 45
+    Example: ctcm doctype edit hipaa-training --warn-days 45 --remind "30,7,0,+7"
     """
     from ctcm.services import credentials as cred
+    from ctcm.services.messaging import set_doctype_schedule
 
     with opened(ctx, "doctype edit") as p:
-        dt = cred.edit_doctype(p, key, name, validity_months, no_expiry, warn_days, category)
+        if (name, validity_months, warn_days, category) == (None, None, None, None) and not no_expiry:
+            dt = cred.get_doctype(p, key)
+            if remind is None:
+                raise InvalidInput("nothing to change: give at least one option (see --help)")
+        else:
+            dt = cred.edit_doctype(p, key, name, validity_months, no_expiry, warn_days, category)
+        if remind is not None:
+            set_doctype_schedule(p, key, remind)
     app_context(ctx).say(f"Updated document type {dt.key}.")
 
 

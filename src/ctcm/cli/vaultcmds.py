@@ -116,7 +116,8 @@ def demo(
     actx.say(f"Demo vault: {env.vault} (user {DEMO_USER!r}, passphrase {DEMO_PASSPHRASE!r}); "
              f"{loaded.people} people, {loaded.documents} documents, {loaded.waivers} waivers.")
     actx.show(dashboard_view(board))
-    actx.say(f"Try: CTCM_PASSPHRASE='{DEMO_PASSPHRASE}' ctcm --vault {env.vault} status PERSON")
+    actx.say(f"Try: export CTCM_VAULT={env.vault} CTCM_PASSPHRASE='{DEMO_PASSPHRASE}'; then "
+             "ctcm status bchen, ctcm remind (the plan), ctcm remind --out /tmp/riverbend-mail")
 
 
 def register(app: typer.Typer) -> None:

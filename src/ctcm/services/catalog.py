@@ -78,14 +78,9 @@ _RELATIVE = re.compile(r"today([+-]\d+)")
 
 
 def examples_dir() -> Path:
-    """examples/ as shipped in the wheel, or at the top of a source checkout."""
-    shipped = Path(str(resources.files("ctcm"))) / "_shipped" / "examples"
-    if shipped.is_dir():
-        return shipped
-    source = Path(__file__).resolve().parents[3] / "examples"
-    if source.is_dir():
-        return source
-    raise NotFound("the demo practice files (examples/) are not installed")
+    from ctcm.resources import shipped_dir
+
+    return shipped_dir("examples")
 
 
 def resolve_relative_dates(text: str, today: date) -> str:
@@ -107,6 +102,12 @@ def load_demo(p: Practice, directory: Path) -> DemoLoaded:
     practice = tomllib.loads((directory / "practice.toml").read_text())
     apply_content(p.repo, p.now_iso, practice, "examples/practice.toml")
     p.touch("content:examples")
+    if "mail" in practice:
+        from ctcm.services.messaging import configure_mail
+
+        mail = practice["mail"]
+        configure_mail(p, sender=mail.get("from"), admins=mail.get("admins"),
+                       instructions=mail.get("instructions"))
     people = csvio.import_people(p, (directory / "people.csv").read_text(), "people.csv", False)
     for _, row in csvio.read_rows((directory / "extras.csv").read_text(), "extras.csv",
                                   ("person", "doctype"), ("person", "doctype")):

@@ -410,6 +410,13 @@ def dashboard(p: Practice, light: Light | None = None, policy: str | None = None
     """Every active person's lights on ``p.today``, in a fixed number of queries."""
     if policy is not None:
         get_policy(p, policy)
+    people = [s for s in evaluate_active(p, policy) if light is None or s.status is light]
+    p.touch("status")
+    return Dashboard(p.today, p.settings.get("practice_name", ""), tuple(people))
+
+
+def evaluate_active(p: Practice, policy: str | None = None) -> list[PersonStatus]:
+    """The traffic lights of every active person (optionally those assigned ``policy``)."""
     doctypes = p.repo.doctypes()
     policies = p.repo.policies()
     docs = p.repo.current_documents()
@@ -425,12 +432,9 @@ def dashboard(p: Practice, light: Light | None = None, policy: str | None = None
     for person in p.repo.people(active_only=True):
         if policy is not None and policy not in person.policies:
             continue
-        status = evaluate_person(person, policies, doctypes, per_docs.get(person.id, {}),
-                                 per_waivers.get(person.id, {}), today, warn_days)
-        if light is None or status.status is light:
-            people.append(status)
-    p.touch("status")
-    return Dashboard(today, p.settings.get("practice_name", ""), tuple(people))
+        people.append(evaluate_person(person, policies, doctypes, per_docs.get(person.id, {}),
+                                      per_waivers.get(person.id, {}), today, warn_days))
+    return people
 
 
 def person_status(p: Practice, person_id: str) -> PersonStatus:

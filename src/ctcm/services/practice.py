@@ -37,8 +37,16 @@ class Practice:
     unlocked: Unlocked
     db: Database
     repo: Repository
+    generation: int = 0
     targets: list[str] = field(default_factory=list)
     _settings: dict[str, str] | None = None
+
+    def checkpoint(self) -> None:
+        """Save now, inside the command (the lock is still held): used after each message
+        sent, so a crash can repeat at most the one message in flight."""
+        saved = self.vault.save(self.header, self.unlocked.dek, self.db.image(),
+                                self.generation, self.env.clock.now())
+        self.generation = int(saved["generation"])
 
     @property
     def actor(self) -> str:
@@ -112,10 +120,12 @@ def open_practice(env: Environment, command: str) -> Iterator[Practice]:
         from ctcm.storage.migrations import migrate
 
         migrate(db, iso_utc(env.clock.now()))
-        practice = Practice(env, vault, parsed.header, unlocked, db, Repository(db))
+        practice = Practice(env, vault, parsed.header, unlocked, db, Repository(db),
+                            parsed.generation)
         yield practice
         practice.repo.append_audit(practice.now_iso, practice.actor, command, practice.targets)
-        vault.save(parsed.header, unlocked.dek, db.image(), parsed.generation, env.clock.now())
+        vault.save(parsed.header, unlocked.dek, practice.db.image(), practice.generation,
+                   env.clock.now())
 
 
 def check_timezone(tz: str) -> str:

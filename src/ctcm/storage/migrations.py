@@ -1,8 +1,11 @@
 """Ordered schema migrations, recorded in ``schema_migrations`` and applied on open.
 
-Checking the version needs only the DB-API connection; SQLAlchemy is imported only when a
-migration is pending (a new vault, or one made by an older ctcm). Rule for later migrations:
-never change an earlier entry; add a new function with explicit DDL for what it changes.
+A new database is created from the current table definitions and stamped with every version
+(a baseline). An existing database gets each pending migration's explicit change, in order.
+Checking the version needs only the DB-API connection; SQLAlchemy is imported only when there is
+work to do. Rules: never edit a released migration; write each change as explicit, portable DDL
+(SQLAlchemy Core), creating a table from its model only in the migration that introduces it.
+Once a later migration alters that table, freeze the earlier migration's definition.
 """
 
 from __future__ import annotations
@@ -14,16 +17,28 @@ from typing import Any
 Migration = tuple[str, Callable[[Any], None]]
 
 
-def _v1_initial(connection: Any) -> None:
+def _v1_initial(connection: Any) -> None:  # pragma: no cover - every v1 vault exists already
+    raise RuntimeError("schema v1 is only ever created as a baseline")
+
+
+def _v2_reminders(connection: Any) -> None:
+    from sqlalchemy import Column, MetaData, String, Table
     from sqlmodel import SQLModel
 
-    from ctcm.storage.tables import V1_TABLES
+    from ctcm.storage.tables import DeliveryRow
 
-    SQLModel.metadata.create_all(connection, tables=[t.__table__ for t in V1_TABLES])  # type: ignore[attr-defined]
+    doctypes = Table("doctypes", MetaData(), Column("remind", String, nullable=True))
+    column = doctypes.c.remind
+    connection.exec_driver_sql(
+        f"ALTER TABLE doctypes ADD COLUMN {column.name} "
+        f"{column.type.compile(dialect=connection.dialect)}"
+    )
+    SQLModel.metadata.create_all(connection, tables=[DeliveryRow.__table__])  # type: ignore[attr-defined]
 
 
 MIGRATIONS: list[Migration] = [
     ("initial schema: practice, credentials, attachments, audit", _v1_initial),
+    ("reminder schedules per document type; delivery ledger", _v2_reminders),
 ]
 LATEST = len(MIGRATIONS)
 
@@ -37,7 +52,7 @@ def current_version(conn: sqlite3.Connection) -> int:
 
 
 def migrate(db: Any, now_iso: str) -> list[str]:
-    """Apply the pending migrations in order; return their names."""
+    """Bring the database to the latest schema; return the names of the steps applied."""
     version = current_version(db.conn)
     if version > LATEST:
         from ctcm.errors import VaultError
@@ -45,18 +60,28 @@ def migrate(db: Any, now_iso: str) -> list[str]:
         raise VaultError(
             f"this vault has schema version {version}; this ctcm knows {LATEST}: upgrade ctcm"
         )
-    applied = []
-    for number, (name, step) in enumerate(MIGRATIONS, start=1):
-        if number <= version:
-            continue
-        with db.engine().begin() as connection:
-            step(connection)
-            from sqlalchemy import text
+    if version == LATEST:
+        return []
+    from sqlalchemy import text
 
+    applied = []
+    with db.engine().begin() as connection:
+        if version == 0:
+            from sqlmodel import SQLModel
+
+            from ctcm.storage.tables import ALL_TABLES
+
+            SQLModel.metadata.create_all(connection, tables=[t.__table__ for t in ALL_TABLES])  # type: ignore[attr-defined]
+            pending = list(enumerate(MIGRATIONS, start=1))
+        else:
+            pending = list(enumerate(MIGRATIONS, start=1))[version:]
+            for _, (_, step) in pending:
+                step(connection)
+        for number, (name, _) in pending:
             connection.execute(
                 text("INSERT INTO schema_migrations (version, name, applied_at) "
                      "VALUES (:v, :n, :t)"),
                 {"v": number, "n": name, "t": now_iso},
             )
-        applied.append(name)
+            applied.append(name)
     return applied

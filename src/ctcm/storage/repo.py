@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from ctcm.domain.credentials import Category, Document, DocType, Person, Policy, Waiver
+from ctcm.domain.reminders import LedgerEntry
 from ctcm.storage.db import Database
 
 
@@ -64,6 +65,20 @@ class Repository:
 
     def users(self) -> list[tuple[str, str, str]]:
         return self.conn.execute("SELECT name, slot_id, role FROM users ORDER BY name").fetchall()
+
+    def schedules(self) -> dict[str, str]:
+        """Per-type reminder schedule overrides."""
+        return dict(self.conn.execute(
+            "SELECT key, remind FROM doctypes WHERE remind IS NOT NULL").fetchall())
+
+    def deliveries(self, kind: str | None = None) -> list[LedgerEntry]:
+        sql = ("SELECT kind, status, at, person_id, doctype_key, about, threshold, "
+               "threshold_date, escalation, channel, recipients, period, message_id "
+               "FROM deliveries")
+        rows = (self.conn.execute(sql + " WHERE kind = ? ORDER BY id", (kind,)) if kind
+                else self.conn.execute(sql + " ORDER BY id"))
+        return [LedgerEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _d(r[7]), r[8], r[9],
+                            r[10], r[11], r[12]) for r in rows]
 
     def doctypes(self) -> dict[str, DocType]:
         rows = self.conn.execute(
@@ -290,6 +305,28 @@ class Repository:
                 session.flush()
             session.commit()
             return [int(row.id) for row in rows if row.id is not None]
+
+    def set_schedule(self, doctype: str, schedule: str | None) -> None:
+        from ctcm.storage.tables import DocTypeRow
+
+        with self.db.session() as session:
+            row = session.get(DocTypeRow, doctype)
+            if row is not None:
+                row.remind = schedule
+                session.add(row)
+                session.commit()
+
+    def add_deliveries(self, entries: Iterable[LedgerEntry]) -> None:
+        from ctcm.storage.tables import DeliveryRow
+
+        with self.db.session() as session:
+            session.add_all([DeliveryRow(
+                kind=e.kind, status=e.status, at=e.at, person_id=e.person_id,
+                doctype_key=e.doctype, about=e.about, threshold=e.threshold,
+                threshold_date=e.threshold_date, escalation=e.escalation, channel=e.channel,
+                recipients=e.recipients, period=e.period, message_id=e.message_id)
+                for e in entries])
+            session.commit()
 
     def add_attachment(self, att: Attachment, now: str) -> None:
         import base64

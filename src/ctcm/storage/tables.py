@@ -34,6 +34,7 @@ class DocTypeRow(SQLModel, table=True):
     warn_days: int | None = None
     archived_at: str | None = None
     created_at: str
+    remind: str | None = None  # reminder schedule override (schema v2)
 
 
 class PolicyRow(SQLModel, table=True):
@@ -120,6 +121,27 @@ class AuditRow(SQLModel, table=True):
     hash: str
 
 
+class DeliveryRow(SQLModel, table=True):
+    """The delivery ledger (schema v2): every reminder, status mail and digest sent, and every
+    reminder threshold passed over, for exactly-once delivery and as proof for an auditor."""
+
+    __tablename__ = "deliveries"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)  # reminder | status | digest | test
+    person_id: str | None = Field(default=None, index=True)
+    doctype_key: str | None = None
+    about: str | None = None  # "expiry:YYYY-MM-DD" or "missing"
+    threshold: str | None = None  # "-30", "0", "+7", "missing+0", "escalation"
+    threshold_date: date | None = None
+    escalation: int = 0
+    status: str  # sent | passed
+    channel: str | None = None  # smtp | file
+    recipients: str | None = None
+    period: str | None = None  # digest month YYYY-MM
+    message_id: str | None = None
+    at: str
+
+
 class MigrationRow(SQLModel, table=True):
     __tablename__ = "schema_migrations"
     version: int = Field(primary_key=True)
@@ -127,6 +149,6 @@ class MigrationRow(SQLModel, table=True):
     applied_at: str
 
 
-V1_TABLES = [Setting, UserRow, DocTypeRow, PolicyRow, PolicyRequirementRow, PersonRow,
-             PersonPolicyRow, PersonExtraRow, WaiverRow, DocumentRow, AttachmentRow, AuditRow,
-             MigrationRow]
+ALL_TABLES = [Setting, UserRow, DocTypeRow, PolicyRow, PolicyRequirementRow, PersonRow,
+              PersonPolicyRow, PersonExtraRow, WaiverRow, DocumentRow, AttachmentRow, AuditRow,
+              DeliveryRow, MigrationRow]

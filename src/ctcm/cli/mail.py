@@ -1,0 +1,266 @@
+"""``ctcm mail``, ``ctcm remind``, ``ctcm notify`` and ``ctcm digest``: messages to people."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ctcm.cli.context import AppContext, app_context, opened
+from ctcm.cli.options import FormatOpt
+from ctcm.errors import CtcmError, ExitCode, InvalidInput
+from ctcm.render.formats import OutputFormat, View
+
+app = typer.Typer(help="Mail settings, test messages, reminder schedule, templates.",
+                  no_args_is_help=True)
+templates_app = typer.Typer(help="Message templates (override them in <vault>/templates/).",
+                            no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
+notify_app = typer.Typer(help="Messages to personnel about their own status.",
+                         no_args_is_help=True)
+
+OutOpt = Annotated[Path | None, typer.Option(
+    "--out", help="Write each message as an .eml file into this directory.")]
+SendOpt = Annotated[bool, typer.Option("--send", help="Send over SMTP.")]
+
+
+class DeliveriesFailed(CtcmError):
+    exit_code = ExitCode.DELIVERY_FAILED
+
+
+def _config_view(c) -> View:  # type: ignore[no-untyped-def]
+    data = {"host": c.host, "port": c.port, "security": c.security, "username": c.username,
+            "password_set": c.has_password, "from": c.sender, "reply_to": c.reply_to,
+            "admins": list(c.admins), "schedule": c.schedule, "missing_every": c.missing_every,
+            "escalate_after": c.escalate_after, "instructions": c.instructions}
+    return View(data, details=[
+        ("server", f"{c.host or '(none)'}:{c.port} ({c.security})"),
+        ("username", c.username or "(none)"), ("password", "set" if c.has_password else "not set"),
+        ("from", c.sender or "(not set)"), ("reply-to", c.reply_to or "(none)"),
+        ("admins", ", ".join(c.admins) or "(none)"),
+        ("reminder schedule", c.schedule),
+        ("missing documents", f"remind every {c.missing_every} days"),
+        ("escalation", f"admins in Cc after {c.escalate_after} days red"),
+        ("instructions", c.instructions)])
+
+
+@app.command("configure")
+def configure(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option("--host", help="SMTP server.")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="SMTP port (587, 465, 25).")] = None,
+    security: Annotated[str | None, typer.Option(
+        "--security", help="starttls, ssl or none (none: localhost only).")] = None,
+    username: Annotated[str | None, typer.Option("--username", help="SMTP login.")] = None,
+    sender: Annotated[str | None, typer.Option("--from", help='"Name <addr@host>"')] = None,
+    reply_to: Annotated[str | None, typer.Option("--reply-to", help="Where replies go.")] = None,
+    admins: Annotated[str | None, typer.Option(
+        "--admins", help="Comma-separated admin addresses (digest, escalations).")] = None,
+    instructions: Annotated[str | None, typer.Option(
+        "--instructions", help="How staff send an updated document (shown in their mails).")] = None,
+    password: Annotated[bool, typer.Option(
+        "--password", help="Set the SMTP password: from CTCM_SMTP_PASSWORD or a hidden prompt.")] = False,
+) -> None:
+    """Store mail settings in the vault (the SMTP password never goes on the command line).
+
+    Example: ctcm mail configure --host smtp.example.org --port 587 --username office --password --from "Lakeside <office@example.org>" --admins boss@example.org
+    """
+    from ctcm.services.messaging import configure_mail
+
+    actx = app_context(ctx)
+    secret = _smtp_password(actx) if password else None
+    with opened(ctx, "mail configure") as p:
+        config = configure_mail(p, host, port, security, username, secret, sender, reply_to,
+                                admins, instructions)
+    actx.show(_config_view(config))
+
+
+def _smtp_password(actx: AppContext) -> str:
+    env = actx.environment
+    if env.env.get("CTCM_SMTP_PASSWORD"):
+        return env.env["CTCM_SMTP_PASSWORD"]
+    if not env.interactive:
+        raise InvalidInput("no terminal to ask for the SMTP password: set CTCM_SMTP_PASSWORD")
+    return env.prompt_secret("SMTP password: ")
+
+
+@app.command("show")
+def show(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """Show mail settings (never the password).
+
+    Example: ctcm mail show
+    """
+    from ctcm.services.messaging import mail_config
+
+    with opened(ctx, "mail show") as p:
+        config = mail_config(p)
+        p.touch("settings")
+    app_context(ctx).show(_config_view(config), fmt)
+
+
+@app.command("schedule")
+def schedule(
+    ctx: typer.Context,
+    offsets: Annotated[str | None, typer.Argument(
+        help='Days before expiry, 0 = the day, +N = every N days after, e.g. "60,30,14,7,1,0,+7".')] = None,
+    missing_every: Annotated[int | None, typer.Option(
+        "--missing-every", help="Days between reminders about a missing document.")] = None,
+    escalate_after: Annotated[int | None, typer.Option(
+        "--escalate-after", help="Days red before admins are copied.")] = None,
+) -> None:
+    """Set the practice's default reminder schedule (types can override it).
+
+    Example: ctcm mail schedule "60,30,14,7,1,0,+7" --escalate-after 14
+    """
+    from ctcm.services.messaging import set_schedule
+
+    with opened(ctx, "mail schedule") as p:
+        config = set_schedule(p, offsets, missing_every, escalate_after)
+    app_context(ctx).show(_config_view(config))
+
+
+def _transport(ctx: typer.Context, p, out: Path | None, send: bool):  # type: ignore[no-untyped-def]
+    from ctcm.mail.transport import DirectoryTransport, SmtpSettings, SmtpTransport
+
+    if out is not None and send:
+        raise InvalidInput("--out and --send exclude each other")
+    if out is not None:
+        return DirectoryTransport(out)
+    if send:
+        s = p.settings
+        if not s.get("mail.host"):
+            raise InvalidInput("no mail server: run ctcm mail configure --host ...")
+        return SmtpTransport(SmtpSettings(s["mail.host"], int(s.get("mail.port", "587")),
+                                          s.get("mail.security", "starttls"),
+                                          s.get("mail.username") or None,
+                                          s.get("mail.password") or None))
+    return None
+
+
+@app.command("test")
+def test(ctx: typer.Context, to: str, out: OutOpt = None) -> None:
+    """Send one test message (or write it with --out).
+
+    Example: ctcm mail test office@example.org
+    """
+    from ctcm.services.messaging import send_test
+
+    with opened(ctx, "mail test") as p:
+        transport = _transport(ctx, p, out, out is None)
+        with transport:
+            message_id = send_test(p, to, transport)
+    app_context(ctx).say(f"Test message {message_id} delivered to {to}.")
+
+
+@templates_app.command("check")
+def templates_check(ctx: typer.Context) -> None:
+    """Render every message template with sample data; report errors with file and line.
+
+    Example: ctcm mail templates check
+    """
+    from ctcm.services.messaging import check_message_templates
+
+    with opened(ctx, "mail templates check") as p:
+        problems = check_message_templates(p)
+    actx = app_context(ctx)
+    if problems:
+        for line in problems[:-1]:
+            actx.say(f"  {line}")
+        raise InvalidInput(problems[-1] if len(problems) == 1
+                           else f"{problems[-1]} ({len(problems)} template problems)")
+    actx.say("All message templates render.")
+
+
+def _report(actx: AppContext, report, fmt: OutputFormat, what: str) -> None:  # type: ignore[no-untyped-def]
+    rows = [[d["person"], d["email"], i["doctype"], i["status"], i["why"], i["threshold"] or "",
+             "yes" if d["cc_admins"] else ""] for d in report.due for i in d["items"]]
+    view = View(report.to_json(), ["person", "email", "doctype", "status", "why", "threshold",
+                                   "cc_admins"] if report.due else (), rows)
+    if fmt is not OutputFormat.TABLE or report.due:
+        actx.show(view, fmt)
+    if report.channel is None:
+        actx.say(f"{len(report.due)} {what} due (plan only: nothing sent or recorded; "
+                 "use --out DIR or --send).")
+    else:
+        actx.say(f"{len(report.sent)} {what} delivered ({report.channel})"
+                 + (f", {len(report.skipped)} skipped" if report.skipped else "")
+                 + (f", {len(report.failed)} failed" if report.failed else "") + ".")
+    if report.failed:
+        for who, err in report.failed[:-1]:
+            actx.say(f"  {who}: {err}")
+        who, err = report.failed[-1]
+        raise DeliveriesFailed(f"{len(report.failed)} delivery(ies) failed (last: {who}: {err}); "
+                               "they are retried on the next run")
+
+
+def remind(ctx: typer.Context, out: OutOpt = None, send: SendOpt = False,
+           fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """Send due reminders: one message per person listing everything due; never twice.
+
+    With neither --out nor --send, prints the plan and records nothing.
+
+    Example: ctcm remind --send
+    """
+    from ctcm.services.messaging import deliver_reminders
+
+    actx = app_context(ctx)
+    with opened(ctx, "remind") as p:
+        transport = _transport(ctx, p, out, send)
+        if transport is None:
+            report = deliver_reminders(p, None)
+        else:
+            with transport:
+                report = deliver_reminders(p, transport, checkpoint_each=send)
+    _report(actx, report, fmt, "reminder(s)")
+
+
+@notify_app.command("status")
+def notify_status(
+    ctx: typer.Context,
+    person: Annotated[str | None, typer.Argument(help="One person (or --all).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every active person.")] = False,
+    out: OutOpt = None, send: SendOpt = False, fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Email people their own lights (never anyone else's) and what to renew by when.
+
+    Example: ctcm notify status --all --send
+    """
+    from ctcm.services.messaging import send_status_notices
+
+    if (person is None) == (not all_):
+        raise InvalidInput("name one PERSON or give --all")
+    if out is None and not send:
+        raise InvalidInput("give --out DIR or --send")
+    with opened(ctx, "notify status") as p:
+        transport = _transport(ctx, p, out, send)
+        with transport:
+            report = send_status_notices(p, person, transport, checkpoint_each=send)
+    _report(app_context(ctx), report, fmt, "status message(s)")
+
+
+def digest(ctx: typer.Context, out: OutOpt = None, send: SendOpt = False,
+           force: Annotated[bool, typer.Option(
+               "--force", help="Send even if this month's digest went out already.")] = False,
+           fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """Send the monthly practice-wide digest to the admins (once per month per admin).
+
+    Example: ctcm digest --send
+    """
+    from ctcm.services.messaging import send_digest
+
+    if out is None and not send:
+        raise InvalidInput("give --out DIR or --send")
+    with opened(ctx, "digest") as p:
+        transport = _transport(ctx, p, out, send)
+        with transport:
+            report = send_digest(p, transport, force)
+    actx = app_context(ctx)
+    if report.skipped:
+        actx.say(f"Already sent this month to {', '.join(report.skipped)} (use --force).")
+    _report(actx, report, fmt, "digest(s)")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="mail")
+    root.add_typer(notify_app, name="notify")
+    root.command()(remind)
+    root.command()(digest)

@@ -1,0 +1,1 @@
+"""Building RFC 5322 messages and delivering them (SMTP, or .eml files in a directory)."""

@@ -1,0 +1,578 @@
+"""Mail settings, reminders, personnel status emails and the monthly admin digest.
+
+Messages carry names, document type names, dates and statuses only: never document numbers,
+notes, attachments, other people's data or anything from the security program records.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from email.headerregistry import Address
+from typing import Any, Protocol
+
+from ctcm.domain.credentials import (
+    Dashboard,
+    Light,
+    Person,
+    PersonStatus,
+    Reason,
+    RequirementStatus,
+    check_email,
+    check_text,
+)
+from ctcm.domain.reminders import (
+    DEFAULT_ESCALATE_AFTER,
+    DEFAULT_MISSING_EVERY,
+    DEFAULT_SCHEDULE,
+    LedgerEntry,
+    Threshold,
+    due_threshold,
+    escalation_step,
+    expiry_thresholds,
+    missing_thresholds,
+    parse_schedule,
+)
+from ctcm.errors import InvalidInput
+from ctcm.services import credentials as cred
+from ctcm.services.practice import Practice
+
+DEFAULT_INSTRUCTIONS = ("Please reply to this message with a photo or scan of the renewed "
+                        "document, and the office will update your record.")
+SECURITIES = ("starttls", "ssl", "none")
+
+
+# ============================================================================ settings
+
+
+@dataclass(frozen=True, slots=True)
+class MailConfig:
+    host: str | None
+    port: int
+    security: str
+    username: str | None
+    has_password: bool
+    sender: str | None
+    reply_to: str | None
+    admins: tuple[str, ...]
+    schedule: str
+    missing_every: int
+    escalate_after: int
+    instructions: str
+
+
+def mail_config(p: Practice) -> MailConfig:
+    s = p.settings
+    return MailConfig(
+        host=s.get("mail.host"), port=int(s.get("mail.port", "587")),
+        security=s.get("mail.security", "starttls"), username=s.get("mail.username") or None,
+        has_password=bool(s.get("mail.password")), sender=s.get("mail.from"),
+        reply_to=s.get("mail.reply_to") or None,
+        admins=tuple(a for a in s.get("mail.admins", "").split(",") if a),
+        schedule=s.get("mail.schedule", DEFAULT_SCHEDULE),
+        missing_every=int(s.get("mail.missing_every", str(DEFAULT_MISSING_EVERY))),
+        escalate_after=int(s.get("mail.escalate_after", str(DEFAULT_ESCALATE_AFTER))),
+        instructions=s.get("mail.instructions", DEFAULT_INSTRUCTIONS),
+    )
+
+
+def configure_mail(p: Practice, host: str | None = None, port: int | None = None,
+                   security: str | None = None, username: str | None = None,
+                   password: str | None = None, sender: str | None = None,
+                   reply_to: str | None = None, admins: str | None = None,
+                   instructions: str | None = None) -> MailConfig:
+    """Store mail settings in the vault (the SMTP password only ever encrypted there)."""
+    from ctcm.mail.message import parse_address
+    from ctcm.mail.transport import LOCAL_HOSTS
+
+    current = mail_config(p)
+    values: dict[str, str] = {}
+    if host is not None:
+        values["mail.host"] = check_text(host, "--host")
+    if port is not None:
+        if not 1 <= port <= 65535:
+            raise InvalidInput("--port must be between 1 and 65535")
+        values["mail.port"] = str(port)
+    if security is not None:
+        if security not in SECURITIES:
+            raise InvalidInput(f"--security must be one of {', '.join(SECURITIES)}")
+        values["mail.security"] = security
+    if username is not None:
+        values["mail.username"] = username.strip()
+    if password is not None:
+        values["mail.password"] = password
+    if sender is not None:
+        parse_address(sender, "--from address")
+        values["mail.from"] = sender.strip()
+    if reply_to is not None:
+        if reply_to:
+            parse_address(reply_to, "--reply-to address")
+        values["mail.reply_to"] = reply_to.strip()
+    if admins is not None:
+        values["mail.admins"] = ",".join(check_email(a) for a in admins.split(",") if a.strip())
+    if instructions is not None:
+        values["mail.instructions"] = check_text(instructions, "--instructions", 1000)
+    if not values:
+        raise InvalidInput("nothing to change: give at least one option (see --help)")
+    final_host = values.get("mail.host", current.host)
+    final_security = values.get("mail.security", current.security)
+    if final_security == "none" and final_host not in LOCAL_HOSTS:
+        raise InvalidInput("--security none is only allowed for a mail server on this machine "
+                           "(localhost); use starttls or ssl")
+    p.set_settings(values)
+    p.touch(*(f"setting:{k}" for k in values if k != "mail.password"))
+    return mail_config(p)
+
+
+def set_schedule(p: Practice, schedule: str | None, missing_every: int | None,
+                 escalate_after: int | None) -> MailConfig:
+    values: dict[str, str] = {}
+    if schedule is not None:
+        values["mail.schedule"] = str(parse_schedule(schedule))
+    if missing_every is not None:
+        if not 1 <= missing_every <= 365:
+            raise InvalidInput("--missing-every must be between 1 and 365 days")
+        values["mail.missing_every"] = str(missing_every)
+    if escalate_after is not None:
+        if not 1 <= escalate_after <= 365:
+            raise InvalidInput("--escalate-after must be between 1 and 365 days")
+        values["mail.escalate_after"] = str(escalate_after)
+    if not values:
+        raise InvalidInput("nothing to change: give a schedule or an option (see --help)")
+    p.set_settings(values)
+    p.touch(*(f"setting:{k}" for k in values))
+    return mail_config(p)
+
+
+def set_doctype_schedule(p: Practice, doctype: str, schedule: str | None) -> str | None:
+    """Set (or with "default", clear) a document type's own reminder schedule."""
+    cred.get_doctype(p, doctype)
+    value = None if schedule in (None, "", "default") else str(parse_schedule(schedule))
+    p.repo.set_schedule(doctype, value)
+    p.touch(f"doctype:{doctype}")
+    return value
+
+
+# ============================================================================ reminders
+
+
+@dataclass(frozen=True, slots=True)
+class DueItem:
+    requirement: RequirementStatus
+    about: str
+    threshold: Threshold | None
+    escalation: int  # a new escalation step reached (admins in Cc), else 0
+    passed: tuple[Threshold, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonReminder:
+    person: Person
+    items: tuple[DueItem, ...]
+
+    @property
+    def escalate(self) -> bool:
+        return any(i.escalation for i in self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPlan:
+    as_of: date
+    reminders: tuple[PersonReminder, ...]
+    passed_only: tuple[tuple[str, DueItem], ...]
+
+
+def plan_reminders(p: Practice) -> ReminderPlan:
+    """Who is due which reminder today, from the current state and the delivery ledger."""
+    config = mail_config(p)
+    default = parse_schedule(config.schedule)
+    overrides = {k: parse_schedule(v) for k, v in p.repo.schedules().items()}
+    recorded: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    escalated: dict[tuple[str, str, str], int] = defaultdict(int)
+    anchors: dict[tuple[str, str, str], date] = {}
+    for e in p.repo.deliveries("reminder"):
+        key = (e.person_id or "", e.doctype or "", e.about or "")
+        if e.threshold:
+            recorded[key].add(e.threshold)
+        escalated[key] = max(escalated[key], e.escalation)
+        if e.threshold == "missing+0" and e.threshold_date is not None:
+            anchors[key] = e.threshold_date
+    today = p.today
+    reminders = []
+    passed_only = []
+    for status in cred.evaluate_active(p):
+        items = []
+        for r in status.requirements:
+            if r.status is Light.WAIVED or r.reason is Reason.NO_EXPIRY:
+                continue
+            if r.reason is Reason.MISSING:
+                about = "missing"
+                key = (status.person.id, r.doctype, about)
+                anchor = anchors.get(key, today)
+                reached = missing_thresholds(anchor, config.missing_every, today)
+                red_since: date | None = anchor
+            else:
+                assert r.expires is not None
+                about = f"expiry:{r.expires.isoformat()}"
+                key = (status.person.id, r.doctype, about)
+                reached = expiry_thresholds(r.expires, overrides.get(r.doctype, default), today)
+                red_since = r.expires + timedelta(days=1) if r.status is Light.RED else None
+            result = due_threshold(reached, recorded[key])
+            step = escalation_step(red_since, today, config.escalate_after)
+            new_step = step if step > escalated[key] else 0
+            item = DueItem(r, about, result.due, new_step, result.passed)
+            if result.due is not None or new_step:
+                items.append(item)
+            elif result.passed:
+                passed_only.append((status.person.id, item))
+        if items:
+            reminders.append(PersonReminder(status.person, tuple(items)))
+    p.touch("reminders")
+    return ReminderPlan(today, tuple(reminders), tuple(passed_only))
+
+
+def why(r: RequirementStatus) -> str:
+    from ctcm.render.views import why as explain
+
+    return explain(r)
+
+
+def headline(r: RequirementStatus) -> str:
+    match r.reason:
+        case Reason.MISSING:
+            return "is missing"
+        case Reason.EXPIRED:
+            return "has expired"
+        case _:
+            return ("expires today" if r.days_left == 0
+                    else f"expires in {r.days_left} day{'s' if r.days_left != 1 else ''}")
+
+
+def _item_context(r: RequirementStatus) -> dict[str, Any]:
+    return {"doctype": r.doctype, "name": r.name, "status": r.status.value, "why": why(r),
+            "headline": headline(r), "expires": r.expires.isoformat() if r.expires else None,
+            "days_left": r.days_left}
+
+
+def reminder_context(practice: str, person: Person, reminder_items: Iterable[RequirementStatus],
+                     escalated: bool, instructions: str, as_of: date) -> dict[str, Any]:
+    return {"practice": practice, "as_of": as_of.isoformat(), "person": {"name": person.name},
+            "items": [_item_context(r) for r in reminder_items], "escalated": escalated,
+            "instructions": instructions}
+
+
+# ============================================================================ delivery
+
+
+class Transport(Protocol):
+    channel: str
+
+    def deliver(self, msg: Any, name_hint: str) -> str: ...
+
+
+@dataclass
+class DeliveryReport:
+    as_of: date
+    kind: str
+    channel: str | None
+    due: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), "kind": self.kind, "channel": self.channel,
+                "due": self.due, "sent": len(self.sent), "sent_to": self.sent,
+                "skipped": self.skipped,
+                "failed": [{"id": who, "error": err} for who, err in self.failed]}
+
+
+class Mailer:
+    """What every message needs: templates, sender, Reply-To, the practice name, a clock."""
+
+    def __init__(self, p: Practice) -> None:
+        from ctcm.mail.message import parse_address
+        from ctcm.render.templates import make_environment
+
+        self.p = p
+        self.config = mail_config(p)
+        if not self.config.sender:
+            raise InvalidInput("no sender address: run ctcm mail configure --from "
+                               "\"Practice <office@example.org>\"")
+        self.sender = parse_address(self.config.sender, "sender")
+        self.reply_to = (parse_address(self.config.reply_to, "reply-to")
+                         if self.config.reply_to else None)
+        self.templates = make_environment(p.vault.root / "templates")
+        self.practice = p.settings.get("practice_name", "")
+
+    def admins(self) -> list[Address]:
+        from ctcm.mail.message import parse_address
+
+        return [parse_address(a, "admin address") for a in self.config.admins]
+
+    def message(self, kind: str, context: dict[str, Any], to: list[Address],
+                cc: list[Address] | None = None) -> Any:
+        from ctcm.mail.message import build_message
+        from ctcm.render.templates import render_email
+
+        rendered = render_email(self.templates, kind, context)
+        return build_message(self.sender, to, rendered.subject, rendered.text, rendered.html,
+                             self.p.now, cc=cc, reply_to=self.reply_to)
+
+
+def person_address(person: Person) -> Address:
+    user, domain = person.email.split("@", 1)
+    return Address(display_name=person.name, username=user, domain=domain)
+
+
+def deliver_reminders(p: Practice, transport: Transport | None,
+                      checkpoint_each: bool = False) -> DeliveryReport:
+    """Plan, and with a transport deliver: one message per person listing all their due
+    items; each delivery (and each threshold passed over) is recorded in the ledger. A failed
+    delivery records nothing and is retried on the next run."""
+    plan = plan_reminders(p)
+    report = DeliveryReport(plan.as_of, "reminder", transport.channel if transport else None)
+    for reminder in plan.reminders:
+        report.due.append({
+            "person": reminder.person.id, "name": reminder.person.name,
+            "email": reminder.person.email, "cc_admins": reminder.escalate,
+            "items": [{"doctype": i.requirement.doctype, "status": i.requirement.status.value,
+                       "why": why(i.requirement),
+                       "expires": i.requirement.expires.isoformat() if i.requirement.expires else None,
+                       "threshold": i.threshold.key if i.threshold else None,
+                       "escalation": i.escalation} for i in reminder.items]})
+    if transport is None:
+        return report
+    from ctcm.mail.transport import DeliveryError
+
+    mailer = Mailer(p)
+    admins = mailer.admins()
+    now = p.now_iso
+    p.repo.add_deliveries([e for pid, item in plan.passed_only for e in _passed(pid, item, now)])
+    for reminder in plan.reminders:
+        person = reminder.person
+        cc = admins if reminder.escalate else []
+        context = reminder_context(mailer.practice, person,
+                                   [i.requirement for i in reminder.items], reminder.escalate,
+                                   mailer.config.instructions, plan.as_of)
+        msg = mailer.message("reminder", context, [person_address(person)], cc)
+        try:
+            message_id = transport.deliver(msg, f"{plan.as_of}-reminder-{person.id}")
+        except DeliveryError as err:
+            report.failed.append((person.id, str(err)))
+            continue
+        recipients = ",".join([person.email, *(a.addr_spec for a in cc)])
+        entries = []
+        for item in reminder.items:
+            entries.append(LedgerEntry(
+                kind="reminder", status="sent", at=now, person_id=person.id,
+                doctype=item.requirement.doctype, about=item.about,
+                threshold=item.threshold.key if item.threshold else "escalation",
+                threshold_date=item.threshold.on if item.threshold else plan.as_of,
+                escalation=item.escalation, channel=transport.channel, recipients=recipients,
+                message_id=message_id))
+            entries.extend(_passed(person.id, item, now))
+        p.repo.add_deliveries(entries)
+        report.sent.append(person.id)
+        if checkpoint_each:
+            p.checkpoint()
+    p.touch(*(f"person:{pid}" for pid in report.sent))
+    return report
+
+
+def _passed(person_id: str, item: DueItem, now: str) -> list[LedgerEntry]:
+    return [LedgerEntry(kind="reminder", status="passed", at=now, person_id=person_id,
+                        doctype=item.requirement.doctype, about=item.about, threshold=t.key,
+                        threshold_date=t.on) for t in item.passed]
+
+
+# ============================================================================ status mails
+
+
+def status_context(practice: str, status: PersonStatus, instructions: str,
+                   as_of: date) -> dict[str, Any]:
+    requirements = []
+    for r in status.requirements:
+        item = _item_context(r)
+        item["action"] = (f"renew by {r.expires.isoformat()}" if r.expires and r.status.severity
+                          else "send it as soon as possible" if r.reason is Reason.MISSING
+                          else None)
+        requirements.append(item)
+    return {"practice": practice, "as_of": as_of.isoformat(), "person": {"name": status.person.name},
+            "status": status.status.value, "requirements": requirements,
+            "to_renew": any(r.status.severity > 0 for r in status.requirements),
+            "instructions": instructions}
+
+
+def send_status_notices(p: Practice, person_id: str | None, transport: Transport,
+                        checkpoint_each: bool = False) -> DeliveryReport:
+    """Each person's own lights, and nobody else's."""
+    from ctcm.mail.transport import DeliveryError
+
+    statuses = [cred.person_status(p, person_id)] if person_id else cred.evaluate_active(p)
+    mailer = Mailer(p)
+    report = DeliveryReport(p.today, "status", transport.channel)
+    for status in statuses:
+        person = status.person
+        msg = mailer.message("status", status_context(mailer.practice, status,
+                                                      mailer.config.instructions, p.today),
+                             [person_address(person)])
+        try:
+            message_id = transport.deliver(msg, f"{p.today}-status-{person.id}")
+        except DeliveryError as err:
+            report.failed.append((person.id, str(err)))
+            continue
+        p.repo.add_deliveries([LedgerEntry(kind="status", status="sent", at=p.now_iso,
+                                           person_id=person.id, channel=transport.channel,
+                                           recipients=person.email, message_id=message_id)])
+        report.sent.append(person.id)
+        if checkpoint_each:
+            p.checkpoint()
+    p.touch(*(f"person:{pid}" for pid in report.sent))
+    return report
+
+
+# ============================================================================ digest
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSection:
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    intro: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DigestView:
+    practice: str
+    month: str
+    as_of: date
+    summary: dict[str, int]
+    sections: tuple[DigestSection, ...]
+
+
+def _attention_section(p: Practice, board: Dashboard) -> DigestSection | None:
+    rows = []
+    for s in sorted(board.people, key=lambda s: (-s.status.severity, s.person.name)):
+        if s.status.severity == 0:
+            continue
+        problems = "; ".join(f"{r.name}: {why(r)}" for r in s.requirements if r.status.severity)
+        rows.append((s.person.name, s.status.value.upper(), problems))
+    return DigestSection("People needing attention", ("Person", "Status", "Why"), tuple(rows))
+
+
+def _upcoming_section(p: Practice, board: Dashboard) -> DigestSection | None:
+    horizon = board.as_of + timedelta(days=60)
+    rows = sorted(
+        (r.expires.isoformat(), s.person.name, r.name, str(r.days_left))
+        for s in board.people for r in s.requirements
+        if r.expires is not None and board.as_of <= r.expires <= horizon
+        and r.status is not Light.WAIVED
+    )
+    return DigestSection("Expiring in the next 60 days", ("Expires", "Person", "Document",
+                                                          "Days left"), tuple(rows))
+
+
+# Later features (security tasks, risks, incidents...) append their own section builders.
+DIGEST_SECTIONS: list[Callable[[Practice, Dashboard], DigestSection | None]] = [
+    _attention_section,
+    _upcoming_section,
+]
+
+
+def digest_view(p: Practice) -> DigestView:
+    board = cred.dashboard(p)
+    summary = board.summary() | {"total": len(board.people)}
+    sections = tuple(s for build in DIGEST_SECTIONS if (s := build(p, board)) is not None)
+    return DigestView(board.practice, board.as_of.strftime("%Y-%m"), board.as_of, summary,
+                      sections)
+
+
+def digest_context(view: DigestView) -> dict[str, Any]:
+    return {"practice": view.practice, "month": view.month, "as_of": view.as_of.isoformat(),
+            "summary": view.summary,
+            "sections": [{"title": s.title, "intro": s.intro, "columns": list(s.columns),
+                          "rows": [list(r) for r in s.rows]} for s in view.sections]}
+
+
+def send_digest(p: Practice, transport: Transport, force: bool = False) -> DeliveryReport:
+    """The practice-wide digest to each admin, at most once per calendar month unless forced."""
+    from ctcm.mail.transport import DeliveryError
+
+    mailer = Mailer(p)
+    admins = mailer.admins()
+    if not admins:
+        raise InvalidInput("no admins to send the digest to: ctcm mail configure --admins a@x,b@y")
+    view = digest_view(p)
+    report = DeliveryReport(view.as_of, "digest", transport.channel)
+    already = {e.recipients for e in p.repo.deliveries("digest")
+               if e.period == view.month and e.status == "sent"}
+    context = digest_context(view)
+    for admin in admins:
+        if admin.addr_spec in already and not force:
+            report.skipped.append(admin.addr_spec)
+            continue
+        msg = mailer.message("digest", context, [admin])
+        try:
+            message_id = transport.deliver(msg, f"{view.month}-digest-{admin.addr_spec}")
+        except DeliveryError as err:
+            report.failed.append((admin.addr_spec, str(err)))
+            continue
+        p.repo.add_deliveries([LedgerEntry(kind="digest", status="sent", at=p.now_iso,
+                                           channel=transport.channel, recipients=admin.addr_spec,
+                                           period=view.month, message_id=message_id)])
+        report.sent.append(admin.addr_spec)
+    p.touch(f"digest:{view.month}")
+    return report
+
+
+def send_test(p: Practice, to: str, transport: Transport) -> str:
+    from ctcm.mail.message import parse_address
+
+    mailer = Mailer(p)
+    address = parse_address(to, "recipient")
+    msg = mailer.message("test", {"practice": mailer.practice, "as_of": p.today.isoformat()},
+                         [address])
+    message_id = transport.deliver(msg, f"{p.today}-test")
+    p.repo.add_deliveries([LedgerEntry(kind="test", status="sent", at=p.now_iso,
+                                       channel=transport.channel, recipients=address.addr_spec,
+                                       message_id=message_id)])
+    p.touch("mail:test")
+    return message_id
+
+
+# ============================================================================ templates
+
+
+def sample_contexts(practice: str, instructions: str, as_of: date) -> dict[str, dict[str, Any]]:
+    """Realistic sample data for every message template (``ctcm mail templates check``)."""
+    person = Person("sample", "Sam Sample", "sam@example.org")
+    expiring = RequirementStatus("state-license", "State professional license", Light.YELLOW,
+                                 Reason.EXPIRING, as_of + timedelta(days=14), 14, 1, None)
+    missing = RequirementStatus("hipaa-training", "HIPAA training", Light.RED, Reason.MISSING,
+                                None, None, None, None)
+    status = PersonStatus(person, Light.RED, (expiring, missing))
+    view = DigestView(practice, as_of.strftime("%Y-%m"), as_of,
+                      {"green": 3, "yellow": 1, "red": 1, "total": 5},
+                      (DigestSection("People needing attention", ("Person", "Status", "Why"),
+                                     (("Sam Sample", "RED", "HIPAA training: missing"),)),))
+    return {
+        "reminder": reminder_context(practice, person, [expiring, missing], True, instructions,
+                                     as_of),
+        "status": status_context(practice, status, instructions, as_of),
+        "digest": digest_context(view),
+        "test": {"practice": practice, "as_of": as_of.isoformat()},
+    }
+
+
+def check_message_templates(p: Practice) -> list[str]:
+    from ctcm.render.templates import check_templates, make_environment
+
+    config = mail_config(p)
+    env = make_environment(p.vault.root / "templates")
+    p.touch("templates")
+    return check_templates(env, sample_contexts(p.settings.get("practice_name", ""),
+                                                config.instructions, p.today))
