@@ -101,6 +101,10 @@ def test_catch_up_after_a_gap_sends_one_reminder(cli: Cli, smtp: Any) -> None:
     assert "expires in 4 days" in smtp.parsed()[-1]["Subject"]
     assert _remind(cli, date(2026, 4, 27)).exit_code == 0
     assert len(smtp.messages) == 2
+    log = json.loads(cli.ok("mail", "log", "--person", "ann", "--format", "json").stdout)
+    assert [(e["threshold"], e["passed"]) for e in log] == [("-30", "-60"), ("-7", "-14")]
+    assert all(e["about"] == "expiry:2026-04-30" and e["message_id"] for e in log)
+    assert cli("mail", "log", "--kind", "fax").exit_code == 1
 
 
 def test_a_new_document_resets_the_item(cli: Cli, smtp: Any) -> None:

@@ -135,6 +135,7 @@ class LedgerEntry:
     about: str | None = None
     threshold: str | None = None
     threshold_date: date | None = None
+    passed: str | None = None  # comma-separated thresholds skipped as passed by this delivery
     escalation: int = 0
     channel: str | None = None
     recipients: str | None = None

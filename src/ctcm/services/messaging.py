@@ -181,7 +181,6 @@ class PersonReminder:
 class ReminderPlan:
     as_of: date
     reminders: tuple[PersonReminder, ...]
-    passed_only: tuple[tuple[str, DueItem], ...]
 
 
 def plan_reminders(p: Practice) -> ReminderPlan:
@@ -196,12 +195,13 @@ def plan_reminders(p: Practice) -> ReminderPlan:
         key = (e.person_id or "", e.doctype or "", e.about or "")
         if e.threshold:
             recorded[key].add(e.threshold)
+        if e.passed:
+            recorded[key].update(e.passed.split(","))
         escalated[key] = max(escalated[key], e.escalation)
         if e.threshold == "missing+0" and e.threshold_date is not None:
             anchors[key] = e.threshold_date
     today = p.today
     reminders = []
-    passed_only = []
     for status in cred.evaluate_active(p):
         items = []
         for r in status.requirements:
@@ -225,12 +225,10 @@ def plan_reminders(p: Practice) -> ReminderPlan:
             item = DueItem(r, about, result.due, new_step, result.passed)
             if result.due is not None or new_step:
                 items.append(item)
-            elif result.passed:
-                passed_only.append((status.person.id, item))
         if items:
             reminders.append(PersonReminder(status.person, tuple(items)))
     p.touch("reminders")
-    return ReminderPlan(today, tuple(reminders), tuple(passed_only))
+    return ReminderPlan(today, tuple(reminders))
 
 
 def why(r: RequirementStatus) -> str:
@@ -330,8 +328,10 @@ def person_address(person: Person) -> Address:
 def deliver_reminders(p: Practice, transport: Transport | None,
                       checkpoint_each: bool = False) -> DeliveryReport:
     """Plan, and with a transport deliver: one message per person listing all their due
-    items; each delivery (and each threshold passed over) is recorded in the ledger. A failed
-    delivery records nothing and is retried on the next run."""
+    items. Each delivery is recorded in the ledger with the earlier thresholds it passed over.
+    A failed delivery records nothing and is retried on the next run. With
+    ``checkpoint_each`` (SMTP) every accepted message is recorded and saved at once; otherwise
+    (files) the ledger is written in one batch at the end."""
     plan = plan_reminders(p)
     report = DeliveryReport(plan.as_of, "reminder", transport.channel if transport else None)
     for reminder in plan.reminders:
@@ -350,7 +350,7 @@ def deliver_reminders(p: Practice, transport: Transport | None,
     mailer = Mailer(p)
     admins = mailer.admins()
     now = p.now_iso
-    p.repo.add_deliveries([e for pid, item in plan.passed_only for e in _passed(pid, item, now)])
+    batch: list[LedgerEntry] = []
     for reminder in plan.reminders:
         person = reminder.person
         cc = admins if reminder.escalate else []
@@ -371,21 +371,18 @@ def deliver_reminders(p: Practice, transport: Transport | None,
                 doctype=item.requirement.doctype, about=item.about,
                 threshold=item.threshold.key if item.threshold else "escalation",
                 threshold_date=item.threshold.on if item.threshold else plan.as_of,
+                passed=",".join(t.key for t in item.passed) or None,
                 escalation=item.escalation, channel=transport.channel, recipients=recipients,
                 message_id=message_id))
-            entries.extend(_passed(person.id, item, now))
-        p.repo.add_deliveries(entries)
         report.sent.append(person.id)
         if checkpoint_each:
+            p.repo.add_deliveries(entries)
             p.checkpoint()
+        else:
+            batch.extend(entries)
+    p.repo.add_deliveries(batch)
     p.touch(*(f"person:{pid}" for pid in report.sent))
     return report
-
-
-def _passed(person_id: str, item: DueItem, now: str) -> list[LedgerEntry]:
-    return [LedgerEntry(kind="reminder", status="passed", at=now, person_id=person_id,
-                        doctype=item.requirement.doctype, about=item.about, threshold=t.key,
-                        threshold_date=t.on) for t in item.passed]
 
 
 # ============================================================================ status mails
@@ -542,6 +539,20 @@ def send_test(p: Practice, to: str, transport: Transport) -> str:
                                        message_id=message_id)])
     p.touch("mail:test")
     return message_id
+
+
+def delivery_log(p: Practice, person_id: str | None = None, kind: str | None = None,
+                 since: date | None = None) -> list[LedgerEntry]:
+    """The delivery ledger, oldest first: proof of who was told what, when."""
+    if person_id is not None:
+        cred.get_person(p, person_id)
+    if kind is not None and kind not in ("reminder", "status", "digest", "test"):
+        raise InvalidInput("--kind must be reminder, status, digest or test")
+    since_iso = since.isoformat() if since else None
+    p.touch("deliveries", *([f"person:{person_id}"] if person_id else []))
+    return [e for e in p.repo.deliveries(kind)
+            if (person_id is None or e.person_id == person_id)
+            and (since_iso is None or e.at[:10] >= since_iso)]
 
 
 # ============================================================================ templates

@@ -133,6 +133,7 @@ class DeliveryRow(SQLModel, table=True):
     about: str | None = None  # "expiry:YYYY-MM-DD" or "missing"
     threshold: str | None = None  # "-30", "0", "+7", "missing+0", "escalation"
     threshold_date: date | None = None
+    passed: str | None = None  # earlier thresholds this run skipped (cron was down)
     escalation: int = 0
     status: str  # sent | passed
     channel: str | None = None  # smtp | file
