@@ -9,7 +9,8 @@ def test_practice_show_and_set(demo_cli: Cli) -> None:
     cli = demo_cli
     shown = json.loads(cli.ok("practice", "show", "--format", "json").stdout)
     assert shown == {"name": "Test Practice", "timezone": "America/Chicago", "warn_days": 30,
-                     "idle_minutes": 30, "max_hours": 8}
+                     "idle_minutes": 30, "max_hours": 8, "security_officer": None,
+                     "privacy_officer": None, "risk_scale": "three", "risk_review_months": 12}
     # bob's confidentiality form expires 2026-06-01: green at 30 days, yellow at 100
     def light(doctype: str) -> str:
         data = json.loads(cli.ok("--as-of", "2026-03-02", "status", "bob", "--format", "json").stdout)

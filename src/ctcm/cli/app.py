@@ -94,6 +94,7 @@ def _register() -> None:
         people,
         policy,
         practice,
+        risk,
         slot,
         status,
         vaultcmds,
@@ -110,6 +111,7 @@ def _register() -> None:
     app.add_typer(audit.app, name="audit")
     app.add_typer(slot.app, name="slot")
     app.add_typer(practice.app, name="practice")
+    app.add_typer(risk.app, name="risk")
 
 
 _register()

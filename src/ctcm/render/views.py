@@ -52,10 +52,28 @@ def why(r: RequirementStatus) -> str:
     return r.reason.value
 
 
-def dashboard_view(d: Dashboard) -> View:
+def program_json(program: Any) -> dict[str, Any]:
+    return {
+        "security_officer": program.security_officer, "privacy_officer": program.privacy_officer,
+        "last_risk_analysis": ({"id": program.last_full.id,
+                                "date": program.last_full.created_at[:10]}
+                               if program.last_full else None),
+        "risk_analysis_due": program.review_due.isoformat() if program.review_due else None,
+        "risk_analysis_stale": program.stale,
+        "overdue_tasks": [{"id": t.id, "action": t.action, "owner": t.owner,
+                           "due": t.due.isoformat()} for t in program.overdue_tasks],
+        "open_high_risks": [{"scenario": s, "title": t, "level": lv}
+                            for s, t, lv in program.open_high_risks],
+        "warnings": program.warnings,
+    }
+
+
+def dashboard_view(d: Dashboard, program: Any = None) -> View:
     summary = d.summary()
     data = {"as_of": d.as_of.isoformat(), "practice": d.practice, "summary": summary,
             "people": [person_status_json(p) for p in d.people]}
+    if program is not None:
+        data["program"] = program_json(program)
     rows = []
     for p in d.people:
         problems = [f"{r.doctype}: {why(r)}" for r in p.requirements
@@ -66,6 +84,11 @@ def dashboard_view(d: Dashboard) -> View:
                      "; ".join(problems)])
     footer = (f"{len(d.people)} people: {summary['green']} green, {summary['yellow']} yellow, "
               f"{summary['red']} red")
+    if program is not None:
+        lines = program.warnings + [f"Open {lv} risk {s}: {t}" for s, t, lv in
+                                    program.open_high_risks]
+        footer += "\n\nSecurity program:" + (" nothing overdue" if not lines else "")
+        footer += "".join(f"\n  ! {line}" for line in lines)
     return View(data, ["id", "name", "status", "required", "yellow", "red", "attention"], rows,
                 title=f"{d.practice} - compliance as of {d.as_of.isoformat()}", footer=footer)
 

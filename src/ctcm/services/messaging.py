@@ -473,10 +473,22 @@ def _upcoming_section(p: Practice, board: Dashboard) -> DigestSection | None:
                                                           "Days left"), tuple(rows))
 
 
-# Later features (security tasks, risks, incidents...) append their own section builders.
+def _program_section(p: Practice, board: Dashboard) -> DigestSection | None:
+    from ctcm.services.risk import program_status
+
+    program = program_status(p)
+    rows = [("Attention", line) for line in program.warnings]
+    rows += [("Open risk", f"{scenario} {title} ({level})")
+             for scenario, title, level in program.open_high_risks]
+    return DigestSection("Security program", ("Kind", "Detail"), tuple(rows),
+                         "Overdue security tasks, open high risks and the risk analysis cycle.")
+
+
+# Later features (incidents, vendors, training...) append their own section builders.
 DIGEST_SECTIONS: list[Callable[[Practice, Dashboard], DigestSection | None]] = [
     _attention_section,
     _upcoming_section,
+    _program_section,
 ]
 
 

@@ -102,7 +102,8 @@ def _decrypt(vault: VaultDir, parsed: fmt.Parsed, unlocked: Unlocked) -> Databas
 
 
 @contextlib.contextmanager
-def open_practice(env: Environment, command: str) -> Iterator[Practice]:
+def open_practice(env: Environment, command: str,
+                  unlocked: Unlocked | None = None) -> Iterator[Practice]:
     """Yield an open practice; on success append one audit entry and save a new generation.
 
     The key is found before the writer lock is taken (a passphrase prompt never holds up a
@@ -110,7 +111,7 @@ def open_practice(env: Environment, command: str) -> Iterator[Practice]:
     the successor of the one read. On any error nothing is written.
     """
     vault = VaultDir(env.vault, env.effective_lock_timeout)
-    unlocked = unlock(env, vault.read_parsed())
+    unlocked = unlocked or unlock(env, vault.read_parsed())
     loose = vault.loose_permissions()
     if loose and env.warn:
         env.warn(f"warning: {', '.join(loose)} can be read by others; run 'chmod -R go= {vault.root}'")
@@ -126,6 +127,12 @@ def open_practice(env: Environment, command: str) -> Iterator[Practice]:
         practice.repo.append_audit(practice.now_iso, practice.actor, command, practice.targets)
         vault.save(parsed.header, unlocked.dek, practice.db.image(), practice.generation,
                    env.clock.now())
+
+
+def unlock_once(env: Environment) -> Unlocked:
+    """Find the key now, for a long interactive command that saves many times (``risk walk``):
+    it holds the writer lock only while saving, never while waiting for the person."""
+    return unlock(env, VaultDir(env.vault, env.effective_lock_timeout).read_parsed())
 
 
 def check_timezone(tz: str) -> str:

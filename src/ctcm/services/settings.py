@@ -16,6 +16,10 @@ class PracticeSettings:
     warn_days: int
     idle_minutes: int
     max_hours: int
+    security_officer: str | None
+    privacy_officer: str | None
+    risk_scale: str
+    risk_review_months: int
 
 
 def read_settings(p: Practice) -> PracticeSettings:
@@ -23,7 +27,9 @@ def read_settings(p: Practice) -> PracticeSettings:
     p.touch("settings")
     return PracticeSettings(s.get("practice_name", ""), s.get("timezone", "UTC"),
                             int(s.get("warn_days", "30")), int(s.get("idle_minutes", "30")),
-                            int(s.get("max_hours", "8")))
+                            int(s.get("max_hours", "8")), s.get("security_officer") or None,
+                            s.get("privacy_officer") or None, s.get("risk_scale", "three"),
+                            int(s.get("risk_review_months", "12")))
 
 
 def _bounded(value: int | None, what: str, low: int, high: int) -> str | None:
@@ -36,13 +42,27 @@ def _bounded(value: int | None, what: str, low: int, high: int) -> str | None:
 
 def update_settings(p: Practice, name: str | None = None, timezone: str | None = None,
                     warn_days: int | None = None, idle_minutes: int | None = None,
-                    max_hours: int | None = None) -> PracticeSettings:
+                    max_hours: int | None = None, security_officer: str | None = None,
+                    privacy_officer: str | None = None, risk_scale: str | None = None,
+                    risk_review_months: int | None = None) -> PracticeSettings:
+    from ctcm.domain.risk import Scale
+    from ctcm.services.credentials import get_person
+
+    for officer in (security_officer, privacy_officer):
+        if officer:
+            get_person(p, officer)
+    if risk_scale is not None and risk_scale not in {s.value for s in Scale}:
+        raise InvalidInput("--risk-scale must be three (low/moderate/high) or five (NIST)")
     values = {
         "practice_name": check_text(name, "practice name") if name is not None else None,
         "timezone": check_timezone(timezone) if timezone is not None else None,
         "warn_days": _bounded(warn_days, "--warn-days", 0, 3650),
         "idle_minutes": _bounded(idle_minutes, "--idle-minutes", 1, 24 * 60),
         "max_hours": _bounded(max_hours, "--max-hours", 1, 24 * 7),
+        "security_officer": security_officer,
+        "privacy_officer": privacy_officer,
+        "risk_scale": risk_scale,
+        "risk_review_months": _bounded(risk_review_months, "--risk-review-months", 1, 60),
     }
     changed = {k: v for k, v in values.items() if v is not None}
     if not changed:

@@ -36,9 +36,19 @@ def _v2_reminders(connection: Any) -> None:
     SQLModel.metadata.create_all(connection, tables=[DeliveryRow.__table__])  # type: ignore[attr-defined]
 
 
+def _v3_risk(connection: Any) -> None:
+    from sqlmodel import SQLModel
+
+    from ctcm.storage.tables import AssessmentRow, RiskAnswerRow, RiskRatingRow, RiskTaskRow
+
+    SQLModel.metadata.create_all(connection, tables=[  # type: ignore[attr-defined]
+        t.__table__ for t in (AssessmentRow, RiskAnswerRow, RiskRatingRow, RiskTaskRow)])
+
+
 MIGRATIONS: list[Migration] = [
     ("initial schema: practice, credentials, attachments, audit", _v1_initial),
     ("reminder schedules per document type; delivery ledger", _v2_reminders),
+    ("risk analysis: assessments, answers, ratings, mitigation tasks", _v3_risk),
 ]
 LATEST = len(MIGRATIONS)
 

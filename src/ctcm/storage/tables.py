@@ -143,6 +143,63 @@ class DeliveryRow(SQLModel, table=True):
     at: str
 
 
+class AssessmentRow(SQLModel, table=True):
+    """Risk assessments (schema v3); kept, never overwritten."""
+
+    __tablename__ = "assessments"
+    id: int | None = Field(default=None, primary_key=True)
+    rule: str  # security | privacy
+    kind: str  # full | mini
+    year: int
+    scope: str
+    scale: str  # three | five
+    items: str | None = None  # a mini assessment's citations, comma-separated
+    catalog_version: int
+    created_at: str
+    created_by: str
+
+
+class RiskAnswerRow(SQLModel, table=True):
+    __tablename__ = "risk_answers"
+    assessment_id: int = Field(primary_key=True, foreign_key="assessments.id")
+    citation: str = Field(primary_key=True)
+    status: str
+    note: str | None = None
+    evidence: str | None = None
+    reason: str | None = None
+    alternative: str | None = None
+    answered_at: str
+    answered_by: str
+
+
+class RiskRatingRow(SQLModel, table=True):
+    __tablename__ = "risk_ratings"
+    assessment_id: int = Field(primary_key=True, foreign_key="assessments.id")
+    scenario: str = Field(primary_key=True)
+    likelihood: str
+    impact: str
+    level: str
+    controls: str | None = None
+    rated_at: str
+    rated_by: str
+
+
+class RiskTaskRow(SQLModel, table=True):
+    __tablename__ = "risk_tasks"
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessments.id", index=True)
+    scenario: str
+    action: str
+    owner: str = Field(foreign_key="people.id")
+    due: date
+    status: str
+    accepted_reason: str | None = None
+    accepted_by: str | None = None
+    closed_on: date | None = None
+    created_at: str
+    created_by: str
+
+
 class MigrationRow(SQLModel, table=True):
     __tablename__ = "schema_migrations"
     version: int = Field(primary_key=True)
@@ -152,4 +209,5 @@ class MigrationRow(SQLModel, table=True):
 
 ALL_TABLES = [Setting, UserRow, DocTypeRow, PolicyRow, PolicyRequirementRow, PersonRow,
               PersonPolicyRow, PersonExtraRow, WaiverRow, DocumentRow, AttachmentRow, AuditRow,
-              DeliveryRow, MigrationRow]
+              DeliveryRow, AssessmentRow, RiskAnswerRow, RiskRatingRow, RiskTaskRow,
+              MigrationRow]

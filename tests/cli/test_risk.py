@@ -1,0 +1,282 @@
+"""The HIPAA risk analysis through the CLI: scripted, imported, walked, reported."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Cli
+
+
+def _json(cli: Cli, *args: str) -> Any:
+    return json.loads(cli.ok(*args, "--format", "json").stdout)
+
+
+def _err(cli: Cli, *args: str) -> str:
+    r = cli(*args)
+    assert r.exit_code == 1, (r.stdout, r.stderr)
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    return r.stderr
+
+
+@pytest.fixture
+def staffed(cli: Cli) -> Cli:
+    cli.ok("person", "add", "ana", "--name", "Ana Officer", "--email", "ana@example.org")
+    cli.ok("person", "add", "fred", "--name", "Fred Manager", "--email", "fred@example.org")
+    return cli
+
+
+def _scripted(cli: Cli) -> int:
+    aid = int(cli.ok("risk", "new", "--year", "2026", "--scope", "EHR, email, laptops").stdout)
+    cli.ok("risk", "answer", str(aid), "164.308(a)(2)", "--status", "implemented",
+           "--evidence", "Designation letter 2026-01-05")
+    cli.ok("risk", "answer", str(aid), "164.312(a)(2)(iv)", "--status", "partial",
+           "--note", "Laptops encrypted, desktops not")
+    cli.ok("risk", "answer", str(aid), "164.312(a)(2)(iii)", "--status", "not_implemented",
+           "--reason", "Exam-room PCs are shared during sessions",
+           "--alternative", "Staff lock screens by policy; rooms are locked")
+    cli.ok("risk", "answer", str(aid), "164.308(a)(4)(ii)(A)", "--status", "na",
+           "--note", "No clearinghouse")
+    cli.ok("risk", "rate", str(aid), "S02", "--likelihood", "moderate", "--impact", "high",
+           "--controls", "Laptop encryption")
+    cli.ok("risk", "rate", str(aid), "s04", "--likelihood", "high", "--impact", "high")
+    cli.ok("risk", "rate", str(aid), "S16", "--likelihood", "low", "--impact", "moderate")
+    task = cli.ok("risk", "mitigate", str(aid), "S04", "--action", "Turn on MFA for all mailboxes",
+                  "--owner", "fred", "--due", "2026-04-30").stdout.strip()
+    assert task == "1"
+    return aid
+
+
+def test_scripted_full_assessment_json_and_report(staffed: Cli, golden) -> None:  # type: ignore[no-untyped-def]
+    cli = staffed
+    cli.ok("practice", "set", "--security-officer", "ana")
+    aid = _scripted(cli)
+    shown = _json(cli, "risk", "show", str(aid))
+    assert {k: shown[k] for k in ("id", "kind", "year")} == {"id": aid, "kind": "full", "year": 2026}
+    assert shown["progress"] == {"answered": 4, "total": 65}
+    items = {i["citation"]: i for i in shown["items"]}
+    assert items["164.312(a)(2)(iv)"] == {"citation": "164.312(a)(2)(iv)", "name": "Encryption and decryption",
+                                          "kind": "addressable", "status": "partial",
+                                          "note": "Laptops encrypted, desktops not"}
+    assert shown["risks"] == [
+        {"scenario": "S04", "title": "A phishing email steals a password", "likelihood": "high",
+         "impact": "high", "level": "critical"},
+        {"scenario": "S02", "title": "A laptop is stolen from a car", "likelihood": "moderate",
+         "impact": "high", "level": "high"},
+        {"scenario": "S16", "title": "A power outage takes the office offline",
+         "likelihood": "low", "impact": "moderate", "level": "low"}]
+    assert shown["tasks"][0] | {"id": 0} == {
+        "id": 0, "assessment": aid, "scenario": "S04", "action": "Turn on MFA for all mailboxes",
+        "owner": "fred", "due": "2026-04-30", "status": "open", "accepted_reason": None,
+        "accepted_by": None, "closed_on": None}
+    report = cli.ok("--as-of", "2026-03-02", "risk", "report", str(aid)).stdout
+    golden("risk-report.md", report)
+    assert "Security official: Ana Officer" in report
+    assert "164.312(a)(2)(iii) Automatic logoff: not implemented because Exam-room PCs" in report
+    assert report.index("| critical | S04") < report.index("| high | S02") < report.index("| low | S16")
+    html_path = cli.tmp / "report.html"
+    cli.ok("risk", "report", str(aid), "--format", "html", "--out", str(html_path))
+    html = html_path.read_text()
+    assert html.startswith("<!DOCTYPE html>") and "<style>" in html
+    assert "http://" not in html and "https://" not in html and "src=" not in html
+    assert "Turn on MFA for all mailboxes" in html and "Sign-off" in html
+
+
+def test_changes_since_previous_assessment(staffed: Cli) -> None:
+    cli = staffed
+    first = _scripted(cli)
+    second = int(cli.ok("risk", "new", "--year", "2027").stdout)
+    cli.ok("risk", "answer", str(second), "164.312(a)(2)(iv)", "--status", "implemented")
+    cli.ok("risk", "rate", str(second), "S04", "--likelihood", "low", "--impact", "high")
+    report = cli.ok("risk", "report", str(second)).stdout
+    assert f"Compared with assessment #{first} (2026)" in report
+    assert "- 164.312(a)(2)(iv): partial -> implemented" in report
+    assert "- S04: critical -> moderate" in report
+    assert "first assessment of its kind" in cli.ok("risk", "report", str(first)).stdout
+
+
+def test_mini_assessment_is_limited(staffed: Cli) -> None:
+    cli = staffed
+    aid = cli.ok("risk", "new", "--mini", "Switching to a new telehealth vendor",
+                 "--item", "164.308(b)(1)", "--item", "164.312(e)(1)").stdout.strip()
+    shown = _json(cli, "risk", "show", aid)
+    assert shown["kind"] == "mini" and shown["progress"]["total"] == 2
+    assert "is not part of mini assessment" in _err(cli, "risk", "answer", aid, "164.310(c)",
+                                                    "--status", "implemented")
+    cli.ok("risk", "rate", aid, "S12", "--likelihood", "moderate", "--impact", "moderate")
+    assert "is not part of assessment" in _err(cli, "risk", "rate", aid, "S16",
+                                               "--likelihood", "low", "--impact", "low")
+    assert "--mini" in _err(cli, "risk", "new", "--item", "164.310(c)")
+    assert "at least one --item" in _err(cli, "risk", "new", "--mini", "x")
+    assert "no item 164.999" in _err(cli, "risk", "new", "--mini", "x", "--item", "164.999(a)")
+
+
+def test_risk_errors(staffed: Cli) -> None:
+    cli = staffed
+    aid = _scripted(cli)
+    assert "unknown assessment 99" in _err(cli, "risk", "show", "99")
+    assert "no item" in _err(cli, "risk", "answer", str(aid), "164.308(z)", "--status", "partial")
+    assert "bad status" in _err(cli, "risk", "answer", str(aid), "164.308(a)(2)", "--status", "maybe")
+    assert "--reason" in _err(cli, "risk", "answer", str(aid), "164.312(a)(2)(iv)", "--status",
+                              "not_implemented")
+    assert "--note" in _err(cli, "risk", "answer", str(aid), "164.310(c)", "--status", "na")
+    assert "bad likelihood" in _err(cli, "risk", "rate", str(aid), "S01", "--likelihood",
+                                    "extreme", "--impact", "low")
+    assert "scenario S99" in _err(cli, "risk", "rate", str(aid), "S99", "--likelihood", "low",
+                                  "--impact", "low")
+    assert "unknown person" in _err(cli, "risk", "mitigate", str(aid), "S01", "--action", "x",
+                                    "--owner", "ghost", "--due", "2026-05-01")
+    assert "no such day" in _err(cli, "risk", "mitigate", str(aid), "S01", "--action", "x",
+                                 "--owner", "fred", "--due", "2026-02-30")
+
+
+def test_five_level_scale(staffed: Cli) -> None:
+    cli = staffed
+    cli.ok("practice", "set", "--risk-scale", "five")
+    aid = cli.ok("risk", "new").stdout.strip()
+    cli.ok("risk", "rate", aid, "S06", "--likelihood", "very high", "--impact", "very_high")
+    assert _json(cli, "risk", "show", aid)["risks"][0]["level"] == "very_high"
+    assert "five-level" in _err(cli, "risk", "rate", aid, "S06", "--likelihood", "medium2",
+                                "--impact", "low")
+
+
+def test_task_lifecycle_overdue_and_program_status(staffed: Cli) -> None:
+    cli = staffed
+    aid = _scripted(cli)
+    assert cli.ok("risk", "task", "start", "1").exit_code == 0
+    assert _json(cli, "--as-of", "2026-04-01", "risk", "tasks", "--overdue") == []
+    overdue = _json(cli, "--as-of", "2026-05-02", "risk", "tasks", "--overdue")
+    assert [t["id"] for t in overdue] == [1] and overdue[0]["status"] == "in_progress"
+    status = _json(cli, "--as-of", "2026-05-02", "status")
+    program = status["program"]
+    assert program["security_officer"] is None
+    assert [t["id"] for t in program["overdue_tasks"]] == [1]
+    assert {r["scenario"] for r in program["open_high_risks"]} == {"S02", "S04"}
+    assert any("No security official" in w for w in program["warnings"])
+    table = cli.ok("--as-of", "2026-05-02", "status").stdout
+    assert "Security program:" in table and "Security task 1 overdue since 2026-04-30" in table
+    assert "accept" in _err(cli, "risk", "task", "accept", "1", "--reason", "", "--by", "ana")
+    cli.ok("risk", "task", "accept", "1", "--reason", "Vendor cannot do MFA yet", "--by", "ana")
+    program = _json(cli, "--as-of", "2026-05-02", "status")["program"]
+    assert program["overdue_tasks"] == [] and {r["scenario"] for r in program["open_high_risks"]} == {"S02"}
+    assert "cannot become" in _err(cli, "risk", "task", "done", "1")
+    cli.ok("risk", "task", "reopen", "1")
+    cli.ok("risk", "task", "done", "1")
+    done = _json(cli, "risk", "tasks")[0]
+    assert done["status"] == "done" and done["closed_on"] == cli.clock.now().date().isoformat()
+    assert "unknown task 9" in _err(cli, "risk", "task", "done", "9")
+    assert aid
+
+
+def test_security_officer_and_annual_cycle(staffed: Cli) -> None:
+    cli = staffed
+    program = _json(cli, "status")["program"]
+    assert "No risk analysis on record (ctcm risk new)" in program["warnings"]
+    cli.ok("practice", "set", "--security-officer", "ana", "--privacy-officer", "ana")
+    cli.ok("risk", "new")
+    created = cli.clock.now().date()
+    program = _json(cli, "--as-of", (created + timedelta(days=360)).isoformat(), "status")["program"]
+    assert program["warnings"] == [] and program["security_officer"] == "ana"
+    later = _json(cli, "--as-of", (created + timedelta(days=370)).isoformat(), "status")["program"]
+    assert later["risk_analysis_stale"] is True and "due for review" in later["warnings"][0]
+    cli.ok("practice", "set", "--risk-review-months", "24")
+    assert _json(cli, "--as-of", (created + timedelta(days=370)).isoformat(), "status")["program"]["warnings"] == []
+    assert "unknown person" in _err(cli, "practice", "set", "--security-officer", "ghost")
+
+
+def test_import_answers_csv_and_yaml(staffed: Cli, tmp_path: Path) -> None:
+    cli = staffed
+    aid = cli.ok("risk", "new").stdout.strip()
+    bad = tmp_path / "answers.csv"
+    bad.write_text("citation,status,note,evidence,reason,alternative\n"
+                   "164.308(a)(2),implemented,,Letter,,\n"
+                   "164.310(c),sometimes,,,,\n"
+                   "164.312(a)(2)(iv),not_implemented,,,,\n"
+                   "164.999(a),implemented,,,,\n")
+    r = cli("risk", "import", aid, str(bad))
+    assert r.exit_code == 1
+    assert "row 3: bad status 'sometimes'" in r.stderr
+    assert "row 4: 164.312(a)(2)(iv) is addressable" in r.stderr
+    assert "row 5: no item 164.999(a)" in r.stderr
+    assert _json(cli, "risk", "show", aid)["progress"]["answered"] == 0
+    good = tmp_path / "answers.yaml"
+    good.write_text("answers:\n"
+                    "  - citation: 164.308(a)(2)\n    status: implemented\n    evidence: Letter\n"
+                    "  - citation: 164.312(a)(2)(iv)\n    status: not_implemented\n"
+                    "    reason: Desktops are in a locked room\n    alternative: Physical security\n")
+    cli.ok("risk", "import", aid, str(good))
+    assert _json(cli, "risk", "show", aid)["progress"]["answered"] == 2
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("- citation: [unclosed\n")
+    assert "not valid YAML" in cli("risk", "import", aid, str(broken)).stderr
+    odd = tmp_path / "odd.yaml"
+    odd.write_text("- citation: 164.308(a)(2)\n  status: implemented\n  colour: blue\n")
+    assert "unknown key 'colour'" in cli("risk", "import", aid, str(odd)).stderr
+
+
+def test_walk_through_its_prompts(staffed: Cli) -> None:
+    cli = staffed
+    aid = cli.ok("risk", "new", "--mini", "Office move", "--item", "164.310(a)(2)(ii)",
+                 "--item", "164.310(d)(2)(iv)", "--item", "164.310(c)").stdout.strip()
+    answers = "\n".join([
+        "p", "Alarm not yet installed", "",                      # 164.310(a)(2)(ii) partial
+        "n", "", "", "Nothing is stored locally", "none",        # 164.310(d)(2)(iv) addressable
+        "s",                                                     # 164.310(c) skipped
+        "moderate", "high", "Locks on doors",                    # first proposed scenario
+        "",                                                      # skip the rest
+    ] + [""] * 10) + "\n"
+    r = cli("risk", "walk", aid, interactive=True, input=answers)
+    assert r.exit_code == 0, r.stderr
+    shown = _json(cli, "risk", "show", aid)
+    statuses = {i["citation"]: i["status"] for i in shown["items"]}
+    assert statuses == {"164.310(a)(2)(ii)": "partial", "164.310(d)(2)(iv)": "not_implemented",
+                        "164.310(c)": None}
+    assert len(shown["risks"]) == 1 and shown["risks"][0]["level"] == "high"
+    # resumable: only the skipped item is asked again, and q stops
+    r = cli("risk", "walk", aid, interactive=True, input="q\n")
+    assert r.exit_code == 0 and "1 of 3" not in r.stderr and "2 of 3 answered" in r.stderr
+    assert "needs a terminal" in cli("risk", "walk", aid).stderr
+
+
+@pytest.mark.parametrize("privacy", [False, True])
+def test_checklist_formats(cli: Cli, privacy: bool) -> None:
+    extra = ["--privacy"] if privacy else []
+    items = json.loads(cli.ok("risk", "checklist", "--format", "json", *extra).stdout)
+    assert all(set(i) >= {"citation", "name", "kind", "safeguard", "questions"} for i in items)
+    assert {i["kind"] for i in items} <= {"standard", "required", "addressable"}
+    csv_text = cli.ok("risk", "checklist", "--format", "csv", *extra).stdout
+    assert csv_text.splitlines()[0].startswith("citation,name,kind,safeguard,questions")
+    assert len(csv_text.splitlines()) > len(items)  # header + one row each (questions may wrap)
+    md = cli.ok("risk", "checklist", *extra).stdout
+    assert md.count("\n## ") == len(items)
+    html = cli.ok("risk", "checklist", "--format", "html", *extra).stdout
+    assert html.count("<h2>") == len(items) and "https://" not in html
+    assert "must be md, html, csv or json" in cli("risk", "checklist", "--format", "pdf").stderr
+
+
+def test_privacy_assessment_has_no_scenarios(staffed: Cli) -> None:
+    aid = staffed.ok("risk", "new", "--privacy").stdout.strip()
+    staffed.ok("risk", "answer", aid, "164.524", "--status", "partial", "--note", "Usually 45 days")
+    shown = _json(staffed, "risk", "show", aid)
+    assert shown["rule"] == "privacy" and shown["progress"] == {"answered": 1, "total": 17}
+    assert "HIPAA Privacy program" in staffed.ok("risk", "report", aid).stdout
+
+
+def test_digest_has_a_security_program_section(staffed: Cli, tmp_path: Path) -> None:
+    cli = staffed
+    _scripted(cli)
+    cli.ok("mail", "configure", "--from", "P <o@example.org>", "--admins", "boss@example.org")
+    out = tmp_path / "out"
+    cli.ok("--as-of", "2026-05-02", "digest", "--out", str(out))
+    import email
+    import email.policy
+
+    msg = email.message_from_bytes(next(out.iterdir()).read_bytes(), policy=email.policy.default)
+    body = msg.get_body(("plain",)).get_content()
+    assert "== Security program ==" in body
+    assert "Security task 1 overdue since 2026-04-30" in body
+    assert "Open risk | S04 A phishing email steals a password (critical)" in body
