@@ -69,5 +69,9 @@ def test_demo_builds_a_practice_with_every_light(tmp_path: Path) -> None:
     summary = json.loads(r.stdout)["summary"]
     assert all(summary[k] > 0 for k in ("green", "yellow", "red"))
     assert sum(summary.values()) == 12
+    program = json.loads(run_ctcm("--vault", str(vault), "status", "--format", "json",
+                                  env={"CTCM_PASSPHRASE": "correct horse battery demo"}).stdout)["program"]
+    assert program["security_officer"] == "fnguyen" and program["overdue_tasks"]
+    assert {r["scenario"] for r in program["open_high_risks"]} >= {"S04", "S09"}
     r = run_ctcm("demo", "--vault", str(vault))
     assert r.returncode == 1 and "refusing to overwrite" in r.stderr

@@ -110,14 +110,18 @@ def demo(
     meta = tomllib.loads((directory / "practice.toml").read_text())
     create_vault(env, meta["practice"]["name"], DEMO_USER, DEMO_PASSPHRASE,
                  meta["practice"]["timezone"], False, None)
+    from ctcm.services.risk import program_status
+
     with open_practice(env, "demo") as p:
         loaded = load_demo(p, directory)
         board = cred.dashboard(p)
+        program = program_status(p)
     actx.say(f"Demo vault: {env.vault} (user {DEMO_USER!r}, passphrase {DEMO_PASSPHRASE!r}); "
              f"{loaded.people} people, {loaded.documents} documents, {loaded.waivers} waivers.")
-    actx.show(dashboard_view(board))
+    actx.show(dashboard_view(board, program))
     actx.say(f"Try: export CTCM_VAULT={env.vault} CTCM_PASSPHRASE='{DEMO_PASSPHRASE}'; then "
-             "ctcm status bchen, ctcm remind (the plan), ctcm remind --out /tmp/riverbend-mail")
+             "ctcm status bchen, ctcm remind (the plan), ctcm remind --out /tmp/riverbend-mail, "
+             "ctcm risk show 1, ctcm risk report 1 --format html --out /tmp/riverbend-risk.html")
 
 
 def register(app: typer.Typer) -> None:

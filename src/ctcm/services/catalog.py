@@ -121,4 +121,26 @@ def load_demo(p: Practice, directory: Path) -> DemoLoaded:
         cred.waive(p, row["person"], row["doctype"], row["reason"],
                    parse_optional_date(row.get("until"), "until"))
         waivers += 1
+    if "program" in practice:
+        _load_demo_program(p, directory, practice["program"])
     return DemoLoaded(len(people.added), len(docs.added), waivers)
+
+
+def _load_demo_program(p: Practice, directory: Path, program: dict[str, Any]) -> None:
+    """Officers, and a risk analysis with answers, ratings and a mitigation plan."""
+    from ctcm.domain.dates import parse_date
+    from ctcm.services import csvio, risk
+    from ctcm.services.settings import update_settings
+
+    update_settings(p, security_officer=program.get("security_officer"),
+                    privacy_officer=program.get("privacy_officer"))
+    assessment = risk.new_assessment(p, None, None, False, None, [])
+    risk.import_answers(p, assessment.id, directory / "risk-answers.csv")
+    text = resolve_relative_dates((directory / "risk-ratings.csv").read_text(), p.today)
+    columns = ("scenario", "likelihood", "impact", "controls", "action", "owner", "due")
+    for _, row in csvio.read_rows(text, "risk-ratings.csv", columns, columns[:3]):
+        risk.rate(p, assessment.id, row["scenario"], row["likelihood"], row["impact"],
+                  row.get("controls") or None)
+        if row.get("action"):
+            risk.mitigate(p, assessment.id, row["scenario"], row["action"], row["owner"],
+                          parse_date(row["due"], "due"))

@@ -469,20 +469,21 @@ def program_status(p: Practice) -> ProgramStatus:
     review_due = add_months(date.fromisoformat(last.created_at[:10]), months) if last else None
     today = p.today
     tasks = p.repo.tasks()
-    risks: list[tuple[str, str, str]] = []
+    risks: list[tuple[int, str, str, str]] = []
     if last is not None:
         titles = {s.id: s.title for s in load_scenarios()}
         closed = {t.scenario for t in tasks if t.assessment_id == last.id and t.status.closed}
         for r in p.repo.ratings(last.id).values():
             if r.level.rank >= Level.HIGH.rank and r.scenario not in closed:
-                risks.append((r.scenario, titles.get(r.scenario, r.scenario), r.level.label))
+                risks.append((-r.level.rank, r.scenario, titles.get(r.scenario, r.scenario),
+                              r.level.label))
     people_ids = {x.id for x in p.repo.people(active_only=True)}
     officer = settings.get("security_officer")
     return ProgramStatus(
         officer if officer in people_ids else None,
         settings.get("privacy_officer") if settings.get("privacy_officer") in people_ids else None,
         last, review_due, bool(review_due and review_due < today),
-        tuple(t for t in tasks if t.overdue(today)), tuple(sorted(risks)))
+        tuple(t for t in tasks if t.overdue(today)), tuple(r[1:] for r in sorted(risks)))
 
 
 def parse_due(text: str) -> date:
