@@ -211,30 +211,31 @@ def edit_person(p: Practice, person_id: str, name: str | None = None, email: str
     return person
 
 
+def _toggle(p: Practice, person: Person, field: str, key: str, on: bool, missing: str,
+            target: str) -> Person:
+    """Add or remove ``key`` in a person's ``policies`` or ``extras`` and save."""
+    keys = set(getattr(person, field))
+    if not on and key not in keys:
+        raise InvalidInput(missing)
+    (keys.add if on else keys.discard)(key)
+    person = replace(person, **{field: tuple(sorted(keys))})
+    p.repo.put_people([person], p.now_iso)
+    p.touch(f"person:{person.id}", target)
+    return person
+
+
 def assign_policy(p: Practice, person_id: str, policy: str, assigned: bool) -> Person:
     person = get_person(p, person_id)
     get_policy(p, policy)
-    keys = set(person.policies)
-    if not assigned and policy not in keys:
-        raise InvalidInput(f"{person_id} is not assigned policy {policy!r}")
-    (keys.add if assigned else keys.discard)(policy)
-    person = replace(person, policies=tuple(sorted(keys)))
-    p.repo.put_people([person], p.now_iso)
-    p.touch(f"person:{person_id}", f"policy:{policy}")
-    return person
+    return _toggle(p, person, "policies", policy, assigned,
+                   f"{person_id} is not assigned policy {policy!r}", f"policy:{policy}")
 
 
 def person_extra(p: Practice, person_id: str, doctype: str, required: bool) -> Person:
     person = get_person(p, person_id)
     get_doctype(p, doctype)
-    keys = set(person.extras)
-    if not required and doctype not in keys:
-        raise InvalidInput(f"{doctype!r} is not an extra requirement of {person_id}")
-    (keys.add if required else keys.discard)(doctype)
-    person = replace(person, extras=tuple(sorted(keys)))
-    p.repo.put_people([person], p.now_iso)
-    p.touch(f"person:{person_id}", f"doctype:{doctype}")
-    return person
+    return _toggle(p, person, "extras", doctype, required,
+                   f"{doctype!r} is not an extra requirement of {person_id}", f"doctype:{doctype}")
 
 
 def waive(p: Practice, person_id: str, doctype: str, reason: str, until: date | None) -> Waiver:

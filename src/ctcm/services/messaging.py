@@ -320,6 +320,18 @@ class Mailer:
                              self.p.now, cc=cc, reply_to=self.reply_to)
 
 
+def _deliver(transport: Transport, msg: Any, hint: str, report: DeliveryReport,
+             who: str) -> str | None:
+    """Deliver one message; on failure note it in the report (it is retried next run)."""
+    from ctcm.mail.transport import DeliveryError
+
+    try:
+        return transport.deliver(msg, hint)
+    except DeliveryError as err:
+        report.failed.append((who, str(err)))
+        return None
+
+
 def person_address(person: Person) -> Address:
     user, domain = person.email.split("@", 1)
     return Address(display_name=person.name, username=user, domain=domain)
@@ -345,8 +357,6 @@ def deliver_reminders(p: Practice, transport: Transport | None,
                        "escalation": i.escalation} for i in reminder.items]})
     if transport is None:
         return report
-    from ctcm.mail.transport import DeliveryError
-
     mailer = Mailer(p)
     admins = mailer.admins()
     now = p.now_iso
@@ -358,10 +368,9 @@ def deliver_reminders(p: Practice, transport: Transport | None,
                                    [i.requirement for i in reminder.items], reminder.escalate,
                                    mailer.config.instructions, plan.as_of)
         msg = mailer.message("reminder", context, [person_address(person)], cc)
-        try:
-            message_id = transport.deliver(msg, f"{plan.as_of}-reminder-{person.id}")
-        except DeliveryError as err:
-            report.failed.append((person.id, str(err)))
+        message_id = _deliver(transport, msg, f"{plan.as_of}-reminder-{person.id}", report,
+                              person.id)
+        if message_id is None:
             continue
         recipients = ",".join([person.email, *(a.addr_spec for a in cc)])
         entries = []
@@ -406,8 +415,6 @@ def status_context(practice: str, status: PersonStatus, instructions: str,
 def send_status_notices(p: Practice, person_id: str | None, transport: Transport,
                         checkpoint_each: bool = False) -> DeliveryReport:
     """Each person's own lights, and nobody else's."""
-    from ctcm.mail.transport import DeliveryError
-
     statuses = [cred.person_status(p, person_id)] if person_id else cred.evaluate_active(p)
     mailer = Mailer(p)
     report = DeliveryReport(p.today, "status", transport.channel)
@@ -416,10 +423,8 @@ def send_status_notices(p: Practice, person_id: str | None, transport: Transport
         msg = mailer.message("status", status_context(mailer.practice, status,
                                                       mailer.config.instructions, p.today),
                              [person_address(person)])
-        try:
-            message_id = transport.deliver(msg, f"{p.today}-status-{person.id}")
-        except DeliveryError as err:
-            report.failed.append((person.id, str(err)))
+        message_id = _deliver(transport, msg, f"{p.today}-status-{person.id}", report, person.id)
+        if message_id is None:
             continue
         p.repo.add_deliveries([LedgerEntry(kind="status", status="sent", at=p.now_iso,
                                            person_id=person.id, channel=transport.channel,
@@ -509,8 +514,6 @@ def digest_context(view: DigestView) -> dict[str, Any]:
 
 def send_digest(p: Practice, transport: Transport, force: bool = False) -> DeliveryReport:
     """The practice-wide digest to each admin, at most once per calendar month unless forced."""
-    from ctcm.mail.transport import DeliveryError
-
     mailer = Mailer(p)
     admins = mailer.admins()
     if not admins:
@@ -525,10 +528,9 @@ def send_digest(p: Practice, transport: Transport, force: bool = False) -> Deliv
             report.skipped.append(admin.addr_spec)
             continue
         msg = mailer.message("digest", context, [admin])
-        try:
-            message_id = transport.deliver(msg, f"{view.month}-digest-{admin.addr_spec}")
-        except DeliveryError as err:
-            report.failed.append((admin.addr_spec, str(err)))
+        message_id = _deliver(transport, msg, f"{view.month}-digest-{admin.addr_spec}", report,
+                              admin.addr_spec)
+        if message_id is None:
             continue
         p.repo.add_deliveries([LedgerEntry(kind="digest", status="sent", at=p.now_iso,
                                            channel=transport.channel, recipients=admin.addr_spec,
