@@ -51,9 +51,17 @@ def bench_vault_io(work: Path) -> list[str]:
         for _ in range(mb * 16):
             db.conn.execute("INSERT INTO blobs VALUES (?)", (chunk,))
         image = db.image()
-        header = {"format": "ctcm-vault", "v": 1, "vault_id": vault_id, "generation": 1,
-                  "saved_at": "2026-01-01T00:00:00Z", "dek_id": dek_id,
-                  "aead": "A256GCM-STREAM", "chunk": fmt.CHUNK, "slots": [slot]}
+        header = {
+            "format": "ctcm-vault",
+            "v": 1,
+            "vault_id": vault_id,
+            "generation": 1,
+            "saved_at": "2026-01-01T00:00:00Z",
+            "dek_id": dek_id,
+            "aead": "A256GCM-STREAM",
+            "chunk": fmt.CHUNK,
+            "slots": [slot],
+        }
         vd = VaultDir(root)
         vd.create(fmt.encrypt(header, dek, image))
 
@@ -66,8 +74,10 @@ def bench_vault_io(work: Path) -> list[str]:
                 parsed = vd.read_parsed()
                 vd.save(parsed.header, dek, image, parsed.generation, datetime.now(UTC))
 
-        rows.append(f"| {len(image) / 1e6:.1f} MB | {median_time(open_) * 1000:.1f} ms | "
-                    f"{median_time(commit) * 1000:.1f} ms |")
+        rows.append(
+            f"| {len(image) / 1e6:.1f} MB | {median_time(open_) * 1000:.1f} ms | "
+            f"{median_time(commit) * 1000:.1f} ms |"
+        )
         shutil.rmtree(root)
     return rows
 
@@ -78,14 +88,21 @@ def bench_unlock() -> str:
     dek = secrets.token_bytes(32)
     slot = fmt.make_user_slot("user:b", "b", PASSPHRASE, dek, "vid", "did")
     t = median_time(lambda: fmt.open_user_slot(slot, PASSPHRASE, "vid", "did"), runs=5)
-    return (f"Unlock with the default Argon2id parameters (m=64 MiB, t=3, p=4): "
-            f"**{t * 1000:.0f} ms** (median of 5).")
+    return (
+        f"Unlock with the default Argon2id parameters (m=64 MiB, t=3, p=4): "
+        f"**{t * 1000:.0f} ms** (median of 5)."
+    )
 
 
 def _env(vault: Path, identity: Path, run: Path) -> dict[str, str]:
-    return {**os.environ, "CTCM_VAULT": str(vault), "CTCM_IDENTITY_FILE": str(identity),
-            "CTCM_RUNTIME_DIR": str(run), "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-            "NO_COLOR": "1"}
+    return {
+        **os.environ,
+        "CTCM_VAULT": str(vault),
+        "CTCM_IDENTITY_FILE": str(identity),
+        "CTCM_RUNTIME_DIR": str(run),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        "NO_COLOR": "1",
+    }
 
 
 def make_practice(work: Path, people: int) -> tuple[Path, Path]:
@@ -96,10 +113,20 @@ def make_practice(work: Path, people: int) -> tuple[Path, Path]:
     from ctcm.services.synthetic import populate
 
     root = work / f"practice{people}"
-    env = Environment(env={"CTCM_PASSPHRASE": PASSPHRASE, "CTCM_RUNTIME_DIR": str(work / "run")},
-                      clock=SystemClock(), vault_path=root / "vault")
-    create_vault(env, f"Synthetic {people}", "bench", PASSPHRASE, "UTC", False,
-                 load_starter("small-practice"))
+    env = Environment(
+        env={"CTCM_PASSPHRASE": PASSPHRASE, "CTCM_RUNTIME_DIR": str(work / "run")},
+        clock=SystemClock(),
+        vault_path=root / "vault",
+    )
+    create_vault(
+        env,
+        f"Synthetic {people}",
+        "bench",
+        PASSPHRASE,
+        "UTC",
+        False,
+        load_starter("small-practice"),
+    )
     with open_practice(env, "bench") as p:
         _, text = add_service_identity(p, "bench")
         populate(p, people, date(2026, 3, 2))
@@ -127,22 +154,39 @@ print(len(rows))
 
 
 def bench_status(work: Path) -> list[str]:
-    rows = ["| people | documents | vault file | `ctcm status` | floor (decrypt + 1 query) | ratio |",
-            "|---|---|---|---|---|---|"]
+    rows = [
+        "| people | documents | vault file | `ctcm status` | floor (decrypt + 1 query) | ratio |",
+        "|---|---|---|---|---|---|",
+    ]
     for n in (100, 1000) if QUICK else (100, 1000, 10000):
         vault, identity = make_practice(work, n)
         env = _env(vault, identity, work / "run")
-        status = median_time(lambda: subprocess.run(  # noqa: B023
-            [str(CTCM), "--as-of", "2026-03-02", "status"], env=env, check=True,
-            capture_output=True), runs=5)
-        floor = median_time(lambda: subprocess.run(  # noqa: B023
-            [sys.executable, "-c", FLOOR, str(vault), str(identity)], env=env, check=True,
-            capture_output=True), runs=5)
-        out = subprocess.run([str(CTCM), "doc", "export-csv"], env=env, check=True,
-                             capture_output=True, text=True).stdout
+        status = median_time(
+            lambda: subprocess.run(  # noqa: B023
+                [str(CTCM), "--as-of", "2026-03-02", "status"],
+                env=env,
+                check=True,
+                capture_output=True,
+            ),
+            runs=5,
+        )
+        floor = median_time(
+            lambda: subprocess.run(  # noqa: B023
+                [sys.executable, "-c", FLOOR, str(vault), str(identity)],
+                env=env,
+                check=True,
+                capture_output=True,
+            ),
+            runs=5,
+        )
+        out = subprocess.run(
+            [str(CTCM), "doc", "export-csv"], env=env, check=True, capture_output=True, text=True
+        ).stdout
         size = (vault / "vault.ctcm").stat().st_size
-        rows.append(f"| {n:,} | {out.count(chr(10)) - 1:,} | {size / 1e6:.1f} MB | "
-                    f"{status * 1000:.0f} ms | {floor * 1000:.0f} ms | {status / floor:.1f}x |")
+        rows.append(
+            f"| {n:,} | {out.count(chr(10)) - 1:,} | {size / 1e6:.1f} MB | "
+            f"{status * 1000:.0f} ms | {floor * 1000:.0f} ms | {status / floor:.1f}x |"
+        )
     return rows
 
 
@@ -151,21 +195,33 @@ def bench_remind(work: Path) -> list[str]:
     n = 1000 if QUICK else 10000
     vault, identity = make_practice(work, n)
     env = _env(vault, identity, work / "run")
-    subprocess.run([str(CTCM), "mail", "configure", "--from", "Bench <office@example.org>"],
-                   env=env, check=True, capture_output=True)
+    subprocess.run(
+        [str(CTCM), "mail", "configure", "--from", "Bench <office@example.org>"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     out = work / f"eml{n}"
     start = time.perf_counter()
-    subprocess.run([str(CTCM), "--as-of", "2026-03-02", "remind", "--out", str(out)], env=env,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [str(CTCM), "--as-of", "2026-03-02", "remind", "--out", str(out)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     elapsed = time.perf_counter() - start
     messages = len(list(out.iterdir()))
-    return ["| people | messages written | `ctcm remind --out DIR` |", "|---|---|---|",
-            f"| {n:,} | {messages:,} ({messages / n:.0%} of people) | {elapsed:.1f} s |"]
+    return [
+        "| people | messages written | `ctcm remind --out DIR` |",
+        "|---|---|---|",
+        f"| {n:,} | {messages:,} ({messages / n:.0%} of people) | {elapsed:.1f} s |",
+    ]
 
 
 def bench_help() -> str:
-    t = median_time(lambda: subprocess.run([str(CTCM), "--help"], check=True,
-                                           capture_output=True), runs=7)
+    t = median_time(
+        lambda: subprocess.run([str(CTCM), "--help"], check=True, capture_output=True), runs=7
+    )
     return f"`ctcm --help`: **{t * 1000:.0f} ms** (median of 7; target < 250 ms)."
 
 

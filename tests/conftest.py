@@ -68,11 +68,20 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     from ctcm.services.practice import add_service_identity, create_vault, open_practice
 
     root = tmp_path_factory.mktemp("template")
-    env = Environment(env={"CTCM_RUNTIME_DIR": str(root / "run"), "CTCM_PASSPHRASE": PASSPHRASE},
-                      clock=FixedClock(datetime(2026, 1, 15, 15, 0, tzinfo=UTC)),
-                      vault_path=root / "vault")
-    created = create_vault(env, "Test Practice", "alice", PASSPHRASE, "America/Chicago", True,
-                           load_starter("small-practice"))
+    env = Environment(
+        env={"CTCM_RUNTIME_DIR": str(root / "run"), "CTCM_PASSPHRASE": PASSPHRASE},
+        clock=FixedClock(datetime(2026, 1, 15, 15, 0, tzinfo=UTC)),
+        vault_path=root / "vault",
+    )
+    created = create_vault(
+        env,
+        "Test Practice",
+        "alice",
+        PASSPHRASE,
+        "America/Chicago",
+        True,
+        load_starter("small-practice"),
+    )
     with open_practice(env, "slot add-service") as p:
         _, text = add_service_identity(p, "tests")
     assert created.recovery_code
@@ -86,12 +95,18 @@ class Cli:
     vault: Path
     identity: Path
     tmp: Path
-    clock: FixedClock = field(default_factory=lambda: FixedClock(
-        datetime(2026, 3, 2, 15, 0, tzinfo=UTC)))
+    clock: FixedClock = field(
+        default_factory=lambda: FixedClock(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
+    )
     keyring: Any = None
 
-    def environment(self, env: dict[str, str] | None = None, identity: bool = True,
-                    interactive: bool = False, prompts: list[str] | None = None) -> Environment:
+    def environment(
+        self,
+        env: dict[str, str] | None = None,
+        identity: bool = True,
+        interactive: bool = False,
+        prompts: list[str] | None = None,
+    ) -> Environment:
         base = {"CTCM_RUNTIME_DIR": str(self.tmp / "run"), "CTCM_NO_KEYRING": "1"}
         if identity:
             base["CTCM_IDENTITY_FILE"] = str(self.identity)
@@ -100,14 +115,26 @@ class Cli:
         base.update(env or {})
         answers = list(prompts or [])
         keyring = self.keyring
-        return Environment(env=base, clock=self.clock, vault_path=self.vault,
-                           interactive=interactive, prompt_secret=lambda _: answers.pop(0),
-                           keyring=(lambda: keyring) if keyring is not None else None,
-                           lock_timeout=2.0, warn=lambda _: None)
+        return Environment(
+            env=base,
+            clock=self.clock,
+            vault_path=self.vault,
+            interactive=interactive,
+            prompt_secret=lambda _: answers.pop(0),
+            keyring=(lambda: keyring) if keyring is not None else None,
+            lock_timeout=2.0,
+            warn=lambda _: None,
+        )
 
-    def __call__(self, *args: str, env: dict[str, str] | None = None, identity: bool = True,
-                 interactive: bool = False, prompts: list[str] | None = None,
-                 input: str | None = None) -> Any:
+    def __call__(
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        identity: bool = True,
+        interactive: bool = False,
+        prompts: list[str] | None = None,
+        input: str | None = None,
+    ) -> Any:
         actx = AppContext(self.environment(env, identity, interactive, prompts), False, 120)
         result = CliRunner().invoke(app, list(args), obj=actx, input=input)
         if result.exception and not isinstance(result.exception, SystemExit):
@@ -130,31 +157,71 @@ def cli(template: Template, tmp_path: Path) -> Cli:
     return Cli(vault, identity, tmp_path)
 
 
-def run_ctcm(*args: str, env: dict[str, str] | None = None, input: str | None = None,
-             cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_ctcm(
+    *args: str,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    cwd: Path | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
     """The real installed entry point in a subprocess, with no terminal."""
     full = {k: v for k, v in os.environ.items() if not k.startswith("CTCM_")}
     full.update({"PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring", "NO_COLOR": "1"})
     full.update(env or {})
-    return subprocess.run([str(CTCM_BIN), *args], capture_output=True, text=True, env=full,
-                          input=input if input is not None else "", timeout=timeout, cwd=cwd)
+    return subprocess.run(
+        [str(CTCM_BIN), *args],
+        capture_output=True,
+        text=True,
+        env=full,
+        input=input if input is not None else "",
+        timeout=timeout,
+        cwd=cwd,
+    )
 
 
 @pytest.fixture
 def demo_cli(cli: Cli) -> Cli:
     """A practice with a few people and documents on fixed dates (as of 2026-03-02)."""
-    cli.ok("person", "add", "ada", "--name", "Ada Lovelace", "--email", "ada@example.org",
-           "--policy", "clinician")
-    cli.ok("person", "add", "bob", "--name", "Bob Stone", "--email", "bob@example.org",
-           "--policy", "office-staff", "--title", "Front desk")
+    cli.ok(
+        "person",
+        "add",
+        "ada",
+        "--name",
+        "Ada Lovelace",
+        "--email",
+        "ada@example.org",
+        "--policy",
+        "clinician",
+    )
+    cli.ok(
+        "person",
+        "add",
+        "bob",
+        "--name",
+        "Bob Stone",
+        "--email",
+        "bob@example.org",
+        "--policy",
+        "office-staff",
+        "--title",
+        "Front desk",
+    )
     cli.ok("person", "add", "cy", "--name", "Cy Young", "--email", "cy@example.org")
-    for doctype, issued in [("state-license", "2025-01-10"), ("npi", "2020-01-01"),
-                            ("malpractice", "2025-03-20"), ("hipaa-training", "2025-06-01"),
-                            ("confidentiality", "2025-06-01"), ("background-check", "2024-01-01"),
-                            ("ce-credits", "2025-01-01")]:
+    for doctype, issued in [
+        ("state-license", "2025-01-10"),
+        ("npi", "2020-01-01"),
+        ("malpractice", "2025-03-20"),
+        ("hipaa-training", "2025-06-01"),
+        ("confidentiality", "2025-06-01"),
+        ("background-check", "2024-01-01"),
+        ("ce-credits", "2025-01-01"),
+    ]:
         cli.ok("doc", "add", "ada", doctype, "--issued", issued)
-    for doctype, issued in [("hipaa-training", "2025-01-05"), ("confidentiality", "2025-06-01"),
-                            ("background-check", "2024-01-01")]:
+    for doctype, issued in [
+        ("hipaa-training", "2025-01-05"),
+        ("confidentiality", "2025-06-01"),
+        ("background-check", "2024-01-01"),
+    ]:
         cli.ok("doc", "add", "bob", doctype, "--issued", issued)
     return cli
 
@@ -192,8 +259,9 @@ class SmtpRecorder:
         import email
         import email.policy
 
-        return [email.message_from_bytes(raw, policy=email.policy.default)
-                for _, raw in self.messages]
+        return [
+            email.message_from_bytes(raw, policy=email.policy.default) for _, raw in self.messages
+        ]
 
 
 @pytest.fixture
@@ -215,9 +283,14 @@ def smtp():  # type: ignore[no-untyped-def]
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port,
-                            authenticator=authenticate, auth_required=False,
-                            auth_require_tls=False)
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticate,
+        auth_required=False,
+        auth_require_tls=False,
+    )
     controller.start()
     handler.port = port  # type: ignore[attr-defined]
     try:
@@ -227,6 +300,18 @@ def smtp():  # type: ignore[no-untyped-def]
 
 
 def configure_mail(cli: Cli, smtp: Any, *extra: str) -> None:
-    cli.ok("mail", "configure", "--host", "127.0.0.1", "--port", str(smtp.port), "--security",
-           "none", "--from", "Test Practice <office@example.org>", "--admins",
-           "boss@example.org,manager@example.org", *extra)
+    cli.ok(
+        "mail",
+        "configure",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(smtp.port),
+        "--security",
+        "none",
+        "--from",
+        "Test Practice <office@example.org>",
+        "--admins",
+        "boss@example.org,manager@example.org",
+        *extra,
+    )

@@ -14,8 +14,17 @@ HEAVY = ("sqlmodel", "sqlalchemy", "jinja2", "keyring", "cryptography")
 
 # layer -> layers it must never import (at any depth of the module)
 FORBIDDEN = {
-    "domain": ("ctcm.cli", "ctcm.services", "ctcm.storage", "ctcm.vault", "ctcm.render",
-               "ctcm.mail", "typer", "rich", *HEAVY),
+    "domain": (
+        "ctcm.cli",
+        "ctcm.services",
+        "ctcm.storage",
+        "ctcm.vault",
+        "ctcm.render",
+        "ctcm.mail",
+        "typer",
+        "rich",
+        *HEAVY,
+    ),
     "services": ("ctcm.cli", "typer", "rich"),
     "storage": ("ctcm.cli", "ctcm.services", "ctcm.vault", "ctcm.render", "typer", "rich"),
     "vault": ("ctcm.cli", "ctcm.services", "ctcm.storage", "ctcm.render", "typer", "rich"),
@@ -57,19 +66,27 @@ def test_cli_modules_import_heavy_libraries_only_inside_commands() -> None:
 
 
 def test_importing_the_cli_loads_no_heavy_module() -> None:
-    code = ("import sys, ctcm.cli.app; "
-            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    code = (
+        "import sys, ctcm.cli.app; "
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "[]"
 
 
 def test_help_loads_no_heavy_module() -> None:
-    code = ("import sys\nsys.argv=['ctcm','--help']\nfrom ctcm.cli.app import app\n"
-            "try:\n    app()\nexcept SystemExit:\n    pass\n"
-            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip().splitlines()[-1]
+    code = (
+        "import sys\nsys.argv=['ctcm','--help']\nfrom ctcm.cli.app import app\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))"
+    )
+    out = (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     assert out == "[]"
 
 
@@ -77,16 +94,24 @@ def test_status_read_path_needs_no_sqlalchemy(cli) -> None:  # type: ignore[no-u
     """The dashboard reads through the DB-API: no SQLModel/SQLAlchemy import on that path."""
     from tests.conftest import run_ctcm
 
-    code = ("import sys\nfrom ctcm.cli.app import app\nsys.argv=['ctcm','status']\n"
-            "try:\n    app()\nexcept SystemExit:\n    pass\n"
-            "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in "
-            "('sqlmodel','sqlalchemy','jinja2')}), file=sys.stderr)")
-    env = {"CTCM_VAULT": str(cli.vault), "CTCM_IDENTITY_FILE": str(cli.identity),
-           "CTCM_RUNTIME_DIR": str(cli.tmp / "run")}
+    code = (
+        "import sys\nfrom ctcm.cli.app import app\nsys.argv=['ctcm','status']\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in "
+        "('sqlmodel','sqlalchemy','jinja2')}), file=sys.stderr)"
+    )
+    env = {
+        "CTCM_VAULT": str(cli.vault),
+        "CTCM_IDENTITY_FILE": str(cli.identity),
+        "CTCM_RUNTIME_DIR": str(cli.tmp / "run"),
+    }
     import os
 
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env={**os.environ, **env, "PYTHON_KEYRING_BACKEND":
-                                 "keyring.backends.null.Keyring"})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"},
+    )
     assert result.stderr.strip().splitlines()[-1] == "[]", result.stderr
     assert run_ctcm  # the real entry point is exercised in test_entry_point.py

@@ -10,7 +10,9 @@ from tests.conftest import Cli
 
 
 def _gens(cli: Cli) -> list[int]:
-    return [b["generation"] for b in json.loads(cli.ok("backup", "list", "--format", "json").stdout)]
+    return [
+        b["generation"] for b in json.loads(cli.ok("backup", "list", "--format", "json").stdout)
+    ]
 
 
 def test_backup_list_verify_restore(cli: Cli) -> None:
@@ -57,6 +59,8 @@ def test_backup_export(cli: Cli, tmp_path: Path) -> None:
     assert len(list((dest / "blobs").iterdir())) == 1
     # the export opens with the same keys
     clone = Cli(dest, cli.identity, tmp_path, cli.clock)
-    assert [p["id"] for p in json.loads(clone.ok("person", "list", "--format", "json").stdout)] == ["a"]
+    assert [p["id"] for p in json.loads(clone.ok("person", "list", "--format", "json").stdout)] == [
+        "a"
+    ]
     r = cli("backup", "export", str(dest))
     assert r.exit_code == 1 and "not an empty directory" in r.stderr

@@ -28,12 +28,29 @@ def _err(cli: Cli, *args: str, code: int = 1) -> str:
 
 
 def test_doctype_add_list_show_edit_archive(cli: Cli) -> None:
-    cli.ok("doctype", "add", "flu", "--name", "Influenza vaccination", "--validity-months",
-           "12", "--warn-days", "21", "--category", "test")
+    cli.ok(
+        "doctype",
+        "add",
+        "flu",
+        "--name",
+        "Influenza vaccination",
+        "--validity-months",
+        "12",
+        "--warn-days",
+        "21",
+        "--category",
+        "test",
+    )
     items = {d["key"]: d for d in _json(cli, "doctype", "list")}
-    assert items["flu"] == {"key": "flu", "name": "Influenza vaccination", "category": "test",
-                            "validity_months": 12, "no_expiry": False, "warn_days": 21,
-                            "archived": False}
+    assert items["flu"] == {
+        "key": "flu",
+        "name": "Influenza vaccination",
+        "category": "test",
+        "validity_months": 12,
+        "no_expiry": False,
+        "warn_days": 21,
+        "archived": False,
+    }
     cli.ok("doctype", "edit", "flu", "--no-expiry", "--name", "Flu shot")
     shown = _json(cli, "doctype", "show", "flu")
     assert shown["validity_months"] is None and shown["name"] == "Flu shot"
@@ -46,10 +63,12 @@ def test_doctype_add_list_show_edit_archive(cli: Cli) -> None:
 def test_doctype_errors(cli: Cli) -> None:
     assert "exists already" in _err(cli, "doctype", "add", "npi", "--name", "X", "--no-expiry")
     assert "--no-expiry" in _err(cli, "doctype", "add", "x", "--name", "X")
-    assert "bad document type key" in _err(cli, "doctype", "add", "Bad Key", "--name", "X",
-                                            "--no-expiry")
-    assert "unknown category" in _err(cli, "doctype", "add", "x", "--name", "X", "--no-expiry",
-                                      "--category", "spaceship")
+    assert "bad document type key" in _err(
+        cli, "doctype", "add", "Bad Key", "--name", "X", "--no-expiry"
+    )
+    assert "unknown category" in _err(
+        cli, "doctype", "add", "x", "--name", "X", "--no-expiry", "--category", "spaceship"
+    )
     assert "unknown document type 'nope'" in _err(cli, "doctype", "show", "nope")
     assert "between 1 and 600" in _err(cli, "doctype", "edit", "npi", "--validity-months", "0")
 
@@ -68,21 +87,43 @@ def test_archived_type_is_no_longer_required_but_documents_stay(demo_cli: Cli) -
 
 
 def test_policy_add_require_unrequire_show(cli: Cli) -> None:
-    cli.ok("policy", "add", "nurse", "--name", "Nurse", "--require", "cpr-bls",
-           "--require", "state-license")
+    cli.ok(
+        "policy",
+        "add",
+        "nurse",
+        "--name",
+        "Nurse",
+        "--require",
+        "cpr-bls",
+        "--require",
+        "state-license",
+    )
     cli.ok("policy", "require", "nurse", "tb-screening")
     cli.ok("policy", "unrequire", "nurse", "cpr-bls")
-    cli.ok("person", "add", "nn", "--name", "Nia Nurse", "--email", "nia@example.org",
-           "--policy", "nurse")
+    cli.ok(
+        "person",
+        "add",
+        "nn",
+        "--name",
+        "Nia Nurse",
+        "--email",
+        "nia@example.org",
+        "--policy",
+        "nurse",
+    )
     assert _json(cli, "policy", "show", "nurse") == {
-        "key": "nurse", "name": "Nurse", "requires": ["state-license", "tb-screening"],
-        "people": ["nn"]}
+        "key": "nurse",
+        "name": "Nurse",
+        "requires": ["state-license", "tb-screening"],
+        "people": ["nn"],
+    }
     assert "nurse" in {p["key"] for p in _json(cli, "policy", "list")}
 
 
 def test_policy_errors(cli: Cli) -> None:
-    assert "unknown document type 'nope'" in _err(cli, "policy", "add", "x", "--name", "X",
-                                                  "--require", "nope")
+    assert "unknown document type 'nope'" in _err(
+        cli, "policy", "add", "x", "--name", "X", "--require", "nope"
+    )
     assert "exists already" in _err(cli, "policy", "add", "clinician", "--name", "X")
     assert "unknown policy" in _err(cli, "policy", "require", "nope", "npi")
     assert "does not require" in _err(cli, "policy", "unrequire", "clinician", "dea")
@@ -92,27 +133,52 @@ def test_policy_errors(cli: Cli) -> None:
 
 
 def test_person_lifecycle(cli: Cli) -> None:
-    cli.ok("person", "add", "jdoe", "--name", "Jane Doe", "--email", "jane@example.org",
-           "--policy", "clinician", "--title", "LPC", "--start", "2025-09-01")
+    cli.ok(
+        "person",
+        "add",
+        "jdoe",
+        "--name",
+        "Jane Doe",
+        "--email",
+        "jane@example.org",
+        "--policy",
+        "clinician",
+        "--title",
+        "LPC",
+        "--start",
+        "2025-09-01",
+    )
     cli.ok("person", "edit", "jdoe", "--email", "jane.doe@example.org")
     cli.ok("person", "assign", "jdoe", "prescriber")
     cli.ok("person", "unassign", "jdoe", "clinician")
     cli.ok("person", "require", "jdoe", "tb-screening")
-    cli.ok("person", "waive", "jdoe", "cpr-bls", "--reason", "telehealth only",
-           "--until", "2026-12-31")
+    cli.ok(
+        "person", "waive", "jdoe", "cpr-bls", "--reason", "telehealth only", "--until", "2026-12-31"
+    )
     shown = _json(cli, "person", "show", "jdoe")
     assert shown | {"waivers": None} == {
-        "id": "jdoe", "name": "Jane Doe", "email": "jane.doe@example.org", "title": "LPC",
-        "start": "2025-09-01", "active": True, "deactivated_on": None,
-        "policies": ["prescriber"], "extras": ["tb-screening"], "waivers": None}
-    assert shown["waivers"] == [{"doctype": "cpr-bls", "reason": "telehealth only",
-                                 "until": "2026-12-31"}]
+        "id": "jdoe",
+        "name": "Jane Doe",
+        "email": "jane.doe@example.org",
+        "title": "LPC",
+        "start": "2025-09-01",
+        "active": True,
+        "deactivated_on": None,
+        "policies": ["prescriber"],
+        "extras": ["tb-screening"],
+        "waivers": None,
+    }
+    assert shown["waivers"] == [
+        {"doctype": "cpr-bls", "reason": "telehealth only", "until": "2026-12-31"}
+    ]
     status = _json(cli, "--as-of", "2026-03-02", "status", "jdoe")
     by_type = {r["doctype"]: r for r in status["requirements"]}
     assert by_type["cpr-bls"]["status"] == "waived"
     assert by_type["cpr-bls"]["waived_until"] == "2026-12-31"
     # after the waiver ends by itself
-    assert _json(cli, "--as-of", "2027-01-01", "status", "jdoe")["requirements"][0]["status"] == "red"
+    assert (
+        _json(cli, "--as-of", "2027-01-01", "status", "jdoe")["requirements"][0]["status"] == "red"
+    )
     cli.ok("person", "unwaive", "jdoe", "cpr-bls")
     cli.ok("person", "unrequire", "jdoe", "tb-screening")
     cli.ok("person", "deactivate", "jdoe", "--date", "2026-02-28")
@@ -126,18 +192,42 @@ def test_person_lifecycle(cli: Cli) -> None:
 
 def test_person_errors(cli: Cli) -> None:
     cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
-    assert "exists already" in _err(cli, "person", "add", "a", "--name", "A", "--email",
-                                    "a@example.org")
+    assert "exists already" in _err(
+        cli, "person", "add", "a", "--name", "A", "--email", "a@example.org"
+    )
     assert "unknown person 'zz'" in _err(cli, "person", "show", "zz")
     assert "bad email" in _err(cli, "person", "add", "b", "--name", "B", "--email", "nope")
-    assert "unknown policy" in _err(cli, "person", "add", "b", "--name", "B", "--email",
-                                    "b@example.org", "--policy", "nope")
-    assert "no such day" in _err(cli, "person", "add", "b", "--name", "B", "--email",
-                                 "b@example.org", "--start", "2026-02-30")
-    assert "one line" in _err(cli, "person", "add", "b", "--name", "B\nBcc: evil@x.org",
-                              "--email", "b@example.org")
-    assert "in the past" in _err(cli, "--as-of", "2026-03-02", "person", "waive", "a", "npi",
-                                 "--reason", "r", "--until", "2026-01-01")
+    assert "unknown policy" in _err(
+        cli, "person", "add", "b", "--name", "B", "--email", "b@example.org", "--policy", "nope"
+    )
+    assert "no such day" in _err(
+        cli,
+        "person",
+        "add",
+        "b",
+        "--name",
+        "B",
+        "--email",
+        "b@example.org",
+        "--start",
+        "2026-02-30",
+    )
+    assert "one line" in _err(
+        cli, "person", "add", "b", "--name", "B\nBcc: evil@x.org", "--email", "b@example.org"
+    )
+    assert "in the past" in _err(
+        cli,
+        "--as-of",
+        "2026-03-02",
+        "person",
+        "waive",
+        "a",
+        "npi",
+        "--reason",
+        "r",
+        "--until",
+        "2026-01-01",
+    )
     assert "already active" in _err(cli, "person", "reactivate", "a")
     assert "no waiver" in _err(cli, "person", "unwaive", "a", "npi")
 
@@ -147,13 +237,21 @@ def test_person_errors(cli: Cli) -> None:
 
 def test_doc_add_defaults_supersedes_and_history(cli: Cli) -> None:
     cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org", "--policy", "clinician")
-    first = int(cli.ok("doc", "add", "a", "state-license", "--issued", "2024-01-15",
-                       "--number", "LPC-1").stdout)
-    second = int(cli.ok("doc", "add", "a", "state-license", "--issued", "2026-01-15",
-                        "--number", "LPC-2").stdout)
+    first = int(
+        cli.ok(
+            "doc", "add", "a", "state-license", "--issued", "2024-01-15", "--number", "LPC-1"
+        ).stdout
+    )
+    second = int(
+        cli.ok(
+            "doc", "add", "a", "state-license", "--issued", "2026-01-15", "--number", "LPC-2"
+        ).stdout
+    )
     assert second > first
     current = _json(cli, "doc", "list", "a")
-    assert [(d["id"], d["expires"], d["in_force"]) for d in current] == [(second, "2028-01-15", True)]
+    assert [(d["id"], d["expires"], d["in_force"]) for d in current] == [
+        (second, "2028-01-15", True)
+    ]
     history = _json(cli, "doc", "list", "a", "--all")
     assert [d["id"] for d in history] == [first, second]
     assert _json(cli, "doc", "show", str(first))["in_force"] is False
@@ -163,14 +261,16 @@ def test_doc_add_defaults_supersedes_and_history(cli: Cli) -> None:
 
 def test_doc_errors(cli: Cli, tmp_path: Path) -> None:
     cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
-    assert "before issue" in _err(cli, "doc", "add", "a", "state-license", "--issued",
-                                  "2026-05-01", "--expires", "2026-04-01")
+    assert "before issue" in _err(
+        cli, "doc", "add", "a", "state-license", "--issued", "2026-05-01", "--expires", "2026-04-01"
+    )
     assert "give --expires or --issued" in _err(cli, "doc", "add", "a", "state-license")
     assert "unknown person 'zz'" in _err(cli, "doc", "add", "zz", "npi")
     assert "unknown document type" in _err(cli, "doc", "add", "a", "nope")
     assert "no such day" in _err(cli, "doc", "add", "a", "npi", "--issued", "2026-02-30")
-    assert "does not exist" in _err(cli, "doc", "add", "a", "npi", "--file",
-                                    str(tmp_path / "missing.pdf"))
+    assert "does not exist" in _err(
+        cli, "doc", "add", "a", "npi", "--file", str(tmp_path / "missing.pdf")
+    )
     assert _json(cli, "doc", "list", "a") == []  # nothing half-written
     assert "unknown document 999" in _err(cli, "doc", "show", "999")
 
@@ -244,10 +344,19 @@ def test_status_json_contract(demo_cli: Cli, golden) -> None:  # type: ignore[no
     assert data["summary"] == {"green": 1, "yellow": 1, "red": 1}
     assert [p["id"] for p in data["people"]] == ["ada", "bob", "cy"]
     req = data["people"][0]["requirements"][0]
-    assert set(req) == {"doctype", "name", "status", "expires", "days_left", "document_id",
-                        "waived_until"}
-    golden("status.json", json.dumps({k: v for k, v in data.items() if k != "program"},
-                                     indent=2) + "\n")
+    assert set(req) == {
+        "doctype",
+        "name",
+        "status",
+        "expires",
+        "days_left",
+        "document_id",
+        "waived_until",
+    }
+    golden(
+        "status.json",
+        json.dumps({k: v for k, v in data.items() if k != "program"}, indent=2) + "\n",
+    )
     one = _json(demo_cli, "--as-of", "2026-03-02", "status", "bob")
     assert one == data["people"][1]
 
@@ -261,10 +370,16 @@ def test_status_table_golden(demo_cli: Cli, golden) -> None:  # type: ignore[no-
 
 def test_status_filters_and_fail_on(demo_cli: Cli) -> None:
     cli = demo_cli
-    assert [p["id"] for p in _json(cli, "--as-of", "2026-03-02", "status", "--red")["people"]] == ["bob"]
-    assert [p["id"] for p in _json(cli, "--as-of", "2026-03-02", "status", "--yellow")["people"]] == ["ada"]
-    assert [p["id"] for p in _json(cli, "--as-of", "2026-03-02", "status", "--policy",
-                                   "office-staff")["people"]] == ["bob"]
+    assert [p["id"] for p in _json(cli, "--as-of", "2026-03-02", "status", "--red")["people"]] == [
+        "bob"
+    ]
+    assert [
+        p["id"] for p in _json(cli, "--as-of", "2026-03-02", "status", "--yellow")["people"]
+    ] == ["ada"]
+    assert [
+        p["id"]
+        for p in _json(cli, "--as-of", "2026-03-02", "status", "--policy", "office-staff")["people"]
+    ] == ["bob"]
     r = cli("--as-of", "2026-03-02", "status", "--fail-on", "red")
     assert r.exit_code == 3 and "bob" in r.stderr
     r = cli("--as-of", "2026-03-02", "status", "--policy", "clinician", "--fail-on", "red")
@@ -293,7 +408,14 @@ def test_status_errors(demo_cli: Cli) -> None:
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "table"])
 def test_list_commands_offer_formats(demo_cli: Cli, fmt: str) -> None:
-    for args in (["doctype", "list"], ["policy", "list"], ["person", "list"],
-                 ["doc", "list", "ada"], ["audit", "list"], ["backup", "list"],
-                 ["slot", "list"], ["status"]):
+    for args in (
+        ["doctype", "list"],
+        ["policy", "list"],
+        ["person", "list"],
+        ["doc", "list", "ada"],
+        ["audit", "list"],
+        ["backup", "list"],
+        ["slot", "list"],
+        ["status"],
+    ):
         demo_cli.ok(*args, "--format", fmt)

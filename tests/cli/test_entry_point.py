@@ -31,17 +31,34 @@ def test_usage_error_exit_2() -> None:
 
 
 def test_real_entry_point_against_a_vault(cli: Cli) -> None:
-    env = {"CTCM_VAULT": str(cli.vault), "CTCM_IDENTITY_FILE": str(cli.identity),
-           "CTCM_RUNTIME_DIR": str(cli.tmp / "run")}
-    r = run_ctcm("person", "add", "ann", "--name", "Ann", "--email", "ann@example.org",
-                 "--policy", "office-staff", env=env)
+    env = {
+        "CTCM_VAULT": str(cli.vault),
+        "CTCM_IDENTITY_FILE": str(cli.identity),
+        "CTCM_RUNTIME_DIR": str(cli.tmp / "run"),
+    }
+    r = run_ctcm(
+        "person",
+        "add",
+        "ann",
+        "--name",
+        "Ann",
+        "--email",
+        "ann@example.org",
+        "--policy",
+        "office-staff",
+        env=env,
+    )
     assert r.returncode == 0, r.stderr
     r = run_ctcm("--as-of", "2026-03-02", "status", "--format", "json", env=env)
     assert json.loads(r.stdout)["summary"] == {"green": 0, "yellow": 0, "red": 1}
     r = run_ctcm("status", "--fail-on", "red", env=env)
     assert r.returncode == 3 and "ann" in r.stderr
     r = run_ctcm("status", "ghost", env=env)
-    assert r.returncode == 1 and r.stderr.startswith("ctcm: unknown person") and "Traceback" not in r.stderr
+    assert (
+        r.returncode == 1
+        and r.stderr.startswith("ctcm: unknown person")
+        and "Traceback" not in r.stderr
+    )
 
 
 def test_locked_vault_without_terminal_exits_5_without_waiting(cli: Cli) -> None:
@@ -50,7 +67,9 @@ def test_locked_vault_without_terminal_exits_5_without_waiting(cli: Cli) -> None
 
 
 def test_wrong_passphrase_one_line_exit_1(cli: Cli) -> None:
-    r = run_ctcm("status", env={"CTCM_VAULT": str(cli.vault), "CTCM_PASSPHRASE": "wrong passphrase!!"})
+    r = run_ctcm(
+        "status", env={"CTCM_VAULT": str(cli.vault), "CTCM_PASSPHRASE": "wrong passphrase!!"}
+    )
     assert r.returncode == 1
     assert r.stderr == "ctcm: wrong passphrase for user 'alice'\n"
     assert "wrong passphrase!!" not in r.stderr
@@ -64,13 +83,27 @@ def test_demo_builds_a_practice_with_every_light(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     for word in ("GREEN", "YELLOW", "RED"):
         assert word in r.stdout
-    r = run_ctcm("--vault", str(vault), "status", "--format", "json",
-                 env={"CTCM_PASSPHRASE": "correct horse battery demo"})
+    r = run_ctcm(
+        "--vault",
+        str(vault),
+        "status",
+        "--format",
+        "json",
+        env={"CTCM_PASSPHRASE": "correct horse battery demo"},
+    )
     summary = json.loads(r.stdout)["summary"]
     assert all(summary[k] > 0 for k in ("green", "yellow", "red"))
     assert sum(summary.values()) == 12
-    program = json.loads(run_ctcm("--vault", str(vault), "status", "--format", "json",
-                                  env={"CTCM_PASSPHRASE": "correct horse battery demo"}).stdout)["program"]
+    program = json.loads(
+        run_ctcm(
+            "--vault",
+            str(vault),
+            "status",
+            "--format",
+            "json",
+            env={"CTCM_PASSPHRASE": "correct horse battery demo"},
+        ).stdout
+    )["program"]
     assert program["security_officer"] == "fnguyen" and program["overdue_tasks"]
     assert {r["scenario"] for r in program["open_high_risks"]} >= {"S04", "S09"}
     r = run_ctcm("demo", "--vault", str(vault))

@@ -15,38 +15,66 @@ from ctcm.environment import Environment
 from tests.conftest import PASSPHRASE
 
 
-def _run(tmp_path: Path, args: list[str], env: dict[str, str] | None = None,
-         interactive: bool = False, prompts: list[str] | None = None,
-         input: str | None = None):  # type: ignore[no-untyped-def]
+def _run(
+    tmp_path: Path,
+    args: list[str],
+    env: dict[str, str] | None = None,
+    interactive: bool = False,
+    prompts: list[str] | None = None,
+    input: str | None = None,
+):  # type: ignore[no-untyped-def]
     answers = list(prompts or [])
-    environment = Environment(env={"CTCM_RUNTIME_DIR": str(tmp_path / "run"), "CTCM_NO_KEYRING": "1",
-                                   **(env or {})},
-                              clock=FixedClock(), vault_path=tmp_path / "v",
-                              interactive=interactive, prompt_secret=lambda _: answers.pop(0))
+    environment = Environment(
+        env={"CTCM_RUNTIME_DIR": str(tmp_path / "run"), "CTCM_NO_KEYRING": "1", **(env or {})},
+        clock=FixedClock(),
+        vault_path=tmp_path / "v",
+        interactive=interactive,
+        prompt_secret=lambda _: answers.pop(0),
+    )
     return CliRunner().invoke(app, args, obj=AppContext(environment), input=input)
 
 
 @pytest.mark.slow
 def test_init_non_interactive_with_starter_and_recovery(tmp_path: Path) -> None:
-    r = _run(tmp_path, ["init", "--practice", "Lakeside", "--user", "alice", "--timezone",
-                        "America/Denver", "--starter", "small-practice", "--recovery-code"],
-             env={"CTCM_PASSPHRASE": PASSPHRASE})
+    r = _run(
+        tmp_path,
+        [
+            "init",
+            "--practice",
+            "Lakeside",
+            "--user",
+            "alice",
+            "--timezone",
+            "America/Denver",
+            "--starter",
+            "small-practice",
+            "--recovery-code",
+        ],
+        env={"CTCM_PASSPHRASE": PASSPHRASE},
+    )
     assert r.exit_code == 0, r.stderr
     code = r.stdout.strip()
     assert len(code.replace("-", "")) == 52
     assert PASSPHRASE not in r.stdout + r.stderr
-    listed = _run(tmp_path, ["doctype", "list", "--format", "json"],
-                  env={"CTCM_PASSPHRASE": PASSPHRASE})
+    listed = _run(
+        tmp_path, ["doctype", "list", "--format", "json"], env={"CTCM_PASSPHRASE": PASSPHRASE}
+    )
     assert len(json.loads(listed.stdout)) >= 10
-    again = _run(tmp_path, ["init", "--practice", "X", "--user", "bob"],
-                 env={"CTCM_PASSPHRASE": PASSPHRASE})
+    again = _run(
+        tmp_path, ["init", "--practice", "X", "--user", "bob"], env={"CTCM_PASSPHRASE": PASSPHRASE}
+    )
     assert again.exit_code == 1 and "refusing to overwrite" in again.stderr
 
 
 @pytest.mark.slow
 def test_init_interactive_asks_everything(tmp_path: Path) -> None:
-    r = _run(tmp_path, ["init"], interactive=True, prompts=[PASSPHRASE, PASSPHRASE],
-             input="Hilltop Therapy\ncarol\nUTC\n")
+    r = _run(
+        tmp_path,
+        ["init"],
+        interactive=True,
+        prompts=[PASSPHRASE, PASSPHRASE],
+        input="Hilltop Therapy\ncarol\nUTC\n",
+    )
     assert r.exit_code == 0, r.stderr
     status = _run(tmp_path, ["status", "--format", "json"], env={"CTCM_PASSPHRASE": PASSPHRASE})
     assert json.loads(status.stdout)["practice"] == "Hilltop Therapy"
@@ -55,20 +83,37 @@ def test_init_interactive_asks_everything(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "env", "prompts", "message"),
     [
-        (["init", "--practice", "P", "--user", "u"], {"CTCM_PASSPHRASE": "short"}, None,
-         "at least 12 characters"),
+        (
+            ["init", "--practice", "P", "--user", "u"],
+            {"CTCM_PASSPHRASE": "short"},
+            None,
+            "at least 12 characters",
+        ),
         (["init", "--practice", "P", "--user", "u"], {}, None, "set CTCM_PASSPHRASE_FILE"),
         (["init"], {}, None, "give --practice NAME and --user NAME"),
-        (["init", "--practice", "P", "--user", "Bad User"], {"CTCM_PASSPHRASE": PASSPHRASE}, None,
-         "bad user name"),
-        (["init", "--practice", "P", "--user", "u", "--timezone", "Mars/Olympus"],
-         {"CTCM_PASSPHRASE": PASSPHRASE}, None, "unknown time zone"),
-        (["init", "--practice", "P", "--user", "u", "--starter", "huge"],
-         {"CTCM_PASSPHRASE": PASSPHRASE}, None, "unknown starter"),
+        (
+            ["init", "--practice", "P", "--user", "Bad User"],
+            {"CTCM_PASSPHRASE": PASSPHRASE},
+            None,
+            "bad user name",
+        ),
+        (
+            ["init", "--practice", "P", "--user", "u", "--timezone", "Mars/Olympus"],
+            {"CTCM_PASSPHRASE": PASSPHRASE},
+            None,
+            "unknown time zone",
+        ),
+        (
+            ["init", "--practice", "P", "--user", "u", "--starter", "huge"],
+            {"CTCM_PASSPHRASE": PASSPHRASE},
+            None,
+            "unknown starter",
+        ),
     ],
 )
-def test_init_errors(tmp_path: Path, args: list[str], env: dict[str, str],
-                     prompts: list[str] | None, message: str) -> None:
+def test_init_errors(
+    tmp_path: Path, args: list[str], env: dict[str, str], prompts: list[str] | None, message: str
+) -> None:
     r = _run(tmp_path, args, env=env)
     assert r.exit_code == 1
     assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1
@@ -76,8 +121,12 @@ def test_init_errors(tmp_path: Path, args: list[str], env: dict[str, str],
 
 
 def test_init_passphrases_must_match(tmp_path: Path) -> None:
-    r = _run(tmp_path, ["init", "--practice", "P", "--user", "u"], interactive=True,
-             prompts=[PASSPHRASE, PASSPHRASE + "x"])
+    r = _run(
+        tmp_path,
+        ["init", "--practice", "P", "--user", "u"],
+        interactive=True,
+        prompts=[PASSPHRASE, PASSPHRASE + "x"],
+    )
     assert r.exit_code == 1 and "differ" in r.stderr
 
 

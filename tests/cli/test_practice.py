@@ -8,12 +8,23 @@ from tests.conftest import PASSPHRASE, Cli
 def test_practice_show_and_set(demo_cli: Cli) -> None:
     cli = demo_cli
     shown = json.loads(cli.ok("practice", "show", "--format", "json").stdout)
-    assert shown == {"name": "Test Practice", "timezone": "America/Chicago", "warn_days": 30,
-                     "idle_minutes": 30, "max_hours": 8, "security_officer": None,
-                     "privacy_officer": None, "risk_scale": "three", "risk_review_months": 12}
+    assert shown == {
+        "name": "Test Practice",
+        "timezone": "America/Chicago",
+        "warn_days": 30,
+        "idle_minutes": 30,
+        "max_hours": 8,
+        "security_officer": None,
+        "privacy_officer": None,
+        "risk_scale": "three",
+        "risk_review_months": 12,
+    }
+
     # bob's confidentiality form expires 2026-06-01: green at 30 days, yellow at 100
     def light(doctype: str) -> str:
-        data = json.loads(cli.ok("--as-of", "2026-03-02", "status", "bob", "--format", "json").stdout)
+        data = json.loads(
+            cli.ok("--as-of", "2026-03-02", "status", "bob", "--format", "json").stdout
+        )
         return next(r["status"] for r in data["requirements"] if r["doctype"] == doctype)
 
     assert light("confidentiality") == "green"
@@ -24,16 +35,23 @@ def test_practice_show_and_set(demo_cli: Cli) -> None:
 
 
 def test_practice_set_errors(cli: Cli) -> None:
-    for args, message in [((), "nothing to change"), (("--warn-days", "-1"), "between 0 and 3650"),
-                          (("--timezone", "Nowhere/City"), "unknown time zone"),
-                          (("--idle-minutes", "0"), "between 1 and 1440")]:
+    for args, message in [
+        ((), "nothing to change"),
+        (("--warn-days", "-1"), "between 0 and 3650"),
+        (("--timezone", "Nowhere/City"), "unknown time zone"),
+        (("--idle-minutes", "0"), "between 1 and 1440"),
+    ]:
         r = cli("practice", "set", *args)
         assert r.exit_code == 1 and message in r.stderr, (args, r.stderr)
 
 
 def test_idle_minutes_setting_drives_unlock(cli: Cli) -> None:
     cli.ok("practice", "set", "--idle-minutes", "5")
-    token = cli.ok("unlock", identity=False, env={"CTCM_PASSPHRASE": PASSPHRASE}).stdout.split("=", 1)[1].strip()
+    token = (
+        cli.ok("unlock", identity=False, env={"CTCM_PASSPHRASE": PASSPHRASE})
+        .stdout.split("=", 1)[1]
+        .strip()
+    )
     cli.clock.advance(minutes=4)
     cli.ok("status", identity=False, env={"CTCM_SESSION": token})
     cli.clock.advance(minutes=6)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from datetime import date, timedelta
 from email.headerregistry import Address
 from pathlib import Path
@@ -12,10 +11,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, Cli, configure_mail
+from tests.conftest import Cli, configure_mail
 
 
-def _person(cli: Cli, pid: str, name: str, expires: str | None, doctype: str = "hipaa-training") -> None:
+def _person(
+    cli: Cli, pid: str, name: str, expires: str | None, doctype: str = "hipaa-training"
+) -> None:
     cli.ok("person", "add", pid, "--name", name, "--email", f"{pid}@example.org")
     cli.ok("person", "require", pid, doctype)
     if expires:
@@ -38,9 +39,22 @@ def test_mail_test_delivers_a_multipart_message(cli: Cli, smtp: Any) -> None:
 
 
 def test_smtp_login_password_never_shown(cli: Cli, smtp: Any) -> None:
-    r = cli.ok("mail", "configure", "--host", "127.0.0.1", "--port", str(smtp.port),
-               "--security", "none", "--from", "P <o@example.org>", "--username", "office",
-               "--password", env={"CTCM_SMTP_PASSWORD": "smtp-secret"})
+    r = cli.ok(
+        "mail",
+        "configure",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(smtp.port),
+        "--security",
+        "none",
+        "--from",
+        "P <o@example.org>",
+        "--username",
+        "office",
+        "--password",
+        env={"CTCM_SMTP_PASSWORD": "smtp-secret"},
+    )
     assert "smtp-secret" not in r.stdout + r.stderr
     shown = json.loads(cli.ok("mail", "show", "--format", "json").stdout)
     assert shown["password_set"] is True and "smtp-secret" not in json.dumps(shown)
@@ -51,7 +65,10 @@ def test_smtp_login_password_never_shown(cli: Cli, smtp: Any) -> None:
 
 def test_mail_configure_errors(cli: Cli) -> None:
     for args, message in [
-        (("--host", "smtp.example.org", "--security", "none"), "only allowed for a mail server on this machine"),
+        (
+            ("--host", "smtp.example.org", "--security", "none"),
+            "only allowed for a mail server on this machine",
+        ),
         (("--security", "telnet"), "--security must be one of"),
         (("--from", "not an address"), "bad --from address"),
         (("--admins", "a@example.org,nope"), "bad email address"),
@@ -77,15 +94,29 @@ def test_a_simulated_season_of_daily_runs(cli: Cli, smtp: Any) -> None:
         for rcpts, _ in smtp.messages[before:]:
             sent_on.setdefault(day.isoformat(), []).extend(rcpts)
         day += timedelta(days=1)
-    assert list(sent_on) == ["2026-03-01", "2026-03-31", "2026-04-16", "2026-04-23",
-                             "2026-04-29", "2026-04-30", "2026-05-07", "2026-05-14",
-                             "2026-05-15"]
+    assert list(sent_on) == [
+        "2026-03-01",
+        "2026-03-31",
+        "2026-04-16",
+        "2026-04-23",
+        "2026-04-29",
+        "2026-04-30",
+        "2026-05-07",
+        "2026-05-14",
+        "2026-05-15",
+    ]
     assert all(r == ["ann@example.org"] for d, r in sent_on.items() if d != "2026-05-15")
     # red since 2026-05-01; 14 days later the admins are copied, once for that step
-    assert sorted(sent_on["2026-05-15"]) == ["ann@example.org", "boss@example.org",
-                                             "manager@example.org"]
+    assert sorted(sent_on["2026-05-15"]) == [
+        "ann@example.org",
+        "boss@example.org",
+        "manager@example.org",
+    ]
     escalated = smtp.parsed()[-1]
-    assert "boss@example.org" in escalated["Cc"] and "overdue" in escalated.get_body(("plain",)).get_content()
+    assert (
+        "boss@example.org" in escalated["Cc"]
+        and "overdue" in escalated.get_body(("plain",)).get_content()
+    )
     ledger = json.loads(cli.ok("audit", "list", "--format", "json").stdout)
     assert sum(1 for e in ledger if e["command"] == "remind") == 90
 
@@ -93,7 +124,7 @@ def test_a_simulated_season_of_daily_runs(cli: Cli, smtp: Any) -> None:
 def test_catch_up_after_a_gap_sends_one_reminder(cli: Cli, smtp: Any) -> None:
     configure_mail(cli, smtp)
     _person(cli, "ann", "Ann Able", "2026-04-30")
-    assert _remind(cli, date(2026, 4, 10)).exit_code == 0   # -30 (since 03-31) was due
+    assert _remind(cli, date(2026, 4, 10)).exit_code == 0  # -30 (since 03-31) was due
     assert len(smtp.messages) == 1
     # cron was down from 04-11 to 04-25: the -14 (04-16) and -7 (04-23) were missed
     assert _remind(cli, date(2026, 4, 26)).exit_code == 0
@@ -115,7 +146,7 @@ def test_a_new_document_resets_the_item(cli: Cli, smtp: Any) -> None:
     cli.ok("doc", "add", "ann", "hipaa-training", "--expires", "2027-04-30")
     _remind(cli, date(2026, 4, 20))
     assert len(smtp.messages) == 1
-    _remind(cli, date(2027, 3, 2))   # 60 days before the new expiry
+    _remind(cli, date(2027, 3, 2))  # 60 days before the new expiry
     assert len(smtp.messages) == 2
 
 
@@ -130,7 +161,11 @@ def test_missing_documents_remind_on_appearance_then_weekly(cli: Cli, smtp: Any)
         _remind(cli, d)
         counts.append(len(smtp.messages) - before)
     assert [d.isoformat() for d, c in zip(days, counts, strict=True) if c] == [
-        "2026-03-01", "2026-03-08", "2026-03-15", "2026-03-22"]
+        "2026-03-01",
+        "2026-03-08",
+        "2026-03-15",
+        "2026-03-22",
+    ]
 
 
 def test_waived_and_inactive_get_nothing(cli: Cli, smtp: Any) -> None:
@@ -194,12 +229,25 @@ def test_two_concurrent_runs_deliver_each_reminder_exactly_once(cli: Cli, smtp: 
     cli.ok("person", "import", str(staff))
     from tests.conftest import CTCM_BIN
 
-    env = {"CTCM_VAULT": str(cli.vault), "CTCM_IDENTITY_FILE": str(cli.identity),
-           "CTCM_RUNTIME_DIR": str(cli.tmp / "run"), "CTCM_LOCK_TIMEOUT": "120",
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring", "PATH": "/usr/bin:/bin"}
-    procs = [subprocess.Popen([str(CTCM_BIN), "--as-of", "2026-03-02", "remind", "--send"],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              stdin=subprocess.DEVNULL) for _ in range(2)]
+    env = {
+        "CTCM_VAULT": str(cli.vault),
+        "CTCM_IDENTITY_FILE": str(cli.identity),
+        "CTCM_RUNTIME_DIR": str(cli.tmp / "run"),
+        "CTCM_LOCK_TIMEOUT": "120",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        "PATH": "/usr/bin:/bin",
+    }
+    procs = [
+        subprocess.Popen(
+            [str(CTCM_BIN), "--as-of", "2026-03-02", "remind", "--send"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+        for _ in range(2)
+    ]
     for proc in procs:
         out, err = proc.communicate(timeout=180)
         assert proc.returncode == 0, err
@@ -215,7 +263,12 @@ def test_status_notice_shows_only_own_lights(cli: Cli, smtp: Any) -> None:
     msgs = {m["To"].addresses[0].addr_spec: m for m in smtp.parsed()}
     assert set(msgs) == {"ann@example.org", "bob@example.org"}
     ann = msgs["ann@example.org"].get_body(("plain",)).get_content()
-    assert "Ann Able" in ann and "renew by 2026-03-20" in ann and "send it" not in ann and "Upload it at the front desk." in ann
+    assert (
+        "Ann Able" in ann
+        and "renew by 2026-03-20" in ann
+        and "send it" not in ann
+        and "Upload it at the front desk." in ann
+    )
     assert "Bob" not in ann and "CPR" not in ann
     bob = msgs["bob@example.org"].as_string()
     assert "Ann" not in bob and "HIPAA" not in bob
@@ -230,8 +283,10 @@ def test_digest_once_per_month_per_admin(cli: Cli, smtp: Any) -> None:
     _person(cli, "ann", "Ann Able", "2026-03-20")
     _person(cli, "bob", "Bob Blank", None)
     cli.ok("--as-of", "2026-03-02", "digest", "--send")
-    assert sorted(r for rcpts, _ in smtp.messages for r in rcpts) == ["boss@example.org",
-                                                                      "manager@example.org"]
+    assert sorted(r for rcpts, _ in smtp.messages for r in rcpts) == [
+        "boss@example.org",
+        "manager@example.org",
+    ]
     r = cli.ok("--as-of", "2026-03-28", "digest", "--send")
     assert "Already sent this month" in r.stderr and len(smtp.messages) == 2
     cli.ok("--as-of", "2026-03-28", "digest", "--send", "--force")
@@ -248,10 +303,24 @@ def test_no_phi_or_identifiers_in_any_message(cli: Cli, smtp: Any, tmp_path: Pat
     _person(cli, "ann", "Ann Able", None)
     scan = tmp_path / "scan.pdf"
     scan.write_bytes(b"%PDF ATTACHMENT-CONTENT-QQQ")
-    cli.ok("doc", "add", "ann", "hipaa-training", "--expires", "2026-03-20", "--number",
-           "LIC-SECRET-9F3K", "--note", "NOTE-PRIVATE-7Z", "--file", str(scan))
+    cli.ok(
+        "doc",
+        "add",
+        "ann",
+        "hipaa-training",
+        "--expires",
+        "2026-03-20",
+        "--number",
+        "LIC-SECRET-9F3K",
+        "--note",
+        "NOTE-PRIVATE-7Z",
+        "--file",
+        str(scan),
+    )
     _person(cli, "bob", "Bob Blank", "2026-03-25")
-    cli.ok("doc", "add", "bob", "hipaa-training", "--expires", "2026-03-25", "--number", "BOB-NUM-55")
+    cli.ok(
+        "doc", "add", "bob", "hipaa-training", "--expires", "2026-03-25", "--number", "BOB-NUM-55"
+    )
     cli.ok("--as-of", "2026-03-02", "remind", "--send")
     cli.ok("--as-of", "2026-03-02", "notify", "status", "--all", "--send")
     cli.ok("--as-of", "2026-03-02", "digest", "--send")
@@ -259,9 +328,15 @@ def test_no_phi_or_identifiers_in_any_message(cli: Cli, smtp: Any, tmp_path: Pat
     for rcpts, raw in smtp.messages:
         msg = smtp.parsed()[smtp.messages.index((rcpts, raw))]
         text = raw.decode(errors="replace") + "".join(
-            part.get_content() for part in msg.walk() if part.get_content_maintype() == "text")
-        for secret in ("LIC-SECRET-9F3K", "NOTE-PRIVATE-7Z", "ATTACHMENT-CONTENT", "BOB-NUM-55",
-                       "scan.pdf"):
+            part.get_content() for part in msg.walk() if part.get_content_maintype() == "text"
+        )
+        for secret in (
+            "LIC-SECRET-9F3K",
+            "NOTE-PRIVATE-7Z",
+            "ATTACHMENT-CONTENT",
+            "BOB-NUM-55",
+            "scan.pdf",
+        ):
             assert secret not in text
         if rcpts == ["ann@example.org"]:
             assert "Bob" not in text
@@ -278,9 +353,14 @@ def test_header_injection_is_impossible() -> None:
     with pytest.raises(ValueError):  # the header API refuses line breaks in address parts
         Address("Eve\nBcc: victim@example.org", "eve", "example.org")
     try:
-        msg = build_message(Address("Office", "office", "example.org"),
-                            [Address("Eve", "eve", "example.org")], "Hi\r\nBcc: x@example.org",
-                            "t", "<p>h</p>", datetime(2026, 1, 1, tzinfo=UTC))
+        msg = build_message(
+            Address("Office", "office", "example.org"),
+            [Address("Eve", "eve", "example.org")],
+            "Hi\r\nBcc: x@example.org",
+            "t",
+            "<p>h</p>",
+            datetime(2026, 1, 1, tzinfo=UTC),
+        )
     except ValueError:
         return
     raw = msg.as_bytes()
@@ -296,7 +376,9 @@ def test_template_override_and_broken_template(cli: Cli, smtp: Any) -> None:
     cli.ok("--as-of", "2026-03-02", "remind", "--send")
     assert smtp.parsed()[0]["Subject"] == "Renewal needed: Ann Able"
     assert "All message templates render" in cli.ok("mail", "templates", "check").stderr
-    (override / "status.txt.j2").write_text("Hello {{ person.name }}\n{{ person.license_number }}\n")
+    (override / "status.txt.j2").write_text(
+        "Hello {{ person.name }}\n{{ person.license_number }}\n"
+    )
     (override / "digest.txt.j2").write_text("{% for x in %}\n")
     r = cli("mail", "templates", "check")
     assert r.exit_code == 1
@@ -325,8 +407,14 @@ def test_rendered_emails_golden(cli: Cli, tmp_path: Path, golden) -> None:  # ty
     import email
     import email.policy
 
-    cli.ok("mail", "configure", "--from", "Test Practice <office@example.org>", "--admins",
-           "boss@example.org,manager@example.org")
+    cli.ok(
+        "mail",
+        "configure",
+        "--from",
+        "Test Practice <office@example.org>",
+        "--admins",
+        "boss@example.org,manager@example.org",
+    )
     _person(cli, "ann", "Ann Able", "2026-03-20")
     cli.ok("person", "require", "ann", "cpr-bls")
     _person(cli, "bob", "Bob Blank", "2026-06-01")
@@ -335,13 +423,18 @@ def test_rendered_emails_golden(cli: Cli, tmp_path: Path, golden) -> None:  # ty
     cli.ok("--as-of", "2026-03-02", "notify", "status", "ann", "--out", str(out))
     cli.ok("--as-of", "2026-03-02", "digest", "--out", str(out))
     files = sorted(out.glob("*.eml"))
-    assert [f.name for f in files] == ["2026-03-02-reminder-ann.eml", "2026-03-02-status-ann.eml",
-                                       "2026-03-digest-boss_example.org.eml",
-                                       "2026-03-digest-manager_example.org.eml"]
+    assert [f.name for f in files] == [
+        "2026-03-02-reminder-ann.eml",
+        "2026-03-02-status-ann.eml",
+        "2026-03-digest-boss_example.org.eml",
+        "2026-03-digest-manager_example.org.eml",
+    ]
     for f in files[:3]:
         msg = email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
         kind = f.name.split("-")[3] if f.name.startswith("2026-03-02") else "digest"
-        golden(f"email-{kind}.txt", f"Subject: {msg['Subject']}\n\n"
-               + msg.get_body(("plain",)).get_content())
+        golden(
+            f"email-{kind}.txt",
+            f"Subject: {msg['Subject']}\n\n" + msg.get_body(("plain",)).get_content(),
+        )
         golden(f"email-{kind}.html", msg.get_body(("html",)).get_content())
     assert oct(files[0].stat().st_mode & 0o777) == "0o600"

@@ -32,21 +32,74 @@ def staffed(cli: Cli) -> Cli:
 
 def _scripted(cli: Cli) -> int:
     aid = int(cli.ok("risk", "new", "--year", "2026", "--scope", "EHR, email, laptops").stdout)
-    cli.ok("risk", "answer", str(aid), "164.308(a)(2)", "--status", "implemented",
-           "--evidence", "Designation letter 2026-01-05")
-    cli.ok("risk", "answer", str(aid), "164.312(a)(2)(iv)", "--status", "partial",
-           "--note", "Laptops encrypted, desktops not")
-    cli.ok("risk", "answer", str(aid), "164.312(a)(2)(iii)", "--status", "not_implemented",
-           "--reason", "Exam-room PCs are shared during sessions",
-           "--alternative", "Staff lock screens by policy; rooms are locked")
-    cli.ok("risk", "answer", str(aid), "164.308(a)(4)(ii)(A)", "--status", "na",
-           "--note", "No clearinghouse")
-    cli.ok("risk", "rate", str(aid), "S02", "--likelihood", "moderate", "--impact", "high",
-           "--controls", "Laptop encryption")
+    cli.ok(
+        "risk",
+        "answer",
+        str(aid),
+        "164.308(a)(2)",
+        "--status",
+        "implemented",
+        "--evidence",
+        "Designation letter 2026-01-05",
+    )
+    cli.ok(
+        "risk",
+        "answer",
+        str(aid),
+        "164.312(a)(2)(iv)",
+        "--status",
+        "partial",
+        "--note",
+        "Laptops encrypted, desktops not",
+    )
+    cli.ok(
+        "risk",
+        "answer",
+        str(aid),
+        "164.312(a)(2)(iii)",
+        "--status",
+        "not_implemented",
+        "--reason",
+        "Exam-room PCs are shared during sessions",
+        "--alternative",
+        "Staff lock screens by policy; rooms are locked",
+    )
+    cli.ok(
+        "risk",
+        "answer",
+        str(aid),
+        "164.308(a)(4)(ii)(A)",
+        "--status",
+        "na",
+        "--note",
+        "No clearinghouse",
+    )
+    cli.ok(
+        "risk",
+        "rate",
+        str(aid),
+        "S02",
+        "--likelihood",
+        "moderate",
+        "--impact",
+        "high",
+        "--controls",
+        "Laptop encryption",
+    )
     cli.ok("risk", "rate", str(aid), "s04", "--likelihood", "high", "--impact", "high")
     cli.ok("risk", "rate", str(aid), "S16", "--likelihood", "low", "--impact", "moderate")
-    task = cli.ok("risk", "mitigate", str(aid), "S04", "--action", "Turn on MFA for all mailboxes",
-                  "--owner", "fred", "--due", "2026-04-30").stdout.strip()
+    task = cli.ok(
+        "risk",
+        "mitigate",
+        str(aid),
+        "S04",
+        "--action",
+        "Turn on MFA for all mailboxes",
+        "--owner",
+        "fred",
+        "--due",
+        "2026-04-30",
+    ).stdout.strip()
     assert task == "1"
     return aid
 
@@ -56,28 +109,64 @@ def test_scripted_full_assessment_json_and_report(staffed: Cli, golden) -> None:
     cli.ok("practice", "set", "--security-officer", "ana")
     aid = _scripted(cli)
     shown = _json(cli, "risk", "show", str(aid))
-    assert {k: shown[k] for k in ("id", "kind", "year")} == {"id": aid, "kind": "full", "year": 2026}
+    assert {k: shown[k] for k in ("id", "kind", "year")} == {
+        "id": aid,
+        "kind": "full",
+        "year": 2026,
+    }
     assert shown["progress"] == {"answered": 4, "total": 65}
     items = {i["citation"]: i for i in shown["items"]}
-    assert items["164.312(a)(2)(iv)"] == {"citation": "164.312(a)(2)(iv)", "name": "Encryption and decryption",
-                                          "kind": "addressable", "status": "partial",
-                                          "note": "Laptops encrypted, desktops not"}
+    assert items["164.312(a)(2)(iv)"] == {
+        "citation": "164.312(a)(2)(iv)",
+        "name": "Encryption and decryption",
+        "kind": "addressable",
+        "status": "partial",
+        "note": "Laptops encrypted, desktops not",
+    }
     assert shown["risks"] == [
-        {"scenario": "S04", "title": "A phishing email steals a password", "likelihood": "high",
-         "impact": "high", "level": "critical"},
-        {"scenario": "S02", "title": "A laptop is stolen from a car", "likelihood": "moderate",
-         "impact": "high", "level": "high"},
-        {"scenario": "S16", "title": "A power outage takes the office offline",
-         "likelihood": "low", "impact": "moderate", "level": "low"}]
+        {
+            "scenario": "S04",
+            "title": "A phishing email steals a password",
+            "likelihood": "high",
+            "impact": "high",
+            "level": "critical",
+        },
+        {
+            "scenario": "S02",
+            "title": "A laptop is stolen from a car",
+            "likelihood": "moderate",
+            "impact": "high",
+            "level": "high",
+        },
+        {
+            "scenario": "S16",
+            "title": "A power outage takes the office offline",
+            "likelihood": "low",
+            "impact": "moderate",
+            "level": "low",
+        },
+    ]
     assert shown["tasks"][0] | {"id": 0} == {
-        "id": 0, "assessment": aid, "scenario": "S04", "action": "Turn on MFA for all mailboxes",
-        "owner": "fred", "due": "2026-04-30", "status": "open", "accepted_reason": None,
-        "accepted_by": None, "closed_on": None}
+        "id": 0,
+        "assessment": aid,
+        "scenario": "S04",
+        "action": "Turn on MFA for all mailboxes",
+        "owner": "fred",
+        "due": "2026-04-30",
+        "status": "open",
+        "accepted_reason": None,
+        "accepted_by": None,
+        "closed_on": None,
+    }
     report = cli.ok("--as-of", "2026-03-02", "risk", "report", str(aid)).stdout
     golden("risk-report.md", report)
     assert "Security official: Ana Officer" in report
     assert "164.312(a)(2)(iii) Automatic logoff: not implemented because Exam-room PCs" in report
-    assert report.index("| critical | S04") < report.index("| high | S02") < report.index("| low | S16")
+    assert (
+        report.index("| critical | S04")
+        < report.index("| high | S02")
+        < report.index("| low | S16")
+    )
     html_path = cli.tmp / "report.html"
     cli.ok("risk", "report", str(aid), "--format", "html", "--out", str(html_path))
     html = html_path.read_text()
@@ -101,15 +190,25 @@ def test_changes_since_previous_assessment(staffed: Cli) -> None:
 
 def test_mini_assessment_is_limited(staffed: Cli) -> None:
     cli = staffed
-    aid = cli.ok("risk", "new", "--mini", "Switching to a new telehealth vendor",
-                 "--item", "164.308(b)(1)", "--item", "164.312(e)(1)").stdout.strip()
+    aid = cli.ok(
+        "risk",
+        "new",
+        "--mini",
+        "Switching to a new telehealth vendor",
+        "--item",
+        "164.308(b)(1)",
+        "--item",
+        "164.312(e)(1)",
+    ).stdout.strip()
     shown = _json(cli, "risk", "show", aid)
     assert shown["kind"] == "mini" and shown["progress"]["total"] == 2
-    assert "is not part of mini assessment" in _err(cli, "risk", "answer", aid, "164.310(c)",
-                                                    "--status", "implemented")
+    assert "is not part of mini assessment" in _err(
+        cli, "risk", "answer", aid, "164.310(c)", "--status", "implemented"
+    )
     cli.ok("risk", "rate", aid, "S12", "--likelihood", "moderate", "--impact", "moderate")
-    assert "is not part of assessment" in _err(cli, "risk", "rate", aid, "S16",
-                                               "--likelihood", "low", "--impact", "low")
+    assert "is not part of assessment" in _err(
+        cli, "risk", "rate", aid, "S16", "--likelihood", "low", "--impact", "low"
+    )
     assert "--mini" in _err(cli, "risk", "new", "--item", "164.310(c)")
     assert "at least one --item" in _err(cli, "risk", "new", "--mini", "x")
     assert "no item 164.999" in _err(cli, "risk", "new", "--mini", "x", "--item", "164.999(a)")
@@ -120,18 +219,45 @@ def test_risk_errors(staffed: Cli) -> None:
     aid = _scripted(cli)
     assert "unknown assessment 99" in _err(cli, "risk", "show", "99")
     assert "no item" in _err(cli, "risk", "answer", str(aid), "164.308(z)", "--status", "partial")
-    assert "bad status" in _err(cli, "risk", "answer", str(aid), "164.308(a)(2)", "--status", "maybe")
-    assert "--reason" in _err(cli, "risk", "answer", str(aid), "164.312(a)(2)(iv)", "--status",
-                              "not_implemented")
+    assert "bad status" in _err(
+        cli, "risk", "answer", str(aid), "164.308(a)(2)", "--status", "maybe"
+    )
+    assert "--reason" in _err(
+        cli, "risk", "answer", str(aid), "164.312(a)(2)(iv)", "--status", "not_implemented"
+    )
     assert "--note" in _err(cli, "risk", "answer", str(aid), "164.310(c)", "--status", "na")
-    assert "bad likelihood" in _err(cli, "risk", "rate", str(aid), "S01", "--likelihood",
-                                    "extreme", "--impact", "low")
-    assert "scenario S99" in _err(cli, "risk", "rate", str(aid), "S99", "--likelihood", "low",
-                                  "--impact", "low")
-    assert "unknown person" in _err(cli, "risk", "mitigate", str(aid), "S01", "--action", "x",
-                                    "--owner", "ghost", "--due", "2026-05-01")
-    assert "no such day" in _err(cli, "risk", "mitigate", str(aid), "S01", "--action", "x",
-                                 "--owner", "fred", "--due", "2026-02-30")
+    assert "bad likelihood" in _err(
+        cli, "risk", "rate", str(aid), "S01", "--likelihood", "extreme", "--impact", "low"
+    )
+    assert "scenario S99" in _err(
+        cli, "risk", "rate", str(aid), "S99", "--likelihood", "low", "--impact", "low"
+    )
+    assert "unknown person" in _err(
+        cli,
+        "risk",
+        "mitigate",
+        str(aid),
+        "S01",
+        "--action",
+        "x",
+        "--owner",
+        "ghost",
+        "--due",
+        "2026-05-01",
+    )
+    assert "no such day" in _err(
+        cli,
+        "risk",
+        "mitigate",
+        str(aid),
+        "S01",
+        "--action",
+        "x",
+        "--owner",
+        "fred",
+        "--due",
+        "2026-02-30",
+    )
 
 
 def test_five_level_scale(staffed: Cli) -> None:
@@ -140,8 +266,9 @@ def test_five_level_scale(staffed: Cli) -> None:
     aid = cli.ok("risk", "new").stdout.strip()
     cli.ok("risk", "rate", aid, "S06", "--likelihood", "very high", "--impact", "very_high")
     assert _json(cli, "risk", "show", aid)["risks"][0]["level"] == "very_high"
-    assert "five-level" in _err(cli, "risk", "rate", aid, "S06", "--likelihood", "medium2",
-                                "--impact", "low")
+    assert "five-level" in _err(
+        cli, "risk", "rate", aid, "S06", "--likelihood", "medium2", "--impact", "low"
+    )
 
 
 def test_task_lifecycle_overdue_and_program_status(staffed: Cli) -> None:
@@ -162,7 +289,9 @@ def test_task_lifecycle_overdue_and_program_status(staffed: Cli) -> None:
     assert "accept" in _err(cli, "risk", "task", "accept", "1", "--reason", "", "--by", "ana")
     cli.ok("risk", "task", "accept", "1", "--reason", "Vendor cannot do MFA yet", "--by", "ana")
     program = _json(cli, "--as-of", "2026-05-02", "status")["program"]
-    assert program["overdue_tasks"] == [] and {r["scenario"] for r in program["open_high_risks"]} == {"S02"}
+    assert program["overdue_tasks"] == [] and {
+        r["scenario"] for r in program["open_high_risks"]
+    } == {"S02"}
     assert "cannot become" in _err(cli, "risk", "task", "done", "1")
     cli.ok("risk", "task", "reopen", "1")
     cli.ok("risk", "task", "done", "1")
@@ -179,12 +308,19 @@ def test_security_officer_and_annual_cycle(staffed: Cli) -> None:
     cli.ok("practice", "set", "--security-officer", "ana", "--privacy-officer", "ana")
     cli.ok("risk", "new")
     created = cli.clock.now().date()
-    program = _json(cli, "--as-of", (created + timedelta(days=360)).isoformat(), "status")["program"]
+    program = _json(cli, "--as-of", (created + timedelta(days=360)).isoformat(), "status")[
+        "program"
+    ]
     assert program["warnings"] == [] and program["security_officer"] == "ana"
     later = _json(cli, "--as-of", (created + timedelta(days=370)).isoformat(), "status")["program"]
     assert later["risk_analysis_stale"] is True and "due for review" in later["warnings"][0]
     cli.ok("practice", "set", "--risk-review-months", "24")
-    assert _json(cli, "--as-of", (created + timedelta(days=370)).isoformat(), "status")["program"]["warnings"] == []
+    assert (
+        _json(cli, "--as-of", (created + timedelta(days=370)).isoformat(), "status")["program"][
+            "warnings"
+        ]
+        == []
+    )
     assert "unknown person" in _err(cli, "practice", "set", "--security-officer", "ghost")
 
 
@@ -192,11 +328,13 @@ def test_import_answers_csv_and_yaml(staffed: Cli, tmp_path: Path) -> None:
     cli = staffed
     aid = cli.ok("risk", "new").stdout.strip()
     bad = tmp_path / "answers.csv"
-    bad.write_text("citation,status,note,evidence,reason,alternative\n"
-                   "164.308(a)(2),implemented,,Letter,,\n"
-                   "164.310(c),sometimes,,,,\n"
-                   "164.312(a)(2)(iv),not_implemented,,,,\n"
-                   "164.999(a),implemented,,,,\n")
+    bad.write_text(
+        "citation,status,note,evidence,reason,alternative\n"
+        "164.308(a)(2),implemented,,Letter,,\n"
+        "164.310(c),sometimes,,,,\n"
+        "164.312(a)(2)(iv),not_implemented,,,,\n"
+        "164.999(a),implemented,,,,\n"
+    )
     r = cli("risk", "import", aid, str(bad))
     assert r.exit_code == 1
     assert "row 3: bad status 'sometimes'" in r.stderr
@@ -204,10 +342,12 @@ def test_import_answers_csv_and_yaml(staffed: Cli, tmp_path: Path) -> None:
     assert "row 5: no item 164.999(a)" in r.stderr
     assert _json(cli, "risk", "show", aid)["progress"]["answered"] == 0
     good = tmp_path / "answers.yaml"
-    good.write_text("answers:\n"
-                    "  - citation: 164.308(a)(2)\n    status: implemented\n    evidence: Letter\n"
-                    "  - citation: 164.312(a)(2)(iv)\n    status: not_implemented\n"
-                    "    reason: Desktops are in a locked room\n    alternative: Physical security\n")
+    good.write_text(
+        "answers:\n"
+        "  - citation: 164.308(a)(2)\n    status: implemented\n    evidence: Letter\n"
+        "  - citation: 164.312(a)(2)(iv)\n    status: not_implemented\n"
+        "    reason: Desktops are in a locked room\n    alternative: Physical security\n"
+    )
     cli.ok("risk", "import", aid, str(good))
     assert _json(cli, "risk", "show", aid)["progress"]["answered"] == 2
     broken = tmp_path / "broken.yaml"
@@ -220,21 +360,48 @@ def test_import_answers_csv_and_yaml(staffed: Cli, tmp_path: Path) -> None:
 
 def test_walk_through_its_prompts(staffed: Cli) -> None:
     cli = staffed
-    aid = cli.ok("risk", "new", "--mini", "Office move", "--item", "164.310(a)(2)(ii)",
-                 "--item", "164.310(d)(2)(iv)", "--item", "164.310(c)").stdout.strip()
-    answers = "\n".join([
-        "p", "Alarm not yet installed", "",                      # 164.310(a)(2)(ii) partial
-        "n", "", "", "Nothing is stored locally", "none",        # 164.310(d)(2)(iv) addressable
-        "s",                                                     # 164.310(c) skipped
-        "moderate", "high", "Locks on doors",                    # first proposed scenario
-        "",                                                      # skip the rest
-    ] + [""] * 10) + "\n"
+    aid = cli.ok(
+        "risk",
+        "new",
+        "--mini",
+        "Office move",
+        "--item",
+        "164.310(a)(2)(ii)",
+        "--item",
+        "164.310(d)(2)(iv)",
+        "--item",
+        "164.310(c)",
+    ).stdout.strip()
+    answers = (
+        "\n".join(
+            [
+                "p",
+                "Alarm not yet installed",
+                "",  # 164.310(a)(2)(ii) partial
+                "n",
+                "",
+                "",
+                "Nothing is stored locally",
+                "none",  # 164.310(d)(2)(iv) addressable
+                "s",  # 164.310(c) skipped
+                "moderate",
+                "high",
+                "Locks on doors",  # first proposed scenario
+                "",  # skip the rest
+            ]
+            + [""] * 10
+        )
+        + "\n"
+    )
     r = cli("risk", "walk", aid, interactive=True, input=answers)
     assert r.exit_code == 0, r.stderr
     shown = _json(cli, "risk", "show", aid)
     statuses = {i["citation"]: i["status"] for i in shown["items"]}
-    assert statuses == {"164.310(a)(2)(ii)": "partial", "164.310(d)(2)(iv)": "not_implemented",
-                        "164.310(c)": None}
+    assert statuses == {
+        "164.310(a)(2)(ii)": "partial",
+        "164.310(d)(2)(iv)": "not_implemented",
+        "164.310(c)": None,
+    }
     assert len(shown["risks"]) == 1 and shown["risks"][0]["level"] == "high"
     # resumable: only the skipped item is asked again, and q stops
     r = cli("risk", "walk", aid, interactive=True, input="q\n")

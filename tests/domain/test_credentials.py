@@ -9,16 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ctcm.domain.credentials import (
-    Document,
     DocType,
+    Document,
     Light,
     Person,
     Policy,
     Reason,
     Waiver,
     evaluate_person,
-    requirement_status,
     required_doctypes,
+    requirement_status,
     worst,
 )
 from ctcm.domain.dates import add_months, parse_date
@@ -61,8 +61,14 @@ def test_no_expiry_document_is_green_forever() -> None:
 
 def test_practice_default_window_applies_when_type_has_none() -> None:
     t = DocType("t", "T", validity_months=12)
-    assert requirement_status(t, doc(AS_OF + timedelta(days=40)), None, AS_OF, 45).status is Light.YELLOW
-    assert requirement_status(t, doc(AS_OF + timedelta(days=40)), None, AS_OF, 30).status is Light.GREEN
+    assert (
+        requirement_status(t, doc(AS_OF + timedelta(days=40)), None, AS_OF, 45).status
+        is Light.YELLOW
+    )
+    assert (
+        requirement_status(t, doc(AS_OF + timedelta(days=40)), None, AS_OF, 30).status
+        is Light.GREEN
+    )
 
 
 def test_zero_day_window_only_yellow_on_expiry_day() -> None:
@@ -73,8 +79,12 @@ def test_zero_day_window_only_yellow_on_expiry_day() -> None:
 
 @pytest.mark.parametrize(
     ("until", "light"),
-    [(None, Light.WAIVED), (AS_OF, Light.WAIVED), (AS_OF + timedelta(days=9), Light.WAIVED),
-     (AS_OF - timedelta(days=1), Light.RED)],
+    [
+        (None, Light.WAIVED),
+        (AS_OF, Light.WAIVED),
+        (AS_OF + timedelta(days=9), Light.WAIVED),
+        (AS_OF - timedelta(days=1), Light.RED),
+    ],
 )
 def test_waiver_until_it_ends(until: date | None, light: Light) -> None:
     r = requirement_status(LIC, None, Waiver("p", "lic", "on leave", until), AS_OF)
@@ -83,8 +93,12 @@ def test_waiver_until_it_ends(until: date | None, light: Light) -> None:
 
 
 def test_requirements_union_of_policies_and_extras_minus_archived() -> None:
-    types = {"a": DocType("a", "A"), "b": DocType("b", "B"), "c": DocType("c", "C"),
-             "old": DocType("old", "Old", archived=True)}
+    types = {
+        "a": DocType("a", "A"),
+        "b": DocType("b", "B"),
+        "c": DocType("c", "C"),
+        "old": DocType("old", "Old", archived=True),
+    }
     policies = {"x": Policy("x", "X", ("a", "old")), "y": Policy("y", "Y", ("a", "b"))}
     person = Person("p", "P", "p@x.org", policies=("x", "y", "missing-policy"), extras=("c",))
     assert required_doctypes(person, policies, types) == ["a", "b", "c"]
@@ -102,9 +116,18 @@ def test_person_without_requirements_is_green() -> None:
     assert s.status is Light.GREEN and s.requirements == ()
 
 
-@pytest.mark.parametrize(("text", "ok"), [("2026-02-28", True), ("2024-02-29", True),
-                                           ("2026-02-30", False), ("2026-13-01", False),
-                                           ("26-1-1", False), ("tomorrow", False), ("", False)])
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("2026-02-28", True),
+        ("2024-02-29", True),
+        ("2026-02-30", False),
+        ("2026-13-01", False),
+        ("26-1-1", False),
+        ("tomorrow", False),
+        ("", False),
+    ],
+)
 def test_parse_date(text: str, ok: bool) -> None:
     if ok:
         assert parse_date(text).isoformat() == text
@@ -124,8 +147,11 @@ def test_default_expiry_adds_calendar_months() -> None:
 days = st.integers(min_value=-800, max_value=800)
 maybe_days = st.one_of(st.none(), days)
 windows = st.integers(min_value=0, max_value=120)
-types_st = st.builds(lambda w, m: DocType("t", "T", validity_months=m, warn_days=w),
-                     st.one_of(st.none(), windows), st.one_of(st.none(), st.integers(1, 60)))
+types_st = st.builds(
+    lambda w, m: DocType("t", "T", validity_months=m, warn_days=w),
+    st.one_of(st.none(), windows),
+    st.one_of(st.none(), st.integers(1, 60)),
+)
 
 
 def _doc(offset: int | None) -> Document:
@@ -133,18 +159,25 @@ def _doc(offset: int | None) -> Document:
 
 
 @given(types_st, maybe_days, st.integers(min_value=0, max_value=900))
-def test_moving_as_of_forward_never_makes_a_light_better(t: DocType, offset: int | None,
-                                                          forward: int) -> None:
+def test_moving_as_of_forward_never_makes_a_light_better(
+    t: DocType, offset: int | None, forward: int
+) -> None:
     current = _doc(offset)
     before = requirement_status(t, current, None, AS_OF)
     after = requirement_status(t, current, None, AS_OF + timedelta(days=forward))
     assert after.status.severity >= before.status.severity
 
 
-@given(types_st, st.one_of(st.none(), days), st.integers(min_value=0, max_value=400),
-       st.booleans(), maybe_days)
-def test_a_renewal_never_makes_a_light_worse(t: DocType, old: int | None, delta: int,
-                                             had_document: bool, any_new: int | None) -> None:
+@given(
+    types_st,
+    st.one_of(st.none(), days),
+    st.integers(min_value=0, max_value=400),
+    st.booleans(),
+    maybe_days,
+)
+def test_a_renewal_never_makes_a_light_worse(
+    t: DocType, old: int | None, delta: int, had_document: bool, any_new: int | None
+) -> None:
     """Replacing the document in force by one that expires no earlier (or filling a missing
     requirement with any document) never makes the light worse."""
     if had_document:
@@ -158,18 +191,25 @@ def test_a_renewal_never_makes_a_light_worse(t: DocType, old: int | None, delta:
 
 
 @given(types_st, maybe_days, st.one_of(st.none(), st.integers(-30, 300)))
-def test_an_active_waiver_always_satisfies(t: DocType, offset: int | None, until: int | None) -> None:
+def test_an_active_waiver_always_satisfies(
+    t: DocType, offset: int | None, until: int | None
+) -> None:
     waiver = Waiver("p", "t", "r", None if until is None else AS_OF + timedelta(days=abs(until)))
     assert requirement_status(t, _doc(offset), waiver, AS_OF).status is Light.WAIVED
 
 
-@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), maybe_days), max_size=6),
-       st.sampled_from(["a", "b", "c"]))
-def test_adding_a_requirement_never_makes_a_person_better(docs: list[tuple[str, int | None]],
-                                                          extra: str) -> None:
+@given(
+    st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), maybe_days), max_size=6),
+    st.sampled_from(["a", "b", "c"]),
+)
+def test_adding_a_requirement_never_makes_a_person_better(
+    docs: list[tuple[str, int | None]], extra: str
+) -> None:
     types = {k: DocType(k, k.upper(), validity_months=12) for k in "abc"}
-    current = {k: Document(i, "p", k, None, None if o is None else AS_OF + timedelta(days=o))
-               for i, (k, o) in enumerate(docs)}
+    current = {
+        k: Document(i, "p", k, None, None if o is None else AS_OF + timedelta(days=o))
+        for i, (k, o) in enumerate(docs)
+    }
     base = Person("p", "P", "p@x.org", extras=("a",))
     more = Person("p", "P", "p@x.org", extras=tuple(sorted({"a", extra})))
     s1 = evaluate_person(base, {}, types, current, {}, AS_OF)

@@ -46,8 +46,12 @@ def test_expiry_thresholds_with_repeat() -> None:
     s = parse_schedule("30,7,0,+7")
     got = expiry_thresholds(EXP, s, EXP + timedelta(days=15))
     assert [(t.key, t.on) for t in got] == [
-        ("-30", date(2026, 5, 31)), ("-7", date(2026, 6, 23)), ("0", EXP),
-        ("+7", date(2026, 7, 7)), ("+14", date(2026, 7, 14))]
+        ("-30", date(2026, 5, 31)),
+        ("-7", date(2026, 6, 23)),
+        ("0", EXP),
+        ("+7", date(2026, 7, 7)),
+        ("+14", date(2026, 7, 14)),
+    ]
     assert expiry_thresholds(EXP, s, date(2026, 5, 30)) == []
 
 
@@ -58,7 +62,7 @@ def test_missing_thresholds() -> None:
 
 def test_due_is_latest_unrecorded_and_earlier_are_passed() -> None:
     a, b, c = Threshold("-30", EXP), Threshold("-14", EXP), Threshold("-7", EXP)
-    assert due_threshold([], set()) .due is None
+    assert due_threshold([], set()).due is None
     r = due_threshold([a, b, c], set())
     assert r.due == c and r.passed == (a, b)
     r = due_threshold([a, b, c], {"-30"})
@@ -74,9 +78,13 @@ def test_escalation_step(days: int | None, step: int) -> None:
     assert escalation_step(since, today, 14) == step
 
 
-@given(st.lists(st.integers(min_value=0, max_value=120), min_size=1, max_size=40, unique=True),
-       st.integers(min_value=-90, max_value=60))
-def test_any_run_pattern_sends_each_threshold_at_most_once(run_days: list[int], offset: int) -> None:
+@given(
+    st.lists(st.integers(min_value=0, max_value=120), min_size=1, max_size=40, unique=True),
+    st.integers(min_value=-90, max_value=60),
+)
+def test_any_run_pattern_sends_each_threshold_at_most_once(
+    run_days: list[int], offset: int
+) -> None:
     """Whatever days cron happens to run, no threshold is ever due twice, and the number sent
     never exceeds the number of runs."""
     schedule = parse_schedule("60,30,14,7,1,0,+7")

@@ -9,12 +9,12 @@ import pytest
 
 from ctcm.domain.risk import (
     MATRIX_FIVE,
+    Answer,
     AnswerStatus,
     CatalogItem,
     ItemKind,
     Level,
     Scale,
-    Answer,
     parse_level,
     risk_level,
     validate_answer,
@@ -31,25 +31,44 @@ def test_security_rule_catalog_has_every_standard_and_specification() -> None:
     assert len(standards) == 18 and len(specs) == 36
     assert Counter(i.kind for i in specs) == {ItemKind.REQUIRED: 14, ItemKind.ADDRESSABLE: 22}
     by_section = Counter((i.citation[:7], i.kind) for i in specs)
-    assert by_section == {("164.308", ItemKind.REQUIRED): 10, ("164.308", ItemKind.ADDRESSABLE): 11,
-                          ("164.310", ItemKind.REQUIRED): 2, ("164.310", ItemKind.ADDRESSABLE): 6,
-                          ("164.312", ItemKind.REQUIRED): 2, ("164.312", ItemKind.ADDRESSABLE): 5}
+    assert by_section == {
+        ("164.308", ItemKind.REQUIRED): 10,
+        ("164.308", ItemKind.ADDRESSABLE): 11,
+        ("164.310", ItemKind.REQUIRED): 2,
+        ("164.310", ItemKind.ADDRESSABLE): 6,
+        ("164.312", ItemKind.REQUIRED): 2,
+        ("164.312", ItemKind.ADDRESSABLE): 5,
+    }
     with_specs = {i.parent for i in specs}
     assert len(with_specs) == 12  # six standards have no specifications
     assert {i.citation for i in standards} - with_specs == {
-        "164.308(a)(2)", "164.308(a)(8)", "164.310(b)", "164.310(c)", "164.312(b)", "164.312(d)"}
+        "164.308(a)(2)",
+        "164.308(a)(8)",
+        "164.310(b)",
+        "164.310(c)",
+        "164.312(b)",
+        "164.312(d)",
+    }
     sections = {i.citation[:7] for i in catalog.items}
     assert sections == {"164.308", "164.310", "164.312", "164.314", "164.316"}
 
 
-@pytest.mark.parametrize(("citation", "kind"), [
-    ("164.308(a)(1)(ii)(A)", ItemKind.REQUIRED), ("164.308(a)(3)(ii)(C)", ItemKind.ADDRESSABLE),
-    ("164.308(a)(4)(ii)(A)", ItemKind.REQUIRED), ("164.308(a)(7)(ii)(D)", ItemKind.ADDRESSABLE),
-    ("164.308(b)(3)", ItemKind.REQUIRED), ("164.310(d)(2)(i)", ItemKind.REQUIRED),
-    ("164.310(d)(2)(iii)", ItemKind.ADDRESSABLE), ("164.312(a)(2)(ii)", ItemKind.REQUIRED),
-    ("164.312(a)(2)(iv)", ItemKind.ADDRESSABLE), ("164.312(e)(2)(ii)", ItemKind.ADDRESSABLE),
-    ("164.316(b)(2)(i)", ItemKind.REQUIRED),
-])
+@pytest.mark.parametrize(
+    ("citation", "kind"),
+    [
+        ("164.308(a)(1)(ii)(A)", ItemKind.REQUIRED),
+        ("164.308(a)(3)(ii)(C)", ItemKind.ADDRESSABLE),
+        ("164.308(a)(4)(ii)(A)", ItemKind.REQUIRED),
+        ("164.308(a)(7)(ii)(D)", ItemKind.ADDRESSABLE),
+        ("164.308(b)(3)", ItemKind.REQUIRED),
+        ("164.310(d)(2)(i)", ItemKind.REQUIRED),
+        ("164.310(d)(2)(iii)", ItemKind.ADDRESSABLE),
+        ("164.312(a)(2)(ii)", ItemKind.REQUIRED),
+        ("164.312(a)(2)(iv)", ItemKind.ADDRESSABLE),
+        ("164.312(e)(2)(ii)", ItemKind.ADDRESSABLE),
+        ("164.316(b)(2)(i)", ItemKind.REQUIRED),
+    ],
+)
 def test_required_addressable_marks(citation: str, kind: ItemKind) -> None:
     assert load_catalog("security").get(citation).kind is kind
 
@@ -74,14 +93,29 @@ def test_scenarios_map_to_existing_citations() -> None:
     for s in scenarios:
         assert s.citations and all(c in catalog.citations for c in s.citations)
         assert s.mitigations and len(s.narrative) > 60
-    assert {s.source.value for s in scenarios} == {"adversarial", "accidental", "structural",
-                                                   "environmental"}
+    assert {s.source.value for s in scenarios} == {
+        "adversarial",
+        "accidental",
+        "structural",
+        "environmental",
+    }
 
 
 def test_privacy_catalog() -> None:
     catalog = load_catalog("privacy")
-    assert {"164.530(a)", "164.520", "164.524", "164.526", "164.528", "164.508(a)(2)",
-            "164.530(d)", "164.530(e)", "164.530(b)", "160.203", "BOARD"} <= set(catalog.citations)
+    assert {
+        "164.530(a)",
+        "164.520",
+        "164.524",
+        "164.526",
+        "164.528",
+        "164.508(a)(2)",
+        "164.530(d)",
+        "164.530(e)",
+        "164.530(b)",
+        "160.203",
+        "BOARD",
+    } <= set(catalog.citations)
     assert "30 days" in catalog.get("164.524").questions[0]
 
 
@@ -89,8 +123,14 @@ def test_bad_catalog_data_is_refused() -> None:
     from ctcm.domain.risk import parse_catalog
 
     base = {"rule": "security", "title": "T", "version": 1}
-    item = {"citation": "164.308(a)(2)", "name": "N", "kind": "standard", "safeguard": "a",
-            "questions": ["Q?"], "guidance": "G"}
+    item = {
+        "citation": "164.308(a)(2)",
+        "name": "N",
+        "kind": "standard",
+        "safeguard": "a",
+        "questions": ["Q?"],
+        "guidance": "G",
+    }
     with pytest.raises(InvalidInput, match="twice"):
         parse_catalog(base | {"items": [item, item]}, "t")
     with pytest.raises(InvalidInput, match="malformed"):
@@ -103,16 +143,24 @@ def test_bad_catalog_data_is_refused() -> None:
 
 THREE = [Level.LOW, Level.MODERATE, Level.HIGH]
 EXPECTED_THREE = {  # likelihood, impact -> risk (documented in README)
-    ("low", "low"): "low", ("low", "moderate"): "low", ("low", "high"): "moderate",
-    ("moderate", "low"): "low", ("moderate", "moderate"): "moderate", ("moderate", "high"): "high",
-    ("high", "low"): "moderate", ("high", "moderate"): "high", ("high", "high"): "critical",
+    ("low", "low"): "low",
+    ("low", "moderate"): "low",
+    ("low", "high"): "moderate",
+    ("moderate", "low"): "low",
+    ("moderate", "moderate"): "moderate",
+    ("moderate", "high"): "high",
+    ("high", "low"): "moderate",
+    ("high", "moderate"): "high",
+    ("high", "high"): "critical",
 }
 
 
 @pytest.mark.parametrize(("likelihood", "impact"), list(itertools.product(THREE, THREE)))
 def test_three_level_matrix_every_cell(likelihood: Level, impact: Level) -> None:
-    assert risk_level(likelihood, impact, Scale.THREE).value == EXPECTED_THREE[
-        (likelihood.value, impact.value)]
+    assert (
+        risk_level(likelihood, impact, Scale.THREE).value
+        == EXPECTED_THREE[(likelihood.value, impact.value)]
+    )
 
 
 FIVE = Scale.FIVE.levels
@@ -150,8 +198,9 @@ def test_parse_level() -> None:
 
 
 def test_addressable_not_implemented_needs_reason_and_alternative() -> None:
-    item = CatalogItem("164.312(a)(2)(iv)", "Encryption", ItemKind.ADDRESSABLE, "technical",
-                       ("Q?",), "G", ())
+    item = CatalogItem(
+        "164.312(a)(2)(iv)", "Encryption", ItemKind.ADDRESSABLE, "technical", ("Q?",), "G", ()
+    )
     with pytest.raises(InvalidInput, match="--reason"):
         validate_answer(item, Answer(item.citation, AnswerStatus.NOT_IMPLEMENTED))
     ok = Answer(item.citation, AnswerStatus.NOT_IMPLEMENTED, reason="r", alternative="a")

@@ -24,8 +24,10 @@ def _write(tmp_path: Path, name: str, text: str | bytes) -> Path:
 
 
 def _people(cli: Cli) -> dict[str, dict[str, object]]:
-    return {p["id"]: p for p in json.loads(cli.ok("person", "list", "--inactive", "--format",
-                                                   "json").stdout)}
+    return {
+        p["id"]: p
+        for p in json.loads(cli.ok("person", "list", "--inactive", "--format", "json").stdout)
+    }
 
 
 def test_people_import_is_idempotent_and_updates(cli: Cli, tmp_path: Path) -> None:
@@ -45,10 +47,12 @@ def test_people_import_is_idempotent_and_updates(cli: Cli, tmp_path: Path) -> No
 
 
 def test_people_import_all_or_nothing_with_row_numbers(cli: Cli, tmp_path: Path) -> None:
-    bad = PEOPLE + ("cy,Cy,not-an-email,,,\n"
-                    "dee,Dee,dee@example.org,nope,,\n"
-                    "eve,Eve,eve@example.org,,,2026-02-30\n"
-                    "ada,Ada again,ada2@example.org,,,\n")
+    bad = PEOPLE + (
+        "cy,Cy,not-an-email,,,\n"
+        "dee,Dee,dee@example.org,nope,,\n"
+        "eve,Eve,eve@example.org,,,2026-02-30\n"
+        "ada,Ada again,ada2@example.org,,,\n"
+    )
     r = cli("person", "import", str(_write(tmp_path, "bad.csv", bad)))
     assert r.exit_code == 1
     lines = r.stderr.rstrip().splitlines()
@@ -65,7 +69,10 @@ def test_people_import_all_or_nothing_with_row_numbers(cli: Cli, tmp_path: Path)
 def test_csv_file_errors(cli: Cli, tmp_path: Path) -> None:
     cases = {
         "latin1.csv": ("id,name,email\nx,Jos\xe9,j@example.org\n".encode("latin-1"), "not UTF-8"),
-        "extra.csv": ("id,name,email,shoe_size\nx,X,x@example.org,9\n", "unknown column 'shoe_size'"),
+        "extra.csv": (
+            "id,name,email,shoe_size\nx,X,x@example.org,9\n",
+            "unknown column 'shoe_size'",
+        ),
         "missing.csv": ("id,name\nx,X\n", "missing column 'email'"),
         "empty.csv": ("", "is empty"),
         "ragged.csv": ("id,name,email\nx,X\n", "row 2: has 2 cells"),
@@ -81,11 +88,20 @@ def test_csv_file_errors(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_formula_cells_are_neutralised_and_round_trip(cli: Cli, tmp_path: Path) -> None:
-    assert neutralise("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert neutralise('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
     assert neutralise("+1") == "'+1" and neutralise("@SUM(A1)") == "'@SUM(A1)"
     assert neutralise("-2") == "'-2" and neutralise("plain") == "plain"
-    cli.ok("person", "add", "mal", "--name", "=cmd|' /C calc'!A0", "--email", "m@example.org",
-           "--title", "@boss")
+    cli.ok(
+        "person",
+        "add",
+        "mal",
+        "--name",
+        "=cmd|' /C calc'!A0",
+        "--email",
+        "m@example.org",
+        "--title",
+        "@boss",
+    )
     out = cli.ok("person", "export").stdout
     assert "'=cmd" in out and ",'@boss," in out
     # the export imports back to the same data: unchanged
@@ -96,10 +112,12 @@ def test_formula_cells_are_neutralised_and_round_trip(cli: Cli, tmp_path: Path) 
 
 def test_document_import_export_round_trip(cli: Cli, tmp_path: Path) -> None:
     cli.ok("person", "import", str(_write(tmp_path, "p.csv", PEOPLE)))
-    docs = ("person,doctype,issued,expires,number,note\n"
-            "ada,state-license,2025-01-10,,LIC-1,\n"
-            "ada,dea,2024-05-01,2027-05-01,DEA-9,renewed online\n"
-            "bob,i9,2024-01-02,,,\n")
+    docs = (
+        "person,doctype,issued,expires,number,note\n"
+        "ada,state-license,2025-01-10,,LIC-1,\n"
+        "ada,dea,2024-05-01,2027-05-01,DEA-9,renewed online\n"
+        "bob,i9,2024-01-02,,,\n"
+    )
     f = _write(tmp_path, "d.csv", docs)
     assert "added 3 documents" in cli.ok("doc", "import", str(f)).stderr
     assert "added 0 documents, updated 0, 3 unchanged" in cli.ok("doc", "import", str(f)).stderr
@@ -113,12 +131,14 @@ def test_document_import_export_round_trip(cli: Cli, tmp_path: Path) -> None:
 
 def test_document_import_bad_rows(cli: Cli, tmp_path: Path) -> None:
     cli.ok("person", "import", str(_write(tmp_path, "p.csv", PEOPLE)))
-    docs = ("person,doctype,issued,expires,number,note\n"
-            "ada,npi,,,,\n"
-            "zed,npi,,,,\n"
-            "ada,warp-drive,,,,\n"
-            "ada,dea,2026-05-01,2026-01-01,,\n"
-            "ada,state-license,,,,\n")
+    docs = (
+        "person,doctype,issued,expires,number,note\n"
+        "ada,npi,,,,\n"
+        "zed,npi,,,,\n"
+        "ada,warp-drive,,,,\n"
+        "ada,dea,2026-05-01,2026-01-01,,\n"
+        "ada,state-license,,,,\n"
+    )
     r = cli("doc", "import", str(_write(tmp_path, "d.csv", docs)))
     assert r.exit_code == 1
     assert "row 3: unknown person 'zed'" in r.stderr

@@ -24,8 +24,9 @@ def _statements_for_dashboard(cli: Cli, people: int) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("sizes", [(5, 60)])
-def test_status_statement_count_is_independent_of_n(cli: Cli, tmp_path_factory: pytest.TempPathFactory,
-                                                    template, sizes: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+def test_status_statement_count_is_independent_of_n(
+    cli: Cli, tmp_path_factory: pytest.TempPathFactory, template, sizes: tuple[int, int]
+) -> None:  # type: ignore[no-untyped-def]
     import shutil
 
     counts = []

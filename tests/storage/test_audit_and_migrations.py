@@ -80,11 +80,15 @@ def test_audit_commands_and_tamper_detection(cli: Cli) -> None:
     since = json.loads(cli.ok("audit", "list", "--since", "2026-03-01", "--format", "json").stdout)
     assert "init" not in [e["command"] for e in since]
     assert "intact" in cli.ok("audit", "verify").stderr
-    _rewrite_vault(cli, "UPDATE audit_log SET actor = 'user:mallory' WHERE command = ?",
-                   ("person add",))
+    _rewrite_vault(
+        cli, "UPDATE audit_log SET actor = 'user:mallory' WHERE command = ?", ("person add",)
+    )
     r = cli("audit", "verify")
     assert r.exit_code == 1
-    assert r.stderr.strip() == f"ctcm: audit chain broken at entry {add['seq']} (of {len(entries) + 3})"
+    assert (
+        r.stderr.strip()
+        == f"ctcm: audit chain broken at entry {add['seq']} (of {len(entries) + 3})"
+    )
 
 
 def test_no_secret_or_document_content_in_audit(cli: Cli) -> None:
@@ -105,8 +109,11 @@ def test_migrations_apply_in_order_once() -> None:
 
 
 def test_newer_schema_is_refused_cleanly(cli: Cli) -> None:
-    _rewrite_vault(cli, "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                   (LATEST + 1, "from the future", iso_utc(datetime.now(UTC))))
+    _rewrite_vault(
+        cli,
+        "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+        (LATEST + 1, "from the future", iso_utc(datetime.now(UTC))),
+    )
     r = cli("status")
     assert r.exit_code == 1 and "upgrade ctcm" in r.stderr
 
@@ -148,7 +155,9 @@ def test_a_vault_written_by_schema_v1_opens_and_is_migrated(tmp_path) -> None:  
     assert data["practice"] == "Fixture Practice v1"
     assert [p["id"] for p in data["people"]] == ["ann"]
     with open_practice(old.environment(), "inspect") as p:
-        versions = p.db.conn.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
+        versions = p.db.conn.execute(
+            "SELECT version FROM schema_migrations ORDER BY version"
+        ).fetchall()
         columns = [r[1] for r in p.db.conn.execute("PRAGMA table_info(doctypes)")]
         p.db.conn.execute("SELECT COUNT(*) FROM deliveries").fetchone()
     assert [v[0] for v in versions] == list(range(1, LATEST + 1))

@@ -16,9 +16,17 @@ from ctcm.vault.unlock import format_recovery_code, parse_identity
 
 
 def _header(slots: list[dict[str, object]], vault_id: str, dek_id: str) -> dict[str, object]:
-    return {"format": "ctcm-vault", "v": 1, "vault_id": vault_id, "generation": 7,
-            "saved_at": "2026-01-01T00:00:00Z", "dek_id": dek_id, "aead": "A256GCM-STREAM",
-            "chunk": fmt.CHUNK, "slots": slots}
+    return {
+        "format": "ctcm-vault",
+        "v": 1,
+        "vault_id": vault_id,
+        "generation": 7,
+        "saved_at": "2026-01-01T00:00:00Z",
+        "dek_id": dek_id,
+        "aead": "A256GCM-STREAM",
+        "chunk": fmt.CHUNK,
+        "slots": slots,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +96,10 @@ def test_exact_chunk_multiple_and_empty_image() -> None:
     key = secrets.token_bytes(32)
     for size in (0, fmt.CHUNK):
         image = os.urandom(size)
-        assert bytes(fmt.stream_decrypt(key, b"".join(fmt.stream_encrypt(key, image, b"")), b"")) == image
+        assert (
+            bytes(fmt.stream_decrypt(key, b"".join(fmt.stream_encrypt(key, image, b"")), b""))
+            == image
+        )
 
 
 def test_each_save_uses_a_fresh_payload_key(small: tuple[bytes, bytes, bytes, bytes]) -> None:
@@ -128,8 +139,10 @@ def test_user_slots_passphrase_floor_and_rotation_without_secrets() -> None:
     assert new_dek != dek and rotated["dek_id"] != dek_id
     assert [s["id"] for s in rotated["slots"]] == ["user:alice", "svc:cron"]
     slots = {s["id"]: s for s in rotated["slots"]}
-    assert fmt.open_user_slot(slots["user:alice"], "alice passphrase!", vault_id,
-                              rotated["dek_id"]) == new_dek
+    assert (
+        fmt.open_user_slot(slots["user:alice"], "alice passphrase!", vault_id, rotated["dek_id"])
+        == new_dek
+    )
     assert fmt.unwrap_dek(cron_key, slots["svc:cron"], vault_id, rotated["dek_id"]) == new_dek
     with pytest.raises(WrongKey):  # the old wrapped key of bob no longer matches
         fmt.open_user_slot(bob, "bob's passphrase", vault_id, rotated["dek_id"])

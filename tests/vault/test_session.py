@@ -21,11 +21,11 @@ def test_session_idle_expiry_slides_with_use(tmp_path: Path) -> None:
     store = SessionStore(tmp_path, "vid", clock)
     key = store.create(b"k" * 32, "user:alice", timedelta(minutes=30), timedelta(hours=8))
     clock.advance(minutes=29)
-    assert store.use(key) is not None          # used at 29 min: idle deadline slides
+    assert store.use(key) is not None  # used at 29 min: idle deadline slides
     clock.advance(minutes=29)
-    assert store.use(key) is not None          # 58 min after start, 29 after last use
+    assert store.use(key) is not None  # 58 min after start, 29 after last use
     clock.advance(minutes=31)
-    assert store.use(key) is None              # 31 idle minutes: expired and deleted
+    assert store.use(key) is None  # 31 idle minutes: expired and deleted
     assert not store.path.exists()
 
 
@@ -36,7 +36,7 @@ def test_session_absolute_maximum(tmp_path: Path) -> None:
     for _ in range(16):
         clock.advance(minutes=29)
         assert store.use(key) is not None
-    clock.advance(minutes=29)                  # 8 h 13 min after start, though never idle
+    clock.advance(minutes=29)  # 8 h 13 min after start, though never idle
     assert store.use(key) is None
 
 
@@ -96,10 +96,12 @@ def test_keyring_backend_classification(module: str, name: str, secure: bool) ->
 def test_chainer_is_secure_only_if_a_member_is() -> None:
     weak = _backend("keyrings.alt.file", "PlaintextKeyring")
     strong = _backend("keyring.backends.SecretService")
-    assert not backend_is_secure(_backend("keyring.backends.chainer", "ChainerBackend",
-                                          backends=[weak]))
-    assert backend_is_secure(_backend("keyring.backends.chainer", "ChainerBackend",
-                                      backends=[weak, strong]))
+    assert not backend_is_secure(
+        _backend("keyring.backends.chainer", "ChainerBackend", backends=[weak])
+    )
+    assert backend_is_secure(
+        _backend("keyring.backends.chainer", "ChainerBackend", backends=[weak, strong])
+    )
 
 
 def test_trusted_backend_by_name() -> None:
@@ -125,8 +127,11 @@ def test_unlock_without_keyring_prints_export_line_and_session_opens(cli: Cli) -
 
 
 def test_lock_ends_the_session(cli: Cli) -> None:
-    token = cli.ok("unlock", "--idle", "5", identity=False,
-                   env={"CTCM_PASSPHRASE": PASSPHRASE}).stdout.strip().split("=", 1)[1]
+    token = (
+        cli.ok("unlock", "--idle", "5", identity=False, env={"CTCM_PASSPHRASE": PASSPHRASE})
+        .stdout.strip()
+        .split("=", 1)[1]
+    )
     cli.ok("lock", identity=False, env={"CTCM_SESSION": token})
     assert cli("status", identity=False, env={"CTCM_SESSION": token}).exit_code == 5
 

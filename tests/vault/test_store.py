@@ -50,8 +50,13 @@ def test_every_save_is_a_new_generation_with_the_previous_backed_up(cli: Cli) ->
 
 
 def _child(code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
 
 
 def test_crash_between_temp_write_and_replace_keeps_the_old_generation(cli: Cli) -> None:
@@ -67,7 +72,7 @@ def test_crash_between_temp_write_and_replace_keeps_the_old_generation(cli: Cli)
             os._exit(9)   # the process dies after the temp file is written and synced
         store.os.replace = die
         env = Environment(env={{"CTCM_IDENTITY_FILE": {str(cli.identity)!r},
-                               "CTCM_RUNTIME_DIR": {str(cli.tmp / 'run')!r}}},
+                               "CTCM_RUNTIME_DIR": {str(cli.tmp / "run")!r}}},
                           vault_path=__import__("pathlib").Path({str(cli.vault)!r}))
         with open_practice(env, "crash") as p:
             cred.add_person(p, Person("crash", "Crash Test", "c@example.org"))
@@ -99,9 +104,24 @@ for i in range(int(n)):
 @pytest.mark.slow
 def test_two_processes_writing_concurrently_lose_no_update(cli: Cli) -> None:
     n = 12
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(cli.vault), str(cli.identity),
-                               str(cli.tmp / "run"), tag, str(n)], cwd=ROOT,
-                              stderr=subprocess.PIPE, text=True) for tag in ("a", "b")]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                WRITER,
+                str(cli.vault),
+                str(cli.identity),
+                str(cli.tmp / "run"),
+                tag,
+                str(n),
+            ],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for tag in ("a", "b")
+    ]
     for proc in procs:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
@@ -175,18 +195,49 @@ def test_no_plaintext_on_disk(cli: Cli, tmp_path: Path) -> None:
     tmpdir.mkdir()
     from tests.conftest import run_ctcm
 
-    env = {"CTCM_VAULT": str(cli.vault), "CTCM_IDENTITY_FILE": str(cli.identity),
-           "CTCM_RUNTIME_DIR": str(tmp_path / "run"), "TMPDIR": str(tmpdir)}
-    assert run_ctcm("person", "add", "zq", "--name", "Zebulon Quixote", "--email",
-                    "zq@example.org", "--policy", "clinician", env=env).returncode == 0
-    r = run_ctcm("doc", "add", "zq", "state-license", "--issued", "2026-01-02", "--number",
-                 "LIC-ZEBULON-777", "--note", "ZEBULON-NOTE", "--file", str(scan), env=env)
+    env = {
+        "CTCM_VAULT": str(cli.vault),
+        "CTCM_IDENTITY_FILE": str(cli.identity),
+        "CTCM_RUNTIME_DIR": str(tmp_path / "run"),
+        "TMPDIR": str(tmpdir),
+    }
+    assert (
+        run_ctcm(
+            "person",
+            "add",
+            "zq",
+            "--name",
+            "Zebulon Quixote",
+            "--email",
+            "zq@example.org",
+            "--policy",
+            "clinician",
+            env=env,
+        ).returncode
+        == 0
+    )
+    r = run_ctcm(
+        "doc",
+        "add",
+        "zq",
+        "state-license",
+        "--issued",
+        "2026-01-02",
+        "--number",
+        "LIC-ZEBULON-777",
+        "--note",
+        "ZEBULON-NOTE",
+        "--file",
+        str(scan),
+        env=env,
+    )
     assert r.returncode == 0, r.stderr
     assert run_ctcm("status", env=env).returncode == 0
     assert run_ctcm("backup", "verify", env=env).returncode == 0
     markers = [b"Zebulon", b"ZEBULON", b"SQLite format 3", b"zq@example.org", b"%PDF"]
-    files = [p for base in (cli.vault, tmpdir, tmp_path / "run") for p in base.rglob("*")
-             if p.is_file()]
+    files = [
+        p for base in (cli.vault, tmpdir, tmp_path / "run") for p in base.rglob("*") if p.is_file()
+    ]
     assert any(p.parent.name == "blobs" for p in files)
     for path in files:
         data = path.read_bytes()

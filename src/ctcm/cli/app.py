@@ -1,6 +1,5 @@
 """The ``ctcm`` root command: global options, sub-command groups, one error edge."""
 
-
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -37,7 +36,7 @@ app = typer.Typer(
     cls=CtcmGroup,
     name="ctcm",
     help="Offline, encrypted credential tracking and HIPAA compliance for small practices.\n\n"
-         "Example: ctcm status --fail-on red",
+    "Example: ctcm status --fail-on red",
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_show_locals=False,
     pretty_exceptions_enable=False,
@@ -56,17 +55,33 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    vault: Annotated[Path | None, typer.Option(
-        "--vault", envvar="CTCM_VAULT", help="Vault directory (default: the user data dir).",
-        show_envvar=True)] = None,
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", metavar="YYYY-MM-DD", help="Compute as if today were this date.")] = None,
-    user: Annotated[str | None, typer.Option(
-        "--user", envvar="CTCM_USER", help="Which user's key slot to open.")] = None,
-    identity: Annotated[Path | None, typer.Option(
-        "--identity", help="Service identity file (0600) that opens the vault.")] = None,
-    version: Annotated[bool, typer.Option(
-        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+    vault: Annotated[
+        Path | None,
+        typer.Option(
+            "--vault",
+            envvar="CTCM_VAULT",
+            help="Vault directory (default: the user data dir).",
+            show_envvar=True,
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Compute as if today were this date."),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", envvar="CTCM_USER", help="Which user's key slot to open."),
+    ] = None,
+    identity: Annotated[
+        Path | None,
+        typer.Option("--identity", help="Service identity file (0600) that opens the vault."),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Offline, encrypted credential tracking and HIPAA compliance for small practices."""
     if ctx.obj is None:

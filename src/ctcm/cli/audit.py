@@ -1,6 +1,5 @@
 """``ctcm audit``: the tamper-evident trail of who read or changed what."""
 
-
 from typing import Annotated
 
 import typer
@@ -14,9 +13,11 @@ app = typer.Typer(help="Audit trail: one hash-chained entry per command.", no_ar
 
 
 @app.command("list")
-def list_(ctx: typer.Context,
-          since: Annotated[str | None, typer.Option("--since", metavar="YYYY-MM-DD")] = None,
-          fmt: FormatOpt = OutputFormat.TABLE) -> None:
+def list_(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option("--since", metavar="YYYY-MM-DD")] = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
     """List audit entries (times in the practice's zone in the table, UTC in JSON).
 
     Example: ctcm audit list --since 2026-11-01
@@ -32,12 +33,30 @@ def list_(ctx: typer.Context,
         zone = ZoneInfo(p.timezone)
     from datetime import datetime
 
-    data = [{"seq": e.seq, "ts": e.ts, "actor": e.actor, "command": e.command,
-             "targets": list(e.targets), "hash": e.hash} for e in entries]
-    rows = [[e.seq, datetime.fromisoformat(e.ts).astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-             e.actor, e.command, ", ".join(e.targets)[:80]] for e in entries]
-    app_context(ctx).show(View(data, ["seq", "time", "actor", "command", "targets"], rows,
-                               status_column=None), fmt)
+    data = [
+        {
+            "seq": e.seq,
+            "ts": e.ts,
+            "actor": e.actor,
+            "command": e.command,
+            "targets": list(e.targets),
+            "hash": e.hash,
+        }
+        for e in entries
+    ]
+    rows = [
+        [
+            e.seq,
+            datetime.fromisoformat(e.ts).astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            e.actor,
+            e.command,
+            ", ".join(e.targets)[:80],
+        ]
+        for e in entries
+    ]
+    app_context(ctx).show(
+        View(data, ["seq", "time", "actor", "command", "targets"], rows, status_column=None), fmt
+    )
 
 
 @app.command("verify")

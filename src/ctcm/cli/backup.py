@@ -1,6 +1,5 @@
 """``ctcm backup``: earlier generations of the vault, kept encrypted."""
 
-
 from pathlib import Path
 from typing import Annotated
 
@@ -11,8 +10,10 @@ from ctcm.cli.options import FormatOpt
 from ctcm.errors import VaultError
 from ctcm.render.formats import OutputFormat, View
 
-app = typer.Typer(help="Backups: every save keeps the previous generation (still encrypted).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Backups: every save keeps the previous generation (still encrypted).",
+    no_args_is_help=True,
+)
 
 
 @app.command("list")
@@ -25,18 +26,24 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
 
     with opened(ctx, "backup list") as p:
         items = list_backups(p)
-    data = [{"generation": b.generation, "saved_at": b.saved_at.isoformat(), "size": b.size}
-            for b in items]
+    data = [
+        {"generation": b.generation, "saved_at": b.saved_at.isoformat(), "size": b.size}
+        for b in items
+    ]
     rows = [[b.generation, b.saved_at.strftime("%Y-%m-%d %H:%M:%S UTC"), b.size] for b in items]
-    app_context(ctx).show(View(data, ["generation", "saved_at", "bytes"], rows,
-                               status_column=None), fmt)
+    app_context(ctx).show(
+        View(data, ["generation", "saved_at", "bytes"], rows, status_column=None), fmt
+    )
 
 
 @app.command("verify")
-def verify(ctx: typer.Context,
-           generation: Annotated[int | None, typer.Option(
-               "--generation", help="Which backup (default: the newest).")] = None,
-           fmt: FormatOpt = OutputFormat.TABLE) -> None:
+def verify(
+    ctx: typer.Context,
+    generation: Annotated[
+        int | None, typer.Option("--generation", help="Which backup (default: the newest).")
+    ] = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
     """Decrypt a backup and check its database and audit chain (evidence of a restore test).
 
     Example: ctcm backup verify
@@ -45,15 +52,29 @@ def verify(ctx: typer.Context,
 
     with opened(ctx, "backup verify") as p:
         result = verify_backup(p, generation)
-    data = {"generation": result.generation, "saved_at": result.saved_at.isoformat(),
-            "ok": result.ok, "integrity": result.integrity or ["ok"],
-            "audit_entries": result.audit_entries, "audit_broken_at": result.audit_broken_at}
-    details = [("generation", str(result.generation)),
-               ("saved at", result.saved_at.strftime("%Y-%m-%d %H:%M:%S UTC")),
-               ("decrypts", "yes"), ("database integrity", "; ".join(result.integrity) or "ok"),
-               ("audit chain", f"{result.audit_entries} entries, "
-                + ("intact" if result.audit_broken_at is None
-                   else f"broken at entry {result.audit_broken_at}"))]
+    data = {
+        "generation": result.generation,
+        "saved_at": result.saved_at.isoformat(),
+        "ok": result.ok,
+        "integrity": result.integrity or ["ok"],
+        "audit_entries": result.audit_entries,
+        "audit_broken_at": result.audit_broken_at,
+    }
+    details = [
+        ("generation", str(result.generation)),
+        ("saved at", result.saved_at.strftime("%Y-%m-%d %H:%M:%S UTC")),
+        ("decrypts", "yes"),
+        ("database integrity", "; ".join(result.integrity) or "ok"),
+        (
+            "audit chain",
+            f"{result.audit_entries} entries, "
+            + (
+                "intact"
+                if result.audit_broken_at is None
+                else f"broken at entry {result.audit_broken_at}"
+            ),
+        ),
+    ]
     app_context(ctx).show(View(data, details=details), fmt)
     if not result.ok:
         raise VaultError(f"backup generation {result.generation} failed verification")
@@ -69,13 +90,19 @@ def restore(ctx: typer.Context, generation: int) -> None:
 
     with opened(ctx, "backup restore") as p:
         restore_backup(p, generation)
-    app_context(ctx).say(f"Restored generation {generation}; the state before it is kept as a backup.")
+    app_context(ctx).say(
+        f"Restored generation {generation}; the state before it is kept as a backup."
+    )
 
 
 @app.command("export")
-def export(ctx: typer.Context, dest: Annotated[Path, typer.Argument(help="An empty or new directory.")],
-           generation: Annotated[int | None, typer.Option(
-               "--generation", help="Which backup (default: the live vault).")] = None) -> None:
+def export(
+    ctx: typer.Context,
+    dest: Annotated[Path, typer.Argument(help="An empty or new directory.")],
+    generation: Annotated[
+        int | None, typer.Option("--generation", help="Which backup (default: the live vault).")
+    ] = None,
+) -> None:
     """Copy the vault (still encrypted) and its encrypted attachments for off-site keeping.
 
     Example: ctcm backup export /media/usb/ctcm-2026-11

@@ -1,6 +1,5 @@
 """``ctcm doc``: document records, their history and encrypted scans."""
 
-
 from pathlib import Path
 from typing import Annotated
 
@@ -11,19 +10,32 @@ from ctcm.cli.options import DryRunOpt, FormatOpt
 from ctcm.cli.people import report_import, write_output
 from ctcm.render.formats import OutputFormat, View
 
-app = typer.Typer(help="Documents: licenses, certificates and forms with dates and scans.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Documents: licenses, certificates and forms with dates and scans.", no_args_is_help=True
+)
 
 
 @app.command("add")
-def add(ctx: typer.Context, person: str, doctype: str,
-        issued: Annotated[str | None, typer.Option("--issued", metavar="YYYY-MM-DD")] = None,
-        expires: Annotated[str | None, typer.Option(
-            "--expires", metavar="YYYY-MM-DD", help="Default: issued + the type's validity.")] = None,
-        number: Annotated[str | None, typer.Option("--number", help="License/certificate number.")] = None,
-        file: Annotated[list[Path] | None, typer.Option(
-            "--file", help="A scan to store encrypted (repeat the option).")] = None,
-        note: Annotated[str | None, typer.Option("--note")] = None) -> None:
+def add(
+    ctx: typer.Context,
+    person: str,
+    doctype: str,
+    issued: Annotated[str | None, typer.Option("--issued", metavar="YYYY-MM-DD")] = None,
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            "--expires", metavar="YYYY-MM-DD", help="Default: issued + the type's validity."
+        ),
+    ] = None,
+    number: Annotated[
+        str | None, typer.Option("--number", help="License/certificate number.")
+    ] = None,
+    file: Annotated[
+        list[Path] | None,
+        typer.Option("--file", help="A scan to store encrypted (repeat the option)."),
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note")] = None,
+) -> None:
     """Record a document; it supersedes the person's previous one of the same type.
 
     Prints the new document id.
@@ -36,15 +48,19 @@ def add(ctx: typer.Context, person: str, doctype: str,
     issued_d = parse_optional_date(issued, "issue date")
     expires_d = parse_optional_date(expires, "expiry date")
     with opened(ctx, "doc add") as p:
-        doc_id = cred.add_document(p, person, doctype, issued_d, expires_d, number, note,
-                                   list(file or []))
+        doc_id = cred.add_document(
+            p, person, doctype, issued_d, expires_d, number, note, list(file or [])
+        )
     typer.echo(doc_id)
 
 
 @app.command("list")
-def list_(ctx: typer.Context, person: str,
-          all_: Annotated[bool, typer.Option("--all", help="Include superseded documents.")] = False,
-          fmt: FormatOpt = OutputFormat.TABLE) -> None:
+def list_(
+    ctx: typer.Context,
+    person: str,
+    all_: Annotated[bool, typer.Option("--all", help="Include superseded documents.")] = False,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
     """List a person's documents in force (with --all, their history too).
 
     Example: ctcm doc list jdoe --all
@@ -58,8 +74,11 @@ def list_(ctx: typer.Context, person: str,
 
 
 @app.command("show")
-def show(ctx: typer.Context, doc_id: Annotated[int, typer.Argument(metavar="ID")],
-         fmt: FormatOpt = OutputFormat.TABLE) -> None:
+def show(
+    ctx: typer.Context,
+    doc_id: Annotated[int, typer.Argument(metavar="ID")],
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
     """Show one document and its attachments.
 
     Example: ctcm doc show 12
@@ -70,23 +89,45 @@ def show(ctx: typer.Context, doc_id: Annotated[int, typer.Argument(metavar="ID")
     with opened(ctx, "doc show") as p:
         d = cred.show_document(p, doc_id)
     doc = d.document
-    data = document_json(doc, d.current) | {"attachments": [
-        {"id": a.id, "filename": a.filename, "media_type": a.media_type, "size": a.size,
-         "sha256": a.sha256} for a in d.attachments]}
-    details = [("document", str(doc.id)), ("person", f"{d.person.name} ({d.person.id})"),
-               ("type", f"{d.doctype.name} ({d.doctype.key})"),
-               ("issued", str(doc.issued or "")), ("expires", str(doc.expires or "never")),
-               ("number", doc.number or ""), ("note", doc.note or ""),
-               ("in force", "yes" if d.current else "no (superseded)")]
+    data = document_json(doc, d.current) | {
+        "attachments": [
+            {
+                "id": a.id,
+                "filename": a.filename,
+                "media_type": a.media_type,
+                "size": a.size,
+                "sha256": a.sha256,
+            }
+            for a in d.attachments
+        ]
+    }
+    details = [
+        ("document", str(doc.id)),
+        ("person", f"{d.person.name} ({d.person.id})"),
+        ("type", f"{d.doctype.name} ({d.doctype.key})"),
+        ("issued", str(doc.issued or "")),
+        ("expires", str(doc.expires or "never")),
+        ("number", doc.number or ""),
+        ("note", doc.note or ""),
+        ("in force", "yes" if d.current else "no (superseded)"),
+    ]
     rows = [[a.filename, a.media_type, a.size, a.sha256[:16]] for a in d.attachments]
-    view = View(data, ["attachment", "type", "bytes", "sha256"] if rows else (), rows,
-                details=details, status_column=None)
+    view = View(
+        data,
+        ["attachment", "type", "bytes", "sha256"] if rows else (),
+        rows,
+        details=details,
+        status_column=None,
+    )
     app_context(ctx).show(view, fmt)
 
 
 @app.command("attach")
-def attach(ctx: typer.Context, doc_id: Annotated[int, typer.Argument(metavar="ID")],
-           file: Annotated[list[Path], typer.Option("--file", help="File to store encrypted.")]) -> None:
+def attach(
+    ctx: typer.Context,
+    doc_id: Annotated[int, typer.Argument(metavar="ID")],
+    file: Annotated[list[Path], typer.Option("--file", help="File to store encrypted.")],
+) -> None:
     """Add scans to a document (stored encrypted in the vault).
 
     Example: ctcm doc attach 12 --file license-back.jpg
@@ -99,8 +140,11 @@ def attach(ctx: typer.Context, doc_id: Annotated[int, typer.Argument(metavar="ID
 
 
 @app.command("export")
-def export(ctx: typer.Context, doc_id: Annotated[int, typer.Argument(metavar="ID")],
-           out: Annotated[Path, typer.Option("--out", help="Directory for the decrypted files.")]) -> None:
+def export(
+    ctx: typer.Context,
+    doc_id: Annotated[int, typer.Argument(metavar="ID")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the decrypted files.")],
+) -> None:
     """Decrypt a document's attachments into a directory (files mode 0600).
 
     Example: ctcm doc export 12 --out ~/Desktop/for-auditor
@@ -114,8 +158,11 @@ def export(ctx: typer.Context, doc_id: Annotated[int, typer.Argument(metavar="ID
 
 
 @app.command("import")
-def import_(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE.csv")],
-            dry_run: DryRunOpt = False) -> None:
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE.csv")],
+    dry_run: DryRunOpt = False,
+) -> None:
     """Import document records from CSV (columns: person,doctype,issued,expires,number,note).
 
     All or nothing; rows identical to a recorded document are skipped, so re-importing is safe.
@@ -131,9 +178,11 @@ def import_(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FI
 
 
 @app.command("export-csv")
-def export_csv(ctx: typer.Context,
-               out: Annotated[Path | None, typer.Option("--out", help="Write here instead of stdout.")] = None,
-               current: Annotated[bool, typer.Option("--current", help="Only documents in force.")] = False) -> None:
+def export_csv(
+    ctx: typer.Context,
+    out: Annotated[Path | None, typer.Option("--out", help="Write here instead of stdout.")] = None,
+    current: Annotated[bool, typer.Option("--current", help="Only documents in force.")] = False,
+) -> None:
     """Export document records as CSV in the import format (formula-safe).
 
     Example: ctcm doc export-csv --out documents.csv

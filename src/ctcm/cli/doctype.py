@@ -1,6 +1,5 @@
 """``ctcm doctype``: the kinds of documents the practice tracks."""
 
-
 from typing import Annotated
 
 import typer
@@ -10,23 +9,40 @@ from ctcm.cli.options import FormatOpt
 from ctcm.errors import InvalidInput
 from ctcm.render.formats import OutputFormat
 
-app = typer.Typer(help="Document types to track (licenses, trainings, forms...).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Document types to track (licenses, trainings, forms...).", no_args_is_help=True
+)
 
-MonthsOpt = Annotated[int | None, typer.Option(
-    "--validity-months", help="Months a document stays valid after issue.")]
-NoExpiryOpt = Annotated[bool, typer.Option("--no-expiry", help="Documents of this type never expire.")]
-WarnOpt = Annotated[int | None, typer.Option(
-    "--warn-days", help="Days before expiry that turn the light yellow (default: practice, 30).")]
-CategoryOpt = Annotated[str | None, typer.Option(
-    "--category", help="license, certification, training, form, test, insurance or other.")]
+MonthsOpt = Annotated[
+    int | None, typer.Option("--validity-months", help="Months a document stays valid after issue.")
+]
+NoExpiryOpt = Annotated[
+    bool, typer.Option("--no-expiry", help="Documents of this type never expire.")
+]
+WarnOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--warn-days", help="Days before expiry that turn the light yellow (default: practice, 30)."
+    ),
+]
+CategoryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--category", help="license, certification, training, form, test, insurance or other."
+    ),
+]
 
 
 @app.command("add")
-def add(ctx: typer.Context, key: Annotated[str, typer.Argument(help="Short key, e.g. cpr-bls.")],
-        name: Annotated[str, typer.Option("--name", help="Display name.")],
-        validity_months: MonthsOpt = None, no_expiry: NoExpiryOpt = False,
-        warn_days: WarnOpt = None, category: CategoryOpt = None) -> None:
+def add(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Short key, e.g. cpr-bls.")],
+    name: Annotated[str, typer.Option("--name", help="Display name.")],
+    validity_months: MonthsOpt = None,
+    no_expiry: NoExpiryOpt = False,
+    warn_days: WarnOpt = None,
+    category: CategoryOpt = None,
+) -> None:
     """Add a document type.
 
     Example: ctcm doctype add cpr-bls --name "CPR / BLS" --validity-months 24 --category certification
@@ -39,12 +55,21 @@ def add(ctx: typer.Context, key: Annotated[str, typer.Argument(help="Short key, 
 
 
 @app.command("edit")
-def edit(ctx: typer.Context, key: str,
-         name: Annotated[str | None, typer.Option("--name", help="New display name.")] = None,
-         validity_months: MonthsOpt = None, no_expiry: NoExpiryOpt = False,
-         warn_days: WarnOpt = None, category: CategoryOpt = None,
-         remind: Annotated[str | None, typer.Option(
-             "--remind", help='Own reminder schedule, e.g. "90,30,0,+7"; "default" to clear.')] = None) -> None:
+def edit(
+    ctx: typer.Context,
+    key: str,
+    name: Annotated[str | None, typer.Option("--name", help="New display name.")] = None,
+    validity_months: MonthsOpt = None,
+    no_expiry: NoExpiryOpt = False,
+    warn_days: WarnOpt = None,
+    category: CategoryOpt = None,
+    remind: Annotated[
+        str | None,
+        typer.Option(
+            "--remind", help='Own reminder schedule, e.g. "90,30,0,+7"; "default" to clear.'
+        ),
+    ] = None,
+) -> None:
     """Change a document type (existing documents keep their dates).
 
     Example: ctcm doctype edit hipaa-training --warn-days 45 --remind "30,7,0,+7"
@@ -53,7 +78,12 @@ def edit(ctx: typer.Context, key: str,
     from ctcm.services.messaging import set_doctype_schedule
 
     with opened(ctx, "doctype edit") as p:
-        if (name, validity_months, warn_days, category) == (None, None, None, None) and not no_expiry:
+        if (name, validity_months, warn_days, category) == (
+            None,
+            None,
+            None,
+            None,
+        ) and not no_expiry:
             dt = cred.get_doctype(p, key)
             if remind is None:
                 raise InvalidInput("nothing to change: give at least one option (see --help)")
@@ -78,9 +108,11 @@ def archive(ctx: typer.Context, key: str) -> None:
 
 
 @app.command("list")
-def list_(ctx: typer.Context,
-          archived: Annotated[bool, typer.Option("--archived", help="Include archived types.")] = False,
-          fmt: FormatOpt = OutputFormat.TABLE) -> None:
+def list_(
+    ctx: typer.Context,
+    archived: Annotated[bool, typer.Option("--archived", help="Include archived types.")] = False,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
     """List document types.
 
     Example: ctcm doctype list --format json

@@ -10,16 +10,19 @@ from ctcm.cli.options import FormatOpt
 from ctcm.errors import CtcmError, ExitCode, InvalidInput
 from ctcm.render.formats import OutputFormat, View
 
-app = typer.Typer(help="Mail settings, test messages, reminder schedule, templates.",
-                  no_args_is_help=True)
-templates_app = typer.Typer(help="Message templates (override them in <vault>/templates/).",
-                            no_args_is_help=True)
+app = typer.Typer(
+    help="Mail settings, test messages, reminder schedule, templates.", no_args_is_help=True
+)
+templates_app = typer.Typer(
+    help="Message templates (override them in <vault>/templates/).", no_args_is_help=True
+)
 app.add_typer(templates_app, name="templates")
-notify_app = typer.Typer(help="Messages to personnel about their own status.",
-                         no_args_is_help=True)
+notify_app = typer.Typer(help="Messages to personnel about their own status.", no_args_is_help=True)
 
-OutOpt = Annotated[Path | None, typer.Option(
-    "--out", help="Write each message as an .eml file into this directory.")]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", help="Write each message as an .eml file into this directory."),
+]
 SendOpt = Annotated[bool, typer.Option("--send", help="Send over SMTP.")]
 
 
@@ -28,19 +31,35 @@ class DeliveriesFailed(CtcmError):
 
 
 def _config_view(c) -> View:  # type: ignore[no-untyped-def]
-    data = {"host": c.host, "port": c.port, "security": c.security, "username": c.username,
-            "password_set": c.has_password, "from": c.sender, "reply_to": c.reply_to,
-            "admins": list(c.admins), "schedule": c.schedule, "missing_every": c.missing_every,
-            "escalate_after": c.escalate_after, "instructions": c.instructions}
-    return View(data, details=[
-        ("server", f"{c.host or '(none)'}:{c.port} ({c.security})"),
-        ("username", c.username or "(none)"), ("password", "set" if c.has_password else "not set"),
-        ("from", c.sender or "(not set)"), ("reply-to", c.reply_to or "(none)"),
-        ("admins", ", ".join(c.admins) or "(none)"),
-        ("reminder schedule", c.schedule),
-        ("missing documents", f"remind every {c.missing_every} days"),
-        ("escalation", f"admins in Cc after {c.escalate_after} days red"),
-        ("instructions", c.instructions)])
+    data = {
+        "host": c.host,
+        "port": c.port,
+        "security": c.security,
+        "username": c.username,
+        "password_set": c.has_password,
+        "from": c.sender,
+        "reply_to": c.reply_to,
+        "admins": list(c.admins),
+        "schedule": c.schedule,
+        "missing_every": c.missing_every,
+        "escalate_after": c.escalate_after,
+        "instructions": c.instructions,
+    }
+    return View(
+        data,
+        details=[
+            ("server", f"{c.host or '(none)'}:{c.port} ({c.security})"),
+            ("username", c.username or "(none)"),
+            ("password", "set" if c.has_password else "not set"),
+            ("from", c.sender or "(not set)"),
+            ("reply-to", c.reply_to or "(none)"),
+            ("admins", ", ".join(c.admins) or "(none)"),
+            ("reminder schedule", c.schedule),
+            ("missing documents", f"remind every {c.missing_every} days"),
+            ("escalation", f"admins in Cc after {c.escalate_after} days red"),
+            ("instructions", c.instructions),
+        ],
+    )
 
 
 @app.command("configure")
@@ -48,17 +67,28 @@ def configure(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option("--host", help="SMTP server.")] = None,
     port: Annotated[int | None, typer.Option("--port", help="SMTP port (587, 465, 25).")] = None,
-    security: Annotated[str | None, typer.Option(
-        "--security", help="starttls, ssl or none (none: localhost only).")] = None,
+    security: Annotated[
+        str | None, typer.Option("--security", help="starttls, ssl or none (none: localhost only).")
+    ] = None,
     username: Annotated[str | None, typer.Option("--username", help="SMTP login.")] = None,
     sender: Annotated[str | None, typer.Option("--from", help='"Name <addr@host>"')] = None,
     reply_to: Annotated[str | None, typer.Option("--reply-to", help="Where replies go.")] = None,
-    admins: Annotated[str | None, typer.Option(
-        "--admins", help="Comma-separated admin addresses (digest, escalations).")] = None,
-    instructions: Annotated[str | None, typer.Option(
-        "--instructions", help="How staff send an updated document (shown in their mails).")] = None,
-    password: Annotated[bool, typer.Option(
-        "--password", help="Set the SMTP password: from CTCM_SMTP_PASSWORD or a hidden prompt.")] = False,
+    admins: Annotated[
+        str | None,
+        typer.Option("--admins", help="Comma-separated admin addresses (digest, escalations)."),
+    ] = None,
+    instructions: Annotated[
+        str | None,
+        typer.Option(
+            "--instructions", help="How staff send an updated document (shown in their mails)."
+        ),
+    ] = None,
+    password: Annotated[
+        bool,
+        typer.Option(
+            "--password", help="Set the SMTP password: from CTCM_SMTP_PASSWORD or a hidden prompt."
+        ),
+    ] = False,
 ) -> None:
     """Store mail settings in the vault (the SMTP password never goes on the command line).
 
@@ -69,8 +99,9 @@ def configure(
     actx = app_context(ctx)
     secret = _smtp_password(actx) if password else None
     with opened(ctx, "mail configure") as p:
-        config = configure_mail(p, host, port, security, username, secret, sender, reply_to,
-                                admins, instructions)
+        config = configure_mail(
+            p, host, port, security, username, secret, sender, reply_to, admins, instructions
+        )
     actx.show(_config_view(config))
 
 
@@ -100,12 +131,19 @@ def show(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
 @app.command("schedule")
 def schedule(
     ctx: typer.Context,
-    offsets: Annotated[str | None, typer.Argument(
-        help='Days before expiry, 0 = the day, +N = every N days after, e.g. "60,30,14,7,1,0,+7".')] = None,
-    missing_every: Annotated[int | None, typer.Option(
-        "--missing-every", help="Days between reminders about a missing document.")] = None,
-    escalate_after: Annotated[int | None, typer.Option(
-        "--escalate-after", help="Days red before admins are copied.")] = None,
+    offsets: Annotated[
+        str | None,
+        typer.Argument(
+            help='Days before expiry, 0 = the day, +N = every N days after, e.g. "60,30,14,7,1,0,+7".'
+        ),
+    ] = None,
+    missing_every: Annotated[
+        int | None,
+        typer.Option("--missing-every", help="Days between reminders about a missing document."),
+    ] = None,
+    escalate_after: Annotated[
+        int | None, typer.Option("--escalate-after", help="Days red before admins are copied.")
+    ] = None,
 ) -> None:
     """Set the practice's default reminder schedule (types can override it).
 
@@ -129,10 +167,15 @@ def _transport(ctx: typer.Context, p, out: Path | None, send: bool):  # type: ig
         s = p.settings
         if not s.get("mail.host"):
             raise InvalidInput("no mail server: run ctcm mail configure --host ...")
-        return SmtpTransport(SmtpSettings(s["mail.host"], int(s.get("mail.port", "587")),
-                                          s.get("mail.security", "starttls"),
-                                          s.get("mail.username") or None,
-                                          s.get("mail.password") or None))
+        return SmtpTransport(
+            SmtpSettings(
+                s["mail.host"],
+                int(s.get("mail.port", "587")),
+                s.get("mail.security", "starttls"),
+                s.get("mail.username") or None,
+                s.get("mail.password") or None,
+            )
+        )
     return None
 
 
@@ -155,8 +198,9 @@ def test(ctx: typer.Context, to: str, out: OutOpt = None) -> None:
 def log(
     ctx: typer.Context,
     person: Annotated[str | None, typer.Option("--person", help="Only this person.")] = None,
-    kind: Annotated[str | None, typer.Option(
-        "--kind", help="reminder, status, digest or test.")] = None,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="reminder, status, digest or test.")
+    ] = None,
     since: Annotated[str | None, typer.Option("--since", metavar="YYYY-MM-DD")] = None,
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
@@ -170,15 +214,56 @@ def log(
     day = parse_optional_date(since, "--since date")
     with opened(ctx, "mail log") as p:
         entries = delivery_log(p, person, kind, day)
-    data = [{"at": e.at, "kind": e.kind, "person": e.person_id, "doctype": e.doctype,
-             "about": e.about, "threshold": e.threshold, "passed": e.passed,
-             "escalation": e.escalation, "channel": e.channel, "recipients": e.recipients,
-             "period": e.period, "message_id": e.message_id} for e in entries]
-    rows = [[e.at, e.kind, e.person_id or "", e.doctype or "", e.about or e.period or "",
-             e.threshold or "", e.passed or "", e.channel, e.recipients] for e in entries]
-    app_context(ctx).show(View(data, ["at", "kind", "person", "doctype", "about", "threshold",
-                                      "passed", "channel", "recipients"], rows,
-                               status_column=None), fmt)
+    data = [
+        {
+            "at": e.at,
+            "kind": e.kind,
+            "person": e.person_id,
+            "doctype": e.doctype,
+            "about": e.about,
+            "threshold": e.threshold,
+            "passed": e.passed,
+            "escalation": e.escalation,
+            "channel": e.channel,
+            "recipients": e.recipients,
+            "period": e.period,
+            "message_id": e.message_id,
+        }
+        for e in entries
+    ]
+    rows = [
+        [
+            e.at,
+            e.kind,
+            e.person_id or "",
+            e.doctype or "",
+            e.about or e.period or "",
+            e.threshold or "",
+            e.passed or "",
+            e.channel,
+            e.recipients,
+        ]
+        for e in entries
+    ]
+    app_context(ctx).show(
+        View(
+            data,
+            [
+                "at",
+                "kind",
+                "person",
+                "doctype",
+                "about",
+                "threshold",
+                "passed",
+                "channel",
+                "recipients",
+            ],
+            rows,
+            status_column=None,
+        ),
+        fmt,
+    )
 
 
 @templates_app.command("check")
@@ -195,35 +280,65 @@ def templates_check(ctx: typer.Context) -> None:
     if problems:
         for line in problems[:-1]:
             actx.say(f"  {line}")
-        raise InvalidInput(problems[-1] if len(problems) == 1
-                           else f"{problems[-1]} ({len(problems)} template problems)")
+        raise InvalidInput(
+            problems[-1]
+            if len(problems) == 1
+            else f"{problems[-1]} ({len(problems)} template problems)"
+        )
     actx.say("All message templates render.")
 
 
 def _report(actx: AppContext, report, fmt: OutputFormat, what: str) -> None:  # type: ignore[no-untyped-def]
-    rows = [[d["person"], d["email"], i["doctype"], i["status"], i["why"], i["threshold"] or "",
-             "yes" if d["cc_admins"] else ""] for d in report.due for i in d["items"]]
-    view = View(report.to_json(), ["person", "email", "doctype", "status", "why", "threshold",
-                                   "cc_admins"] if report.due else (), rows)
+    rows = [
+        [
+            d["person"],
+            d["email"],
+            i["doctype"],
+            i["status"],
+            i["why"],
+            i["threshold"] or "",
+            "yes" if d["cc_admins"] else "",
+        ]
+        for d in report.due
+        for i in d["items"]
+    ]
+    view = View(
+        report.to_json(),
+        ["person", "email", "doctype", "status", "why", "threshold", "cc_admins"]
+        if report.due
+        else (),
+        rows,
+    )
     if fmt is not OutputFormat.TABLE or report.due:
         actx.show(view, fmt)
     if report.channel is None:
-        actx.say(f"{len(report.due)} {what} due (plan only: nothing sent or recorded; "
-                 "use --out DIR or --send).")
+        actx.say(
+            f"{len(report.due)} {what} due (plan only: nothing sent or recorded; "
+            "use --out DIR or --send)."
+        )
     else:
-        actx.say(f"{len(report.sent)} {what} delivered ({report.channel})"
-                 + (f", {len(report.skipped)} skipped" if report.skipped else "")
-                 + (f", {len(report.failed)} failed" if report.failed else "") + ".")
+        actx.say(
+            f"{len(report.sent)} {what} delivered ({report.channel})"
+            + (f", {len(report.skipped)} skipped" if report.skipped else "")
+            + (f", {len(report.failed)} failed" if report.failed else "")
+            + "."
+        )
     if report.failed:
         for who, err in report.failed[:-1]:
             actx.say(f"  {who}: {err}")
         who, err = report.failed[-1]
-        raise DeliveriesFailed(f"{len(report.failed)} delivery(ies) failed (last: {who}: {err}); "
-                               "they are retried on the next run")
+        raise DeliveriesFailed(
+            f"{len(report.failed)} delivery(ies) failed (last: {who}: {err}); "
+            "they are retried on the next run"
+        )
 
 
-def remind(ctx: typer.Context, out: OutOpt = None, send: SendOpt = False,
-           fmt: FormatOpt = OutputFormat.TABLE) -> None:
+def remind(
+    ctx: typer.Context,
+    out: OutOpt = None,
+    send: SendOpt = False,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
     """Send due reminders: one message per person listing everything due; never twice.
 
     With neither --out nor --send, prints the plan and records nothing.
@@ -248,7 +363,9 @@ def notify_status(
     ctx: typer.Context,
     person: Annotated[str | None, typer.Argument(help="One person (or --all).")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every active person.")] = False,
-    out: OutOpt = None, send: SendOpt = False, fmt: FormatOpt = OutputFormat.TABLE,
+    out: OutOpt = None,
+    send: SendOpt = False,
+    fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Email people their own lights (never anyone else's) and what to renew by when.
 
@@ -267,10 +384,15 @@ def notify_status(
     _report(app_context(ctx), report, fmt, "status message(s)")
 
 
-def digest(ctx: typer.Context, out: OutOpt = None, send: SendOpt = False,
-           force: Annotated[bool, typer.Option(
-               "--force", help="Send even if this month's digest went out already.")] = False,
-           fmt: FormatOpt = OutputFormat.TABLE) -> None:
+def digest(
+    ctx: typer.Context,
+    out: OutOpt = None,
+    send: SendOpt = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Send even if this month's digest went out already.")
+    ] = False,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
     """Send the monthly practice-wide digest to the admins (once per month per admin).
 
     Example: ctcm digest --send

@@ -1,6 +1,5 @@
 """Options shared by several commands, defined once."""
 
-
 from typing import Annotated
 
 import typer
@@ -9,8 +8,7 @@ from ctcm.render.formats import OutputFormat
 
 FormatOpt = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", help="Output format: table, json or csv.",
-                 case_sensitive=False),
+    typer.Option("--format", "-f", help="Output format: table, json or csv.", case_sensitive=False),
 ]
 JsonFormatOpt = FormatOpt
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check and report; change nothing.")]

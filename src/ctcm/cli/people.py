@@ -1,6 +1,5 @@
 """``ctcm person``: personnel, their policies, extra requirements and waivers."""
 
-
 from pathlib import Path
 from typing import Annotated
 
@@ -22,14 +21,19 @@ def _date(value: str | None, what: str):  # type: ignore[no-untyped-def]
 
 
 @app.command("add")
-def add(ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="ID")],
-        name: Annotated[str, typer.Option("--name", help="Full name.")],
-        email: Annotated[str, typer.Option("--email", help="Where reminders go.")],
-        policy: Annotated[list[str] | None, typer.Option(
-            "--policy", help="Assign a policy (repeat the option).")] = None,
-        title: Annotated[str | None, typer.Option("--title", help="Job title.")] = None,
-        start: Annotated[str | None, typer.Option("--start", metavar="YYYY-MM-DD",
-                                                  help="Start date.")] = None) -> None:
+def add(
+    ctx: typer.Context,
+    person_id: Annotated[str, typer.Argument(metavar="ID")],
+    name: Annotated[str, typer.Option("--name", help="Full name.")],
+    email: Annotated[str, typer.Option("--email", help="Where reminders go.")],
+    policy: Annotated[
+        list[str] | None, typer.Option("--policy", help="Assign a policy (repeat the option).")
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Job title.")] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", metavar="YYYY-MM-DD", help="Start date.")
+    ] = None,
+) -> None:
     """Add a person.
 
     Example: ctcm person add jdoe --name "Jane Doe" --email jane@example.org --policy clinician
@@ -37,19 +41,23 @@ def add(ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="ID
     from ctcm.domain.credentials import Person
     from ctcm.services import credentials as cred
 
-    person = Person(person_id, name, email, title, _date(start, "start date"),
-                    policies=tuple(policy or ()))
+    person = Person(
+        person_id, name, email, title, _date(start, "start date"), policies=tuple(policy or ())
+    )
     with opened(ctx, "person add") as p:
         cred.add_person(p, person)
     app_context(ctx).say(f"Added {person_id}.")
 
 
 @app.command("edit")
-def edit(ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="ID")],
-         name: Annotated[str | None, typer.Option("--name")] = None,
-         email: Annotated[str | None, typer.Option("--email")] = None,
-         title: Annotated[str | None, typer.Option("--title")] = None,
-         start: Annotated[str | None, typer.Option("--start", metavar="YYYY-MM-DD")] = None) -> None:
+def edit(
+    ctx: typer.Context,
+    person_id: Annotated[str, typer.Argument(metavar="ID")],
+    name: Annotated[str | None, typer.Option("--name")] = None,
+    email: Annotated[str | None, typer.Option("--email")] = None,
+    title: Annotated[str | None, typer.Option("--title")] = None,
+    start: Annotated[str | None, typer.Option("--start", metavar="YYYY-MM-DD")] = None,
+) -> None:
     """Change a person's name, email, title or start date.
 
     Example: ctcm person edit jdoe --email jane.doe@example.org
@@ -62,9 +70,11 @@ def edit(ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="I
 
 
 @app.command("list")
-def list_(ctx: typer.Context,
-          inactive: Annotated[bool, typer.Option("--inactive", help="Include inactive people.")] = False,
-          fmt: FormatOpt = OutputFormat.TABLE) -> None:
+def list_(
+    ctx: typer.Context,
+    inactive: Annotated[bool, typer.Option("--inactive", help="Include inactive people.")] = False,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
     """List personnel.
 
     Example: ctcm person list --format csv
@@ -78,8 +88,11 @@ def list_(ctx: typer.Context,
 
 
 @app.command("show")
-def show(ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="ID")],
-         fmt: FormatOpt = OutputFormat.TABLE) -> None:
+def show(
+    ctx: typer.Context,
+    person_id: Annotated[str, typer.Argument(metavar="ID")],
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
     """Show one person, their policies, extras and waivers.
 
     Example: ctcm person show jdoe
@@ -89,8 +102,11 @@ def show(ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="I
 
     with opened(ctx, "person show") as p:
         person = cred.get_person(p, person_id)
-        waivers = sorted((w.doctype, w.reason, w.until) for (pid, _), w in p.repo.waivers().items()
-                         if pid == person_id)
+        waivers = sorted(
+            (w.doctype, w.reason, w.until)
+            for (pid, _), w in p.repo.waivers().items()
+            if pid == person_id
+        )
         p.touch(f"person:{person_id}")
     app_context(ctx).show(person_view(person, waivers), fmt)
 
@@ -102,63 +118,90 @@ def _simple(ctx: typer.Context, command: str, message: str, action) -> None:  # 
 
 
 @app.command("assign")
-def assign(ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="ID")],
-           policy: str) -> None:
+def assign(
+    ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="ID")], policy: str
+) -> None:
     """Assign a policy to a person.
 
     Example: ctcm person assign jdoe prescriber
     """
     from ctcm.services import credentials as cred
 
-    _simple(ctx, "person assign", f"Assigned {policy} to {person_id}.",
-            lambda p: cred.assign_policy(p, person_id, policy, True))
+    _simple(
+        ctx,
+        "person assign",
+        f"Assigned {policy} to {person_id}.",
+        lambda p: cred.assign_policy(p, person_id, policy, True),
+    )
 
 
 @app.command("unassign")
-def unassign(ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="ID")],
-             policy: str) -> None:
+def unassign(
+    ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="ID")], policy: str
+) -> None:
     """Remove a policy from a person.
 
     Example: ctcm person unassign jdoe prescriber
     """
     from ctcm.services import credentials as cred
 
-    _simple(ctx, "person unassign", f"Removed {policy} from {person_id}.",
-            lambda p: cred.assign_policy(p, person_id, policy, False))
+    _simple(
+        ctx,
+        "person unassign",
+        f"Removed {policy} from {person_id}.",
+        lambda p: cred.assign_policy(p, person_id, policy, False),
+    )
 
 
 @app.command("require")
-def require(ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="ID")],
-            doctype: str) -> None:
+def require(
+    ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="ID")], doctype: str
+) -> None:
     """Require a document type of this person only (an extra).
 
     Example: ctcm person require jdoe dea
     """
     from ctcm.services import credentials as cred
 
-    _simple(ctx, "person require", f"{person_id} must now hold {doctype}.",
-            lambda p: cred.person_extra(p, person_id, doctype, True))
+    _simple(
+        ctx,
+        "person require",
+        f"{person_id} must now hold {doctype}.",
+        lambda p: cred.person_extra(p, person_id, doctype, True),
+    )
 
 
 @app.command("unrequire")
-def unrequire(ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="ID")],
-              doctype: str) -> None:
+def unrequire(
+    ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="ID")], doctype: str
+) -> None:
     """Drop an extra requirement of this person.
 
     Example: ctcm person unrequire jdoe dea
     """
     from ctcm.services import credentials as cred
 
-    _simple(ctx, "person unrequire", f"{doctype} is no longer an extra for {person_id}.",
-            lambda p: cred.person_extra(p, person_id, doctype, False))
+    _simple(
+        ctx,
+        "person unrequire",
+        f"{doctype} is no longer an extra for {person_id}.",
+        lambda p: cred.person_extra(p, person_id, doctype, False),
+    )
 
 
 @app.command("waive")
-def waive(ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="ID")],
-          doctype: str,
-          reason: Annotated[str, typer.Option("--reason", help="Why (kept on record).")],
-          until: Annotated[str | None, typer.Option(
-              "--until", metavar="YYYY-MM-DD", help="The waiver ends by itself after this day.")] = None) -> None:
+def waive(
+    ctx: typer.Context,
+    person_id: Annotated[str, typer.Argument(metavar="ID")],
+    doctype: str,
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept on record).")],
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until", metavar="YYYY-MM-DD", help="The waiver ends by itself after this day."
+        ),
+    ] = None,
+) -> None:
     """Waive a requirement for a person (counts as satisfied until it ends).
 
     Example: ctcm person waive jdoe cpr-bls --reason "telehealth only" --until 2027-06-30
@@ -166,28 +209,40 @@ def waive(ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="
     from ctcm.services import credentials as cred
 
     day = _date(until, "--until date")
-    _simple(ctx, "person waive", f"Waived {doctype} for {person_id}"
-            + (f" until {day}." if day else "."),
-            lambda p: cred.waive(p, person_id, doctype, reason, day))
+    _simple(
+        ctx,
+        "person waive",
+        f"Waived {doctype} for {person_id}" + (f" until {day}." if day else "."),
+        lambda p: cred.waive(p, person_id, doctype, reason, day),
+    )
 
 
 @app.command("unwaive")
-def unwaive(ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="ID")],
-            doctype: str) -> None:
+def unwaive(
+    ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="ID")], doctype: str
+) -> None:
     """End a waiver now.
 
     Example: ctcm person unwaive jdoe cpr-bls
     """
     from ctcm.services import credentials as cred
 
-    _simple(ctx, "person unwaive", f"Ended the waiver of {doctype} for {person_id}.",
-            lambda p: cred.unwaive(p, person_id, doctype))
+    _simple(
+        ctx,
+        "person unwaive",
+        f"Ended the waiver of {doctype} for {person_id}.",
+        lambda p: cred.unwaive(p, person_id, doctype),
+    )
 
 
 @app.command("deactivate")
-def deactivate(ctx: typer.Context, person_id: Annotated[str, typer.Argument(metavar="ID")],
-               date: Annotated[str | None, typer.Option(
-                   "--date", metavar="YYYY-MM-DD", help="Last day (default: today).")] = None) -> None:
+def deactivate(
+    ctx: typer.Context,
+    person_id: Annotated[str, typer.Argument(metavar="ID")],
+    date: Annotated[
+        str | None, typer.Option("--date", metavar="YYYY-MM-DD", help="Last day (default: today).")
+    ] = None,
+) -> None:
     """Stop counting and reminding a person who left (kept on record for six years).
 
     Example: ctcm person deactivate jdoe --date 2026-10-31
@@ -195,8 +250,12 @@ def deactivate(ctx: typer.Context, person_id: Annotated[str, typer.Argument(meta
     from ctcm.services import credentials as cred
 
     day = _date(date, "--date")
-    _simple(ctx, "person deactivate", f"Deactivated {person_id}.",
-            lambda p: cred.set_active(p, person_id, False, day))
+    _simple(
+        ctx,
+        "person deactivate",
+        f"Deactivated {person_id}.",
+        lambda p: cred.set_active(p, person_id, False, day),
+    )
 
 
 @app.command("reactivate")
@@ -207,20 +266,29 @@ def reactivate(ctx: typer.Context, person_id: Annotated[str, typer.Argument(meta
     """
     from ctcm.services import credentials as cred
 
-    _simple(ctx, "person reactivate", f"Reactivated {person_id}.",
-            lambda p: cred.set_active(p, person_id, True))
+    _simple(
+        ctx,
+        "person reactivate",
+        f"Reactivated {person_id}.",
+        lambda p: cred.set_active(p, person_id, True),
+    )
 
 
 def report_import(actx: AppContext, result, what: str) -> None:  # type: ignore[no-untyped-def]
     verb = "would add" if result.dry_run else "added"
     upd = "would update" if result.dry_run else "updated"
-    actx.say(f"{verb} {len(result.added)} {what}, {upd} {len(result.updated)}, "
-             f"{result.unchanged} unchanged" + (" (dry run: nothing changed)" if result.dry_run else "."))
+    actx.say(
+        f"{verb} {len(result.added)} {what}, {upd} {len(result.updated)}, "
+        f"{result.unchanged} unchanged" + (" (dry run: nothing changed)" if result.dry_run else ".")
+    )
 
 
 @app.command("import")
-def import_(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE.csv")],
-            dry_run: DryRunOpt = False) -> None:
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE.csv")],
+    dry_run: DryRunOpt = False,
+) -> None:
     """Import people from CSV (columns: id,name,email,policies,title,start; policies split by ;).
 
     All or nothing: any bad row is reported with its row number and nothing is imported.
@@ -237,8 +305,10 @@ def import_(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FI
 
 
 @app.command("export")
-def export(ctx: typer.Context,
-           out: Annotated[Path | None, typer.Option("--out", help="Write here instead of stdout.")] = None) -> None:
+def export(
+    ctx: typer.Context,
+    out: Annotated[Path | None, typer.Option("--out", help="Write here instead of stdout.")] = None,
+) -> None:
     """Export people as CSV in the import format (formula-safe for spreadsheets).
 
     Example: ctcm person export --out staff.csv

@@ -1,6 +1,5 @@
 """``ctcm policy``: which document types a category of personnel must hold."""
 
-
 from typing import Annotated
 
 import typer
@@ -9,15 +8,21 @@ from ctcm.cli.context import app_context, opened
 from ctcm.cli.options import FormatOpt
 from ctcm.render.formats import OutputFormat
 
-app = typer.Typer(help="Compliance policies: the documents a group of personnel must hold.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Compliance policies: the documents a group of personnel must hold.", no_args_is_help=True
+)
 
 
 @app.command("add")
-def add(ctx: typer.Context, key: str,
-        name: Annotated[str, typer.Option("--name", help="Display name.")],
-        require: Annotated[list[str] | None, typer.Option(
-            "--require", help="A required document type (repeat the option).")] = None) -> None:
+def add(
+    ctx: typer.Context,
+    key: str,
+    name: Annotated[str, typer.Option("--name", help="Display name.")],
+    require: Annotated[
+        list[str] | None,
+        typer.Option("--require", help="A required document type (repeat the option)."),
+    ] = None,
+) -> None:
     """Add a policy.
 
     Example: ctcm policy add clinician --name "Licensed clinician" --require state-license --require npi

@@ -8,23 +8,40 @@ from ctcm.cli.context import app_context, opened
 from ctcm.cli.options import FormatOpt
 from ctcm.render.formats import OutputFormat, View
 
-app = typer.Typer(help="Practice settings: name, time zone, warning window, automatic logoff.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Practice settings: name, time zone, warning window, automatic logoff.",
+    no_args_is_help=True,
+)
 
 
 def _view(s) -> View:  # type: ignore[no-untyped-def]
-    data = {"name": s.name, "timezone": s.timezone, "warn_days": s.warn_days,
-            "idle_minutes": s.idle_minutes, "max_hours": s.max_hours,
-            "security_officer": s.security_officer, "privacy_officer": s.privacy_officer,
-            "risk_scale": s.risk_scale, "risk_review_months": s.risk_review_months}
-    return View(data, details=[
-        ("practice", s.name), ("time zone", s.timezone),
-        ("warning window", f"{s.warn_days} days before expiry (unless a type sets its own)"),
-        ("automatic logoff", f"after {s.idle_minutes} idle minutes, at most {s.max_hours} hours"),
-        ("security official", s.security_officer or "(not designated)"),
-        ("privacy official", s.privacy_officer or "(not designated)"),
-        ("risk scale", s.risk_scale),
-        ("risk analysis review", f"every {s.risk_review_months} months")])
+    data = {
+        "name": s.name,
+        "timezone": s.timezone,
+        "warn_days": s.warn_days,
+        "idle_minutes": s.idle_minutes,
+        "max_hours": s.max_hours,
+        "security_officer": s.security_officer,
+        "privacy_officer": s.privacy_officer,
+        "risk_scale": s.risk_scale,
+        "risk_review_months": s.risk_review_months,
+    }
+    return View(
+        data,
+        details=[
+            ("practice", s.name),
+            ("time zone", s.timezone),
+            ("warning window", f"{s.warn_days} days before expiry (unless a type sets its own)"),
+            (
+                "automatic logoff",
+                f"after {s.idle_minutes} idle minutes, at most {s.max_hours} hours",
+            ),
+            ("security official", s.security_officer or "(not designated)"),
+            ("privacy official", s.privacy_officer or "(not designated)"),
+            ("risk scale", s.risk_scale),
+            ("risk analysis review", f"every {s.risk_review_months} months"),
+        ],
+    )
 
 
 @app.command("show")
@@ -45,20 +62,39 @@ def set_(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Option("--name", help="Practice name.")] = None,
     timezone: Annotated[str | None, typer.Option("--timezone", help="IANA time zone.")] = None,
-    warn_days: Annotated[int | None, typer.Option(
-        "--warn-days", help="Default warning window before expiry (days).")] = None,
-    idle_minutes: Annotated[int | None, typer.Option(
-        "--idle-minutes", help="Session ends after this many idle minutes.")] = None,
-    max_hours: Annotated[int | None, typer.Option(
-        "--max-hours", help="Session ends after this many hours in any case.")] = None,
-    security_officer: Annotated[str | None, typer.Option(
-        "--security-officer", help="PERSON designated security official (164.308(a)(2)).")] = None,
-    privacy_officer: Annotated[str | None, typer.Option(
-        "--privacy-officer", help="PERSON designated privacy official (164.530(a)).")] = None,
-    risk_scale: Annotated[str | None, typer.Option(
-        "--risk-scale", help="three (low/moderate/high, default) or five (NIST SP 800-30).")] = None,
-    risk_review_months: Annotated[int | None, typer.Option(
-        "--risk-review-months", help="Months before a full risk analysis is due again (12).")] = None,
+    warn_days: Annotated[
+        int | None, typer.Option("--warn-days", help="Default warning window before expiry (days).")
+    ] = None,
+    idle_minutes: Annotated[
+        int | None,
+        typer.Option("--idle-minutes", help="Session ends after this many idle minutes."),
+    ] = None,
+    max_hours: Annotated[
+        int | None,
+        typer.Option("--max-hours", help="Session ends after this many hours in any case."),
+    ] = None,
+    security_officer: Annotated[
+        str | None,
+        typer.Option(
+            "--security-officer", help="PERSON designated security official (164.308(a)(2))."
+        ),
+    ] = None,
+    privacy_officer: Annotated[
+        str | None,
+        typer.Option("--privacy-officer", help="PERSON designated privacy official (164.530(a))."),
+    ] = None,
+    risk_scale: Annotated[
+        str | None,
+        typer.Option(
+            "--risk-scale", help="three (low/moderate/high, default) or five (NIST SP 800-30)."
+        ),
+    ] = None,
+    risk_review_months: Annotated[
+        int | None,
+        typer.Option(
+            "--risk-review-months", help="Months before a full risk analysis is due again (12)."
+        ),
+    ] = None,
 ) -> None:
     """Change practice settings.
 
@@ -67,7 +103,16 @@ def set_(
     from ctcm.services.settings import update_settings
 
     with opened(ctx, "practice set") as p:
-        settings = update_settings(p, name, timezone, warn_days, idle_minutes, max_hours,
-                                   security_officer, privacy_officer, risk_scale,
-                                   risk_review_months)
+        settings = update_settings(
+            p,
+            name,
+            timezone,
+            warn_days,
+            idle_minutes,
+            max_hours,
+            security_officer,
+            privacy_officer,
+            risk_scale,
+            risk_review_months,
+        )
     app_context(ctx).show(_view(settings))

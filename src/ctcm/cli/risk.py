@@ -10,10 +10,13 @@ from ctcm.cli.options import FormatOpt
 from ctcm.errors import InvalidInput
 from ctcm.render.formats import OutputFormat, View
 
-app = typer.Typer(help="Risk analysis: checklist, threat scenarios, risk register, mitigation plan.",
-                  no_args_is_help=True)
-task_app = typer.Typer(help="Move a mitigation task: start, done, accept, reopen.",
-                       no_args_is_help=True)
+app = typer.Typer(
+    help="Risk analysis: checklist, threat scenarios, risk register, mitigation plan.",
+    no_args_is_help=True,
+)
+task_app = typer.Typer(
+    help="Move a mitigation task: start, done, accept, reopen.", no_args_is_help=True
+)
 app.add_typer(task_app, name="task")
 
 IdArg = Annotated[int, typer.Argument(metavar="ID", help="Assessment id (see ctcm risk list).")]
@@ -22,13 +25,23 @@ IdArg = Annotated[int, typer.Argument(metavar="ID", help="Assessment id (see ctc
 @app.command("new")
 def new(
     ctx: typer.Context,
-    year: Annotated[int | None, typer.Option("--year", help="Assessment year (default: this year).")] = None,
-    scope: Annotated[str | None, typer.Option("--scope", help="What the assessment covers.")] = None,
-    mini: Annotated[str | None, typer.Option(
-        "--mini", help="A mini assessment of a change, described in a few words.")] = None,
-    item: Annotated[list[str] | None, typer.Option(
-        "--item", help="Checklist item of a mini assessment (repeat).")] = None,
-    privacy: Annotated[bool, typer.Option("--privacy", help="The privacy program checklist.")] = False,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Assessment year (default: this year).")
+    ] = None,
+    scope: Annotated[
+        str | None, typer.Option("--scope", help="What the assessment covers.")
+    ] = None,
+    mini: Annotated[
+        str | None,
+        typer.Option("--mini", help="A mini assessment of a change, described in a few words."),
+    ] = None,
+    item: Annotated[
+        list[str] | None,
+        typer.Option("--item", help="Checklist item of a mini assessment (repeat)."),
+    ] = None,
+    privacy: Annotated[
+        bool, typer.Option("--privacy", help="The privacy program checklist.")
+    ] = False,
 ) -> None:
     """Start a full risk analysis, or a mini assessment of a change. Prints its id.
 
@@ -39,8 +52,10 @@ def new(
     with opened(ctx, "risk new") as p:
         a = new_assessment(p, year, scope, privacy, mini, list(item or []))
     typer.echo(a.id)
-    app_context(ctx).say(f"Started {a.kind} {a.rule.value} assessment {a.id} ({a.year}); "
-                         f"walk it with: ctcm risk walk {a.id}")
+    app_context(ctx).say(
+        f"Started {a.kind} {a.rule.value} assessment {a.id} ({a.year}); "
+        f"walk it with: ctcm risk walk {a.id}"
+    )
 
 
 @app.command("list")
@@ -53,15 +68,43 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
 
     with opened(ctx, "risk list") as p:
         details = [detail(p, a.id) for a in p.repo.assessments()]
-    data = [{"id": d.assessment.id, "rule": d.assessment.rule.value, "kind": d.assessment.kind,
-             "year": d.assessment.year, "scope": d.assessment.scope,
-             "created_at": d.assessment.created_at, "progress": d.progress,
-             "risks": len(d.ratings), "tasks": len(d.tasks)} for d in details]
-    rows = [[x["id"], x["rule"], x["kind"], x["year"], x["created_at"][:10],
-             f"{x['progress']['answered']}/{x['progress']['total']}", x["risks"], x["tasks"],
-             x["scope"][:50]] for x in data]
-    app_context(ctx).show(View(data, ["id", "rule", "kind", "year", "started", "answered",
-                                      "risks", "tasks", "scope"], rows, status_column=None), fmt)
+    data = [
+        {
+            "id": d.assessment.id,
+            "rule": d.assessment.rule.value,
+            "kind": d.assessment.kind,
+            "year": d.assessment.year,
+            "scope": d.assessment.scope,
+            "created_at": d.assessment.created_at,
+            "progress": d.progress,
+            "risks": len(d.ratings),
+            "tasks": len(d.tasks),
+        }
+        for d in details
+    ]
+    rows = [
+        [
+            x["id"],
+            x["rule"],
+            x["kind"],
+            x["year"],
+            x["created_at"][:10],
+            f"{x['progress']['answered']}/{x['progress']['total']}",
+            x["risks"],
+            x["tasks"],
+            x["scope"][:50],
+        ]
+        for x in data
+    ]
+    app_context(ctx).show(
+        View(
+            data,
+            ["id", "rule", "kind", "year", "started", "answered", "risks", "tasks", "scope"],
+            rows,
+            status_column=None,
+        ),
+        fmt,
+    )
 
 
 @app.command("show")
@@ -75,30 +118,54 @@ def show(ctx: typer.Context, assessment: IdArg, fmt: FormatOpt = OutputFormat.TA
     with opened(ctx, "risk show") as p:
         d = detail(p, assessment)
     data = detail_json(d)
-    rows = [[i["citation"], i["name"][:45], i["kind"], i["status"] or "-", i["note"] or ""]
-            for i in data["items"]]
+    rows = [
+        [i["citation"], i["name"][:45], i["kind"], i["status"] or "-", i["note"] or ""]
+        for i in data["items"]
+    ]
     risks = "; ".join(f"{r['scenario']} {r['level']}" for r in data["risks"]) or "(none rated)"
-    view = View(data, ["citation", "item", "kind", "answer", "note"], rows, status_column=None,
-                title=f"Assessment {d.assessment.id}: {d.assessment.kind} {d.assessment.rule.value}"
-                      f" {d.assessment.year}",
-                details=[("scope", d.assessment.scope),
-                         ("progress", f"{d.progress['answered']}/{d.progress['total']} answered"),
-                         ("risks", risks), ("tasks", str(len(d.tasks)))])
+    view = View(
+        data,
+        ["citation", "item", "kind", "answer", "note"],
+        rows,
+        status_column=None,
+        title=f"Assessment {d.assessment.id}: {d.assessment.kind} {d.assessment.rule.value}"
+        f" {d.assessment.year}",
+        details=[
+            ("scope", d.assessment.scope),
+            ("progress", f"{d.progress['answered']}/{d.progress['total']} answered"),
+            ("risks", risks),
+            ("tasks", str(len(d.tasks))),
+        ],
+    )
     app_context(ctx).show(view, fmt)
 
 
 @app.command("answer")
 def answer(
-    ctx: typer.Context, assessment: IdArg, citation: str,
-    status: Annotated[str, typer.Option(
-        "--status", help="implemented, partial, not_implemented or not_applicable.")],
+    ctx: typer.Context,
+    assessment: IdArg,
+    citation: str,
+    status: Annotated[
+        str,
+        typer.Option("--status", help="implemented, partial, not_implemented or not_applicable."),
+    ],
     note: Annotated[str | None, typer.Option("--note")] = None,
-    evidence: Annotated[str | None, typer.Option(
-        "--evidence", help="A document id, a log entry, or free text.")] = None,
-    reason: Annotated[str | None, typer.Option(
-        "--reason", help="Addressable and not implemented: why not reasonable and appropriate.")] = None,
-    alternative: Annotated[str | None, typer.Option(
-        "--alternative", help="Addressable and not implemented: the equivalent measure, or 'none'.")] = None,
+    evidence: Annotated[
+        str | None, typer.Option("--evidence", help="A document id, a log entry, or free text.")
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason", help="Addressable and not implemented: why not reasonable and appropriate."
+        ),
+    ] = None,
+    alternative: Annotated[
+        str | None,
+        typer.Option(
+            "--alternative",
+            help="Addressable and not implemented: the equivalent measure, or 'none'.",
+        ),
+    ] = None,
 ) -> None:
     """Answer one checklist item without a terminal (scripts, consultants).
 
@@ -112,8 +179,11 @@ def answer(
 
 
 @app.command("import")
-def import_(ctx: typer.Context, assessment: IdArg,
-            file: Annotated[Path, typer.Argument(metavar="FILE", help="CSV or YAML answers.")]) -> None:
+def import_(
+    ctx: typer.Context,
+    assessment: IdArg,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="CSV or YAML answers.")],
+) -> None:
     """Import answers from CSV (citation,status,note,evidence,reason,alternative) or YAML.
 
     All or nothing: any bad row is reported with its number and nothing is saved.
@@ -129,10 +199,18 @@ def import_(ctx: typer.Context, assessment: IdArg,
 
 @app.command("rate")
 def rate(
-    ctx: typer.Context, assessment: IdArg, scenario: str,
-    likelihood: Annotated[str, typer.Option("--likelihood", help="low, moderate, high (or the five-level scale).")],
-    impact: Annotated[str, typer.Option("--impact", help="low, moderate, high (or the five-level scale).")],
-    controls: Annotated[str | None, typer.Option("--controls", help="Controls already in place.")] = None,
+    ctx: typer.Context,
+    assessment: IdArg,
+    scenario: str,
+    likelihood: Annotated[
+        str, typer.Option("--likelihood", help="low, moderate, high (or the five-level scale).")
+    ],
+    impact: Annotated[
+        str, typer.Option("--impact", help="low, moderate, high (or the five-level scale).")
+    ],
+    controls: Annotated[
+        str | None, typer.Option("--controls", help="Controls already in place.")
+    ] = None,
 ) -> None:
     """Rate a threat scenario; the risk level comes from the documented matrix.
 
@@ -147,7 +225,9 @@ def rate(
 
 @app.command("mitigate")
 def mitigate(
-    ctx: typer.Context, assessment: IdArg, scenario: str,
+    ctx: typer.Context,
+    assessment: IdArg,
+    scenario: str,
     action: Annotated[str, typer.Option("--action", help="What will be done.")],
     owner: Annotated[str, typer.Option("--owner", help="PERSON responsible.")],
     due: Annotated[str, typer.Option("--due", metavar="YYYY-MM-DD")],
@@ -166,9 +246,11 @@ def mitigate(
 
 
 @app.command("tasks")
-def tasks(ctx: typer.Context,
-          overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue tasks.")] = False,
-          fmt: FormatOpt = OutputFormat.TABLE) -> None:
+def tasks(
+    ctx: typer.Context,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue tasks.")] = False,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
     """List mitigation tasks.
 
     Example: ctcm risk tasks --overdue --format json
@@ -179,14 +261,33 @@ def tasks(ctx: typer.Context,
         items = list_tasks(p, overdue)
         today = p.today
     data = [task_json(t) | {"overdue": t.overdue(today)} for t in items]
-    rows = [[t.id, t.assessment_id, t.scenario, t.action[:50], t.owner, t.due.isoformat(),
-             t.status.value, "OVERDUE" if t.overdue(today) else ""] for t in items]
-    app_context(ctx).show(View(data, ["id", "assessment", "scenario", "action", "owner", "due",
-                                      "status", "overdue"], rows, status_column=None), fmt)
+    rows = [
+        [
+            t.id,
+            t.assessment_id,
+            t.scenario,
+            t.action[:50],
+            t.owner,
+            t.due.isoformat(),
+            t.status.value,
+            "OVERDUE" if t.overdue(today) else "",
+        ]
+        for t in items
+    ]
+    app_context(ctx).show(
+        View(
+            data,
+            ["id", "assessment", "scenario", "action", "owner", "due", "status", "overdue"],
+            rows,
+            status_column=None,
+        ),
+        fmt,
+    )
 
 
-def _move(ctx: typer.Context, task: int, target: str, reason: str | None = None,
-          by: str | None = None) -> None:
+def _move(
+    ctx: typer.Context, task: int, target: str, reason: str | None = None, by: str | None = None
+) -> None:
     from ctcm.domain.risk import TaskStatus
     from ctcm.services.risk import move_task
 
@@ -214,9 +315,12 @@ def task_done(ctx: typer.Context, task: int) -> None:
 
 
 @task_app.command("accept")
-def task_accept(ctx: typer.Context, task: int,
-                reason: Annotated[str, typer.Option("--reason", help="Why the risk is accepted.")],
-                by: Annotated[str, typer.Option("--by", help="PERSON who accepted the risk.")]) -> None:
+def task_accept(
+    ctx: typer.Context,
+    task: int,
+    reason: Annotated[str, typer.Option("--reason", help="Why the risk is accepted.")],
+    by: Annotated[str, typer.Option("--by", help="PERSON who accepted the risk.")],
+) -> None:
     """Accept the risk instead of mitigating it (documented reason and who accepted).
 
     Example: ctcm risk task accept 3 --reason "Cost exceeds benefit for a solo office" --by amartinez
@@ -237,7 +341,9 @@ def task_reopen(ctx: typer.Context, task: int) -> None:
 def checklist(
     ctx: typer.Context,
     fmt: Annotated[str, typer.Option("--format", "-f", help="md, html, csv or json.")] = "md",
-    privacy: Annotated[bool, typer.Option("--privacy", help="The privacy program checklist.")] = False,
+    privacy: Annotated[
+        bool, typer.Option("--privacy", help="The privacy program checklist.")
+    ] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write to a file.")] = None,
 ) -> None:
     """Print the blank checklist for a paper walk-through (no vault needed).
@@ -254,7 +360,8 @@ def checklist(
 
 @app.command("report")
 def report(
-    ctx: typer.Context, assessment: IdArg,
+    ctx: typer.Context,
+    assessment: IdArg,
     fmt: Annotated[str, typer.Option("--format", "-f", help="md or html.")] = "md",
     out: Annotated[Path | None, typer.Option("--out", help="Write to a file (0600).")] = None,
 ) -> None:
@@ -270,17 +377,28 @@ def report(
     write_output(app_context(ctx), text, out)
 
 
-STATUS_KEYS = {"i": "implemented", "p": "partial", "n": "not_implemented",
-               "na": "not_applicable", "s": "skip", "q": "quit"}
+STATUS_KEYS = {
+    "i": "implemented",
+    "p": "partial",
+    "n": "not_implemented",
+    "na": "not_applicable",
+    "s": "skip",
+    "q": "quit",
+}
 
 
 @app.command("walk")
-def walk(ctx: typer.Context, assessment: IdArg,
-         all_: Annotated[bool, typer.Option("--all", help="Ask answered items again too.")] = False) -> None:
+def walk(
+    ctx: typer.Context,
+    assessment: IdArg,
+    all_: Annotated[bool, typer.Option("--all", help="Ask answered items again too.")] = False,
+) -> None:
     """Walk an assessment interactively; every answer is saved at once, so it can be resumed.
 
     Example: ctcm risk walk 1
     """
+    from functools import partial
+
     from rich.console import Console
     from rich.panel import Panel
     from rich.prompt import Prompt
@@ -301,18 +419,28 @@ def walk(ctx: typer.Context, assessment: IdArg,
         with open_practice(env, command, unlocked=key) as p:
             return action(p)
 
-    a, items, answers = save("risk walk", lambda p: (
-        svc.get_assessment(p, assessment), svc.scope_items(svc.get_assessment(p, assessment)),
-        p.repo.answers(assessment)))
+    a, items, answers = save(
+        "risk walk",
+        lambda p: (
+            svc.get_assessment(p, assessment),
+            svc.scope_items(svc.get_assessment(p, assessment)),
+            p.repo.answers(assessment),
+        ),
+    )
     todo = [i for i in items if all_ or i.citation not in answers]
-    console.print(f"Assessment {a.id}: {len(items) - len(todo)} of {len(items)} answered. "
-                  "Answer i(mplemented) p(artial) n(ot implemented) na s(kip) q(uit).")
+    console.print(
+        f"Assessment {a.id}: {len(items) - len(todo)} of {len(items)} answered. "
+        "Answer i(mplemented) p(artial) n(ot implemented) na s(kip) q(uit)."
+    )
     for number, item in enumerate(todo, start=1):
         text = "\n".join(f"- {q}" for q in item.questions) + f"\n\n[dim]{item.guidance}[/dim]"
         if item.nprm:
             text += f"\n[magenta]{item.nprm} (proposed, not in force)[/magenta]"
-        console.print(Panel(text, title=f"{number}/{len(todo)}  {item.citation} {item.name} "
-                                        f"({item.kind.value})"))
+        console.print(
+            Panel(
+                text, title=f"{number}/{len(todo)}  {item.citation} {item.name} ({item.kind.value})"
+            )
+        )
         choice = Prompt.ask("Status", choices=list(STATUS_KEYS), console=console)
         if STATUS_KEYS[choice] == "quit":
             console.print("Stopped; answers so far are saved. Resume with the same command.")
@@ -321,26 +449,43 @@ def walk(ctx: typer.Context, assessment: IdArg,
             continue
         status = STATUS_KEYS[choice]
         note = Prompt.ask("Note", default="", console=console) or None
-        evidence = Prompt.ask("Evidence (document id, log entry or text)", default="",
-                              console=console) or None
+        evidence = (
+            Prompt.ask("Evidence (document id, log entry or text)", default="", console=console)
+            or None
+        )
         reason = alternative = None
         if item.kind is ItemKind.ADDRESSABLE and status == "not_implemented":
-            console.print("Addressable: document why it is not reasonable and appropriate, "
-                          "and the equivalent measure (164.306(d)(3)).")
+            console.print(
+                "Addressable: document why it is not reasonable and appropriate, "
+                "and the equivalent measure (164.306(d)(3))."
+            )
             reason = Prompt.ask("Reason", console=console)
             alternative = Prompt.ask("Equivalent alternative (or 'none')", console=console)
         while status == "not_applicable" and not note:
             note = Prompt.ask("Why does it not apply?", console=console) or None
         try:
-            save("risk answer", lambda p: svc.answer(p, a.id, item.citation, status, note,  # noqa: B023
-                                                     evidence, reason, alternative))
+            save(
+                "risk answer",
+                partial(
+                    svc.answer,
+                    assessment_id=a.id,
+                    citation=item.citation,
+                    status=status,
+                    note=note,
+                    evidence=evidence,
+                    reason=reason,
+                    alternative=alternative,
+                ),
+            )
         except CtcmError as err:
             console.print(f"[red]{err}[/red] (not saved; answer it again later)")
     proposed = save("risk walk", lambda p: svc.proposed_scenarios(p, a))
     if proposed:
         levels = "/".join(lv.value for lv in a.scale.levels)
-        console.print(f"\n{len(proposed)} threat scenario(s) touch the gaps you found. Rate "
-                      f"likelihood and impact ({levels}), or press Enter to skip.")
+        console.print(
+            f"\n{len(proposed)} threat scenario(s) touch the gaps you found. Rate "
+            f"likelihood and impact ({levels}), or press Enter to skip."
+        )
     for scenario in proposed:
         console.print(Panel(scenario.narrative, title=f"{scenario.id} {scenario.title}"))
         likelihood = Prompt.ask("Likelihood", default="", console=console)
@@ -349,10 +494,21 @@ def walk(ctx: typer.Context, assessment: IdArg,
         impact = Prompt.ask("Impact", console=console)
         controls = Prompt.ask("Controls already in place", default="", console=console) or None
         try:
-            rating = save("risk rate", lambda p: svc.rate(p, a.id, scenario.id, likelihood,  # noqa: B023
-                                                          impact, controls))
+            rating = save(
+                "risk rate",
+                partial(
+                    svc.rate,
+                    assessment_id=a.id,
+                    scenario_id=scenario.id,
+                    likelihood=likelihood,
+                    impact=impact,
+                    controls=controls,
+                ),
+            )
             console.print(f"Risk: [bold]{rating.level.label}[/bold]")
         except CtcmError as err:
             console.print(f"[red]{err}[/red] (not saved)")
-    console.print(f"Done. Next: ctcm risk mitigate {a.id} SCENARIO ..., then "
-                  f"ctcm risk report {a.id} --format html --out report.html")
+    console.print(
+        f"Done. Next: ctcm risk mitigate {a.id} SCENARIO ..., then "
+        f"ctcm risk report {a.id} --format html --out report.html"
+    )

@@ -1,6 +1,5 @@
 """``ctcm slot``: the key slots that open the vault (one per named user or service)."""
 
-
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +10,9 @@ from ctcm.cli.options import FormatOpt
 from ctcm.errors import AlreadyExists, InvalidInput
 from ctcm.render.formats import OutputFormat, View
 
-app = typer.Typer(help="Key slots: named users, service identities, recovery.", no_args_is_help=True)
+app = typer.Typer(
+    help="Key slots: named users, service identities, recovery.", no_args_is_help=True
+)
 
 
 @app.command("list")
@@ -24,13 +25,17 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
         slots = [(s["id"], s["type"], s.get("label", "")) for s in p.header["slots"]]
         p.touch("slots")
     data = [{"id": i, "type": t, "label": label} for i, t, label in slots]
-    app_context(ctx).show(View(data, ["id", "type", "label"], [list(s) for s in slots],
-                               status_column=None), fmt)
+    app_context(ctx).show(
+        View(data, ["id", "type", "label"], [list(s) for s in slots], status_column=None), fmt
+    )
 
 
 @app.command("add-service")
-def add_service(ctx: typer.Context, name: str,
-                out: Annotated[Path, typer.Option("--out", help="Identity file to create (0600).")]) -> None:
+def add_service(
+    ctx: typer.Context,
+    name: str,
+    out: Annotated[Path, typer.Option("--out", help="Identity file to create (0600).")],
+) -> None:
     """Create a service identity for unattended runs (cron); it pays no KDF and can be revoked.
 
     Example: ctcm slot add-service cron --out ~/.config/ctcm/cron.identity
@@ -49,5 +54,7 @@ def add_service(ctx: typer.Context, name: str,
             raise InvalidInput(f"cannot create {out}: {err.strerror}") from None
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
-    app_context(ctx).say(f"Added slot {slot_id}; identity written to {out} (mode 0600). "
-                         f"Use it with CTCM_IDENTITY_FILE={out}.")
+    app_context(ctx).say(
+        f"Added slot {slot_id}; identity written to {out} (mode 0600). "
+        f"Use it with CTCM_IDENTITY_FILE={out}."
+    )

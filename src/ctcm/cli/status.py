@@ -1,6 +1,5 @@
 """``ctcm status``: the practice dashboard and one person's lights."""
 
-
 from enum import StrEnum
 from typing import Annotated
 
@@ -21,11 +20,20 @@ def status(
     ctx: typer.Context,
     person: Annotated[str | None, typer.Argument(help="Show this person's lights only.")] = None,
     red: Annotated[bool, typer.Option("--red", help="Only people whose light is red.")] = False,
-    yellow: Annotated[bool, typer.Option("--yellow", help="Only people whose light is yellow.")] = False,
-    policy: Annotated[str | None, typer.Option("--policy", help="Only people assigned this policy.")] = None,
-    fail_on: Annotated[FailOn | None, typer.Option(
-        "--fail-on", help="Exit 3 when anyone shown is at or past this light (for cron).",
-        case_sensitive=False)] = None,
+    yellow: Annotated[
+        bool, typer.Option("--yellow", help="Only people whose light is yellow.")
+    ] = False,
+    policy: Annotated[
+        str | None, typer.Option("--policy", help="Only people assigned this policy.")
+    ] = None,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 3 when anyone shown is at or past this light (for cron).",
+            case_sensitive=False,
+        ),
+    ] = None,
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Show green / yellow / red compliance lights for the practice or one person.

@@ -1,6 +1,5 @@
 """Vault-wide commands: init, unlock, lock, demo."""
 
-
 from pathlib import Path
 from typing import Annotated
 
@@ -14,12 +13,22 @@ def init(
     ctx: typer.Context,
     practice: Annotated[str | None, typer.Option("--practice", help="Practice name.")] = None,
     user: Annotated[str | None, typer.Option("--user", help="First user (an admin).")] = None,
-    timezone: Annotated[str | None, typer.Option(
-        "--timezone", help="IANA time zone, e.g. America/Chicago (default: the machine's).")] = None,
-    starter: Annotated[str | None, typer.Option(
-        "--starter", help="Seed starter document types and policies (small-practice).")] = None,
-    recovery_code: Annotated[bool, typer.Option(
-        "--recovery-code", help="Add a recovery slot and print its one-time code.")] = False,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            "--timezone", help="IANA time zone, e.g. America/Chicago (default: the machine's)."
+        ),
+    ] = None,
+    starter: Annotated[
+        str | None,
+        typer.Option(
+            "--starter", help="Seed starter document types and policies (small-practice)."
+        ),
+    ] = None,
+    recovery_code: Annotated[
+        bool,
+        typer.Option("--recovery-code", help="Add a recovery slot and print its one-time code."),
+    ] = False,
 ) -> None:
     """Create a new encrypted practice vault.
 
@@ -47,10 +56,17 @@ def init(
 
 def unlock(
     ctx: typer.Context,
-    idle: Annotated[int | None, typer.Option(
-        "--idle", help="Minutes of inactivity before the session ends (default: practice setting, 30).")] = None,
-    maximum: Annotated[int | None, typer.Option(
-        "--max", help="Hours after which the session ends anyway (default 8).")] = None,
+    idle: Annotated[
+        int | None,
+        typer.Option(
+            "--idle",
+            help="Minutes of inactivity before the session ends (default: practice setting, 30).",
+        ),
+    ] = None,
+    maximum: Annotated[
+        int | None,
+        typer.Option("--max", help="Hours after which the session ends anyway (default 8)."),
+    ] = None,
 ) -> None:
     """Open the vault once and start a session (automatic logoff after idle time).
 
@@ -67,8 +83,10 @@ def unlock(
         actx.say(f"Unlocked as {started.slot_id}; the session key is in the OS keyring ({ends}).")
     else:
         typer.echo(f"export CTCM_SESSION={started.token}")
-        actx.say(f"Unlocked as {started.slot_id} ({ends}). Run the export line above, "
-                 "or: eval \"$(ctcm unlock)\"")
+        actx.say(
+            f"Unlocked as {started.slot_id} ({ends}). Run the export line above, "
+            'or: eval "$(ctcm unlock)"'
+        )
 
 
 def lock(ctx: typer.Context) -> None:
@@ -85,7 +103,9 @@ def lock(ctx: typer.Context) -> None:
 
 def demo(
     ctx: typer.Context,
-    vault: Annotated[Path | None, typer.Option("--vault", help="Where to build the demo vault.")] = None,
+    vault: Annotated[
+        Path | None, typer.Option("--vault", help="Where to build the demo vault.")
+    ] = None,
 ) -> None:
     """Build the demo practice from examples/ into a fresh vault and show its dashboard.
 
@@ -102,26 +122,42 @@ def demo(
 
     actx = app_context(ctx)
     base = actx.environment
-    env = replace(base, env={**base.env, "CTCM_PASSPHRASE": DEMO_PASSPHRASE}, user=DEMO_USER,
-                  identity=None, vault_path=vault or base.vault_path)
+    env = replace(
+        base,
+        env={**base.env, "CTCM_PASSPHRASE": DEMO_PASSPHRASE},
+        user=DEMO_USER,
+        identity=None,
+        vault_path=vault or base.vault_path,
+    )
     directory = examples_dir()
     import tomllib
 
     meta = tomllib.loads((directory / "practice.toml").read_text())
-    create_vault(env, meta["practice"]["name"], DEMO_USER, DEMO_PASSPHRASE,
-                 meta["practice"]["timezone"], False, None)
+    create_vault(
+        env,
+        meta["practice"]["name"],
+        DEMO_USER,
+        DEMO_PASSPHRASE,
+        meta["practice"]["timezone"],
+        False,
+        None,
+    )
     from ctcm.services.risk import program_status
 
     with open_practice(env, "demo") as p:
         loaded = load_demo(p, directory)
         board = cred.dashboard(p)
         program = program_status(p)
-    actx.say(f"Demo vault: {env.vault} (user {DEMO_USER!r}, passphrase {DEMO_PASSPHRASE!r}); "
-             f"{loaded.people} people, {loaded.documents} documents, {loaded.waivers} waivers.")
+    actx.say(
+        f"Demo vault: {env.vault} (user {DEMO_USER!r}, passphrase {DEMO_PASSPHRASE!r}); "
+        f"{loaded.people} people, {loaded.documents} documents, {loaded.waivers} waivers."
+    )
     actx.show(dashboard_view(board, program))
-    actx.say(f"Try: export CTCM_VAULT={env.vault} CTCM_PASSPHRASE='{DEMO_PASSPHRASE}'; then "
-             "ctcm status bchen, ctcm remind (the plan), ctcm remind --out /tmp/riverbend-mail, "
-             "ctcm risk show 1, ctcm risk report 1 --format html --out /tmp/riverbend-risk.html")
+    actx.say(
+        f"Try: export CTCM_VAULT={env.vault} CTCM_PASSPHRASE='{DEMO_PASSPHRASE}'; then "
+        "ctcm status bchen, ctcm remind (the plan), ctcm remind --out /tmp/riverbend-mail, "
+        "ctcm risk show 1, ctcm risk report 1 --format html --out /tmp/riverbend-risk.html"
+    )
 
 
 def register(app: typer.Typer) -> None:

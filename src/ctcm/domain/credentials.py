@@ -168,16 +168,22 @@ class PersonStatus:
         return sum(1 for r in self.requirements if r.status is light)
 
 
-def required_doctypes(person: Person, policies: Mapping[str, Policy],
-                      doctypes: Mapping[str, DocType]) -> list[str]:
+def required_doctypes(
+    person: Person, policies: Mapping[str, Policy], doctypes: Mapping[str, DocType]
+) -> list[str]:
     """Types from the person's policies plus personal extras, minus archived or unknown types."""
     keys = {k for p in person.policies if p in policies for k in policies[p].requires}
     keys.update(person.extras)
     return sorted(k for k in keys if k in doctypes and not doctypes[k].archived)
 
 
-def requirement_status(doctype: DocType, current: Document | None, waiver: Waiver | None,
-                       as_of: date, default_warn_days: int = DEFAULT_WARN_DAYS) -> RequirementStatus:
+def requirement_status(
+    doctype: DocType,
+    current: Document | None,
+    waiver: Waiver | None,
+    as_of: date,
+    default_warn_days: int = DEFAULT_WARN_DAYS,
+) -> RequirementStatus:
     """The traffic light of one requirement on ``as_of``.
 
     WAIVED while an unexpired waiver exists; otherwise GREEN for a current document outside the
@@ -188,8 +194,16 @@ def requirement_status(doctype: DocType, current: Document | None, waiver: Waive
     days_left = (expires - as_of).days if expires is not None else None
     doc_id = current.id if current else None
     if waiver is not None and waiver.active_on(as_of):
-        return RequirementStatus(doctype.key, doctype.name, Light.WAIVED, Reason.WAIVED,
-                                 expires, days_left, doc_id, waiver.until)
+        return RequirementStatus(
+            doctype.key,
+            doctype.name,
+            Light.WAIVED,
+            Reason.WAIVED,
+            expires,
+            days_left,
+            doc_id,
+            waiver.until,
+        )
     if current is None:
         light, reason = Light.RED, Reason.MISSING
     elif days_left is None:
@@ -200,8 +214,9 @@ def requirement_status(doctype: DocType, current: Document | None, waiver: Waive
         light, reason = Light.YELLOW, Reason.EXPIRING
     else:
         light, reason = Light.GREEN, Reason.CURRENT
-    return RequirementStatus(doctype.key, doctype.name, light, reason, expires, days_left,
-                             doc_id, None)
+    return RequirementStatus(
+        doctype.key, doctype.name, light, reason, expires, days_left, doc_id, None
+    )
 
 
 def worst(lights: Iterable[Light]) -> Light:
@@ -213,10 +228,15 @@ def worst(lights: Iterable[Light]) -> Light:
     return result
 
 
-def evaluate_person(person: Person, policies: Mapping[str, Policy],
-                    doctypes: Mapping[str, DocType], current: Mapping[str, Document],
-                    waivers: Mapping[str, Waiver], as_of: date,
-                    default_warn_days: int = DEFAULT_WARN_DAYS) -> PersonStatus:
+def evaluate_person(
+    person: Person,
+    policies: Mapping[str, Policy],
+    doctypes: Mapping[str, DocType],
+    current: Mapping[str, Document],
+    waivers: Mapping[str, Waiver],
+    as_of: date,
+    default_warn_days: int = DEFAULT_WARN_DAYS,
+) -> PersonStatus:
     """Evaluate every requirement of one person. ``current`` and ``waivers`` are keyed by type."""
     reqs = tuple(
         requirement_status(doctypes[k], current.get(k), waivers.get(k), as_of, default_warn_days)

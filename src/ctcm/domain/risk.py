@@ -76,8 +76,9 @@ class Level(StrEnum):
     @property
     def rank(self) -> int:
         """For sorting: very_low 0 ... high 3, very_high and critical 4."""
-        return {"very_low": 0, "low": 1, "moderate": 2, "high": 3, "very_high": 4,
-                "critical": 4}[self.value]
+        return {"very_low": 0, "low": 1, "moderate": 2, "high": 3, "very_high": 4, "critical": 4}[
+            self.value
+        ]
 
     @property
     def label(self) -> str:
@@ -183,8 +184,9 @@ class Catalog:
         for item in self.items:
             if item.citation == citation:
                 return item
-        raise InvalidInput(f"no item {citation} in the {self.title} checklist "
-                           "(see 'ctcm risk checklist')")
+        raise InvalidInput(
+            f"no item {citation} in the {self.title} checklist (see 'ctcm risk checklist')"
+        )
 
     @property
     def citations(self) -> tuple[str, ...]:
@@ -208,11 +210,20 @@ def parse_catalog(data: Mapping[str, Any], source: str) -> Catalog:
         rule = Rule(data["rule"])
         items = []
         for raw in data["items"]:
-            items.append(CatalogItem(
-                citation=raw["citation"], name=raw["name"], kind=ItemKind(raw["kind"]),
-                safeguard=raw["safeguard"], questions=tuple(raw["questions"]),
-                guidance=raw["guidance"], evidence=tuple(raw.get("evidence", ())),
-                parent=raw.get("parent"), nprm=raw.get("nprm"), applies_if=raw.get("applies_if")))
+            items.append(
+                CatalogItem(
+                    citation=raw["citation"],
+                    name=raw["name"],
+                    kind=ItemKind(raw["kind"]),
+                    safeguard=raw["safeguard"],
+                    questions=tuple(raw["questions"]),
+                    guidance=raw["guidance"],
+                    evidence=tuple(raw.get("evidence", ())),
+                    parent=raw.get("parent"),
+                    nprm=raw.get("nprm"),
+                    applies_if=raw.get("applies_if"),
+                )
+            )
         catalog = Catalog(rule, data["title"], int(data["version"]), tuple(items))
     except (KeyError, ValueError, TypeError) as err:
         raise InvalidInput(f"{source}: invalid checklist data ({err})") from None
@@ -237,12 +248,21 @@ def parse_catalog(data: Mapping[str, Any], source: str) -> Catalog:
     return catalog
 
 
-def parse_scenarios(data: Mapping[str, Any], citations: set[str], source: str) -> tuple[Scenario, ...]:
+def parse_scenarios(
+    data: Mapping[str, Any], citations: set[str], source: str
+) -> tuple[Scenario, ...]:
     try:
-        scenarios = tuple(Scenario(
-            id=raw["id"], title=raw["title"], narrative=raw["narrative"],
-            source=SourceType(raw["source"]), citations=tuple(raw["citations"]),
-            mitigations=tuple(raw["mitigations"])) for raw in data["scenarios"])
+        scenarios = tuple(
+            Scenario(
+                id=raw["id"],
+                title=raw["title"],
+                narrative=raw["narrative"],
+                source=SourceType(raw["source"]),
+                citations=tuple(raw["citations"]),
+                mitigations=tuple(raw["mitigations"]),
+            )
+            for raw in data["scenarios"]
+        )
     except (KeyError, ValueError, TypeError) as err:
         raise InvalidInput(f"{source}: invalid scenario data ({err})") from None
     ids = [s.id for s in scenarios]
@@ -314,11 +334,15 @@ class Task:
 def validate_answer(item: CatalogItem, answer: Answer) -> Answer:
     """164.306(d)(3): an addressable item not implemented needs the documented reason and the
     equivalent alternative (or a statement that none is reasonable)."""
-    if (item.kind is ItemKind.ADDRESSABLE and answer.status is AnswerStatus.NOT_IMPLEMENTED
-            and not (answer.reason and answer.alternative)):
+    if (
+        item.kind is ItemKind.ADDRESSABLE
+        and answer.status is AnswerStatus.NOT_IMPLEMENTED
+        and not (answer.reason and answer.alternative)
+    ):
         raise InvalidInput(
             f"{item.citation} is addressable: not implementing it needs --reason (why it is not "
-            "reasonable and appropriate) and --alternative (the equivalent measure, or 'none')")
+            "reasonable and appropriate) and --alternative (the equivalent measure, or 'none')"
+        )
     if answer.status is AnswerStatus.NOT_APPLICABLE and not answer.note:
         raise InvalidInput(f"{item.citation}: say why it does not apply (--note)")
     return answer

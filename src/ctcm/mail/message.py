@@ -24,9 +24,16 @@ def parse_address(text: str, what: str = "address") -> Address:
         raise InvalidInput(f"bad {what} {text!r}: {err}") from None
 
 
-def build_message(sender: Address, to: list[Address], subject: str, text: str, html: str,
-                  now: datetime, cc: list[Address] | None = None,
-                  reply_to: Address | None = None) -> EmailMessage:
+def build_message(
+    sender: Address,
+    to: list[Address],
+    subject: str,
+    text: str,
+    html: str,
+    now: datetime,
+    cc: list[Address] | None = None,
+    reply_to: Address | None = None,
+) -> EmailMessage:
     """A multipart/alternative message (plain text and HTML) with Date and Message-ID."""
     msg = EmailMessage()
     msg["From"] = sender

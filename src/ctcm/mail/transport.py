@@ -43,8 +43,9 @@ class SmtpTransport:
         s = self.settings
         try:
             if s.security == "ssl":
-                self._smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout,
-                                              context=ssl.create_default_context())
+                self._smtp = smtplib.SMTP_SSL(
+                    s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+                )
             else:
                 self._smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
                 if s.security == "starttls":
@@ -52,12 +53,17 @@ class SmtpTransport:
             if s.username:
                 self._smtp.login(s.username, s.password or "")
         except (OSError, smtplib.SMTPException) as err:
-            raise DeliveryError(f"cannot reach the mail server {s.host}:{s.port}: "
-                                f"{_reason(err)}") from None
+            raise DeliveryError(
+                f"cannot reach the mail server {s.host}:{s.port}: {_reason(err)}"
+            ) from None
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._smtp is not None:
             try:
                 self._smtp.quit()
@@ -80,7 +86,11 @@ class SmtpTransport:
 
 def _reason(err: BaseException) -> str:
     if isinstance(err, smtplib.SMTPResponseException):
-        detail = err.smtp_error.decode(errors="replace") if isinstance(err.smtp_error, bytes) else str(err.smtp_error)
+        detail = (
+            err.smtp_error.decode(errors="replace")
+            if isinstance(err.smtp_error, bytes)
+            else str(err.smtp_error)
+        )
         return f"{err.smtp_code} {detail}"
     return str(err) or type(err).__name__
 

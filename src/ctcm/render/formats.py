@@ -12,8 +12,12 @@ from typing import Any, assert_never
 
 from ctcm.errors import InvalidInput
 
-STATUS_STYLES = {"green": "bold green", "yellow": "bold yellow", "red": "bold red",
-                 "waived": "cyan"}
+STATUS_STYLES = {
+    "green": "bold green",
+    "yellow": "bold yellow",
+    "red": "bold red",
+    "waived": "cyan",
+}
 
 
 class OutputFormat(StrEnum):
@@ -77,8 +81,7 @@ def render_csv(view: View, style: Style) -> str:
     return buf.getvalue()
 
 
-_ANSI = {"bold": "1", "bold green": "1;32", "bold yellow": "1;33", "bold red": "1;31",
-         "cyan": "36"}
+_ANSI = {"bold": "1", "bold green": "1;32", "bold yellow": "1;33", "bold red": "1;31", "cyan": "36"}
 
 
 def _paint(text: str, style_name: str, color: bool) -> str:
@@ -99,8 +102,11 @@ def render_table(view: View, style: Style) -> str:
     for key, value in view.details:
         out.append(f"{_paint(key + ':', 'bold', style.color)} {value}")
     if view.columns:
-        status_index = (list(view.columns).index(view.status_column)
-                        if view.status_column in view.columns else None)
+        status_index = (
+            list(view.columns).index(view.status_column)
+            if view.status_column in view.columns
+            else None
+        )
         cells = [[_cell(v).replace("\n", " ") for v in row] for row in view.rows]
         if status_index is not None:
             for row in cells:

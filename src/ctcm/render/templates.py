@@ -8,7 +8,6 @@ StrictUndefined (a misspelt variable is an error, never an empty string) and aut
 
 from __future__ import annotations
 
-
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,9 +33,14 @@ def make_environment(override_dir: Path | None) -> Any:
     if override_dir is not None and override_dir.is_dir():
         loaders.append(FileSystemLoader(str(override_dir)))
     loaders.append(FileSystemLoader(str(shipped_dir("templates"))))
-    return SandboxedEnvironment(loader=ChoiceLoader(loaders), undefined=StrictUndefined,
-                                autoescape=_autoescape, trim_blocks=True, lstrip_blocks=True,
-                                keep_trailing_newline=True)
+    return SandboxedEnvironment(
+        loader=ChoiceLoader(loaders),
+        undefined=StrictUndefined,
+        autoescape=_autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 def _where(err: BaseException, name: str) -> str:
@@ -74,8 +78,11 @@ class RenderedEmail:
 
 def render_email(env: Any, kind: str, context: dict[str, Any]) -> RenderedEmail:
     subject = " ".join(render(env, f"email/{kind}.subject.j2", context).split())
-    return RenderedEmail(subject, render(env, f"email/{kind}.txt.j2", context),
-                         render(env, f"email/{kind}.html.j2", context))
+    return RenderedEmail(
+        subject,
+        render(env, f"email/{kind}.txt.j2", context),
+        render(env, f"email/{kind}.html.j2", context),
+    )
 
 
 EMAIL_KINDS = ("reminder", "status", "digest", "test")
@@ -91,5 +98,3 @@ def check_templates(env: Any, samples: dict[str, dict[str, Any]]) -> list[str]:
             except TemplateProblem as err:
                 problems.append(str(err))
     return problems
-
-

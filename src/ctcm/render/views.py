@@ -8,8 +8,8 @@ from typing import Any
 
 from ctcm.domain.credentials import (
     Dashboard,
-    Document,
     DocType,
+    Document,
     Person,
     PersonStatus,
     Policy,
@@ -24,14 +24,24 @@ def _iso(day: date | None) -> str | None:
 
 
 def requirement_json(r: RequirementStatus) -> dict[str, Any]:
-    return {"doctype": r.doctype, "name": r.name, "status": r.status.value,
-            "expires": _iso(r.expires), "days_left": r.days_left, "document_id": r.document_id,
-            "waived_until": _iso(r.waived_until)}
+    return {
+        "doctype": r.doctype,
+        "name": r.name,
+        "status": r.status.value,
+        "expires": _iso(r.expires),
+        "days_left": r.days_left,
+        "document_id": r.document_id,
+        "waived_until": _iso(r.waived_until),
+    }
 
 
 def person_status_json(s: PersonStatus) -> dict[str, Any]:
-    return {"id": s.person.id, "name": s.person.name, "status": s.status.value,
-            "requirements": [requirement_json(r) for r in s.requirements]}
+    return {
+        "id": s.person.id,
+        "name": s.person.name,
+        "status": s.status.value,
+        "requirements": [requirement_json(r) for r in s.requirements],
+    }
 
 
 def why(r: RequirementStatus) -> str:
@@ -54,78 +64,132 @@ def why(r: RequirementStatus) -> str:
 
 def program_json(program: Any) -> dict[str, Any]:
     return {
-        "security_officer": program.security_officer, "privacy_officer": program.privacy_officer,
-        "last_risk_analysis": ({"id": program.last_full.id,
-                                "date": program.last_full.created_at[:10]}
-                               if program.last_full else None),
+        "security_officer": program.security_officer,
+        "privacy_officer": program.privacy_officer,
+        "last_risk_analysis": (
+            {"id": program.last_full.id, "date": program.last_full.created_at[:10]}
+            if program.last_full
+            else None
+        ),
         "risk_analysis_due": program.review_due.isoformat() if program.review_due else None,
         "risk_analysis_stale": program.stale,
-        "overdue_tasks": [{"id": t.id, "action": t.action, "owner": t.owner,
-                           "due": t.due.isoformat()} for t in program.overdue_tasks],
-        "open_high_risks": [{"scenario": s, "title": t, "level": lv}
-                            for s, t, lv in program.open_high_risks],
+        "overdue_tasks": [
+            {"id": t.id, "action": t.action, "owner": t.owner, "due": t.due.isoformat()}
+            for t in program.overdue_tasks
+        ],
+        "open_high_risks": [
+            {"scenario": s, "title": t, "level": lv} for s, t, lv in program.open_high_risks
+        ],
         "warnings": program.warnings,
     }
 
 
 def dashboard_view(d: Dashboard, program: Any = None) -> View:
     summary = d.summary()
-    data = {"as_of": d.as_of.isoformat(), "practice": d.practice, "summary": summary,
-            "people": [person_status_json(p) for p in d.people]}
+    data = {
+        "as_of": d.as_of.isoformat(),
+        "practice": d.practice,
+        "summary": summary,
+        "people": [person_status_json(p) for p in d.people],
+    }
     if program is not None:
         data["program"] = program_json(program)
     rows = []
     for p in d.people:
-        problems = [f"{r.doctype}: {why(r)}" for r in p.requirements
-                    if r.status.severity > 0]
-        rows.append([p.person.id, p.person.name, p.status.value, len(p.requirements),
-                     sum(1 for r in p.requirements if r.status.value == "yellow"),
-                     sum(1 for r in p.requirements if r.status.value == "red"),
-                     "; ".join(problems)])
-    footer = (f"{len(d.people)} people: {summary['green']} green, {summary['yellow']} yellow, "
-              f"{summary['red']} red")
+        problems = [f"{r.doctype}: {why(r)}" for r in p.requirements if r.status.severity > 0]
+        rows.append(
+            [
+                p.person.id,
+                p.person.name,
+                p.status.value,
+                len(p.requirements),
+                sum(1 for r in p.requirements if r.status.value == "yellow"),
+                sum(1 for r in p.requirements if r.status.value == "red"),
+                "; ".join(problems),
+            ]
+        )
+    footer = (
+        f"{len(d.people)} people: {summary['green']} green, {summary['yellow']} yellow, "
+        f"{summary['red']} red"
+    )
     if program is not None:
-        lines = program.warnings + [f"Open {lv} risk {s}: {t}" for s, t, lv in
-                                    program.open_high_risks]
+        lines = program.warnings + [
+            f"Open {lv} risk {s}: {t}" for s, t, lv in program.open_high_risks
+        ]
         footer += "\n\nSecurity program:" + (" nothing overdue" if not lines else "")
         footer += "".join(f"\n  ! {line}" for line in lines)
-    return View(data, ["id", "name", "status", "required", "yellow", "red", "attention"], rows,
-                title=f"{d.practice} - compliance as of {d.as_of.isoformat()}", footer=footer)
+    return View(
+        data,
+        ["id", "name", "status", "required", "yellow", "red", "attention"],
+        rows,
+        title=f"{d.practice} - compliance as of {d.as_of.isoformat()}",
+        footer=footer,
+    )
 
 
 def person_status_view(s: PersonStatus, as_of: date) -> View:
-    rows = [[r.doctype, r.name, r.status.value, _iso(r.expires),
-             r.days_left, why(r), r.document_id] for r in s.requirements]
-    return View(person_status_json(s),
-                ["doctype", "name", "status", "expires", "days_left", "why", "document"], rows,
-                title=f"{s.person.name} ({s.person.id}): {s.status.value.upper()} "
-                      f"as of {as_of.isoformat()}")
+    rows = [
+        [r.doctype, r.name, r.status.value, _iso(r.expires), r.days_left, why(r), r.document_id]
+        for r in s.requirements
+    ]
+    return View(
+        person_status_json(s),
+        ["doctype", "name", "status", "expires", "days_left", "why", "document"],
+        rows,
+        title=f"{s.person.name} ({s.person.id}): {s.status.value.upper()} "
+        f"as of {as_of.isoformat()}",
+    )
 
 
 def doctype_json(d: DocType) -> dict[str, Any]:
-    return {"key": d.key, "name": d.name, "category": d.category.value,
-            "validity_months": d.validity_months, "no_expiry": d.validity_months is None,
-            "warn_days": d.warn_days, "archived": d.archived}
+    return {
+        "key": d.key,
+        "name": d.name,
+        "category": d.category.value,
+        "validity_months": d.validity_months,
+        "no_expiry": d.validity_months is None,
+        "warn_days": d.warn_days,
+        "archived": d.archived,
+    }
 
 
 def doctypes_view(items: Sequence[DocType], default_warn: int) -> View:
-    rows = [[d.key, d.name, d.category.value,
-             "no expiry" if d.validity_months is None else f"{d.validity_months} months",
-             d.warn_days if d.warn_days is not None else f"{default_warn} (default)",
-             d.archived] for d in items]
-    return View([doctype_json(d) for d in items],
-                ["key", "name", "category", "validity", "warn_days", "archived"], rows,
-                status_column=None)
+    rows = [
+        [
+            d.key,
+            d.name,
+            d.category.value,
+            "no expiry" if d.validity_months is None else f"{d.validity_months} months",
+            d.warn_days if d.warn_days is not None else f"{default_warn} (default)",
+            d.archived,
+        ]
+        for d in items
+    ]
+    return View(
+        [doctype_json(d) for d in items],
+        ["key", "name", "category", "validity", "warn_days", "archived"],
+        rows,
+        status_column=None,
+    )
 
 
 def doctype_view(d: DocType, used_by: Sequence[str], default_warn: int) -> View:
     data = doctype_json(d) | {"required_by": list(used_by)}
-    return View(data, details=[
-        ("key", d.key), ("name", d.name), ("category", d.category.value),
-        ("validity", "no expiry" if d.validity_months is None else f"{d.validity_months} months"),
-        ("warning window", f"{d.warn_days if d.warn_days is not None else default_warn} days"),
-        ("archived", "yes" if d.archived else "no"),
-        ("required by policies", ", ".join(used_by) or "(none)")])
+    return View(
+        data,
+        details=[
+            ("key", d.key),
+            ("name", d.name),
+            ("category", d.category.value),
+            (
+                "validity",
+                "no expiry" if d.validity_months is None else f"{d.validity_months} months",
+            ),
+            ("warning window", f"{d.warn_days if d.warn_days is not None else default_warn} days"),
+            ("archived", "yes" if d.archived else "no"),
+            ("required by policies", ", ".join(used_by) or "(none)"),
+        ],
+    )
 
 
 def policy_json(p: Policy) -> dict[str, Any]:
@@ -133,49 +197,91 @@ def policy_json(p: Policy) -> dict[str, Any]:
 
 
 def policies_view(items: Sequence[Policy]) -> View:
-    return View([policy_json(p) for p in items], ["key", "name", "requires"],
-                [[p.key, p.name, list(p.requires)] for p in items], status_column=None)
+    return View(
+        [policy_json(p) for p in items],
+        ["key", "name", "requires"],
+        [[p.key, p.name, list(p.requires)] for p in items],
+        status_column=None,
+    )
 
 
 def policy_view(p: Policy, people: Sequence[str]) -> View:
-    return View(policy_json(p) | {"people": list(people)}, details=[
-        ("key", p.key), ("name", p.name), ("requires", ", ".join(p.requires) or "(nothing)"),
-        ("assigned to", ", ".join(people) or "(nobody)")])
+    return View(
+        policy_json(p) | {"people": list(people)},
+        details=[
+            ("key", p.key),
+            ("name", p.name),
+            ("requires", ", ".join(p.requires) or "(nothing)"),
+            ("assigned to", ", ".join(people) or "(nobody)"),
+        ],
+    )
 
 
 def person_json(p: Person) -> dict[str, Any]:
-    return {"id": p.id, "name": p.name, "email": p.email, "title": p.title,
-            "start": _iso(p.start), "active": p.active, "deactivated_on": _iso(p.deactivated_on),
-            "policies": list(p.policies), "extras": list(p.extras)}
+    return {
+        "id": p.id,
+        "name": p.name,
+        "email": p.email,
+        "title": p.title,
+        "start": _iso(p.start),
+        "active": p.active,
+        "deactivated_on": _iso(p.deactivated_on),
+        "policies": list(p.policies),
+        "extras": list(p.extras),
+    }
 
 
 def people_view(items: Sequence[Person]) -> View:
-    return View([person_json(p) for p in items],
-                ["id", "name", "email", "title", "policies", "extras", "active"],
-                [[p.id, p.name, p.email, p.title, list(p.policies), list(p.extras), p.active]
-                 for p in items], status_column=None)
+    return View(
+        [person_json(p) for p in items],
+        ["id", "name", "email", "title", "policies", "extras", "active"],
+        [
+            [p.id, p.name, p.email, p.title, list(p.policies), list(p.extras), p.active]
+            for p in items
+        ],
+        status_column=None,
+    )
 
 
 def person_view(p: Person, waivers: Sequence[tuple[str, str, date | None]]) -> View:
-    data = person_json(p) | {"waivers": [{"doctype": d, "reason": r, "until": _iso(u)}
-                                         for d, r, u in waivers]}
-    details = [("id", p.id), ("name", p.name), ("email", p.email), ("title", p.title or ""),
-               ("start", _iso(p.start) or ""),
-               ("active", "yes" if p.active else f"no (since {p.deactivated_on})"),
-               ("policies", ", ".join(p.policies) or "(none)"),
-               ("extra requirements", ", ".join(p.extras) or "(none)")]
+    data = person_json(p) | {
+        "waivers": [{"doctype": d, "reason": r, "until": _iso(u)} for d, r, u in waivers]
+    }
+    details = [
+        ("id", p.id),
+        ("name", p.name),
+        ("email", p.email),
+        ("title", p.title or ""),
+        ("start", _iso(p.start) or ""),
+        ("active", "yes" if p.active else f"no (since {p.deactivated_on})"),
+        ("policies", ", ".join(p.policies) or "(none)"),
+        ("extra requirements", ", ".join(p.extras) or "(none)"),
+    ]
     details += [("waiver", f"{d}: {r}" + (f" (until {u})" if u else "")) for d, r, u in waivers]
     return View(data, details=details)
 
 
 def document_json(d: Document, in_force: bool) -> dict[str, Any]:
-    return {"id": d.id, "person": d.person_id, "doctype": d.doctype, "issued": _iso(d.issued),
-            "expires": _iso(d.expires), "number": d.number, "note": d.note,
-            "in_force": in_force, "attachments": d.attachments}
+    return {
+        "id": d.id,
+        "person": d.person_id,
+        "doctype": d.doctype,
+        "issued": _iso(d.issued),
+        "expires": _iso(d.expires),
+        "number": d.number,
+        "note": d.note,
+        "in_force": in_force,
+        "attachments": d.attachments,
+    }
 
 
 def documents_view(items: Sequence[tuple[Document, bool]]) -> View:
-    return View([document_json(d, f) for d, f in items],
-                ["id", "doctype", "issued", "expires", "number", "in_force", "attachments"],
-                [[d.id, d.doctype, _iso(d.issued), _iso(d.expires), d.number, f, d.attachments]
-                 for d, f in items], status_column=None)
+    return View(
+        [document_json(d, f) for d, f in items],
+        ["id", "doctype", "issued", "expires", "number", "in_force", "attachments"],
+        [
+            [d.id, d.doctype, _iso(d.issued), _iso(d.expires), d.number, f, d.attachments]
+            for d, f in items
+        ],
+        status_column=None,
+    )

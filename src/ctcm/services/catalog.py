@@ -18,8 +18,11 @@ from ctcm.storage.repo import Repository
 
 
 def starter_names() -> list[str]:
-    return sorted(p.name.removesuffix(".toml") for p in resources.files("ctcm.catalog").iterdir()
-                  if p.name.endswith(".toml"))
+    return sorted(
+        p.name.removesuffix(".toml")
+        for p in resources.files("ctcm.catalog").iterdir()
+        if p.name.endswith(".toml")
+    )
 
 
 def load_starter(name: str) -> dict[str, Any]:
@@ -40,9 +43,15 @@ def parse_content(data: dict[str, Any], source: str) -> tuple[list[DocType], lis
         months = entry.get("validity_months")
         if (months is None) == (not entry.get("no_expiry", False)):
             raise InvalidInput(f"{source}: doctype {key} needs validity_months or no_expiry")
-        doctypes.append(DocType(key, check_text(entry["name"], "name"),
-                                Category(entry.get("category", "other")), months,
-                                entry.get("warn_days")))
+        doctypes.append(
+            DocType(
+                key,
+                check_text(entry["name"], "name"),
+                Category(entry.get("category", "other")),
+                months,
+                entry.get("warn_days"),
+            )
+        )
     keys = {d.key for d in doctypes}
     policies = []
     for entry in data.get("policies", []):
@@ -50,13 +59,19 @@ def parse_content(data: dict[str, Any], source: str) -> tuple[list[DocType], lis
         unknown = [r for r in entry.get("requires", []) if r not in keys]
         if unknown:
             raise InvalidInput(f"{source}: policy {key} requires unknown type {unknown[0]}")
-        policies.append(Policy(key, check_text(entry["name"], "name"),
-                               tuple(sorted(set(entry.get("requires", []))))))
+        policies.append(
+            Policy(
+                key,
+                check_text(entry["name"], "name"),
+                tuple(sorted(set(entry.get("requires", [])))),
+            )
+        )
     return doctypes, policies
 
 
-def apply_content(repo: Repository, now_iso: str, data: dict[str, Any],
-                  source: str) -> tuple[int, int]:
+def apply_content(
+    repo: Repository, now_iso: str, data: dict[str, Any], source: str
+) -> tuple[int, int]:
     """Add the content's doctypes and policies that the practice does not have yet."""
     doctypes, policies = parse_content(data, source)
     have_types = repo.doctypes()
@@ -106,20 +121,37 @@ def load_demo(p: Practice, directory: Path) -> DemoLoaded:
         from ctcm.services.messaging import configure_mail
 
         mail = practice["mail"]
-        configure_mail(p, sender=mail.get("from"), admins=mail.get("admins"),
-                       instructions=mail.get("instructions"))
+        configure_mail(
+            p,
+            sender=mail.get("from"),
+            admins=mail.get("admins"),
+            instructions=mail.get("instructions"),
+        )
     people = csvio.import_people(p, (directory / "people.csv").read_text(), "people.csv", False)
-    for _, row in csvio.read_rows((directory / "extras.csv").read_text(), "extras.csv",
-                                  ("person", "doctype"), ("person", "doctype")):
+    for _, row in csvio.read_rows(
+        (directory / "extras.csv").read_text(),
+        "extras.csv",
+        ("person", "doctype"),
+        ("person", "doctype"),
+    ):
         cred.person_extra(p, row["person"], row["doctype"], True)
     docs_text = resolve_relative_dates((directory / "documents.csv").read_text(), p.today)
     docs = csvio.import_documents(p, docs_text, "documents.csv", False)
     waivers = 0
     waiver_text = resolve_relative_dates((directory / "waivers.csv").read_text(), p.today)
-    for _, row in csvio.read_rows(waiver_text, "waivers.csv", ("person", "doctype", "reason", "until"),
-                              ("person", "doctype", "reason")):
-        cred.waive(p, row["person"], row["doctype"], row["reason"],
-                   parse_optional_date(row.get("until"), "until"))
+    for _, row in csvio.read_rows(
+        waiver_text,
+        "waivers.csv",
+        ("person", "doctype", "reason", "until"),
+        ("person", "doctype", "reason"),
+    ):
+        cred.waive(
+            p,
+            row["person"],
+            row["doctype"],
+            row["reason"],
+            parse_optional_date(row.get("until"), "until"),
+        )
         waivers += 1
     if "program" in practice:
         _load_demo_program(p, directory, practice["program"])
@@ -132,15 +164,30 @@ def _load_demo_program(p: Practice, directory: Path, program: dict[str, Any]) ->
     from ctcm.services import csvio, risk
     from ctcm.services.settings import update_settings
 
-    update_settings(p, security_officer=program.get("security_officer"),
-                    privacy_officer=program.get("privacy_officer"))
+    update_settings(
+        p,
+        security_officer=program.get("security_officer"),
+        privacy_officer=program.get("privacy_officer"),
+    )
     assessment = risk.new_assessment(p, None, None, False, None, [])
     risk.import_answers(p, assessment.id, directory / "risk-answers.csv")
     text = resolve_relative_dates((directory / "risk-ratings.csv").read_text(), p.today)
     columns = ("scenario", "likelihood", "impact", "controls", "action", "owner", "due")
     for _, row in csvio.read_rows(text, "risk-ratings.csv", columns, columns[:3]):
-        risk.rate(p, assessment.id, row["scenario"], row["likelihood"], row["impact"],
-                  row.get("controls") or None)
+        risk.rate(
+            p,
+            assessment.id,
+            row["scenario"],
+            row["likelihood"],
+            row["impact"],
+            row.get("controls") or None,
+        )
         if row.get("action"):
-            risk.mitigate(p, assessment.id, row["scenario"], row["action"], row["owner"],
-                          parse_date(row["due"], "due"))
+            risk.mitigate(
+                p,
+                assessment.id,
+                row["scenario"],
+                row["action"],
+                row["owner"],
+                parse_date(row["due"], "due"),
+            )

@@ -14,8 +14,8 @@ from pathlib import Path
 from ctcm.domain.credentials import (
     Category,
     Dashboard,
-    Document,
     DocType,
+    Document,
     Light,
     Person,
     PersonStatus,
@@ -87,25 +87,45 @@ def _category(value: str | None) -> Category:
 # ----------------------------------------------------------------------------- doctypes
 
 
-def add_doctype(p: Practice, key: str, name: str, validity_months: int | None,
-                no_expiry: bool, warn_days: int | None, category: str | None) -> DocType:
+def add_doctype(
+    p: Practice,
+    key: str,
+    name: str,
+    validity_months: int | None,
+    no_expiry: bool,
+    warn_days: int | None,
+    category: str | None,
+) -> DocType:
     check_key(key, "document type key")
     if key in p.repo.doctypes():
         raise AlreadyExists(f"document type {key!r} exists already")
     if validity_months is None and not no_expiry:
-        raise InvalidInput("give --validity-months N, or --no-expiry for a document that never expires")
+        raise InvalidInput(
+            "give --validity-months N, or --no-expiry for a document that never expires"
+        )
     if validity_months is not None and no_expiry:
         raise InvalidInput("--validity-months and --no-expiry exclude each other")
-    dt = DocType(key, check_text(name, "name"), _category(category), _check_months(validity_months),
-                 _check_warn(warn_days))
+    dt = DocType(
+        key,
+        check_text(name, "name"),
+        _category(category),
+        _check_months(validity_months),
+        _check_warn(warn_days),
+    )
     p.repo.put_doctype(dt, p.now_iso)
     p.touch(f"doctype:{key}")
     return dt
 
 
-def edit_doctype(p: Practice, key: str, name: str | None = None,
-                 validity_months: int | None = None, no_expiry: bool = False,
-                 warn_days: int | None = None, category: str | None = None) -> DocType:
+def edit_doctype(
+    p: Practice,
+    key: str,
+    name: str | None = None,
+    validity_months: int | None = None,
+    no_expiry: bool = False,
+    warn_days: int | None = None,
+    category: str | None = None,
+) -> DocType:
     dt = get_doctype(p, key)
     if validity_months is not None and no_expiry:
         raise InvalidInput("--validity-months and --no-expiry exclude each other")
@@ -113,9 +133,11 @@ def edit_doctype(p: Practice, key: str, name: str | None = None,
         dt,
         name=check_text(name, "name") if name is not None else dt.name,
         category=_category(category) if category is not None else dt.category,
-        validity_months=None if no_expiry else (_check_months(validity_months)
-                                                if validity_months is not None
-                                                else dt.validity_months),
+        validity_months=None
+        if no_expiry
+        else (
+            _check_months(validity_months) if validity_months is not None else dt.validity_months
+        ),
         warn_days=_check_warn(warn_days) if warn_days is not None else dt.warn_days,
     )
     p.repo.put_doctype(dt, p.now_iso)
@@ -174,7 +196,9 @@ def list_policies(p: Practice) -> list[Policy]:
 # ----------------------------------------------------------------------------- people
 
 
-def validate_person(p: Practice, person: Person, policies: dict[str, Policy] | None = None) -> Person:
+def validate_person(
+    p: Practice, person: Person, policies: dict[str, Policy] | None = None
+) -> Person:
     policies = policies if policies is not None else p.repo.policies()
     check_key(person.id, "person id")
     for key in person.policies:
@@ -198,21 +222,31 @@ def add_person(p: Practice, person: Person) -> Person:
     return person
 
 
-def edit_person(p: Practice, person_id: str, name: str | None = None, email: str | None = None,
-                title: str | None = None, start: date | None = None) -> Person:
+def edit_person(
+    p: Practice,
+    person_id: str,
+    name: str | None = None,
+    email: str | None = None,
+    title: str | None = None,
+    start: date | None = None,
+) -> Person:
     person = get_person(p, person_id)
-    person = replace(person, name=name if name is not None else person.name,
-                     email=email if email is not None else person.email,
-                     title=title if title is not None else person.title,
-                     start=start if start is not None else person.start)
+    person = replace(
+        person,
+        name=name if name is not None else person.name,
+        email=email if email is not None else person.email,
+        title=title if title is not None else person.title,
+        start=start if start is not None else person.start,
+    )
     person = validate_person(p, person)
     p.repo.put_people([person], p.now_iso)
     p.touch(f"person:{person_id}")
     return person
 
 
-def _toggle(p: Practice, person: Person, field: str, key: str, on: bool, missing: str,
-            target: str) -> Person:
+def _toggle(
+    p: Practice, person: Person, field: str, key: str, on: bool, missing: str, target: str
+) -> Person:
     """Add or remove ``key`` in a person's ``policies`` or ``extras`` and save."""
     keys = set(getattr(person, field))
     if not on and key not in keys:
@@ -227,15 +261,29 @@ def _toggle(p: Practice, person: Person, field: str, key: str, on: bool, missing
 def assign_policy(p: Practice, person_id: str, policy: str, assigned: bool) -> Person:
     person = get_person(p, person_id)
     get_policy(p, policy)
-    return _toggle(p, person, "policies", policy, assigned,
-                   f"{person_id} is not assigned policy {policy!r}", f"policy:{policy}")
+    return _toggle(
+        p,
+        person,
+        "policies",
+        policy,
+        assigned,
+        f"{person_id} is not assigned policy {policy!r}",
+        f"policy:{policy}",
+    )
 
 
 def person_extra(p: Practice, person_id: str, doctype: str, required: bool) -> Person:
     person = get_person(p, person_id)
     get_doctype(p, doctype)
-    return _toggle(p, person, "extras", doctype, required,
-                   f"{doctype!r} is not an extra requirement of {person_id}", f"doctype:{doctype}")
+    return _toggle(
+        p,
+        person,
+        "extras",
+        doctype,
+        required,
+        f"{doctype!r} is not an extra requirement of {person_id}",
+        f"doctype:{doctype}",
+    )
 
 
 def waive(p: Practice, person_id: str, doctype: str, reason: str, until: date | None) -> Waiver:
@@ -260,8 +308,7 @@ def set_active(p: Practice, person_id: str, active: bool, on: date | None = None
     person = get_person(p, person_id)
     if person.active == active:
         raise InvalidInput(f"{person_id} is already {'active' if active else 'inactive'}")
-    person = replace(person, active=active,
-                     deactivated_on=None if active else (on or p.today))
+    person = replace(person, active=active, deactivated_on=None if active else (on or p.today))
     p.repo.put_people([person], p.now_iso)
     p.touch(f"person:{person_id}")
     return person
@@ -275,8 +322,15 @@ def list_people(p: Practice, include_inactive: bool = False) -> list[Person]:
 # ----------------------------------------------------------------------------- documents
 
 
-def build_document(p: Practice, person_id: str, doctype: DocType, issued: date | None,
-                   expires: date | None, number: str | None, note: str | None) -> Document:
+def build_document(
+    p: Practice,
+    person_id: str,
+    doctype: DocType,
+    issued: date | None,
+    expires: date | None,
+    number: str | None,
+    note: str | None,
+) -> Document:
     """Validate one document record (shared by ``doc add`` and ``doc import``)."""
     if expires is None:
         expires = doctype.default_expiry(issued)
@@ -284,14 +338,27 @@ def build_document(p: Practice, person_id: str, doctype: DocType, issued: date |
             raise InvalidInput(f"{doctype.key} expires: give --expires or --issued")
     if issued and expires and expires < issued:
         raise InvalidInput(f"expiry {expires.isoformat()} is before issue {issued.isoformat()}")
-    return Document(0, person_id, doctype.key, issued, expires,
-                    check_text(number, "number") if number else None,
-                    check_text(note, "note", 2000) if note else None)
+    return Document(
+        0,
+        person_id,
+        doctype.key,
+        issued,
+        expires,
+        check_text(number, "number") if number else None,
+        check_text(note, "note", 2000) if note else None,
+    )
 
 
-def add_document(p: Practice, person_id: str, doctype: str, issued: date | None,
-                 expires: date | None, number: str | None, note: str | None,
-                 files: list[Path]) -> int:
+def add_document(
+    p: Practice,
+    person_id: str,
+    doctype: str,
+    issued: date | None,
+    expires: date | None,
+    number: str | None,
+    note: str | None,
+    files: list[Path],
+) -> int:
     get_person(p, person_id)
     dt = get_doctype(p, doctype)
     doc = build_document(p, person_id, dt, issued, expires, number, note)
@@ -320,8 +387,9 @@ def _store_attachment(p: Practice, doc_id: int, filename: str, data: bytes) -> A
     key = secrets.token_bytes(32)
     blob_id = p.vault.put_blob(key, data)
     media = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    att = Attachment(blob_id, doc_id, filename, media, len(data),
-                     hashlib.sha256(data).hexdigest(), key)
+    att = Attachment(
+        blob_id, doc_id, filename, media, len(data), hashlib.sha256(data).hexdigest(), key
+    )
     p.repo.add_attachment(att, p.now_iso)
     return att
 
@@ -329,8 +397,10 @@ def _store_attachment(p: Practice, doc_id: int, filename: str, data: bytes) -> A
 def attach(p: Practice, doc_id: int, files: list[Path]) -> list[Attachment]:
     get_document(p, doc_id)
     payloads = [_read_upload(path) for path in files]
-    stored = [_store_attachment(p, doc_id, path.name, data)
-              for path, data in zip(files, payloads, strict=True)]
+    stored = [
+        _store_attachment(p, doc_id, path.name, data)
+        for path, data in zip(files, payloads, strict=True)
+    ]
     p.touch(f"document:{doc_id}", *(f"attachment:{a.id}" for a in stored))
     return stored
 
@@ -348,12 +418,18 @@ def show_document(p: Practice, doc_id: int) -> DocumentDetail:
     doc = get_document(p, doc_id)
     current = p.repo.current_documents().get((doc.person_id, doc.doctype))
     p.touch(f"document:{doc_id}")
-    return DocumentDetail(doc, get_person(p, doc.person_id), get_doctype(p, doc.doctype),
-                          current is not None and current.id == doc.id,
-                          tuple(p.repo.attachments(doc_id)))
+    return DocumentDetail(
+        doc,
+        get_person(p, doc.person_id),
+        get_doctype(p, doc.doctype),
+        current is not None and current.id == doc.id,
+        tuple(p.repo.attachments(doc_id)),
+    )
 
 
-def list_documents(p: Practice, person_id: str, include_history: bool) -> list[tuple[Document, bool]]:
+def list_documents(
+    p: Practice, person_id: str, include_history: bool
+) -> list[tuple[Document, bool]]:
     """The person's documents with a flag 'in force'; history only with ``include_history``."""
     get_person(p, person_id)
     current_ids = {d.id for (pid, _), d in p.repo.current_documents().items() if pid == person_id}
@@ -433,8 +509,17 @@ def evaluate_active(p: Practice, policy: str | None = None) -> list[PersonStatus
     for person in p.repo.people(active_only=True):
         if policy is not None and policy not in person.policies:
             continue
-        people.append(evaluate_person(person, policies, doctypes, per_docs.get(person.id, {}),
-                                      per_waivers.get(person.id, {}), today, warn_days))
+        people.append(
+            evaluate_person(
+                person,
+                policies,
+                doctypes,
+                per_docs.get(person.id, {}),
+                per_waivers.get(person.id, {}),
+                today,
+                warn_days,
+            )
+        )
     return people
 
 
@@ -445,5 +530,6 @@ def person_status(p: Practice, person_id: str) -> PersonStatus:
     docs = {dt: d for (pid, dt), d in p.repo.current_documents().items() if pid == person_id}
     waivers = {dt: w for (pid, dt), w in p.repo.waivers().items() if pid == person_id}
     p.touch(f"person:{person_id}")
-    return evaluate_person(person, p.repo.policies(), p.repo.doctypes(), docs, waivers,
-                           p.today, p.warn_days)
+    return evaluate_person(
+        person, p.repo.policies(), p.repo.doctypes(), docs, waivers, p.today, p.warn_days
+    )

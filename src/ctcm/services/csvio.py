@@ -47,16 +47,21 @@ def read_csv_text(path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise InvalidInput(f"{path} is not UTF-8 text (byte {err.start}); save it as UTF-8 CSV") from None
+        raise InvalidInput(
+            f"{path} is not UTF-8 text (byte {err.start}); save it as UTF-8 CSV"
+        ) from None
 
 
-def read_rows(text: str, name: str, columns: tuple[str, ...],
-          required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+def read_rows(
+    text: str, name: str, columns: tuple[str, ...], required: tuple[str, ...]
+) -> list[tuple[int, dict[str, str]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        raise InvalidInput(f"{name} is empty (expected a header row: {','.join(columns)})") from None
+        raise InvalidInput(
+            f"{name} is empty (expected a header row: {','.join(columns)})"
+        ) from None
     except csv.Error as err:
         raise InvalidInput(f"{name}: not a CSV file ({err})") from None
     unknown = [h for h in header if h not in columns]
@@ -73,11 +78,22 @@ def read_rows(text: str, name: str, columns: tuple[str, ...],
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):
-                out.append((reader.line_num, {"__error__": f"has {len(values)} cells, "
-                                                            f"the header has {len(header)}"}))
+                out.append(
+                    (
+                        reader.line_num,
+                        {"__error__": f"has {len(values)} cells, the header has {len(header)}"},
+                    )
+                )
                 continue
-            out.append((reader.line_num,
-                        {h: restore_neutralised(v.strip()) for h, v in zip(header, values, strict=True)}))
+            out.append(
+                (
+                    reader.line_num,
+                    {
+                        h: restore_neutralised(v.strip())
+                        for h, v in zip(header, values, strict=True)
+                    },
+                )
+            )
     except csv.Error as err:
         raise InvalidInput(f"{name}: line {reader.line_num}: {err}") from None
     return out
@@ -99,7 +115,9 @@ def import_people(p: Practice, text: str, name: str, dry_run: bool) -> ImportRes
             seen.add(pid)
             old = existing.get(pid)
             person = Person(
-                id=pid, name=row["name"], email=row["email"],
+                id=pid,
+                name=row["name"],
+                email=row["email"],
                 title=row.get("title") or None,
                 start=parse_optional_date(row.get("start"), "start date"),
                 policies=tuple(k.strip() for k in row.get("policies", "").split(";") if k.strip()),
@@ -150,10 +168,13 @@ def import_documents(p: Practice, text: str, name: str, dry_run: bool) -> Import
             if row["doctype"] not in doctypes:
                 raise NotFound(f"unknown document type {row['doctype']!r}")
             doc = cred.build_document(
-                p, row["person"], doctypes[row["doctype"]],
+                p,
+                row["person"],
+                doctypes[row["doctype"]],
                 parse_optional_date(row.get("issued"), "issue date"),
                 parse_optional_date(row.get("expires"), "expiry date"),
-                row.get("number") or None, row.get("note") or None,
+                row.get("number") or None,
+                row.get("note") or None,
             )
             if _doc_key(doc) in known:
                 result.unchanged += 1
@@ -185,18 +206,40 @@ def _write(columns: tuple[str, ...], rows: list[list[str]]) -> str:
 def export_people(p: Practice, include_inactive: bool = True) -> str:
     people = p.repo.people(active_only=not include_inactive)
     p.touch("people")
-    return _write(PERSON_COLUMNS, [
-        [x.id, x.name, x.email, ";".join(x.policies), x.title or "",
-         x.start.isoformat() if x.start else ""] for x in people
-    ])
+    return _write(
+        PERSON_COLUMNS,
+        [
+            [
+                x.id,
+                x.name,
+                x.email,
+                ";".join(x.policies),
+                x.title or "",
+                x.start.isoformat() if x.start else "",
+            ]
+            for x in people
+        ],
+    )
 
 
 def export_documents(p: Practice, history: bool = True) -> str:
-    docs = p.repo.documents() if history else sorted(p.repo.current_documents().values(),
-                                                      key=lambda d: d.id)
+    docs = (
+        p.repo.documents()
+        if history
+        else sorted(p.repo.current_documents().values(), key=lambda d: d.id)
+    )
     p.touch("documents")
-    return _write(DOC_COLUMNS, [
-        [d.person_id, d.doctype, d.issued.isoformat() if d.issued else "",
-         d.expires.isoformat() if d.expires else "", d.number or "", d.note or ""] for d in docs
-    ])
-
+    return _write(
+        DOC_COLUMNS,
+        [
+            [
+                d.person_id,
+                d.doctype,
+                d.issued.isoformat() if d.issued else "",
+                d.expires.isoformat() if d.expires else "",
+                d.number or "",
+                d.note or "",
+            ]
+            for d in docs
+        ],
+    )

@@ -39,8 +39,10 @@ from ctcm.errors import InvalidInput
 from ctcm.services import credentials as cred
 from ctcm.services.practice import Practice
 
-DEFAULT_INSTRUCTIONS = ("Please reply to this message with a photo or scan of the renewed "
-                        "document, and the office will update your record.")
+DEFAULT_INSTRUCTIONS = (
+    "Please reply to this message with a photo or scan of the renewed "
+    "document, and the office will update your record."
+)
 SECURITIES = ("starttls", "ssl", "none")
 
 
@@ -66,9 +68,12 @@ class MailConfig:
 def mail_config(p: Practice) -> MailConfig:
     s = p.settings
     return MailConfig(
-        host=s.get("mail.host"), port=int(s.get("mail.port", "587")),
-        security=s.get("mail.security", "starttls"), username=s.get("mail.username") or None,
-        has_password=bool(s.get("mail.password")), sender=s.get("mail.from"),
+        host=s.get("mail.host"),
+        port=int(s.get("mail.port", "587")),
+        security=s.get("mail.security", "starttls"),
+        username=s.get("mail.username") or None,
+        has_password=bool(s.get("mail.password")),
+        sender=s.get("mail.from"),
         reply_to=s.get("mail.reply_to") or None,
         admins=tuple(a for a in s.get("mail.admins", "").split(",") if a),
         schedule=s.get("mail.schedule", DEFAULT_SCHEDULE),
@@ -78,11 +83,18 @@ def mail_config(p: Practice) -> MailConfig:
     )
 
 
-def configure_mail(p: Practice, host: str | None = None, port: int | None = None,
-                   security: str | None = None, username: str | None = None,
-                   password: str | None = None, sender: str | None = None,
-                   reply_to: str | None = None, admins: str | None = None,
-                   instructions: str | None = None) -> MailConfig:
+def configure_mail(
+    p: Practice,
+    host: str | None = None,
+    port: int | None = None,
+    security: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    sender: str | None = None,
+    reply_to: str | None = None,
+    admins: str | None = None,
+    instructions: str | None = None,
+) -> MailConfig:
     """Store mail settings in the vault (the SMTP password only ever encrypted there)."""
     from ctcm.mail.message import parse_address
     from ctcm.mail.transport import LOCAL_HOSTS
@@ -119,15 +131,18 @@ def configure_mail(p: Practice, host: str | None = None, port: int | None = None
     final_host = values.get("mail.host", current.host)
     final_security = values.get("mail.security", current.security)
     if final_security == "none" and final_host not in LOCAL_HOSTS:
-        raise InvalidInput("--security none is only allowed for a mail server on this machine "
-                           "(localhost); use starttls or ssl")
+        raise InvalidInput(
+            "--security none is only allowed for a mail server on this machine "
+            "(localhost); use starttls or ssl"
+        )
     p.set_settings(values)
     p.touch(*(f"setting:{k}" for k in values if k != "mail.password"))
     return mail_config(p)
 
 
-def set_schedule(p: Practice, schedule: str | None, missing_every: int | None,
-                 escalate_after: int | None) -> MailConfig:
+def set_schedule(
+    p: Practice, schedule: str | None, missing_every: int | None, escalate_after: int | None
+) -> MailConfig:
     values: dict[str, str] = {}
     if schedule is not None:
         values["mail.schedule"] = str(parse_schedule(schedule))
@@ -244,21 +259,41 @@ def headline(r: RequirementStatus) -> str:
         case Reason.EXPIRED:
             return "has expired"
         case _:
-            return ("expires today" if r.days_left == 0
-                    else f"expires in {r.days_left} day{'s' if r.days_left != 1 else ''}")
+            return (
+                "expires today"
+                if r.days_left == 0
+                else f"expires in {r.days_left} day{'s' if r.days_left != 1 else ''}"
+            )
 
 
 def _item_context(r: RequirementStatus) -> dict[str, Any]:
-    return {"doctype": r.doctype, "name": r.name, "status": r.status.value, "why": why(r),
-            "headline": headline(r), "expires": r.expires.isoformat() if r.expires else None,
-            "days_left": r.days_left}
+    return {
+        "doctype": r.doctype,
+        "name": r.name,
+        "status": r.status.value,
+        "why": why(r),
+        "headline": headline(r),
+        "expires": r.expires.isoformat() if r.expires else None,
+        "days_left": r.days_left,
+    }
 
 
-def reminder_context(practice: str, person: Person, reminder_items: Iterable[RequirementStatus],
-                     escalated: bool, instructions: str, as_of: date) -> dict[str, Any]:
-    return {"practice": practice, "as_of": as_of.isoformat(), "person": {"name": person.name},
-            "items": [_item_context(r) for r in reminder_items], "escalated": escalated,
-            "instructions": instructions}
+def reminder_context(
+    practice: str,
+    person: Person,
+    reminder_items: Iterable[RequirementStatus],
+    escalated: bool,
+    instructions: str,
+    as_of: date,
+) -> dict[str, Any]:
+    return {
+        "practice": practice,
+        "as_of": as_of.isoformat(),
+        "person": {"name": person.name},
+        "items": [_item_context(r) for r in reminder_items],
+        "escalated": escalated,
+        "instructions": instructions,
+    }
 
 
 # ============================================================================ delivery
@@ -281,10 +316,16 @@ class DeliveryReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"as_of": self.as_of.isoformat(), "kind": self.kind, "channel": self.channel,
-                "due": self.due, "sent": len(self.sent), "sent_to": self.sent,
-                "skipped": self.skipped,
-                "failed": [{"id": who, "error": err} for who, err in self.failed]}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "kind": self.kind,
+            "channel": self.channel,
+            "due": self.due,
+            "sent": len(self.sent),
+            "sent_to": self.sent,
+            "skipped": self.skipped,
+            "failed": [{"id": who, "error": err} for who, err in self.failed],
+        }
 
 
 class Mailer:
@@ -297,11 +338,13 @@ class Mailer:
         self.p = p
         self.config = mail_config(p)
         if not self.config.sender:
-            raise InvalidInput("no sender address: run ctcm mail configure --from "
-                               "\"Practice <office@example.org>\"")
+            raise InvalidInput(
+                'no sender address: run ctcm mail configure --from "Practice <office@example.org>"'
+            )
         self.sender = parse_address(self.config.sender, "sender")
-        self.reply_to = (parse_address(self.config.reply_to, "reply-to")
-                         if self.config.reply_to else None)
+        self.reply_to = (
+            parse_address(self.config.reply_to, "reply-to") if self.config.reply_to else None
+        )
         self.templates = make_environment(p.vault.root / "templates")
         self.practice = p.settings.get("practice_name", "")
 
@@ -310,18 +353,28 @@ class Mailer:
 
         return [parse_address(a, "admin address") for a in self.config.admins]
 
-    def message(self, kind: str, context: dict[str, Any], to: list[Address],
-                cc: list[Address] | None = None) -> Any:
+    def message(
+        self, kind: str, context: dict[str, Any], to: list[Address], cc: list[Address] | None = None
+    ) -> Any:
         from ctcm.mail.message import build_message
         from ctcm.render.templates import render_email
 
         rendered = render_email(self.templates, kind, context)
-        return build_message(self.sender, to, rendered.subject, rendered.text, rendered.html,
-                             self.p.now, cc=cc, reply_to=self.reply_to)
+        return build_message(
+            self.sender,
+            to,
+            rendered.subject,
+            rendered.text,
+            rendered.html,
+            self.p.now,
+            cc=cc,
+            reply_to=self.reply_to,
+        )
 
 
-def _deliver(transport: Transport, msg: Any, hint: str, report: DeliveryReport,
-             who: str) -> str | None:
+def _deliver(
+    transport: Transport, msg: Any, hint: str, report: DeliveryReport, who: str
+) -> str | None:
     """Deliver one message; on failure note it in the report (it is retried next run)."""
     from ctcm.mail.transport import DeliveryError
 
@@ -337,8 +390,9 @@ def person_address(person: Person) -> Address:
     return Address(display_name=person.name, username=user, domain=domain)
 
 
-def deliver_reminders(p: Practice, transport: Transport | None,
-                      checkpoint_each: bool = False) -> DeliveryReport:
+def deliver_reminders(
+    p: Practice, transport: Transport | None, checkpoint_each: bool = False
+) -> DeliveryReport:
     """Plan, and with a transport deliver: one message per person listing all their due
     items. Each delivery is recorded in the ledger with the earlier thresholds it passed over.
     A failed delivery records nothing and is retried on the next run. With
@@ -347,14 +401,27 @@ def deliver_reminders(p: Practice, transport: Transport | None,
     plan = plan_reminders(p)
     report = DeliveryReport(plan.as_of, "reminder", transport.channel if transport else None)
     for reminder in plan.reminders:
-        report.due.append({
-            "person": reminder.person.id, "name": reminder.person.name,
-            "email": reminder.person.email, "cc_admins": reminder.escalate,
-            "items": [{"doctype": i.requirement.doctype, "status": i.requirement.status.value,
-                       "why": why(i.requirement),
-                       "expires": i.requirement.expires.isoformat() if i.requirement.expires else None,
-                       "threshold": i.threshold.key if i.threshold else None,
-                       "escalation": i.escalation} for i in reminder.items]})
+        report.due.append(
+            {
+                "person": reminder.person.id,
+                "name": reminder.person.name,
+                "email": reminder.person.email,
+                "cc_admins": reminder.escalate,
+                "items": [
+                    {
+                        "doctype": i.requirement.doctype,
+                        "status": i.requirement.status.value,
+                        "why": why(i.requirement),
+                        "expires": i.requirement.expires.isoformat()
+                        if i.requirement.expires
+                        else None,
+                        "threshold": i.threshold.key if i.threshold else None,
+                        "escalation": i.escalation,
+                    }
+                    for i in reminder.items
+                ],
+            }
+        )
     if transport is None:
         return report
     mailer = Mailer(p)
@@ -364,25 +431,40 @@ def deliver_reminders(p: Practice, transport: Transport | None,
     for reminder in plan.reminders:
         person = reminder.person
         cc = admins if reminder.escalate else []
-        context = reminder_context(mailer.practice, person,
-                                   [i.requirement for i in reminder.items], reminder.escalate,
-                                   mailer.config.instructions, plan.as_of)
+        context = reminder_context(
+            mailer.practice,
+            person,
+            [i.requirement for i in reminder.items],
+            reminder.escalate,
+            mailer.config.instructions,
+            plan.as_of,
+        )
         msg = mailer.message("reminder", context, [person_address(person)], cc)
-        message_id = _deliver(transport, msg, f"{plan.as_of}-reminder-{person.id}", report,
-                              person.id)
+        message_id = _deliver(
+            transport, msg, f"{plan.as_of}-reminder-{person.id}", report, person.id
+        )
         if message_id is None:
             continue
         recipients = ",".join([person.email, *(a.addr_spec for a in cc)])
         entries = []
         for item in reminder.items:
-            entries.append(LedgerEntry(
-                kind="reminder", status="sent", at=now, person_id=person.id,
-                doctype=item.requirement.doctype, about=item.about,
-                threshold=item.threshold.key if item.threshold else "escalation",
-                threshold_date=item.threshold.on if item.threshold else plan.as_of,
-                passed=",".join(t.key for t in item.passed) or None,
-                escalation=item.escalation, channel=transport.channel, recipients=recipients,
-                message_id=message_id))
+            entries.append(
+                LedgerEntry(
+                    kind="reminder",
+                    status="sent",
+                    at=now,
+                    person_id=person.id,
+                    doctype=item.requirement.doctype,
+                    about=item.about,
+                    threshold=item.threshold.key if item.threshold else "escalation",
+                    threshold_date=item.threshold.on if item.threshold else plan.as_of,
+                    passed=",".join(t.key for t in item.passed) or None,
+                    escalation=item.escalation,
+                    channel=transport.channel,
+                    recipients=recipients,
+                    message_id=message_id,
+                )
+            )
         report.sent.append(person.id)
         if checkpoint_each:
             p.repo.add_deliveries(entries)
@@ -397,38 +479,61 @@ def deliver_reminders(p: Practice, transport: Transport | None,
 # ============================================================================ status mails
 
 
-def status_context(practice: str, status: PersonStatus, instructions: str,
-                   as_of: date) -> dict[str, Any]:
+def status_context(
+    practice: str, status: PersonStatus, instructions: str, as_of: date
+) -> dict[str, Any]:
     requirements = []
     for r in status.requirements:
         item = _item_context(r)
-        item["action"] = (f"renew by {r.expires.isoformat()}" if r.expires and r.status.severity
-                          else "send it as soon as possible" if r.reason is Reason.MISSING
-                          else None)
+        item["action"] = (
+            f"renew by {r.expires.isoformat()}"
+            if r.expires and r.status.severity
+            else "send it as soon as possible"
+            if r.reason is Reason.MISSING
+            else None
+        )
         requirements.append(item)
-    return {"practice": practice, "as_of": as_of.isoformat(), "person": {"name": status.person.name},
-            "status": status.status.value, "requirements": requirements,
-            "to_renew": any(r.status.severity > 0 for r in status.requirements),
-            "instructions": instructions}
+    return {
+        "practice": practice,
+        "as_of": as_of.isoformat(),
+        "person": {"name": status.person.name},
+        "status": status.status.value,
+        "requirements": requirements,
+        "to_renew": any(r.status.severity > 0 for r in status.requirements),
+        "instructions": instructions,
+    }
 
 
-def send_status_notices(p: Practice, person_id: str | None, transport: Transport,
-                        checkpoint_each: bool = False) -> DeliveryReport:
+def send_status_notices(
+    p: Practice, person_id: str | None, transport: Transport, checkpoint_each: bool = False
+) -> DeliveryReport:
     """Each person's own lights, and nobody else's."""
     statuses = [cred.person_status(p, person_id)] if person_id else cred.evaluate_active(p)
     mailer = Mailer(p)
     report = DeliveryReport(p.today, "status", transport.channel)
     for status in statuses:
         person = status.person
-        msg = mailer.message("status", status_context(mailer.practice, status,
-                                                      mailer.config.instructions, p.today),
-                             [person_address(person)])
+        msg = mailer.message(
+            "status",
+            status_context(mailer.practice, status, mailer.config.instructions, p.today),
+            [person_address(person)],
+        )
         message_id = _deliver(transport, msg, f"{p.today}-status-{person.id}", report, person.id)
         if message_id is None:
             continue
-        p.repo.add_deliveries([LedgerEntry(kind="status", status="sent", at=p.now_iso,
-                                           person_id=person.id, channel=transport.channel,
-                                           recipients=person.email, message_id=message_id)])
+        p.repo.add_deliveries(
+            [
+                LedgerEntry(
+                    kind="status",
+                    status="sent",
+                    at=p.now_iso,
+                    person_id=person.id,
+                    channel=transport.channel,
+                    recipients=person.email,
+                    message_id=message_id,
+                )
+            ]
+        )
         report.sent.append(person.id)
         if checkpoint_each:
             p.checkpoint()
@@ -470,12 +575,15 @@ def _upcoming_section(p: Practice, board: Dashboard) -> DigestSection | None:
     horizon = board.as_of + timedelta(days=60)
     rows = sorted(
         (r.expires.isoformat(), s.person.name, r.name, str(r.days_left))
-        for s in board.people for r in s.requirements
-        if r.expires is not None and board.as_of <= r.expires <= horizon
+        for s in board.people
+        for r in s.requirements
+        if r.expires is not None
+        and board.as_of <= r.expires <= horizon
         and r.status is not Light.WAIVED
     )
-    return DigestSection("Expiring in the next 60 days", ("Expires", "Person", "Document",
-                                                          "Days left"), tuple(rows))
+    return DigestSection(
+        "Expiring in the next 60 days", ("Expires", "Person", "Document", "Days left"), tuple(rows)
+    )
 
 
 def _program_section(p: Practice, board: Dashboard) -> DigestSection | None:
@@ -483,10 +591,16 @@ def _program_section(p: Practice, board: Dashboard) -> DigestSection | None:
 
     program = program_status(p)
     rows = [("Attention", line) for line in program.warnings]
-    rows += [("Open risk", f"{scenario} {title} ({level})")
-             for scenario, title, level in program.open_high_risks]
-    return DigestSection("Security program", ("Kind", "Detail"), tuple(rows),
-                         "Overdue security tasks, open high risks and the risk analysis cycle.")
+    rows += [
+        ("Open risk", f"{scenario} {title} ({level})")
+        for scenario, title, level in program.open_high_risks
+    ]
+    return DigestSection(
+        "Security program",
+        ("Kind", "Detail"),
+        tuple(rows),
+        "Overdue security tasks, open high risks and the risk analysis cycle.",
+    )
 
 
 # Later features (incidents, vendors, training...) append their own section builders.
@@ -501,15 +615,25 @@ def digest_view(p: Practice) -> DigestView:
     board = cred.dashboard(p)
     summary = board.summary() | {"total": len(board.people)}
     sections = tuple(s for build in DIGEST_SECTIONS if (s := build(p, board)) is not None)
-    return DigestView(board.practice, board.as_of.strftime("%Y-%m"), board.as_of, summary,
-                      sections)
+    return DigestView(board.practice, board.as_of.strftime("%Y-%m"), board.as_of, summary, sections)
 
 
 def digest_context(view: DigestView) -> dict[str, Any]:
-    return {"practice": view.practice, "month": view.month, "as_of": view.as_of.isoformat(),
-            "summary": view.summary,
-            "sections": [{"title": s.title, "intro": s.intro, "columns": list(s.columns),
-                          "rows": [list(r) for r in s.rows]} for s in view.sections]}
+    return {
+        "practice": view.practice,
+        "month": view.month,
+        "as_of": view.as_of.isoformat(),
+        "summary": view.summary,
+        "sections": [
+            {
+                "title": s.title,
+                "intro": s.intro,
+                "columns": list(s.columns),
+                "rows": [list(r) for r in s.rows],
+            }
+            for s in view.sections
+        ],
+    }
 
 
 def send_digest(p: Practice, transport: Transport, force: bool = False) -> DeliveryReport:
@@ -520,21 +644,35 @@ def send_digest(p: Practice, transport: Transport, force: bool = False) -> Deliv
         raise InvalidInput("no admins to send the digest to: ctcm mail configure --admins a@x,b@y")
     view = digest_view(p)
     report = DeliveryReport(view.as_of, "digest", transport.channel)
-    already = {e.recipients for e in p.repo.deliveries("digest")
-               if e.period == view.month and e.status == "sent"}
+    already = {
+        e.recipients
+        for e in p.repo.deliveries("digest")
+        if e.period == view.month and e.status == "sent"
+    }
     context = digest_context(view)
     for admin in admins:
         if admin.addr_spec in already and not force:
             report.skipped.append(admin.addr_spec)
             continue
         msg = mailer.message("digest", context, [admin])
-        message_id = _deliver(transport, msg, f"{view.month}-digest-{admin.addr_spec}", report,
-                              admin.addr_spec)
+        message_id = _deliver(
+            transport, msg, f"{view.month}-digest-{admin.addr_spec}", report, admin.addr_spec
+        )
         if message_id is None:
             continue
-        p.repo.add_deliveries([LedgerEntry(kind="digest", status="sent", at=p.now_iso,
-                                           channel=transport.channel, recipients=admin.addr_spec,
-                                           period=view.month, message_id=message_id)])
+        p.repo.add_deliveries(
+            [
+                LedgerEntry(
+                    kind="digest",
+                    status="sent",
+                    at=p.now_iso,
+                    channel=transport.channel,
+                    recipients=admin.addr_spec,
+                    period=view.month,
+                    message_id=message_id,
+                )
+            ]
+        )
         report.sent.append(admin.addr_spec)
     p.touch(f"digest:{view.month}")
     return report
@@ -545,18 +683,29 @@ def send_test(p: Practice, to: str, transport: Transport) -> str:
 
     mailer = Mailer(p)
     address = parse_address(to, "recipient")
-    msg = mailer.message("test", {"practice": mailer.practice, "as_of": p.today.isoformat()},
-                         [address])
+    msg = mailer.message(
+        "test", {"practice": mailer.practice, "as_of": p.today.isoformat()}, [address]
+    )
     message_id = transport.deliver(msg, f"{p.today}-test")
-    p.repo.add_deliveries([LedgerEntry(kind="test", status="sent", at=p.now_iso,
-                                       channel=transport.channel, recipients=address.addr_spec,
-                                       message_id=message_id)])
+    p.repo.add_deliveries(
+        [
+            LedgerEntry(
+                kind="test",
+                status="sent",
+                at=p.now_iso,
+                channel=transport.channel,
+                recipients=address.addr_spec,
+                message_id=message_id,
+            )
+        ]
+    )
     p.touch("mail:test")
     return message_id
 
 
-def delivery_log(p: Practice, person_id: str | None = None, kind: str | None = None,
-                 since: date | None = None) -> list[LedgerEntry]:
+def delivery_log(
+    p: Practice, person_id: str | None = None, kind: str | None = None, since: date | None = None
+) -> list[LedgerEntry]:
     """The delivery ledger, oldest first: proof of who was told what, when."""
     if person_id is not None:
         cred.get_person(p, person_id)
@@ -564,9 +713,12 @@ def delivery_log(p: Practice, person_id: str | None = None, kind: str | None = N
         raise InvalidInput("--kind must be reminder, status, digest or test")
     since_iso = since.isoformat() if since else None
     p.touch("deliveries", *([f"person:{person_id}"] if person_id else []))
-    return [e for e in p.repo.deliveries(kind)
-            if (person_id is None or e.person_id == person_id)
-            and (since_iso is None or e.at[:10] >= since_iso)]
+    return [
+        e
+        for e in p.repo.deliveries(kind)
+        if (person_id is None or e.person_id == person_id)
+        and (since_iso is None or e.at[:10] >= since_iso)
+    ]
 
 
 # ============================================================================ templates
@@ -575,18 +727,37 @@ def delivery_log(p: Practice, person_id: str | None = None, kind: str | None = N
 def sample_contexts(practice: str, instructions: str, as_of: date) -> dict[str, dict[str, Any]]:
     """Realistic sample data for every message template (``ctcm mail templates check``)."""
     person = Person("sample", "Sam Sample", "sam@example.org")
-    expiring = RequirementStatus("state-license", "State professional license", Light.YELLOW,
-                                 Reason.EXPIRING, as_of + timedelta(days=14), 14, 1, None)
-    missing = RequirementStatus("hipaa-training", "HIPAA training", Light.RED, Reason.MISSING,
-                                None, None, None, None)
+    expiring = RequirementStatus(
+        "state-license",
+        "State professional license",
+        Light.YELLOW,
+        Reason.EXPIRING,
+        as_of + timedelta(days=14),
+        14,
+        1,
+        None,
+    )
+    missing = RequirementStatus(
+        "hipaa-training", "HIPAA training", Light.RED, Reason.MISSING, None, None, None, None
+    )
     status = PersonStatus(person, Light.RED, (expiring, missing))
-    view = DigestView(practice, as_of.strftime("%Y-%m"), as_of,
-                      {"green": 3, "yellow": 1, "red": 1, "total": 5},
-                      (DigestSection("People needing attention", ("Person", "Status", "Why"),
-                                     (("Sam Sample", "RED", "HIPAA training: missing"),)),))
+    view = DigestView(
+        practice,
+        as_of.strftime("%Y-%m"),
+        as_of,
+        {"green": 3, "yellow": 1, "red": 1, "total": 5},
+        (
+            DigestSection(
+                "People needing attention",
+                ("Person", "Status", "Why"),
+                (("Sam Sample", "RED", "HIPAA training: missing"),),
+            ),
+        ),
+    )
     return {
-        "reminder": reminder_context(practice, person, [expiring, missing], True, instructions,
-                                     as_of),
+        "reminder": reminder_context(
+            practice, person, [expiring, missing], True, instructions, as_of
+        ),
         "status": status_context(practice, status, instructions, as_of),
         "digest": digest_context(view),
         "test": {"practice": practice, "as_of": as_of.isoformat()},
@@ -599,5 +770,6 @@ def check_message_templates(p: Practice) -> list[str]:
     config = mail_config(p)
     env = make_environment(p.vault.root / "templates")
     p.touch("templates")
-    return check_templates(env, sample_contexts(p.settings.get("practice_name", ""),
-                                                config.instructions, p.today))
+    return check_templates(
+        env, sample_contexts(p.settings.get("practice_name", ""), config.instructions, p.today)
+    )

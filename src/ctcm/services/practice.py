@@ -44,8 +44,9 @@ class Practice:
     def checkpoint(self) -> None:
         """Save now, inside the command (the lock is still held): used after each message
         sent, so a crash can repeat at most the one message in flight."""
-        saved = self.vault.save(self.header, self.unlocked.dek, self.db.image(),
-                                self.generation, self.env.clock.now())
+        saved = self.vault.save(
+            self.header, self.unlocked.dek, self.db.image(), self.generation, self.env.clock.now()
+        )
         self.generation = int(saved["generation"])
 
     @property
@@ -102,8 +103,9 @@ def _decrypt(vault: VaultDir, parsed: fmt.Parsed, unlocked: Unlocked) -> Databas
 
 
 @contextlib.contextmanager
-def open_practice(env: Environment, command: str,
-                  unlocked: Unlocked | None = None) -> Iterator[Practice]:
+def open_practice(
+    env: Environment, command: str, unlocked: Unlocked | None = None
+) -> Iterator[Practice]:
     """Yield an open practice; on success append one audit entry and save a new generation.
 
     The key is found before the writer lock is taken (a passphrase prompt never holds up a
@@ -114,19 +116,23 @@ def open_practice(env: Environment, command: str,
     unlocked = unlocked or unlock(env, vault.read_parsed())
     loose = vault.loose_permissions()
     if loose and env.warn:
-        env.warn(f"warning: {', '.join(loose)} can be read by others; run 'chmod -R go= {vault.root}'")
+        env.warn(
+            f"warning: {', '.join(loose)} can be read by others; run 'chmod -R go= {vault.root}'"
+        )
     with vault.locked():
         parsed = vault.read_parsed()
         db = _decrypt(vault, parsed, unlocked)
         from ctcm.storage.migrations import migrate
 
         migrate(db, iso_utc(env.clock.now()))
-        practice = Practice(env, vault, parsed.header, unlocked, db, Repository(db),
-                            parsed.generation)
+        practice = Practice(
+            env, vault, parsed.header, unlocked, db, Repository(db), parsed.generation
+        )
         yield practice
         practice.repo.append_audit(practice.now_iso, practice.actor, command, practice.targets)
-        vault.save(parsed.header, unlocked.dek, practice.db.image(), practice.generation,
-                   env.clock.now())
+        vault.save(
+            parsed.header, unlocked.dek, practice.db.image(), practice.generation, env.clock.now()
+        )
 
 
 def unlock_once(env: Environment) -> Unlocked:
@@ -159,8 +165,15 @@ class Created:
     recovery_code: str | None
 
 
-def create_vault(env: Environment, practice_name: str, user: str, passphrase: str,
-                 timezone: str, recovery: bool, content: dict[str, Any] | None = None) -> Created:
+def create_vault(
+    env: Environment,
+    practice_name: str,
+    user: str,
+    passphrase: str,
+    timezone: str,
+    recovery: bool,
+    content: dict[str, Any] | None = None,
+) -> Created:
     """Create a new vault with one admin user slot (and a recovery slot if asked)."""
     from ctcm.domain.credentials import check_key, check_text
     from ctcm.storage.migrations import migrate
@@ -186,35 +199,57 @@ def create_vault(env: Environment, practice_name: str, user: str, passphrase: st
     db = Database.empty()
     migrate(db, iso_utc(now))
     repo = Repository(db)
-    repo.set_settings({"practice_name": practice_name, "timezone": timezone, "warn_days": "30",
-                       "idle_minutes": str(DEFAULT_IDLE_MINUTES),
-                       "max_hours": str(DEFAULT_MAX_HOURS)})
+    repo.set_settings(
+        {
+            "practice_name": practice_name,
+            "timezone": timezone,
+            "warn_days": "30",
+            "idle_minutes": str(DEFAULT_IDLE_MINUTES),
+            "max_hours": str(DEFAULT_MAX_HOURS),
+        }
+    )
     repo.add_user(user, f"user:{user}", "admin", iso_utc(now))
     if content is not None:
         from ctcm.services.catalog import apply_content
 
         apply_content(repo, iso_utc(now), content, f"starter:{content.get('name', '')}")
     repo.append_audit(iso_utc(now), f"user:{user}", "init", [practice_name])
-    header = {"format": "ctcm-vault", "v": 1, "vault_id": vault_id, "generation": 1,
-              "saved_at": iso_utc(now), "dek_id": dek_id, "aead": "A256GCM-STREAM",
-              "chunk": fmt.CHUNK, "slots": slots}
+    header = {
+        "format": "ctcm-vault",
+        "v": 1,
+        "vault_id": vault_id,
+        "generation": 1,
+        "saved_at": iso_utc(now),
+        "dek_id": dek_id,
+        "aead": "A256GCM-STREAM",
+        "chunk": fmt.CHUNK,
+        "slots": slots,
+    }
     vault.create(fmt.encrypt(header, dek, db.image()))
     return Created(vault_id, user, code)
 
 
-def init_practice(env: Environment, practice_name: str, user: str, timezone: str | None,
-                  starter: str | None, recovery: bool) -> Created:
+def init_practice(
+    env: Environment,
+    practice_name: str,
+    user: str,
+    timezone: str | None,
+    starter: str | None,
+    recovery: bool,
+) -> Created:
     """``ctcm init``: ask for (or read) the new passphrase, then create the vault."""
     from ctcm.services.catalog import load_starter
     from ctcm.vault.unlock import read_passphrase
 
     content = load_starter(starter) if starter else None
-    if not env.interactive and not (env.env.get("CTCM_PASSPHRASE_FILE")
-                                    or env.env.get("CTCM_PASSPHRASE")):
+    if not env.interactive and not (
+        env.env.get("CTCM_PASSPHRASE_FILE") or env.env.get("CTCM_PASSPHRASE")
+    ):
         raise InvalidInput("no terminal to ask for a passphrase: set CTCM_PASSPHRASE_FILE")
     passphrase, _ = read_passphrase(env, "New passphrase (12+ characters)", confirm=True)
-    return create_vault(env, practice_name, user, passphrase, timezone or machine_timezone(),
-                        recovery, content)
+    return create_vault(
+        env, practice_name, user, passphrase, timezone or machine_timezone(), recovery, content
+    )
 
 
 def add_service_identity(practice: Practice, name: str) -> tuple[str, str]:
@@ -228,15 +263,17 @@ def add_service_identity(practice: Practice, name: str) -> tuple[str, str]:
     header = practice.header
     if any(s["id"] == slot_id for s in header["slots"]):
         raise AlreadyExists(f"a slot named {slot_id} exists already")
-    slot, private = fmt.make_key_slot(slot_id, f"service {name}", practice.unlocked.dek,
-                                      header["vault_id"], header["dek_id"])
+    slot, private = fmt.make_key_slot(
+        slot_id, f"service {name}", practice.unlocked.dek, header["vault_id"], header["dek_id"]
+    )
     header["slots"] = [*header["slots"], slot]
     practice.touch(slot_id)
     return slot_id, format_identity(private, header["vault_id"], slot_id)
 
 
-def session_limits(practice_settings: dict[str, str], idle: int | None,
-                   maximum: int | None) -> tuple[timedelta, timedelta]:
+def session_limits(
+    practice_settings: dict[str, str], idle: int | None, maximum: int | None
+) -> tuple[timedelta, timedelta]:
     idle_m = idle if idle is not None else int(practice_settings.get("idle_minutes", "30"))
     max_h = maximum if maximum is not None else int(practice_settings.get("max_hours", "8"))
     if idle_m <= 0 or max_h <= 0:

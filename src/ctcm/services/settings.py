@@ -25,11 +25,17 @@ class PracticeSettings:
 def read_settings(p: Practice) -> PracticeSettings:
     s = p.settings
     p.touch("settings")
-    return PracticeSettings(s.get("practice_name", ""), s.get("timezone", "UTC"),
-                            int(s.get("warn_days", "30")), int(s.get("idle_minutes", "30")),
-                            int(s.get("max_hours", "8")), s.get("security_officer") or None,
-                            s.get("privacy_officer") or None, s.get("risk_scale", "three"),
-                            int(s.get("risk_review_months", "12")))
+    return PracticeSettings(
+        s.get("practice_name", ""),
+        s.get("timezone", "UTC"),
+        int(s.get("warn_days", "30")),
+        int(s.get("idle_minutes", "30")),
+        int(s.get("max_hours", "8")),
+        s.get("security_officer") or None,
+        s.get("privacy_officer") or None,
+        s.get("risk_scale", "three"),
+        int(s.get("risk_review_months", "12")),
+    )
 
 
 def _bounded(value: int | None, what: str, low: int, high: int) -> str | None:
@@ -40,11 +46,18 @@ def _bounded(value: int | None, what: str, low: int, high: int) -> str | None:
     return str(value)
 
 
-def update_settings(p: Practice, name: str | None = None, timezone: str | None = None,
-                    warn_days: int | None = None, idle_minutes: int | None = None,
-                    max_hours: int | None = None, security_officer: str | None = None,
-                    privacy_officer: str | None = None, risk_scale: str | None = None,
-                    risk_review_months: int | None = None) -> PracticeSettings:
+def update_settings(
+    p: Practice,
+    name: str | None = None,
+    timezone: str | None = None,
+    warn_days: int | None = None,
+    idle_minutes: int | None = None,
+    max_hours: int | None = None,
+    security_officer: str | None = None,
+    privacy_officer: str | None = None,
+    risk_scale: str | None = None,
+    risk_review_months: int | None = None,
+) -> PracticeSettings:
     from ctcm.domain.risk import Scale
     from ctcm.services.credentials import get_person
 

@@ -22,8 +22,7 @@ def populate(p: Practice, people: int, today: date, seed: int = 7) -> int:
     staff = []
     for i in range(people):
         chosen = tuple(sorted(rng.sample(keys, k=1 + (i % 3 == 0))))
-        staff.append(Person(f"p{i:06d}", f"Person {i}", f"person{i}@example.org",
-                            policies=chosen))
+        staff.append(Person(f"p{i:06d}", f"Person {i}", f"person{i}@example.org", policies=chosen))
     p.repo.put_people(staff, p.now_iso)
     docs = []
     waivers = []
@@ -44,12 +43,21 @@ def populate(p: Practice, people: int, today: date, seed: int = 7) -> int:
             else:
                 left = rng.randint(31, 700)
             expires = today + timedelta(days=left)
-            docs.append(Document(0, person.id, key, dt.default_expiry(expires) and
-                                 expires - timedelta(days=30 * dt.validity_months), expires,
-                                 f"N-{rng.randint(10000, 99999)}"))
+            docs.append(
+                Document(
+                    0,
+                    person.id,
+                    key,
+                    dt.default_expiry(expires)
+                    and expires - timedelta(days=30 * dt.validity_months),
+                    expires,
+                    f"N-{rng.randint(10000, 99999)}",
+                )
+            )
         if rng.random() < 0.02 and required:
-            waivers.append(Waiver(person.id, required[0], "synthetic waiver",
-                                  today + timedelta(days=90)))
+            waivers.append(
+                Waiver(person.id, required[0], "synthetic waiver", today + timedelta(days=90))
+            )
     p.repo.add_documents(docs, p.now_iso, p.actor)
     for w in waivers:
         p.repo.put_waiver(w, p.now_iso, p.actor)

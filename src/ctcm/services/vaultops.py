@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ctcm.environment import Environment
 from ctcm.errors import InvalidInput, VaultError
-from ctcm.services.practice import Practice, iso_utc, open_practice, session_limits
+from ctcm.services.practice import Practice, open_practice, session_limits
 from ctcm.storage.db import Database
 from ctcm.storage.repo import GENESIS, AuditEntry, Repository, audit_hash
 from ctcm.vault import format as fmt
@@ -34,8 +34,13 @@ def unlock_session(env: Environment, idle: int | None, maximum: int | None) -> S
         parsed = p.vault.read_parsed()
         token, in_keyring = start_session(env, parsed, p.unlocked, idle_td, max_td)
         p.touch(p.actor)
-        return SessionStarted(token, in_keyring, p.actor, int(idle_td.total_seconds() // 60),
-                              max_td.total_seconds() / 3600)
+        return SessionStarted(
+            token,
+            in_keyring,
+            p.actor,
+            int(idle_td.total_seconds() // 60),
+            max_td.total_seconds() / 3600,
+        )
 
 
 def lock_session(env: Environment) -> bool:
@@ -56,8 +61,10 @@ class BackupInfo:
 
 def list_backups(p: Practice) -> list[BackupInfo]:
     p.touch("backups")
-    return [BackupInfo(b.generation, b.saved_at, b.path.stat().st_size, b.path)
-            for b in p.vault.list_backups()]
+    return [
+        BackupInfo(b.generation, b.saved_at, b.path.stat().st_size, b.path)
+        for b in p.vault.list_backups()
+    ]
 
 
 def _open_backup(p: Practice, backup: Backup) -> Database:
@@ -97,8 +104,13 @@ def verify_backup(p: Practice, generation: int | None) -> Verified:
     repo = Repository(db)
     entries = repo.audit_entries()
     p.touch(f"backup:g{backup.generation}")
-    return Verified(backup.generation, backup.saved_at, db.integrity_errors(), len(entries),
-                    first_bad_entry(entries))
+    return Verified(
+        backup.generation,
+        backup.saved_at,
+        db.integrity_errors(),
+        len(entries),
+        first_bad_entry(entries),
+    )
 
 
 def restore_backup(p: Practice, generation: int) -> int:
@@ -131,8 +143,7 @@ def export_backup(p: Practice, dest: Path, generation: int | None) -> Path:
         shutil.copyfile(source, target)
         os.chmod(target, 0o600)
         if p.vault.blobs.is_dir():
-            shutil.copytree(p.vault.blobs, dest / "blobs",
-                            ignore=shutil.ignore_patterns(".tmp-*"))
+            shutil.copytree(p.vault.blobs, dest / "blobs", ignore=shutil.ignore_patterns(".tmp-*"))
     except OSError as err:
         raise InvalidInput(f"cannot export to {dest}: {err.strerror}") from None
     p.touch(f"export:{dest}")
@@ -147,8 +158,10 @@ def first_bad_entry(entries: list[AuditEntry]) -> int | None:
     prev = GENESIS
     expected_seq = entries[0].seq if entries else 1
     for e in entries:
-        if e.seq != expected_seq or e.prev_hash != prev or e.hash != audit_hash(
-            prev, e.seq, e.ts, e.actor, e.command, e.targets
+        if (
+            e.seq != expected_seq
+            or e.prev_hash != prev
+            or e.hash != audit_hash(prev, e.seq, e.ts, e.actor, e.command, e.targets)
         ):
             return e.seq
         prev = e.hash

@@ -41,8 +41,12 @@ def _v3_risk(connection: Any) -> None:
 
     from ctcm.storage.tables import AssessmentRow, RiskAnswerRow, RiskRatingRow, RiskTaskRow
 
-    SQLModel.metadata.create_all(connection, tables=[  # type: ignore[attr-defined]
-        t.__table__ for t in (AssessmentRow, RiskAnswerRow, RiskRatingRow, RiskTaskRow)])
+    SQLModel.metadata.create_all(
+        connection,
+        tables=[  # type: ignore[attr-defined]
+            t.__table__ for t in (AssessmentRow, RiskAnswerRow, RiskRatingRow, RiskTaskRow)
+        ],
+    )
 
 
 MIGRATIONS: list[Migration] = [
@@ -89,8 +93,9 @@ def migrate(db: Any, now_iso: str) -> list[str]:
                 step(connection)
         for number, (name, _) in pending:
             connection.execute(
-                text("INSERT INTO schema_migrations (version, name, applied_at) "
-                     "VALUES (:v, :n, :t)"),
+                text(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)"
+                ),
                 {"v": number, "n": name, "t": now_iso},
             )
             applied.append(name)

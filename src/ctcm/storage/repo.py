@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ctcm.domain.credentials import Category, Document, DocType, Person, Policy, Waiver
+from ctcm.domain.credentials import Category, DocType, Document, Person, Policy, Waiver
 from ctcm.domain.reminders import LedgerEntry
 from ctcm.domain.risk import (
     Answer,
@@ -57,10 +57,14 @@ class AuditEntry:
 GENESIS = "0" * 64
 
 
-def audit_hash(prev_hash: str, seq: int, ts: str, actor: str, command: str,
-               targets: Iterable[str]) -> str:
-    body = json.dumps({"seq": seq, "ts": ts, "actor": actor, "command": command,
-                       "targets": list(targets)}, sort_keys=True, separators=(",", ":"))
+def audit_hash(
+    prev_hash: str, seq: int, ts: str, actor: str, command: str, targets: Iterable[str]
+) -> str:
+    body = json.dumps(
+        {"seq": seq, "ts": ts, "actor": actor, "command": command, "targets": list(targets)},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
@@ -79,25 +83,51 @@ class Repository:
 
     def schedules(self) -> dict[str, str]:
         """Per-type reminder schedule overrides."""
-        return dict(self.conn.execute(
-            "SELECT key, remind FROM doctypes WHERE remind IS NOT NULL").fetchall())
+        return dict(
+            self.conn.execute(
+                "SELECT key, remind FROM doctypes WHERE remind IS NOT NULL"
+            ).fetchall()
+        )
 
     def deliveries(self, kind: str | None = None) -> list[LedgerEntry]:
-        sql = ("SELECT kind, status, at, person_id, doctype_key, about, threshold, "
-               "threshold_date, passed, escalation, channel, recipients, period, message_id "
-               "FROM deliveries")
-        rows = (self.conn.execute(sql + " WHERE kind = ? ORDER BY id", (kind,)) if kind
-                else self.conn.execute(sql + " ORDER BY id"))
-        return [LedgerEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _d(r[7]), r[8], r[9],
-                            r[10], r[11], r[12], r[13]) for r in rows]
+        sql = (
+            "SELECT kind, status, at, person_id, doctype_key, about, threshold, "
+            "threshold_date, passed, escalation, channel, recipients, period, message_id "
+            "FROM deliveries"
+        )
+        rows = (
+            self.conn.execute(sql + " WHERE kind = ? ORDER BY id", (kind,))
+            if kind
+            else self.conn.execute(sql + " ORDER BY id")
+        )
+        return [
+            LedgerEntry(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                _d(r[7]),
+                r[8],
+                r[9],
+                r[10],
+                r[11],
+                r[12],
+                r[13],
+            )
+            for r in rows
+        ]
 
     def doctypes(self) -> dict[str, DocType]:
         rows = self.conn.execute(
             "SELECT key, name, category, validity_months, warn_days, archived_at "
             "FROM doctypes ORDER BY key"
         ).fetchall()
-        return {r[0]: DocType(r[0], r[1], Category(r[2]), r[3], r[4], r[5] is not None)
-                for r in rows}
+        return {
+            r[0]: DocType(r[0], r[1], Category(r[2]), r[3], r[4], r[5] is not None) for r in rows
+        }
 
     def policies(self) -> dict[str, Policy]:
         reqs: dict[str, list[str]] = defaultdict(list)
@@ -125,13 +155,25 @@ class Repository:
             ext[pid].append(key)
         rows = self.conn.execute(
             "SELECT id, name, email, title, start_date, active, deactivated_on FROM people"
-            + where + " ORDER BY id", params
+            + where
+            + " ORDER BY id",
+            params,
         ).fetchall()
         wanted = set(ids) if ids is not None else None
         return [
-            Person(r[0], r[1], r[2], r[3], _d(r[4]), bool(r[5]), _d(r[6]),
-                   tuple(pol[r[0]]), tuple(ext[r[0]]))
-            for r in rows if wanted is None or r[0] in wanted
+            Person(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                _d(r[4]),
+                bool(r[5]),
+                _d(r[6]),
+                tuple(pol[r[0]]),
+                tuple(ext[r[0]]),
+            )
+            for r in rows
+            if wanted is None or r[0] in wanted
         ]
 
     def person(self, person_id: str) -> Person | None:
@@ -141,14 +183,14 @@ class Repository:
     def waivers(self) -> dict[tuple[str, str], Waiver]:
         return {
             (r[0], r[1]): Waiver(r[0], r[1], r[2], _d(r[3]))
-            for r in self.conn.execute(
-                "SELECT person_id, doctype_key, reason, until FROM waivers"
-            )
+            for r in self.conn.execute("SELECT person_id, doctype_key, reason, until FROM waivers")
         }
 
-    _DOC_COLUMNS = ("SELECT d.id, d.person_id, d.doctype_key, d.issued, d.expires, d.number, "
-                    "d.note, (SELECT COUNT(*) FROM attachments a WHERE a.document_id = d.id) "
-                    "FROM documents d")
+    _DOC_COLUMNS = (
+        "SELECT d.id, d.person_id, d.doctype_key, d.issued, d.expires, d.number, "
+        "d.note, (SELECT COUNT(*) FROM attachments a WHERE a.document_id = d.id) "
+        "FROM documents d"
+    )
 
     @staticmethod
     def _doc(r: tuple[Any, ...]) -> Document:
@@ -181,10 +223,12 @@ class Repository:
 
         rows = self.conn.execute(
             "SELECT id, document_id, filename, media_type, size, sha256, key FROM attachments "
-            "WHERE document_id = ? ORDER BY position", (doc_id,)
+            "WHERE document_id = ? ORDER BY position",
+            (doc_id,),
         ).fetchall()
-        return [Attachment(r[0], r[1], r[2], r[3], r[4], r[5], base64.b64decode(r[6]))
-                for r in rows]
+        return [
+            Attachment(r[0], r[1], r[2], r[3], r[4], r[5], base64.b64decode(r[6])) for r in rows
+        ]
 
     def audit_entries(self, since_ts: str | None = None) -> list[AuditEntry]:
         sql = "SELECT seq, ts, actor, command, targets, prev_hash, hash FROM audit_log"
@@ -192,40 +236,77 @@ class Repository:
         if since_ts:
             sql += " WHERE ts >= ?"
             params = (since_ts,)
-        return [AuditEntry(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5], r[6])
-                for r in self.conn.execute(sql + " ORDER BY seq", params)]
+        return [
+            AuditEntry(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5], r[6])
+            for r in self.conn.execute(sql + " ORDER BY seq", params)
+        ]
 
     # ================================================================== risk (DB-API reads)
 
     def assessments(self) -> list[Assessment]:
         rows = self.conn.execute(
             "SELECT id, rule, kind, year, scope, scale, items, created_at, created_by, "
-            "catalog_version FROM assessments ORDER BY id").fetchall()
-        return [Assessment(r[0], Rule(r[1]), r[2], r[3], r[4], Scale(r[5]),
-                           tuple(r[6].split(",")) if r[6] else None, r[7], r[8], r[9])
-                for r in rows]
+            "catalog_version FROM assessments ORDER BY id"
+        ).fetchall()
+        return [
+            Assessment(
+                r[0],
+                Rule(r[1]),
+                r[2],
+                r[3],
+                r[4],
+                Scale(r[5]),
+                tuple(r[6].split(",")) if r[6] else None,
+                r[7],
+                r[8],
+                r[9],
+            )
+            for r in rows
+        ]
 
     def answers(self, assessment_id: int) -> dict[str, Answer]:
         rows = self.conn.execute(
             "SELECT citation, status, note, evidence, reason, alternative, answered_at, "
-            "answered_by FROM risk_answers WHERE assessment_id = ?", (assessment_id,)).fetchall()
-        return {r[0]: Answer(r[0], AnswerStatus(r[1]), r[2], r[3], r[4], r[5], r[6], r[7])
-                for r in rows}
+            "answered_by FROM risk_answers WHERE assessment_id = ?",
+            (assessment_id,),
+        ).fetchall()
+        return {
+            r[0]: Answer(r[0], AnswerStatus(r[1]), r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows
+        }
 
     def ratings(self, assessment_id: int) -> dict[str, Rating]:
         rows = self.conn.execute(
             "SELECT scenario, likelihood, impact, level, controls, rated_at FROM risk_ratings "
-            "WHERE assessment_id = ?", (assessment_id,)).fetchall()
-        return {r[0]: Rating(r[0], Level(r[1]), Level(r[2]), Level(r[3]), r[4], r[5])
-                for r in rows}
+            "WHERE assessment_id = ?",
+            (assessment_id,),
+        ).fetchall()
+        return {r[0]: Rating(r[0], Level(r[1]), Level(r[2]), Level(r[3]), r[4], r[5]) for r in rows}
 
     def tasks(self, assessment_id: int | None = None) -> list[Task]:
-        sql = ("SELECT id, assessment_id, scenario, action, owner, due, status, accepted_reason, "
-               "accepted_by, closed_on FROM risk_tasks")
-        rows = (self.conn.execute(sql + " WHERE assessment_id = ? ORDER BY id", (assessment_id,))
-                if assessment_id is not None else self.conn.execute(sql + " ORDER BY id"))
-        return [Task(r[0], r[1], r[2], r[3], r[4], date.fromisoformat(r[5]), TaskStatus(r[6]),
-                     r[7], r[8], _d(r[9])) for r in rows]
+        sql = (
+            "SELECT id, assessment_id, scenario, action, owner, due, status, accepted_reason, "
+            "accepted_by, closed_on FROM risk_tasks"
+        )
+        rows = (
+            self.conn.execute(sql + " WHERE assessment_id = ? ORDER BY id", (assessment_id,))
+            if assessment_id is not None
+            else self.conn.execute(sql + " ORDER BY id")
+        )
+        return [
+            Task(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                date.fromisoformat(r[5]),
+                TaskStatus(r[6]),
+                r[7],
+                r[8],
+                _d(r[9]),
+            )
+            for r in rows
+        ]
 
     # ================================================================== risk (writes)
 
@@ -233,11 +314,17 @@ class Repository:
         from ctcm.storage.tables import AssessmentRow
 
         with self.db.session() as session:
-            row = AssessmentRow(rule=a.rule.value, kind=a.kind, year=a.year, scope=a.scope,
-                                scale=a.scale.value,
-                                items=",".join(a.items) if a.items is not None else None,
-                                catalog_version=a.catalog_version, created_at=a.created_at,
-                                created_by=a.created_by)
+            row = AssessmentRow(
+                rule=a.rule.value,
+                kind=a.kind,
+                year=a.year,
+                scope=a.scope,
+                scale=a.scale.value,
+                items=",".join(a.items) if a.items is not None else None,
+                catalog_version=a.catalog_version,
+                created_at=a.created_at,
+                created_by=a.created_by,
+            )
             session.add(row)
             session.commit()
             return int(row.id)  # type: ignore[arg-type]
@@ -247,27 +334,51 @@ class Repository:
 
         with self.db.session() as session:
             for a in answers:
-                session.merge(RiskAnswerRow(
-                    assessment_id=assessment_id, citation=a.citation, status=a.status.value,
-                    note=a.note, evidence=a.evidence, reason=a.reason, alternative=a.alternative,
-                    answered_at=a.answered_at or "", answered_by=a.answered_by or ""))
+                session.merge(
+                    RiskAnswerRow(
+                        assessment_id=assessment_id,
+                        citation=a.citation,
+                        status=a.status.value,
+                        note=a.note,
+                        evidence=a.evidence,
+                        reason=a.reason,
+                        alternative=a.alternative,
+                        answered_at=a.answered_at or "",
+                        answered_by=a.answered_by or "",
+                    )
+                )
             session.commit()
 
     def put_rating(self, assessment_id: int, rating: Rating, actor: str) -> None:
         from ctcm.storage.tables import RiskRatingRow
 
-        self._save(RiskRatingRow(assessment_id=assessment_id, scenario=rating.scenario,
-                                 likelihood=rating.likelihood.value, impact=rating.impact.value,
-                                 level=rating.level.value, controls=rating.controls,
-                                 rated_at=rating.rated_at or "", rated_by=actor))
+        self._save(
+            RiskRatingRow(
+                assessment_id=assessment_id,
+                scenario=rating.scenario,
+                likelihood=rating.likelihood.value,
+                impact=rating.impact.value,
+                level=rating.level.value,
+                controls=rating.controls,
+                rated_at=rating.rated_at or "",
+                rated_by=actor,
+            )
+        )
 
     def add_task(self, t: Task, now: str, actor: str) -> int:
         from ctcm.storage.tables import RiskTaskRow
 
         with self.db.session() as session:
-            row = RiskTaskRow(assessment_id=t.assessment_id, scenario=t.scenario, action=t.action,
-                              owner=t.owner, due=t.due, status=t.status.value, created_at=now,
-                              created_by=actor)
+            row = RiskTaskRow(
+                assessment_id=t.assessment_id,
+                scenario=t.scenario,
+                action=t.action,
+                owner=t.owner,
+                due=t.due,
+                status=t.status.value,
+                created_at=now,
+                created_by=actor,
+            )
             session.add(row)
             session.commit()
             return int(row.id)  # type: ignore[arg-type]
@@ -294,8 +405,15 @@ class Repository:
         self.conn.execute(
             "INSERT INTO audit_log (seq, ts, actor, command, targets, prev_hash, hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (seq, ts, actor, command, json.dumps(targets), prev,
-             audit_hash(prev, seq, ts, actor, command, targets)),
+            (
+                seq,
+                ts,
+                actor,
+                command,
+                json.dumps(targets),
+                prev,
+                audit_hash(prev, seq, ts, actor, command, targets),
+            ),
         )
         self.conn.commit()
 
@@ -326,11 +444,20 @@ class Repository:
         with self.db.session() as session:
             row = session.get(DocTypeRow, dt.key)
             created = row.created_at if row else now
-            archived = (row.archived_at if row and row.archived_at else now) if dt.archived else None
-            session.merge(DocTypeRow(key=dt.key, name=dt.name, category=dt.category.value,
-                                     validity_months=dt.validity_months,
-                                     warn_days=dt.warn_days, archived_at=archived,
-                                     created_at=created))
+            archived = (
+                (row.archived_at if row and row.archived_at else now) if dt.archived else None
+            )
+            session.merge(
+                DocTypeRow(
+                    key=dt.key,
+                    name=dt.name,
+                    category=dt.category.value,
+                    validity_months=dt.validity_months,
+                    warn_days=dt.warn_days,
+                    archived_at=archived,
+                    created_at=created,
+                )
+            )
             session.commit()
 
     def put_policy(self, policy: Policy, now: str) -> None:
@@ -340,11 +467,17 @@ class Repository:
 
         with self.db.session() as session:
             row = session.get(PolicyRow, policy.key)
-            session.merge(PolicyRow(key=policy.key, name=policy.name,
-                                    created_at=row.created_at if row else now))
+            session.merge(
+                PolicyRow(
+                    key=policy.key, name=policy.name, created_at=row.created_at if row else now
+                )
+            )
             session.flush()
-            session.exec(delete(PolicyRequirementRow).where(  # type: ignore[call-overload]
-                PolicyRequirementRow.policy_key == policy.key))
+            session.exec(
+                delete(PolicyRequirementRow).where(  # type: ignore[call-overload]
+                    PolicyRequirementRow.policy_key == policy.key
+                )
+            )
             for key in policy.requires:
                 session.add(PolicyRequirementRow(policy_key=policy.key, doctype_key=key))
             session.commit()
@@ -358,15 +491,29 @@ class Repository:
         with self.db.session() as session:
             for p in people:
                 row = session.get(PersonRow, p.id)
-                session.merge(PersonRow(id=p.id, name=p.name, email=p.email, title=p.title,
-                                        start_date=p.start, active=p.active,
-                                        deactivated_on=p.deactivated_on,
-                                        created_at=row.created_at if row else now))
+                session.merge(
+                    PersonRow(
+                        id=p.id,
+                        name=p.name,
+                        email=p.email,
+                        title=p.title,
+                        start_date=p.start,
+                        active=p.active,
+                        deactivated_on=p.deactivated_on,
+                        created_at=row.created_at if row else now,
+                    )
+                )
                 session.flush()
-                session.exec(delete(PersonPolicyRow).where(  # type: ignore[call-overload]
-                    PersonPolicyRow.person_id == p.id))
-                session.exec(delete(PersonExtraRow).where(  # type: ignore[call-overload]
-                    PersonExtraRow.person_id == p.id))
+                session.exec(
+                    delete(PersonPolicyRow).where(  # type: ignore[call-overload]
+                        PersonPolicyRow.person_id == p.id
+                    )
+                )
+                session.exec(
+                    delete(PersonExtraRow).where(  # type: ignore[call-overload]
+                        PersonExtraRow.person_id == p.id
+                    )
+                )
                 for key in p.policies:
                     session.add(PersonPolicyRow(person_id=p.id, policy_key=key))
                 for key in p.extras:
@@ -376,9 +523,16 @@ class Repository:
     def put_waiver(self, waiver: Waiver, now: str, actor: str) -> None:
         from ctcm.storage.tables import WaiverRow
 
-        self._save(WaiverRow(person_id=waiver.person_id, doctype_key=waiver.doctype,
-                             reason=waiver.reason, until=waiver.until, created_at=now,
-                             created_by=actor))
+        self._save(
+            WaiverRow(
+                person_id=waiver.person_id,
+                doctype_key=waiver.doctype,
+                reason=waiver.reason,
+                until=waiver.until,
+                created_at=now,
+                created_by=actor,
+            )
+        )
 
     def delete_waiver(self, person_id: str, doctype: str) -> bool:
         from ctcm.storage.tables import WaiverRow
@@ -396,9 +550,19 @@ class Repository:
         from ctcm.storage.tables import DocumentRow
 
         with self.db.session() as session:
-            rows = [DocumentRow(person_id=d.person_id, doctype_key=d.doctype, issued=d.issued,
-                                expires=d.expires, number=d.number, note=d.note,
-                                created_at=now, created_by=actor) for d in docs]
+            rows = [
+                DocumentRow(
+                    person_id=d.person_id,
+                    doctype_key=d.doctype,
+                    issued=d.issued,
+                    expires=d.expires,
+                    number=d.number,
+                    note=d.note,
+                    created_at=now,
+                    created_by=actor,
+                )
+                for d in docs
+            ]
             for row in rows:
                 session.add(row)
                 session.flush()
@@ -422,11 +586,25 @@ class Repository:
 
         from ctcm.storage.tables import DeliveryRow
 
-        rows = [{"kind": e.kind, "status": e.status, "at": e.at, "person_id": e.person_id,
-                 "doctype_key": e.doctype, "about": e.about, "threshold": e.threshold,
-                 "threshold_date": e.threshold_date, "passed": e.passed,
-                 "escalation": e.escalation, "channel": e.channel, "recipients": e.recipients,
-                 "period": e.period, "message_id": e.message_id} for e in entries]
+        rows = [
+            {
+                "kind": e.kind,
+                "status": e.status,
+                "at": e.at,
+                "person_id": e.person_id,
+                "doctype_key": e.doctype,
+                "about": e.about,
+                "threshold": e.threshold,
+                "threshold_date": e.threshold_date,
+                "passed": e.passed,
+                "escalation": e.escalation,
+                "channel": e.channel,
+                "recipients": e.recipients,
+                "period": e.period,
+                "message_id": e.message_id,
+            }
+            for e in entries
+        ]
         if rows:
             with self.db.engine().begin() as connection:
                 connection.execute(insert(DeliveryRow), rows)
@@ -439,7 +617,16 @@ class Repository:
         position = self.conn.execute(
             "SELECT COUNT(*) FROM attachments WHERE document_id = ?", (att.document_id,)
         ).fetchone()[0]
-        self._save(AttachmentRow(id=att.id, document_id=att.document_id, position=position,
-                                 filename=att.filename,
-                                 media_type=att.media_type, size=att.size, sha256=att.sha256,
-                                 key=base64.b64encode(att.key).decode(), created_at=now))
+        self._save(
+            AttachmentRow(
+                id=att.id,
+                document_id=att.document_id,
+                position=position,
+                filename=att.filename,
+                media_type=att.media_type,
+                size=att.size,
+                sha256=att.sha256,
+                key=base64.b64encode(att.key).decode(),
+                created_at=now,
+            )
+        )

@@ -207,7 +207,23 @@ class MigrationRow(SQLModel, table=True):
     applied_at: str
 
 
-ALL_TABLES = [Setting, UserRow, DocTypeRow, PolicyRow, PolicyRequirementRow, PersonRow,
-              PersonPolicyRow, PersonExtraRow, WaiverRow, DocumentRow, AttachmentRow, AuditRow,
-              DeliveryRow, AssessmentRow, RiskAnswerRow, RiskRatingRow, RiskTaskRow,
-              MigrationRow]
+ALL_TABLES = [
+    Setting,
+    UserRow,
+    DocTypeRow,
+    PolicyRow,
+    PolicyRequirementRow,
+    PersonRow,
+    PersonPolicyRow,
+    PersonExtraRow,
+    WaiverRow,
+    DocumentRow,
+    AttachmentRow,
+    AuditRow,
+    DeliveryRow,
+    AssessmentRow,
+    RiskAnswerRow,
+    RiskRatingRow,
+    RiskTaskRow,
+    MigrationRow,
+]

@@ -138,8 +138,14 @@ class KdfParams:
         return kdf.derive(secret)
 
     def to_json(self) -> dict[str, Any]:
-        return {"alg": "argon2id", "v": 19, "m": self.m, "t": self.t, "p": self.p,
-                "salt": b64e(self.salt)}
+        return {
+            "alg": "argon2id",
+            "v": 19,
+            "m": self.m,
+            "t": self.t,
+            "p": self.p,
+            "salt": b64e(self.salt),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> KdfParams:
@@ -210,7 +216,12 @@ def _unwrap_dek(private_raw: bytes, slot: dict[str, Any], vault_id: str, dek_id:
 
 
 def make_user_slot(
-    slot_id: str, label: str, passphrase: str, dek: bytes, vault_id: str, dek_id: str,
+    slot_id: str,
+    label: str,
+    passphrase: str,
+    dek: bytes,
+    vault_id: str,
+    dek_id: str,
     kdf: KdfParams | None = None,
 ) -> dict[str, Any]:
     """A passphrase slot: an X25519 key pair whose private half is sealed by Argon2id."""
@@ -221,8 +232,12 @@ def make_user_slot(
     nonce = os.urandom(12)
     sealed = AESGCM(kek).encrypt(nonce, _priv_bytes(priv), _aad(vault_id, slot_id, b64e(pub)))
     return {
-        "id": slot_id, "type": "x25519+argon2id", "label": label, "pub": b64e(pub),
-        "kdf": kdf.to_json(), "sk": {"nonce": b64e(nonce), "ct": b64e(sealed)},
+        "id": slot_id,
+        "type": "x25519+argon2id",
+        "label": label,
+        "pub": b64e(pub),
+        "kdf": kdf.to_json(),
+        "sk": {"nonce": b64e(nonce), "ct": b64e(sealed)},
         "dek": wrap_dek(dek, pub, vault_id, slot_id, dek_id),
     }
 
@@ -233,8 +248,13 @@ def make_key_slot(
     """A service or recovery slot; returns the slot and the private key to hand out once."""
     priv = X25519PrivateKey.generate()
     pub = _pub_bytes(priv)
-    slot = {"id": slot_id, "type": "x25519", "label": label, "pub": b64e(pub),
-            "dek": wrap_dek(dek, pub, vault_id, slot_id, dek_id)}
+    slot = {
+        "id": slot_id,
+        "type": "x25519",
+        "label": label,
+        "pub": b64e(pub),
+        "dek": wrap_dek(dek, pub, vault_id, slot_id, dek_id),
+    }
     return slot, _priv_bytes(priv)
 
 
@@ -305,8 +325,18 @@ class Parsed:
         return int(self.header["generation"])
 
 
-_HEADER_FIELDS = {"format": str, "v": int, "vault_id": str, "generation": int, "saved_at": str,
-                  "dek_id": str, "aead": str, "chunk": int, "payload_salt": str, "slots": list}
+_HEADER_FIELDS = {
+    "format": str,
+    "v": int,
+    "vault_id": str,
+    "generation": int,
+    "saved_at": str,
+    "dek_id": str,
+    "aead": str,
+    "chunk": int,
+    "payload_salt": str,
+    "slots": list,
+}
 _SLOT_FIELDS = {"id": str, "type": str, "pub": str, "dek": dict}
 
 
@@ -316,11 +346,16 @@ def _header_ok(header: Any) -> bool:
         return False
     if any(not isinstance(header.get(k), t) for k, t in _HEADER_FIELDS.items()):
         return False
-    if header["v"] != FORMAT_MAJOR or header["chunk"] != CHUNK or header["aead"] != "A256GCM-STREAM":
+    if (
+        header["v"] != FORMAT_MAJOR
+        or header["chunk"] != CHUNK
+        or header["aead"] != "A256GCM-STREAM"
+    ):
         return False
     for slot in header["slots"]:
-        if not isinstance(slot, dict) or any(not isinstance(slot.get(k), t)
-                                             for k, t in _SLOT_FIELDS.items()):
+        if not isinstance(slot, dict) or any(
+            not isinstance(slot.get(k), t) for k, t in _SLOT_FIELDS.items()
+        ):
             return False
         if slot["type"] not in ("x25519", "x25519+argon2id"):
             return False
@@ -337,7 +372,9 @@ def parse(data: bytes) -> Parsed:
         raise VaultError("not a ctcm vault file")
     major, length = struct.unpack(">HI", data[len(MAGIC) : PREFIX])
     if major != FORMAT_MAJOR:
-        raise VaultError(f"unsupported vault format version {major} (this ctcm reads {FORMAT_MAJOR})")
+        raise VaultError(
+            f"unsupported vault format version {major} (this ctcm reads {FORMAT_MAJOR})"
+        )
     if length > HEADER_MAX or len(data) < PREFIX + length + MAC_LEN:
         raise VaultError("the vault file is truncated or damaged")
     raw = data[PREFIX : PREFIX + length]
@@ -398,6 +435,8 @@ def blob_decrypt(key: bytes, blob_id: str, data: bytes) -> bytes:
     if data[: len(BLOB_MAGIC)] != BLOB_MAGIC:
         raise VaultError(f"attachment {blob_id} is damaged")
     try:
-        return bytes(stream_decrypt(key, memoryview(data)[len(BLOB_MAGIC) :], _aad("blob", blob_id)))
+        return bytes(
+            stream_decrypt(key, memoryview(data)[len(BLOB_MAGIC) :], _aad("blob", blob_id))
+        )
     except VaultError:
         raise VaultError(f"attachment {blob_id} is damaged or was altered") from None

@@ -91,8 +91,9 @@ class SessionStore:
         if state.expired(now):
             self.end()
             return None
-        state = SessionState(state.dek, state.slot_id, state.created, now, state.idle,
-                             state.maximum)
+        state = SessionState(
+            state.dek, state.slot_id, state.created, now, state.idle, state.maximum
+        )
         self._write(key, state)
         return state
 
@@ -117,18 +118,25 @@ class SessionStore:
             return None
         raw: dict[str, Any] = json.loads(plain)
         return SessionState(
-            dek=base64.b64decode(raw["dek"]), slot_id=raw["slot"],
+            dek=base64.b64decode(raw["dek"]),
+            slot_id=raw["slot"],
             created=datetime.fromisoformat(raw["created"]),
             last_used=datetime.fromisoformat(raw["last_used"]),
-            idle=timedelta(seconds=raw["idle"]), maximum=timedelta(seconds=raw["max"]),
+            idle=timedelta(seconds=raw["idle"]),
+            maximum=timedelta(seconds=raw["max"]),
         )
 
     def _write(self, key: bytes, state: SessionState) -> None:
-        plain = json.dumps({
-            "dek": base64.b64encode(state.dek).decode(), "slot": state.slot_id,
-            "created": state.created.isoformat(), "last_used": state.last_used.isoformat(),
-            "idle": state.idle.total_seconds(), "max": state.maximum.total_seconds(),
-        }).encode()
+        plain = json.dumps(
+            {
+                "dek": base64.b64encode(state.dek).decode(),
+                "slot": state.slot_id,
+                "created": state.created.isoformat(),
+                "last_used": state.last_used.isoformat(),
+                "idle": state.idle.total_seconds(),
+                "max": state.maximum.total_seconds(),
+            }
+        ).encode()
         nonce = secrets.token_bytes(12)
         blob = SESSION_MAGIC + nonce + AESGCM(key).encrypt(nonce, plain, self.vault_id.encode())
         tmp = self.path.with_name(self.path.name + f".tmp-{secrets.token_hex(4)}")
@@ -169,7 +177,8 @@ def backend_is_secure(backend: object, trusted: frozenset[str] = frozenset()) ->
         return True
     module = cls.__module__
     if module.startswith("keyrings.alt") or module in (
-        "keyring.backends.fail", "keyring.backends.null"
+        "keyring.backends.fail",
+        "keyring.backends.null",
     ):
         return False
     if module == "keyring.backends.chainer":

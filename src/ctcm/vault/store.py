@@ -146,8 +146,13 @@ class VaultDir:
                 raise VaultError(f"a vault already exists at {self.root}; refusing to overwrite it")
             self._replace(pieces, keep_backup=False)
 
-    def _replace(self, pieces: Iterator[bytes], keep_backup: bool, saved_at: datetime | None = None,
-                 generation: int = 0) -> None:
+    def _replace(
+        self,
+        pieces: Iterator[bytes],
+        keep_backup: bool,
+        saved_at: datetime | None = None,
+        generation: int = 0,
+    ) -> None:
         tmp = self.root / f".{VAULT_FILE}.tmp-{secrets.token_hex(8)}"
         try:
             _write_private(tmp, pieces)
@@ -160,8 +165,14 @@ class VaultDir:
             raise
         _fsync_dir(self.root)
 
-    def save(self, header: dict[str, Any], dek: bytes, image: bytes | memoryview,
-             expected_generation: int, now: datetime) -> dict[str, Any]:
+    def save(
+        self,
+        header: dict[str, Any],
+        dek: bytes,
+        image: bytes | memoryview,
+        expected_generation: int,
+        now: datetime,
+    ) -> dict[str, Any]:
         """Write a new generation; the caller holds the lock. Return the new header.
 
         Raises VaultError if the file's generation is no longer ``expected_generation`` (another
@@ -176,8 +187,12 @@ class VaultDir:
         new = dict(current.header) | {k: v for k, v in header.items() if k != "payload_salt"}
         new["generation"] = expected_generation + 1
         new["saved_at"] = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self._replace(fmt.encrypt(new, dek, image), keep_backup=True,
-                      saved_at=_parse_saved(current.header), generation=current.generation)
+        self._replace(
+            fmt.encrypt(new, dek, image),
+            keep_backup=True,
+            saved_at=_parse_saved(current.header),
+            generation=current.generation,
+        )
         self.prune_backups(now)
         return new
 
@@ -256,15 +271,18 @@ def _parse_saved(header: dict[str, Any]) -> datetime:
         return datetime.now(UTC)
 
 
-def backups_to_keep(backups: list[Backup], now: datetime, last: int = 10, daily: int = 14,
-                    weekly: int = 8) -> set[int]:
+def backups_to_keep(
+    backups: list[Backup], now: datetime, last: int = 10, daily: int = 14, weekly: int = 8
+) -> set[int]:
     """Rotation: the newest ``last`` generations, plus the newest of each of the last ``daily``
     days and of each of the last ``weekly`` ISO weeks. Returns the generations to keep."""
     ordered = sorted(backups, key=lambda b: b.generation, reverse=True)
     keep = {b.generation for b in ordered[:last]}
     today = now.astimezone(UTC).date()
 
-    def newest_per(key: Callable[[date], object], window: int, within: Callable[[date], bool]) -> None:
+    def newest_per(
+        key: Callable[[date], object], window: int, within: Callable[[date], bool]
+    ) -> None:
         seen: set[object] = set()
         for b in ordered:
             day = b.saved_at.date()

@@ -41,7 +41,9 @@ def read_private_file(path: Path, what: str) -> str:
     except FileNotFoundError:
         raise NotFound(f"{what} {path} does not exist") from None
     except OSError:
-        raise VaultError(f"cannot open {what} {path} (missing, a symlink, or not permitted)") from None
+        raise VaultError(
+            f"cannot open {what} {path} (missing, a symlink, or not permitted)"
+        ) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -80,8 +82,10 @@ def parse_identity(text: str) -> bytes:
 
 
 def format_identity(private: bytes, vault_id: str, slot_id: str) -> str:
-    return (f"# ctcm identity for slot {slot_id} of vault {vault_id}. Keep it 0600; it opens "
-            f"the vault without a passphrase.\n{IDENTITY_PREFIX}{fmt.b64e(private)}\n")
+    return (
+        f"# ctcm identity for slot {slot_id} of vault {vault_id}. Keep it 0600; it opens "
+        f"the vault without a passphrase.\n{IDENTITY_PREFIX}{fmt.b64e(private)}\n"
+    )
 
 
 def format_recovery_code(private: bytes) -> str:
@@ -169,7 +173,8 @@ def unlock(environment: Environment, parsed: fmt.Parsed) -> Unlocked:
             return Unlocked(state.dek, state.slot_id, "session")
 
     identity = environment.identity or (
-        Path(environment.env["CTCM_IDENTITY_FILE"]) if environment.env.get("CTCM_IDENTITY_FILE")
+        Path(environment.env["CTCM_IDENTITY_FILE"])
+        if environment.env.get("CTCM_IDENTITY_FILE")
         else None
     )
     if identity is not None:
@@ -182,7 +187,9 @@ def unlock(environment: Environment, parsed: fmt.Parsed) -> Unlocked:
     return Unlocked(fmt.open_user_slot(slot, passphrase, vault_id, dek_id), slot["id"], source)
 
 
-def read_passphrase(environment: Environment, prompt: str, confirm: bool = False) -> tuple[str, str]:
+def read_passphrase(
+    environment: Environment, prompt: str, confirm: bool = False
+) -> tuple[str, str]:
     """CTCM_PASSPHRASE_FILE, CTCM_PASSPHRASE, or a hidden prompt at a terminal."""
     env = environment.env
     if env.get("CTCM_PASSPHRASE_FILE"):
@@ -206,8 +213,13 @@ def check_new_passphrase(passphrase: str) -> None:
         raise InvalidInput(f"the passphrase must have at least {MIN_PASSPHRASE} characters")
 
 
-def start_session(environment: Environment, parsed: fmt.Parsed, unlocked: Unlocked,
-                  idle: timedelta, maximum: timedelta) -> tuple[str | None, bool]:
+def start_session(
+    environment: Environment,
+    parsed: fmt.Parsed,
+    unlocked: Unlocked,
+    idle: timedelta,
+    maximum: timedelta,
+) -> tuple[str | None, bool]:
     """Create a session; return (token to export or None, whether the keyring holds it)."""
     store = session_store(environment, parsed.header)
     key = store.create(unlocked.dek, unlocked.slot_id, idle, maximum)
@@ -229,4 +241,3 @@ def end_session(environment: Environment, parsed: fmt.Parsed) -> bool:
         with contextlib.suppress(Exception):
             backend.delete_password(KEYRING_SERVICE, f"session:{parsed.header['vault_id']}")
     return ended
-
