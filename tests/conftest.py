@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -225,9 +225,6 @@ def demo_cli(cli: Cli) -> Cli:
         cli.ok("doc", "add", "bob", doctype, "--issued", issued)
     return cli
 
-
-def with_env(environment: Environment, **changes: Any) -> Environment:
-    return replace(environment, **changes)
 
 
 # --------------------------------------------------------------------------- SMTP

@@ -10,5 +10,4 @@ FormatOpt = Annotated[
     OutputFormat,
     typer.Option("--format", "-f", help="Output format: table, json or csv.", case_sensitive=False),
 ]
-JsonFormatOpt = FormatOpt
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check and report; change nothing.")]

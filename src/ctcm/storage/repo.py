@@ -138,11 +138,9 @@ class Repository:
         rows = self.conn.execute("SELECT key, name FROM policies ORDER BY key").fetchall()
         return {k: Policy(k, n, tuple(reqs[k])) for k, n in rows}
 
-    def people(self, active_only: bool = False, ids: Iterable[str] | None = None) -> list[Person]:
+    def people(self, active_only: bool = False) -> list[Person]:
         """All people (sorted by id) in three queries, however many there are."""
-        where, params = "", ()
-        if active_only:
-            where = " WHERE active = 1"
+        where = " WHERE active = 1" if active_only else ""
         pol: dict[str, list[str]] = defaultdict(list)
         for pid, key in self.conn.execute(
             "SELECT person_id, policy_key FROM person_policies ORDER BY policy_key"
@@ -156,10 +154,8 @@ class Repository:
         rows = self.conn.execute(
             "SELECT id, name, email, title, start_date, active, deactivated_on FROM people"
             + where
-            + " ORDER BY id",
-            params,
+            + " ORDER BY id"
         ).fetchall()
-        wanted = set(ids) if ids is not None else None
         return [
             Person(
                 r[0],
@@ -173,12 +169,33 @@ class Repository:
                 tuple(ext[r[0]]),
             )
             for r in rows
-            if wanted is None or r[0] in wanted
         ]
 
     def person(self, person_id: str) -> Person | None:
-        found = self.people(ids=[person_id])
-        return found[0] if found else None
+        row = self.conn.execute(
+            "SELECT id, name, email, title, start_date, active, deactivated_on FROM people "
+            "WHERE id = ?",
+            (person_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        policies = tuple(
+            r[0]
+            for r in self.conn.execute(
+                "SELECT policy_key FROM person_policies WHERE person_id = ? ORDER BY policy_key",
+                (person_id,),
+            )
+        )
+        extras = tuple(
+            r[0]
+            for r in self.conn.execute(
+                "SELECT doctype_key FROM person_extras WHERE person_id = ? ORDER BY doctype_key",
+                (person_id,),
+            )
+        )
+        return Person(
+            row[0], row[1], row[2], row[3], _d(row[4]), bool(row[5]), _d(row[6]), policies, extras
+        )
 
     def waivers(self) -> dict[tuple[str, str], Waiver]:
         return {
