@@ -44,15 +44,19 @@ def person_status_json(s: PersonStatus) -> dict[str, Any]:
     }
 
 
+def days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
 def why(r: RequirementStatus) -> str:
     """Plain-language reason for a requirement's light."""
     match r.reason:
         case Reason.MISSING:
             return "missing"
         case Reason.EXPIRED:
-            return f"expired {-(r.days_left or 0)} day(s) ago"
+            return f"expired {days(-(r.days_left or 0))} ago"
         case Reason.EXPIRING:
-            return "expires today" if r.days_left == 0 else f"expires in {r.days_left} day(s)"
+            return "expires today" if r.days_left == 0 else f"expires in {days(r.days_left or 0)}"
         case Reason.WAIVED:
             return f"waived until {r.waived_until}" if r.waived_until else "waived"
         case Reason.NO_EXPIRY:

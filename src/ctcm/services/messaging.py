@@ -253,17 +253,15 @@ def why(r: RequirementStatus) -> str:
 
 
 def headline(r: RequirementStatus) -> str:
+    from ctcm.render.views import days
+
     match r.reason:
         case Reason.MISSING:
             return "is missing"
         case Reason.EXPIRED:
             return "has expired"
         case _:
-            return (
-                "expires today"
-                if r.days_left == 0
-                else f"expires in {r.days_left} day{'s' if r.days_left != 1 else ''}"
-            )
+            return "expires today" if r.days_left == 0 else f"expires in {days(r.days_left or 0)}"
 
 
 def _item_context(r: RequirementStatus) -> dict[str, Any]:

@@ -87,6 +87,11 @@ class Practice:
     def warn_days(self) -> int:
         return int(self.settings.get("warn_days", "30"))
 
+    def local_date(self, iso_timestamp: str) -> date:
+        """The practice-local calendar date of a stored UTC timestamp."""
+        moment = datetime.fromisoformat(iso_timestamp.replace("Z", "+00:00"))
+        return moment.astimezone(ZoneInfo(self.timezone)).date()
+
     def touch(self, *targets: object) -> None:
         """Name what the command read or changed, for its audit entry."""
         self.targets.extend(str(t) for t in targets)

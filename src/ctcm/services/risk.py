@@ -499,7 +499,7 @@ def report_context(p: Practice, d: AssessmentDetail) -> dict[str, Any]:
             "kind": a.kind,
             "year": a.year,
             "scope": a.scope,
-            "created": a.created_at[:10],
+            "created": p.local_date(a.created_at).isoformat(),
             "catalog_version": a.catalog_version,
         },
         "scale": scale_text,
@@ -652,7 +652,7 @@ def program_status(p: Practice) -> ProgramStatus:
     fulls = [a for a in p.repo.assessments() if a.kind == "full" and a.rule is Rule.SECURITY]
     last = fulls[-1] if fulls else None
     months = int(settings.get("risk_review_months", str(DEFAULT_REVIEW_MONTHS)))
-    review_due = add_months(date.fromisoformat(last.created_at[:10]), months) if last else None
+    review_due = add_months(p.local_date(last.created_at), months) if last else None
     today = p.today
     tasks = p.repo.tasks()
     risks: list[tuple[int, str, str, str]] = []
