@@ -97,7 +97,7 @@ class Practice:
         self.targets.extend(str(t) for t in targets)
 
 
-def _decrypt(vault: VaultDir, parsed: fmt.Parsed, unlocked: Unlocked) -> Database:
+def _decrypt(parsed: fmt.Parsed, unlocked: Unlocked) -> Database:
     try:
         image = fmt.decrypt(parsed, unlocked.dek)
     except VaultError:
@@ -126,7 +126,7 @@ def open_practice(
         )
     with vault.locked():
         parsed = vault.read_parsed()
-        db = _decrypt(vault, parsed, unlocked)
+        db = _decrypt(parsed, unlocked)
         from ctcm.storage.migrations import migrate
 
         migrate(db, iso_utc(env.clock.now()))

@@ -9,11 +9,13 @@ from ctcm.domain.credentials import Document, Person, Waiver
 from ctcm.services.practice import Practice
 
 
-def populate(p: Practice, people: int, today: date, seed: int = 7) -> int:
-    """Add ``people`` people (policies from the starter) with a realistic mix of documents.
+def populate(p: Practice, people: int, today: date, seed: int = 7,
+             attention: float = 0.30) -> int:
+    """Add ``people`` people (policies from the starter) with a mix of documents.
 
-    About 70% of requirements are current, 10% expiring, 15% expired and 5% missing. Returns the
-    number of documents recorded.
+    A share ``attention`` of requirements needs attention (by default 30%: 5% missing, 15%
+    expired, 10% expiring within 30 days); the rest expire 61 days or more ahead, outside any
+    reminder window. Returns the number of documents recorded.
     """
     rng = random.Random(seed)
     policies = p.repo.policies()
@@ -29,7 +31,7 @@ def populate(p: Practice, people: int, today: date, seed: int = 7) -> int:
     for person in staff:
         required = sorted({k for pol in person.policies for k in policies[pol].requires})
         for key in required:
-            roll = rng.random()
+            roll = rng.random() * 0.30 / max(attention, 1e-9)
             if roll < 0.05:
                 continue
             dt = doctypes[key]
@@ -41,7 +43,7 @@ def populate(p: Practice, people: int, today: date, seed: int = 7) -> int:
             elif roll < 0.30:
                 left = rng.randint(0, 29)
             else:
-                left = rng.randint(31, 700)
+                left = rng.randint(61, 700)
             expires = today + timedelta(days=left)
             docs.append(
                 Document(

@@ -182,8 +182,8 @@ def unlock(environment: Environment, parsed: fmt.Parsed) -> Unlocked:
         slot = fmt.find_slot_by_private(header, private)
         return Unlocked(fmt.unwrap_dek(private, slot, vault_id, dek_id), slot["id"], "identity")
 
+    slot = choose_user_slot(header, environment)  # an unknown --user fails before any prompt
     passphrase, source = read_passphrase(environment, "Passphrase")
-    slot = choose_user_slot(header, environment)
     return Unlocked(fmt.open_user_slot(slot, passphrase, vault_id, dek_id), slot["id"], source)
 
 
