@@ -226,7 +226,6 @@ def demo_cli(cli: Cli) -> Cli:
     return cli
 
 
-
 # --------------------------------------------------------------------------- SMTP
 
 
@@ -296,8 +295,8 @@ def smtp():  # type: ignore[no-untyped-def]
         controller.stop()
 
 
-def configure_mail(cli: Cli, smtp: Any, *extra: str) -> None:
-    cli.ok(
+def configure_mail(cli: Cli, smtp: Any, *extra: str, env: dict[str, str] | None = None) -> Any:
+    return cli.ok(
         "mail",
         "configure",
         "--host",
@@ -311,4 +310,5 @@ def configure_mail(cli: Cli, smtp: Any, *extra: str) -> None:
         "--admins",
         "boss@example.org,manager@example.org",
         *extra,
+        env=env,
     )

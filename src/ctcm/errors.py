@@ -66,6 +66,16 @@ class VaultBusy(CtcmError):
     exit_code = ExitCode.BUSY
 
 
+class DeliveriesFailed(CtcmError):
+    """Some messages could not be delivered; they are retried on the next run."""
+
+    exit_code = ExitCode.DELIVERY_FAILED
+
+
+class MailServerUnreachable(DeliveriesFailed):
+    """The mail server cannot be reached: nothing more is sent in this run."""
+
+
 class ThresholdReached(CtcmError):
     """``--fail-on`` found a person at or past the given light."""
 

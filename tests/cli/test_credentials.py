@@ -71,6 +71,7 @@ def test_doctype_errors(cli: Cli) -> None:
     )
     assert "unknown document type 'nope'" in _err(cli, "doctype", "show", "nope")
     assert "between 1 and 600" in _err(cli, "doctype", "edit", "npi", "--validity-months", "0")
+    assert "nothing to change" in _err(cli, "doctype", "edit", "npi")
 
 
 def test_archived_type_is_no_longer_required_but_documents_stay(demo_cli: Cli) -> None:

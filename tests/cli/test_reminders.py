@@ -39,21 +39,8 @@ def test_mail_test_delivers_a_multipart_message(cli: Cli, smtp: Any) -> None:
 
 
 def test_smtp_login_password_never_shown(cli: Cli, smtp: Any) -> None:
-    r = cli.ok(
-        "mail",
-        "configure",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(smtp.port),
-        "--security",
-        "none",
-        "--from",
-        "P <o@example.org>",
-        "--username",
-        "office",
-        "--password",
-        env={"CTCM_SMTP_PASSWORD": "smtp-secret"},
+    r = configure_mail(
+        cli, smtp, "--username", "office", "--password", env={"CTCM_SMTP_PASSWORD": "smtp-secret"}
     )
     assert "smtp-secret" not in r.stdout + r.stderr
     shown = json.loads(cli.ok("mail", "show", "--format", "json").stdout)
@@ -215,9 +202,19 @@ def test_unreachable_server_fails_everything_cleanly(cli: Cli, smtp: Any) -> Non
     _person(cli, "ann", "Ann Able", "2026-04-30")
     cli.ok("mail", "configure", "--port", "1")
     r = cli("--as-of", "2026-04-01", "remind", "--send")
-    assert r.exit_code == 1 and "cannot reach the mail server" in r.stderr
+    assert r.exit_code == 4 and "cannot reach the mail server" in r.stderr
+    assert "next run retries" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     plan = json.loads(cli.ok("--as-of", "2026-04-01", "remind", "--format", "json").stdout)
     assert len(plan["due"]) == 1  # nothing was recorded
+
+
+def test_nothing_due_never_contacts_the_server(cli: Cli, smtp: Any) -> None:
+    """A daily cron run with nothing to send succeeds even while the server is down."""
+    configure_mail(cli, smtp)
+    _person(cli, "ann", "Ann Able", "2027-04-30")
+    cli.ok("mail", "configure", "--port", "1")
+    r = cli("--as-of", "2026-04-01", "remind", "--send")
+    assert r.exit_code == 0 and "0 reminder(s) delivered" in r.stderr
 
 
 @pytest.mark.slow

@@ -407,6 +407,11 @@ def test_walk_through_its_prompts(staffed: Cli) -> None:
     r = cli("risk", "walk", aid, interactive=True, input="q\n")
     assert r.exit_code == 0 and "1 of 3" not in r.stderr and "2 of 3 answered" in r.stderr
     assert "needs a terminal" in cli("risk", "walk", aid).stderr
+    # input that ends mid-question: one line, not a traceback
+    r = cli("risk", "walk", aid, interactive=True, input="")
+    assert r.exit_code == 1 and r.stderr.strip().endswith(
+        "input ended before the question was answered"
+    )
 
 
 @pytest.mark.parametrize("privacy", [False, True])

@@ -24,8 +24,11 @@ class CtcmGroup(TyperGroup):
             typer.echo(f"ctcm: {err}", err=True)
             raise typer.Exit(int(err.exit_code)) from None
         except KeyboardInterrupt:
-            typer.echo("ctcm: interrupted; nothing was saved", err=True)
+            typer.echo("ctcm: interrupted (what was already saved stays saved)", err=True)
             raise typer.Exit(130) from None
+        except EOFError:
+            typer.echo("ctcm: input ended before the question was answered", err=True)
+            raise typer.Exit(int(ExitCode.ERROR)) from None
         except OSError as err:
             where = f" ({err.filename})" if err.filename else ""
             typer.echo(f"ctcm: {err.strerror or err}{where}", err=True)

@@ -6,7 +6,6 @@ import typer
 
 from ctcm.cli.context import app_context, opened
 from ctcm.cli.options import FormatOpt
-from ctcm.errors import InvalidInput
 from ctcm.render.formats import OutputFormat
 
 app = typer.Typer(
@@ -75,22 +74,11 @@ def edit(
     Example: ctcm doctype edit hipaa-training --warn-days 45 --remind "30,7,0,+7"
     """
     from ctcm.services import credentials as cred
-    from ctcm.services.messaging import set_doctype_schedule
 
     with opened(ctx, "doctype edit") as p:
-        if (name, validity_months, warn_days, category) == (
-            None,
-            None,
-            None,
-            None,
-        ) and not no_expiry:
-            dt = cred.get_doctype(p, key)
-            if remind is None:
-                raise InvalidInput("nothing to change: give at least one option (see --help)")
-        else:
-            dt = cred.edit_doctype(p, key, name, validity_months, no_expiry, warn_days, category)
-        if remind is not None:
-            set_doctype_schedule(p, key, remind)
+        dt = cred.edit_doctype(
+            p, key, name, validity_months, no_expiry, warn_days, category, remind
+        )
     app_context(ctx).say(f"Updated document type {dt.key}.")
 
 

@@ -7,7 +7,7 @@ import typer
 
 from ctcm.cli.context import AppContext, app_context, opened
 from ctcm.cli.options import FormatOpt
-from ctcm.errors import CtcmError, ExitCode, InvalidInput
+from ctcm.errors import DeliveriesFailed, InvalidInput
 from ctcm.render.formats import OutputFormat, View
 
 app = typer.Typer(
@@ -24,10 +24,6 @@ OutOpt = Annotated[
     typer.Option("--out", help="Write each message as an .eml file into this directory."),
 ]
 SendOpt = Annotated[bool, typer.Option("--send", help="Send over SMTP.")]
-
-
-class DeliveriesFailed(CtcmError):
-    exit_code = ExitCode.DELIVERY_FAILED
 
 
 def _config_view(c) -> View:  # type: ignore[no-untyped-def]
@@ -156,7 +152,7 @@ def schedule(
     app_context(ctx).show(_config_view(config))
 
 
-def _transport(ctx: typer.Context, p, out: Path | None, send: bool):  # type: ignore[no-untyped-def]
+def _transport(p, out: Path | None, send: bool):  # type: ignore[no-untyped-def]
     from ctcm.mail.transport import DirectoryTransport, SmtpSettings, SmtpTransport
 
     if out is not None and send:
@@ -188,7 +184,7 @@ def test(ctx: typer.Context, to: str, out: OutOpt = None) -> None:
     from ctcm.services.messaging import send_test
 
     with opened(ctx, "mail test") as p:
-        transport = _transport(ctx, p, out, out is None)
+        transport = _transport(p, out, out is None)
         with transport:
             message_id = send_test(p, to, transport)
     app_context(ctx).say(f"Test message {message_id} delivered to {to}.")
@@ -349,7 +345,7 @@ def remind(
 
     actx = app_context(ctx)
     with opened(ctx, "remind") as p:
-        transport = _transport(ctx, p, out, send)
+        transport = _transport(p, out, send)
         if transport is None:
             report = deliver_reminders(p, None)
         else:
@@ -378,7 +374,7 @@ def notify_status(
     if out is None and not send:
         raise InvalidInput("give --out DIR or --send")
     with opened(ctx, "notify status") as p:
-        transport = _transport(ctx, p, out, send)
+        transport = _transport(p, out, send)
         with transport:
             report = send_status_notices(p, person, transport, checkpoint_each=send)
     _report(app_context(ctx), report, fmt, "status message(s)")
@@ -402,7 +398,7 @@ def digest(
     if out is None and not send:
         raise InvalidInput("give --out DIR or --send")
     with opened(ctx, "digest") as p:
-        transport = _transport(ctx, p, out, send)
+        transport = _transport(p, out, send)
         with transport:
             report = send_digest(p, transport, force)
     actx = app_context(ctx)

@@ -68,6 +68,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
 
     with opened(ctx, "risk list") as p:
         details = [detail(p, a.id) for a in p.repo.assessments()]
+        started = {d.assessment.id: p.local_date(d.assessment.created_at) for d in details}
     data = [
         {
             "id": d.assessment.id,
@@ -88,7 +89,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
             x["rule"],
             x["kind"],
             x["year"],
-            x["created_at"][:10],
+            started[x["id"]].isoformat(),
             f"{x['progress']['answered']}/{x['progress']['total']}",
             x["risks"],
             x["tasks"],
@@ -419,14 +420,11 @@ def walk(
         with open_practice(env, command, unlocked=key) as p:
             return action(p)
 
-    a, items, answers = save(
-        "risk walk",
-        lambda p: (
-            svc.get_assessment(p, assessment),
-            svc.scope_items(svc.get_assessment(p, assessment)),
-            p.repo.answers(assessment),
-        ),
-    )
+    def start(p):  # type: ignore[no-untyped-def]
+        a = svc.get_assessment(p, assessment)
+        return a, svc.scope_items(a), p.repo.answers(a.id)
+
+    a, items, answers = save("risk walk", start)
     todo = [i for i in items if all_ or i.citation not in answers]
     console.print(
         f"Assessment {a.id}: {len(items) - len(todo)} of {len(items)} answered. "

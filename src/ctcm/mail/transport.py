@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
 
-from ctcm.errors import CtcmError, InvalidInput
+from ctcm.errors import CtcmError, InvalidInput, MailServerUnreachable
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -40,23 +40,28 @@ class SmtpTransport:
         self._smtp: smtplib.SMTP | None = None
 
     def __enter__(self) -> SmtpTransport:
+        # Connect on the first message: a run with nothing to send never needs the server.
+        return self
+
+    def _connect(self) -> smtplib.SMTP:
         s = self.settings
         try:
             if s.security == "ssl":
-                self._smtp = smtplib.SMTP_SSL(
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
                     s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
                 )
             else:
-                self._smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+                smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
                 if s.security == "starttls":
-                    self._smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=ssl.create_default_context())
             if s.username:
-                self._smtp.login(s.username, s.password or "")
+                smtp.login(s.username, s.password or "")
         except (OSError, smtplib.SMTPException) as err:
-            raise DeliveryError(
-                f"cannot reach the mail server {s.host}:{s.port}: {_reason(err)}"
+            raise MailServerUnreachable(
+                f"cannot reach the mail server {s.host}:{s.port}: {_reason(err)}; "
+                "nothing more was sent, the next run retries"
             ) from None
-        return self
+        return smtp
 
     def __exit__(
         self,
@@ -71,7 +76,8 @@ class SmtpTransport:
                 self._smtp.close()
 
     def deliver(self, msg: EmailMessage, name_hint: str) -> str:
-        assert self._smtp is not None
+        if self._smtp is None:
+            self._smtp = self._connect()
         try:
             refused = self._smtp.send_message(msg)
         except smtplib.SMTPRecipientsRefused as err:

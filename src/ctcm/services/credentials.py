@@ -125,8 +125,14 @@ def edit_doctype(
     no_expiry: bool = False,
     warn_days: int | None = None,
     category: str | None = None,
+    remind: str | None = None,
 ) -> DocType:
+    """Change a document type; ``remind`` sets its own reminder schedule ("default" clears)."""
+    from ctcm.domain.reminders import parse_schedule
+
     dt = get_doctype(p, key)
+    if (name, validity_months, warn_days, category, remind) == (None,) * 5 and not no_expiry:
+        raise InvalidInput("nothing to change: give at least one option (see --help)")
     if validity_months is not None and no_expiry:
         raise InvalidInput("--validity-months and --no-expiry exclude each other")
     dt = replace(
@@ -141,6 +147,8 @@ def edit_doctype(
         warn_days=_check_warn(warn_days) if warn_days is not None else dt.warn_days,
     )
     p.repo.put_doctype(dt, p.now_iso)
+    if remind is not None:
+        p.repo.set_schedule(key, None if remind in ("", "default") else str(parse_schedule(remind)))
     p.touch(f"doctype:{key}")
     return dt
 

@@ -161,15 +161,6 @@ def set_schedule(
     return mail_config(p)
 
 
-def set_doctype_schedule(p: Practice, doctype: str, schedule: str | None) -> str | None:
-    """Set (or with "default", clear) a document type's own reminder schedule."""
-    cred.get_doctype(p, doctype)
-    value = None if schedule in (None, "", "default") else str(parse_schedule(schedule))
-    p.repo.set_schedule(doctype, value)
-    p.touch(f"doctype:{doctype}")
-    return value
-
-
 # ============================================================================ reminders
 
 

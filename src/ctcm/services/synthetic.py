@@ -9,8 +9,7 @@ from ctcm.domain.credentials import Document, Person, Waiver
 from ctcm.services.practice import Practice
 
 
-def populate(p: Practice, people: int, today: date, seed: int = 7,
-             attention: float = 0.30) -> int:
+def populate(p: Practice, people: int, today: date, seed: int = 7, attention: float = 0.30) -> int:
     """Add ``people`` people (policies from the starter) with a mix of documents.
 
     A share ``attention`` of requirements needs attention (by default 30%: 5% missing, 15%
