@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,7 +70,11 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
 
     root = tmp_path_factory.mktemp("template")
     env = Environment(
-        env={"CTCM_RUNTIME_DIR": str(root / "run"), "CTCM_PASSPHRASE": PASSPHRASE},
+        env={
+            "CTCM_RUNTIME_DIR": str(root / "run"),
+            "CTCM_STATE_DIR": str(root / "state"),
+            "CTCM_PASSPHRASE": PASSPHRASE,
+        },
         clock=FixedClock(datetime(2026, 1, 15, 15, 0, tzinfo=UTC)),
         vault_path=root / "vault",
     )
@@ -107,7 +112,11 @@ class Cli:
         interactive: bool = False,
         prompts: list[str] | None = None,
     ) -> Environment:
-        base = {"CTCM_RUNTIME_DIR": str(self.tmp / "run"), "CTCM_NO_KEYRING": "1"}
+        base = {
+            "CTCM_RUNTIME_DIR": str(self.tmp / "run"),
+            "CTCM_STATE_DIR": str(self.tmp / "state"),
+            "CTCM_NO_KEYRING": "1",
+        }
         if identity:
             base["CTCM_IDENTITY_FILE"] = str(self.identity)
         if self.keyring is not None:
@@ -168,6 +177,12 @@ def run_ctcm(
     full = {k: v for k, v in os.environ.items() if not k.startswith("CTCM_")}
     full.update({"PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring", "NO_COLOR": "1"})
     full.update(env or {})
+    if "CTCM_STATE_DIR" not in full:
+        # What this machine has seen of a vault, kept per test: copies of the template vault
+        # share a vault id, and the real ~/.local/state is never touched.
+        vault = full.get("CTCM_VAULT") or (args[args.index("--vault") + 1] if "--vault" in args else None)
+        base = Path(vault).parent if vault else Path(tempfile.mkdtemp())
+        full["CTCM_STATE_DIR"] = str(base / "state")
     return subprocess.run(
         [str(CTCM_BIN), *args],
         capture_output=True,

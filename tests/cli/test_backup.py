@@ -23,16 +23,26 @@ def test_backup_list_verify_restore(cli: Cli) -> None:
     assert gens == sorted(gens, reverse=True) and gen_with_a in gens
     verified = json.loads(cli.ok("backup", "verify", "--format", "json").stdout)
     assert verified["ok"] is True and verified["integrity"] == ["ok"]
-    assert verified["audit_broken_at"] is None and verified["audit_entries"] > 3
+    assert verified["audit_broken_at"] is None and verified["audit_entries"] >= 3
     live_before = VaultDir(cli.vault).read_parsed().generation
+    before = json.loads(cli.ok("audit", "list", "--format", "json").stdout)
+    head_before = json.loads(cli.ok("audit", "head", "--format", "json").stdout)["audit_head"]
     cli.ok("backup", "restore", str(gen_with_a))
     people = json.loads(cli.ok("person", "list", "--format", "json").stdout)
     assert [p["id"] for p in people] == ["a"]
     # the state before the restore is itself a backup, and the generation still grows
     assert live_before in _gens(cli)
-    assert VaultDir(cli.vault).read_parsed().generation > live_before
+    assert VaultDir(cli.vault).read_parsed().generation == live_before + 1
+    # nothing shortens the audit trail: every earlier entry (and every read) is still there
     audit = json.loads(cli.ok("audit", "list", "--format", "json").stdout)
-    assert [e["command"] for e in audit][-3:] == ["backup restore", "person list", "backup list"]
+    assert [(e["command"], e["ts"]) for e in audit[: len(before)]] == [
+        (e["command"], e["ts"]) for e in before
+    ]
+    commands = [e["command"] for e in audit]
+    assert commands[len(before) :][:2] == ["audit list", "audit head"]
+    restore = next(e for e in audit if e["command"] == "backup restore")
+    assert f"replaced-head:{head_before}" in restore["targets"]
+    assert commands[-2:] == ["person list", "backup list"]
     assert "intact" in cli.ok("audit", "verify").stderr
 
 

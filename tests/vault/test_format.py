@@ -135,7 +135,7 @@ def test_user_slots_passphrase_floor_and_rotation_without_secrets() -> None:
         fmt.open_user_slot(weak, "alice passphrase!", vault_id, dek_id)
 
     # Bob leaves: drop his slot and rotate the data key knowing nobody else's secret.
-    rotated, new_dek = fmt.rotate_dek(header, {"user:bob"})
+    rotated, new_dek = fmt.rotate_dek(header, {"user:bob"}, dek)
     assert new_dek != dek and rotated["dek_id"] != dek_id
     assert [s["id"] for s in rotated["slots"]] == ["user:alice", "svc:cron"]
     slots = {s["id"]: s for s in rotated["slots"]}
@@ -147,7 +147,7 @@ def test_user_slots_passphrase_floor_and_rotation_without_secrets() -> None:
     with pytest.raises(WrongKey):  # the old wrapped key of bob no longer matches
         fmt.open_user_slot(bob, "bob's passphrase", vault_id, rotated["dek_id"])
     with pytest.raises(VaultError, match="last user slot"):
-        fmt.rotate_dek(rotated, {"user:alice"})
+        fmt.rotate_dek(rotated, {"user:alice"}, new_dek)
 
 
 def test_identity_and_recovery_code_formats() -> None:

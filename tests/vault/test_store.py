@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import stat
 import subprocess
@@ -41,12 +42,17 @@ def test_loose_permissions_are_reported(cli: Cli) -> None:
 def test_every_save_is_a_new_generation_with_the_previous_backed_up(cli: Cli) -> None:
     vd = VaultDir(cli.vault)
     g0 = vd.read_parsed().generation
-    cli.ok("doctype", "list")
+    before = (cli.vault / "vault.ctcm").read_bytes()
+    cli.ok("doctype", "list")  # a read: no lock, no save, no backup
+    assert (cli.vault / "vault.ctcm").read_bytes() == before
     cli.ok("person", "add", "x", "--name", "X", "--email", "x@example.org")
+    cli.ok("person", "add", "y", "--name", "Y", "--email", "y@example.org")
     assert vd.read_parsed().generation == g0 + 2
     gens = [b.generation for b in vd.list_backups()]
     assert gens[:2] == [g0 + 1, g0]
     assert all(stat.S_IMODE(b.path.stat().st_mode) == 0o600 for b in vd.list_backups())
+    listed = json.loads(cli.ok("backup", "list", "--format", "json").stdout)
+    assert [b["command"] for b in listed[:2]] == ["person add", "slot add-service"]
 
 
 def _child(code: str) -> subprocess.CompletedProcess[str]:
@@ -72,6 +78,7 @@ def test_crash_between_temp_write_and_replace_keeps_the_old_generation(cli: Cli)
             os._exit(9)   # the process dies after the temp file is written and synced
         store.os.replace = die
         env = Environment(env={{"CTCM_IDENTITY_FILE": {str(cli.identity)!r},
+                               "CTCM_STATE_DIR": {str(cli.tmp / "state")!r},
                                "CTCM_RUNTIME_DIR": {str(cli.tmp / "run")!r}}},
                           vault_path=__import__("pathlib").Path({str(cli.vault)!r}))
         with open_practice(env, "crash") as p:
@@ -82,6 +89,7 @@ def test_crash_between_temp_write_and_replace_keeps_the_old_generation(cli: Cli)
     assert list(cli.vault.glob(".vault.ctcm.tmp-*")), "the crash should leave its temp file"
     r = cli.ok("person", "list", "--format", "json")
     assert "crash" not in r.stdout
+    cli.ok("person", "add", "x", "--name", "X", "--email", "x@example.org")
     assert not list(cli.vault.glob(".vault.ctcm.tmp-*")), "the next save removes stale temps"
 
 
@@ -93,7 +101,8 @@ from ctcm.services.practice import open_practice
 from ctcm.services import credentials as cred
 from ctcm.domain.credentials import Person
 vault, identity, run, tag, n = sys.argv[1:6]
-env = Environment(env={"CTCM_IDENTITY_FILE": identity, "CTCM_RUNTIME_DIR": run},
+env = Environment(env={"CTCM_IDENTITY_FILE": identity, "CTCM_RUNTIME_DIR": run,
+                       "CTCM_STATE_DIR": run + "/state"},
                   vault_path=pathlib.Path(vault), lock_timeout=60)
 for i in range(int(n)):
     with open_practice(env, "concurrency") as p:
@@ -142,9 +151,15 @@ def test_lock_timeout_is_busy_exit_75(cli: Cli) -> None:
         from ctcm.cli.app import app
         from ctcm.cli.context import AppContext
 
-        r = CliRunner().invoke(app, ["status"], obj=AppContext(env))
+        r = CliRunner().invoke(
+            app, ["person", "add", "z", "--name", "Z", "--email", "z@example.org"],
+            obj=AppContext(env),
+        )
         assert r.exit_code == ExitCode.BUSY == 75
         assert "busy" in r.stderr and "Traceback" not in r.stderr
+        # a reader never waits for the writer lock
+        r = CliRunner().invoke(app, ["status"], obj=AppContext(env))
+        assert r.exit_code == 0, r.stderr
     finally:
         os.close(fd)
 
@@ -154,13 +169,13 @@ def test_stale_writer_generation_fails_cleanly(cli: Cli) -> None:
 
     vd = VaultDir(cli.vault)
     parsed = vd.read_parsed()
-    cli.ok("doctype", "list")  # someone else saves meanwhile
+    cli.ok("person", "add", "x", "--name", "X", "--email", "x@example.org")  # another save
     with vd.locked(), pytest.raises(VaultError, match="changed while this command ran"):
         vd.save(parsed.header, b"\x00" * 32, b"", parsed.generation, datetime.now(UTC))
 
 
 def _backups(times: list[datetime]) -> list[Backup]:
-    return [Backup(i + 1, t, Path(f"/x/{i}")) for i, t in enumerate(times)]
+    return [Backup(i + 1, t, Path(f"/x/{i}"), {}) for i, t in enumerate(times)]
 
 
 def test_backup_rotation_policy() -> None:

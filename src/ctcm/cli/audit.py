@@ -28,7 +28,7 @@ def list_(
     from ctcm.services.vaultops import audit_list
 
     day = parse_optional_date(since, "--since date")
-    with opened(ctx, "audit list") as p:
+    with opened(ctx, "audit list", write=False) as p:
         entries = audit_list(p, day)
         zone = ZoneInfo(p.timezone)
     from datetime import datetime
@@ -67,8 +67,53 @@ def verify(ctx: typer.Context) -> None:
     """
     from ctcm.services.vaultops import audit_verify
 
-    with opened(ctx, "audit verify") as p:
-        count, bad = audit_verify(p)
-    if bad is not None:
-        raise VaultError(f"audit chain broken at entry {bad} (of {count})")
-    app_context(ctx).say(f"Audit chain intact: {count} entries.")
+    with opened(ctx, "audit verify", write=False) as p:
+        check = audit_verify(p)
+    if check.broken_at is not None:
+        raise VaultError(f"audit chain broken at entry {check.broken_at} (of {check.entries})")
+    if check.journal_broken_at is not None:
+        raise VaultError(
+            f"read journal record {check.journal_broken_at} was altered, reordered or removed "
+            f"(the trail's {check.entries} entries are intact)"
+        )
+    extra = " (and a last record cut short by a killed command, ignored)"
+    app_context(ctx).say(
+        f"Audit chain intact: {check.entries} entries, and {check.journal_records} read "
+        f"journal record(s) not yet folded in{extra if check.journal_incomplete else ''}."
+    )
+
+
+@app.command("head")
+def head(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """Print the vault's generation and audit head hash: evidence to keep outside the vault.
+
+    Write it down, mail it, or keep the monthly digest (which carries it): a later vault that
+    does not continue from it was rolled back or altered.
+
+    Example: ctcm audit head
+    """
+    from ctcm.services.vaultops import audit_head
+
+    with opened(ctx, "audit head", write=False) as p:
+        h = audit_head(p)
+    data = {
+        "vault_id": h.vault_id,
+        "generation": h.generation,
+        "saved_at": h.saved_at,
+        "audit_entries": h.entries,
+        "audit_head": h.head,
+        "journal_records": h.journal_records,
+        "journal_head": h.journal_head,
+    }
+    details = [
+        ("vault", h.vault_id),
+        ("generation", f"{h.generation} (saved {h.saved_at})"),
+        ("audit trail", f"{h.entries} entries, head {h.head}"),
+        (
+            "read journal",
+            f"{h.journal_records} record(s) since, head {h.journal_head}"
+            if h.journal_head
+            else "empty",
+        ),
+    ]
+    app_context(ctx).show(View(data, details=details), fmt)

@@ -24,15 +24,28 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
     """
     from ctcm.services.vaultops import list_backups
 
-    with opened(ctx, "backup list") as p:
+    with opened(ctx, "backup list", write=False) as p:
         items = list_backups(p)
     data = [
-        {"generation": b.generation, "saved_at": b.saved_at.isoformat(), "size": b.size}
+        {
+            "generation": b.generation,
+            "saved_at": b.saved_at.isoformat(),
+            "size": b.size,
+            "command": b.command,
+        }
         for b in items
     ]
-    rows = [[b.generation, b.saved_at.strftime("%Y-%m-%d %H:%M:%S UTC"), b.size] for b in items]
+    rows = [
+        [
+            b.generation,
+            b.saved_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            b.size,
+            b.command or "(earlier data key)",
+        ]
+        for b in items
+    ]
     app_context(ctx).show(
-        View(data, ["generation", "saved_at", "bytes"], rows, status_column=None), fmt
+        View(data, ["generation", "saved_at", "bytes", "made by"], rows, status_column=None), fmt
     )
 
 
@@ -50,7 +63,7 @@ def verify(
     """
     from ctcm.services.vaultops import verify_backup
 
-    with opened(ctx, "backup verify") as p:
+    with opened(ctx, "backup verify", write=False) as p:
         result = verify_backup(p, generation)
     data = {
         "generation": result.generation,
@@ -82,7 +95,7 @@ def verify(
 
 @app.command("restore")
 def restore(ctx: typer.Context, generation: int) -> None:
-    """Make a backup the live vault again (the current state is kept as a backup first).
+    """Bring back a backup's data as the next generation (the audit trail is kept whole).
 
     Example: ctcm backup restore 41
     """
@@ -91,7 +104,8 @@ def restore(ctx: typer.Context, generation: int) -> None:
     with opened(ctx, "backup restore") as p:
         restore_backup(p, generation)
     app_context(ctx).say(
-        f"Restored generation {generation}; the state before it is kept as a backup."
+        f"Restored the data of generation {generation} as a new generation; the state before "
+        "it is kept as a backup, and the audit trail goes on (nothing in it was removed)."
     )
 
 
@@ -109,6 +123,6 @@ def export(
     """
     from ctcm.services.vaultops import export_backup
 
-    with opened(ctx, "backup export") as p:
+    with opened(ctx, "backup export", write=False) as p:
         target = export_backup(p, dest, generation)
     app_context(ctx).say(f"Exported {target} (encrypted; opens with the same keys).")

@@ -68,7 +68,7 @@ def list_(
     from ctcm.render.views import documents_view
     from ctcm.services import credentials as cred
 
-    with opened(ctx, "doc list") as p:
+    with opened(ctx, "doc list", write=False) as p:
         items = cred.list_documents(p, person, all_)
     app_context(ctx).show(documents_view(items), fmt)
 
@@ -86,7 +86,7 @@ def show(
     from ctcm.render.views import document_json
     from ctcm.services import credentials as cred
 
-    with opened(ctx, "doc show") as p:
+    with opened(ctx, "doc show", write=False) as p:
         d = cred.show_document(p, doc_id)
     doc = d.document
     data = document_json(doc, d.current) | {
@@ -151,7 +151,7 @@ def export(
     """
     from ctcm.services import credentials as cred
 
-    with opened(ctx, "doc export") as p:
+    with opened(ctx, "doc export", write=False) as p:
         written = cred.export_attachments(p, doc_id, out)
     for path in written:
         typer.echo(str(path))
@@ -189,6 +189,6 @@ def export_csv(
     """
     from ctcm.services import csvio
 
-    with opened(ctx, "doc export-csv") as p:
+    with opened(ctx, "doc export-csv", write=False) as p:
         text = csvio.export_documents(p, history=not current)
     write_output(app_context(ctx), text, out)

@@ -108,7 +108,7 @@ def list_(
     from ctcm.render.views import doctypes_view
     from ctcm.services import credentials as cred
 
-    with opened(ctx, "doctype list") as p:
+    with opened(ctx, "doctype list", write=False) as p:
         items = cred.list_doctypes(p, archived)
         warn = p.warn_days
     app_context(ctx).show(doctypes_view(items, warn), fmt)
@@ -123,7 +123,7 @@ def show(ctx: typer.Context, key: str, fmt: FormatOpt = OutputFormat.TABLE) -> N
     from ctcm.render.views import doctype_view
     from ctcm.services import credentials as cred
 
-    with opened(ctx, "doctype show") as p:
+    with opened(ctx, "doctype show", write=False) as p:
         dt = cred.get_doctype(p, key)
         used = [x.key for x in cred.list_policies(p) if key in x.requires]
         warn = p.warn_days

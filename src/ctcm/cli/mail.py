@@ -118,7 +118,7 @@ def show(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
     """
     from ctcm.services.messaging import mail_config
 
-    with opened(ctx, "mail show") as p:
+    with opened(ctx, "mail show", write=False) as p:
         config = mail_config(p)
         p.touch("settings")
     app_context(ctx).show(_config_view(config), fmt)
@@ -208,7 +208,7 @@ def log(
     from ctcm.services.messaging import delivery_log
 
     day = parse_optional_date(since, "--since date")
-    with opened(ctx, "mail log") as p:
+    with opened(ctx, "mail log", write=False) as p:
         entries = delivery_log(p, person, kind, day)
     data = [
         {
@@ -270,7 +270,7 @@ def templates_check(ctx: typer.Context) -> None:
     """
     from ctcm.services.messaging import check_message_templates
 
-    with opened(ctx, "mail templates check") as p:
+    with opened(ctx, "mail templates check", write=False) as p:
         problems = check_message_templates(p)
     actx = app_context(ctx)
     if problems:
@@ -344,7 +344,7 @@ def remind(
     from ctcm.services.messaging import deliver_reminders
 
     actx = app_context(ctx)
-    with opened(ctx, "remind") as p:
+    with opened(ctx, "remind", write=bool(out or send)) as p:
         transport = _transport(p, out, send)
         if transport is None:
             report = deliver_reminders(p, None)

@@ -82,7 +82,7 @@ def list_(
     from ctcm.render.views import people_view
     from ctcm.services import credentials as cred
 
-    with opened(ctx, "person list") as p:
+    with opened(ctx, "person list", write=False) as p:
         items = cred.list_people(p, inactive)
     app_context(ctx).show(people_view(items), fmt)
 
@@ -100,7 +100,7 @@ def show(
     from ctcm.render.views import person_view
     from ctcm.services import credentials as cred
 
-    with opened(ctx, "person show") as p:
+    with opened(ctx, "person show", write=False) as p:
         person = cred.get_person(p, person_id)
         waivers = sorted(
             (w.doctype, w.reason, w.until)
@@ -315,7 +315,7 @@ def export(
     """
     from ctcm.services import csvio
 
-    with opened(ctx, "person export") as p:
+    with opened(ctx, "person export", write=False) as p:
         text = csvio.export_people(p)
     write_output(app_context(ctx), text, out)
 

@@ -69,7 +69,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
     from ctcm.render.views import policies_view
     from ctcm.services import credentials as cred
 
-    with opened(ctx, "policy list") as p:
+    with opened(ctx, "policy list", write=False) as p:
         items = cred.list_policies(p)
     app_context(ctx).show(policies_view(items), fmt)
 
@@ -83,7 +83,7 @@ def show(ctx: typer.Context, key: str, fmt: FormatOpt = OutputFormat.TABLE) -> N
     from ctcm.render.views import policy_view
     from ctcm.services import credentials as cred
 
-    with opened(ctx, "policy show") as p:
+    with opened(ctx, "policy show", write=False) as p:
         policy = cred.get_policy(p, key)
         people = [x.id for x in cred.list_people(p) if key in x.policies]
         p.touch(f"policy:{key}")

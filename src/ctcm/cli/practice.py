@@ -52,7 +52,7 @@ def show(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
     """
     from ctcm.services.settings import read_settings
 
-    with opened(ctx, "practice show") as p:
+    with opened(ctx, "practice show", write=False) as p:
         settings = read_settings(p)
     app_context(ctx).show(_view(settings), fmt)
 

@@ -66,7 +66,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
     """
     from ctcm.services.risk import detail
 
-    with opened(ctx, "risk list") as p:
+    with opened(ctx, "risk list", write=False) as p:
         details = [detail(p, a.id) for a in p.repo.assessments()]
         started = {d.assessment.id: p.local_date(d.assessment.created_at) for d in details}
     data = [
@@ -116,7 +116,7 @@ def show(ctx: typer.Context, assessment: IdArg, fmt: FormatOpt = OutputFormat.TA
     """
     from ctcm.services.risk import detail, detail_json
 
-    with opened(ctx, "risk show") as p:
+    with opened(ctx, "risk show", write=False) as p:
         d = detail(p, assessment)
     data = detail_json(d)
     rows = [
@@ -258,7 +258,7 @@ def tasks(
     """
     from ctcm.services.risk import list_tasks, task_json
 
-    with opened(ctx, "risk tasks") as p:
+    with opened(ctx, "risk tasks", write=False) as p:
         items = list_tasks(p, overdue)
         today = p.today
     data = [task_json(t) | {"overdue": t.overdue(today)} for t in items]
@@ -373,7 +373,7 @@ def report(
     from ctcm.cli.people import write_output
     from ctcm.services.risk import render_report
 
-    with opened(ctx, "risk report") as p:
+    with opened(ctx, "risk report", write=False) as p:
         text = render_report(p, assessment, fmt.lower())
     write_output(app_context(ctx), text, out)
 

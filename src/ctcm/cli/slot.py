@@ -21,7 +21,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
 
     Example: ctcm slot list
     """
-    with opened(ctx, "slot list") as p:
+    with opened(ctx, "slot list", write=False) as p:
         slots = [(s["id"], s["type"], s.get("label", "")) for s in p.header["slots"]]
         p.touch("slots")
     data = [{"id": i, "type": t, "label": label} for i, t, label in slots]

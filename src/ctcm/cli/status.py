@@ -49,7 +49,7 @@ def status(
         raise InvalidInput("--red and --yellow exclude each other")
     if person is not None and (red or yellow or policy):
         raise InvalidInput("filters apply to the practice dashboard, not to one person")
-    with opened(ctx, "status") as p:
+    with opened(ctx, "status", write=False) as p:
         if person is not None:
             one = cred.person_status(p, person)
             actx.show(person_status_view(one, p.today), fmt)

@@ -6,7 +6,7 @@ import contextlib
 import os
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +16,8 @@ from ctcm.errors import InvalidInput, VaultError, WrongKey
 from ctcm.storage.db import Database
 from ctcm.storage.repo import Repository
 from ctcm.vault import format as fmt
+from ctcm.vault.journal import Journal
+from ctcm.vault.localstate import LocalState, Seen, state_dir
 from ctcm.vault.store import VaultDir
 from ctcm.vault.unlock import Unlocked, unlock
 
@@ -39,15 +41,84 @@ class Practice:
     repo: Repository
     generation: int = 0
     targets: list[str] = field(default_factory=list)
+    read_only: bool = False
+    command: str = ""
+    state: LocalState | None = None
     _settings: dict[str, str] | None = None
+    _opened_dek: bytes = b""
 
     def checkpoint(self) -> None:
         """Save now, inside the command (the lock is still held): used after each message
         sent, so a crash can repeat at most the one message in flight."""
-        saved = self.vault.save(
-            self.header, self.unlocked.dek, self.db.image(), self.generation, self.env.clock.now()
-        )
+        self._save(final=False)
+
+    def _save(self, final: bool) -> None:
+        if self.read_only:
+            raise VaultError(f"'{self.command}' only reads the vault; it cannot save")
+        journal = Journal(self.vault.root, self.header["vault_id"])
+        with journal.locked() as fd:
+            emptied = self._fold_journal(journal, fd)
+            if final:
+                self.repo.append_audit(self.now_iso, self.actor, self.command, self.targets)
+            header = dict(self.header)
+            if self.unlocked.seal is not None:
+                header = fmt.with_seal(header, self.actor, self.unlocked.seal)
+            header["note"] = fmt.seal_note(self.unlocked.dek, self.command)
+            saved = self.vault.save(
+                header, self.unlocked.dek, self.db.image(), self.generation, self.env.clock.now()
+            )
+            if emptied:
+                journal.clear(fd)
+        self.header = saved
         self.generation = int(saved["generation"])
+        self._opened_dek = self.unlocked.dek
+        if self.unlocked.seal is not None:
+            self.unlocked = replace(self.unlocked, seal=None, authenticated=True)
+        self.remember()
+
+    def _fold_journal(self, journal: Journal, fd: int) -> bool:
+        """Move the read journal's records into the audit trail; return whether the journal
+        is to be emptied after the save."""
+        read = journal.read(self._opened_dek or self.unlocked.dek, fd)
+        records = read.records
+        done = self.settings.get("journal_folded")
+        hashes = [r.hash for r in records]
+        if done in hashes:  # folded by a save that crashed before emptying the journal
+            records = records[hashes.index(done) + 1 :]
+        self.repo.append_audit_many(
+            [(r.ts, r.actor, r.command, r.targets) for r in records]
+        )
+        if read.broken_at is not None:
+            kept = journal.set_aside(fd, self.now.strftime("%Y%m%dT%H%M%SZ"))
+            self.repo.append_audit(
+                self.now_iso,
+                self.actor,
+                "journal damaged",
+                [f"record {read.broken_at} failed verification", f"kept as {kept.name}"],
+            )
+            if self.env.warn:
+                self.env.warn(
+                    f"warning: read journal record {read.broken_at} failed verification; "
+                    f"the journal was kept as {kept} and a new one started"
+                )
+        if hashes:
+            self.set_settings({"journal_folded": hashes[-1]})
+        return bool(hashes) or read.incomplete_tail
+
+    def remember(self) -> None:
+        """Record on this machine what it has now seen of the vault (rollback detection)."""
+        if self.state is None:
+            return
+        authenticated = isinstance(self.header.get("auth"), dict) and self.unlocked.authenticated
+        self.state.record(
+            Seen(
+                self.generation,
+                self.repo.audit_head(),
+                fmt.auth_epoch(self.header),
+                fmt.auth_fingerprint(fmt.auth_key(self.unlocked.dek)),
+                authenticated,
+            )
+        )
 
     @property
     def actor(self) -> str:
@@ -107,43 +178,105 @@ def _decrypt(parsed: fmt.Parsed, unlocked: Unlocked) -> Database:
     return Database.from_image(image)
 
 
+def _check_authenticity(
+    env: Environment, parsed: fmt.Parsed, unlocked: Unlocked, seen: Seen | None
+) -> None:
+    """Refuse an unauthenticated file where this machine saw an authenticated one; otherwise
+    say plainly that a vault from an older ctcm is not yet authenticated."""
+    header = parsed.header
+    if isinstance(header.get("auth"), dict) and unlocked.authenticated:
+        return
+    if seen is not None and seen.authenticated:
+        raise VaultError(
+            f"this vault file carries no data-key authentication, but generation "
+            f"{seen.generation} that this machine opened before did: the file may have been "
+            "replaced; restore a backup you trust ('ctcm backup list')"
+        )
+    if env.warn:
+        waiting = fmt.unsealed_slots(header)
+        env.warn(
+            "warning: this vault was written by an older ctcm and its data key is not yet "
+            "authenticated; it will be once each key slot has opened it in a command that "
+            f"saves (waiting: {', '.join(waiting) or 'the next save'})"
+        )
+
+
+def _rollback_message(parsed: fmt.Parsed, seen: Seen) -> str:
+    return (
+        f"the vault file is generation {parsed.generation}, older than generation "
+        f"{seen.generation} that this machine opened before (was an older copy put in its "
+        "place?)"
+    )
+
+
 @contextlib.contextmanager
 def open_practice(
-    env: Environment, command: str, unlocked: Unlocked | None = None
+    env: Environment, command: str, unlocked: Unlocked | None = None, write: bool = True
 ) -> Iterator[Practice]:
-    """Yield an open practice; on success append one audit entry and save a new generation.
+    """Yield an open practice for one command.
 
-    The key is found before the writer lock is taken (a passphrase prompt never holds up a
-    cron job); the file is then read again under the lock, so the generation saved is always
-    the successor of the one read. On any error nothing is written.
+    A write command (``write=True``) takes the writer lock, refuses a vault older than this
+    machine has seen, folds the read journal into the audit trail, appends its own audit entry
+    and saves a new generation. A read command takes no lock and saves nothing: it reads one
+    whole generation (saves are atomic renames) and leaves its audit entry in the journal.
+    The key is found before any lock (a passphrase prompt never holds up a cron job). On any
+    error nothing is written.
     """
     vault = VaultDir(env.vault, env.effective_lock_timeout)
-    unlocked = unlocked or unlock(env, vault.read_parsed())
+    first = vault.read_parsed()
+    state = LocalState(state_dir(env.env), first.header["vault_id"])
+    seen = state.load()
+    unlocked = unlocked or unlock(env, first, seen.pin if seen else None)
+    _check_authenticity(env, first, unlocked, seen)
     loose = vault.loose_permissions()
     if loose and env.warn:
         env.warn(
             f"warning: {', '.join(loose)} can be read by others; run 'chmod -R go= {vault.root}'"
         )
-    with vault.locked():
-        parsed = vault.read_parsed()
-        db = _decrypt(parsed, unlocked)
-        from ctcm.storage.migrations import migrate
+    from ctcm.storage.migrations import migrate
 
+    if not write:
+        if seen is not None and first.generation < seen.generation and env.warn:
+            env.warn(f"WARNING: {_rollback_message(first, seen)}; what follows may be out of date")
+        db = _decrypt(first, unlocked)
         migrate(db, iso_utc(env.clock.now()))
         practice = Practice(
-            env, vault, parsed.header, unlocked, db, Repository(db), parsed.generation
+            env, vault, first.header, unlocked, db, Repository(db), first.generation,
+            read_only=True, command=command, state=state,
         )
         yield practice
-        practice.repo.append_audit(practice.now_iso, practice.actor, command, practice.targets)
-        vault.save(
-            parsed.header, unlocked.dek, practice.db.image(), practice.generation, env.clock.now()
+        Journal(vault.root, first.header["vault_id"]).append(
+            unlocked.dek, practice.now_iso, practice.actor, command, practice.targets,
+            first.generation,
         )
+        if seen is None or first.generation >= seen.generation:
+            practice.remember()
+        return
+
+    with vault.locked(command):
+        parsed = vault.read_parsed()
+        if seen is not None and parsed.generation < seen.generation:
+            raise VaultError(
+                f"refusing to write: {_rollback_message(parsed, seen)}; "
+                "'ctcm backup restore' is the way back to an earlier generation"
+            )
+        db = _decrypt(parsed, unlocked)
+        migrate(db, iso_utc(env.clock.now()))
+        practice = Practice(
+            env, vault, parsed.header, unlocked, db, Repository(db), parsed.generation,
+            command=command, state=state, _opened_dek=unlocked.dek,
+        )
+        yield practice
+        practice._save(final=True)
 
 
 def unlock_once(env: Environment) -> Unlocked:
     """Find the key now, for a long interactive command that saves many times (``risk walk``):
     it holds the writer lock only while saving, never while waiting for the person."""
-    return unlock(env, VaultDir(env.vault, env.effective_lock_timeout).read_parsed())
+    vault = VaultDir(env.vault, env.effective_lock_timeout)
+    parsed = vault.read_parsed()
+    seen = LocalState(state_dir(env.env), parsed.header["vault_id"]).load()
+    return unlock(env, parsed, seen.pin if seen else None)
 
 
 def check_timezone(tz: str) -> str:
@@ -229,8 +362,13 @@ def create_vault(
         "aead": "A256GCM-STREAM",
         "chunk": fmt.CHUNK,
         "slots": slots,
+        "auth": fmt.new_auth(),
+        "note": fmt.seal_note(dek, "init"),
     }
     vault.create(fmt.encrypt(header, dek, db.image()))
+    LocalState(state_dir(env.env), vault_id).record(
+        Seen(1, repo.audit_head(), 0, fmt.auth_fingerprint(fmt.auth_key(dek)), True)
+    )
     return Created(vault_id, user, code)
 
 
@@ -269,7 +407,12 @@ def add_service_identity(practice: Practice, name: str) -> tuple[str, str]:
     if any(s["id"] == slot_id for s in header["slots"]):
         raise AlreadyExists(f"a slot named {slot_id} exists already")
     slot, private = fmt.make_key_slot(
-        slot_id, f"service {name}", practice.unlocked.dek, header["vault_id"], header["dek_id"]
+        slot_id,
+        f"service {name}",
+        practice.unlocked.dek,
+        header["vault_id"],
+        header["dek_id"],
+        fmt.auth_epoch(header),
     )
     header["slots"] = [*header["slots"], slot]
     practice.touch(slot_id)
@@ -279,8 +422,22 @@ def add_service_identity(practice: Practice, name: str) -> tuple[str, str]:
 def session_limits(
     practice_settings: dict[str, str], idle: int | None, maximum: int | None
 ) -> tuple[timedelta, timedelta]:
-    idle_m = idle if idle is not None else int(practice_settings.get("idle_minutes", "30"))
-    max_h = maximum if maximum is not None else int(practice_settings.get("max_hours", "8"))
+    """The session's idle and absolute limits: the practice's automatic logoff is a ceiling
+    that ``--idle`` / ``--max`` can shorten, never lengthen (164.312(a)(2)(iii))."""
+    ceiling_idle = int(practice_settings.get("idle_minutes", str(DEFAULT_IDLE_MINUTES)))
+    ceiling_max = int(practice_settings.get("max_hours", str(DEFAULT_MAX_HOURS)))
+    idle_m = idle if idle is not None else ceiling_idle
+    max_h = maximum if maximum is not None else ceiling_max
     if idle_m <= 0 or max_h <= 0:
         raise InvalidInput("session times must be positive")
+    if idle_m > ceiling_idle:
+        raise InvalidInput(
+            f"the practice logs sessions off after {ceiling_idle} idle minutes; --idle can "
+            "only shorten that (an admin changes it with 'ctcm practice set --idle-minutes')"
+        )
+    if max_h > ceiling_max:
+        raise InvalidInput(
+            f"the practice ends sessions after {ceiling_max} hours; --max can only shorten "
+            "that (an admin changes it with 'ctcm practice set --max-hours')"
+        )
     return timedelta(minutes=idle_m), timedelta(hours=max_h)

@@ -14,6 +14,7 @@ from ctcm.services.practice import Practice, open_practice, session_limits
 from ctcm.storage.db import Database
 from ctcm.storage.repo import GENESIS, AuditEntry, Repository, audit_hash
 from ctcm.vault import format as fmt
+from ctcm.vault.journal import Journal, JournalRead
 from ctcm.vault.store import Backup, VaultDir
 from ctcm.vault.unlock import end_session, start_session
 
@@ -28,8 +29,13 @@ class SessionStarted:
 
 
 def unlock_session(env: Environment, idle: int | None, maximum: int | None) -> SessionStarted:
-    """Open the vault once with a real key, then start a session for the following commands."""
-    with open_practice(env, "unlock") as p:
+    """Open the vault once with a real key, then start a session for the following commands.
+
+    A read, unless the key's slot has a fresher seal to store (then it saves once)."""
+    from ctcm.services.practice import unlock_once
+
+    unlocked = unlock_once(env)
+    with open_practice(env, "unlock", unlocked, write=unlocked.seal is not None) as p:
         idle_td, max_td = session_limits(p.settings, idle, maximum)
         parsed = p.vault.read_parsed()
         token, in_keyring = start_session(env, parsed, p.unlocked, idle_td, max_td)
@@ -57,12 +63,19 @@ class BackupInfo:
     saved_at: datetime
     size: int
     path: Path
+    command: str | None  # the command that wrote it; None: written under an earlier data key
 
 
 def list_backups(p: Practice) -> list[BackupInfo]:
     p.touch("backups")
     return [
-        BackupInfo(b.generation, b.saved_at, b.path.stat().st_size, b.path)
+        BackupInfo(
+            b.generation,
+            b.saved_at,
+            b.path.stat().st_size,
+            b.path,
+            fmt.open_note(p.unlocked.dek, b.header),
+        )
         for b in p.vault.list_backups()
     ]
 
@@ -114,18 +127,28 @@ def verify_backup(p: Practice, generation: int | None) -> Verified:
 
 
 def restore_backup(p: Practice, generation: int) -> int:
-    """Replace the live database with a backup's; the current one is kept as a backup first
-    (every save keeps the previous generation). Returns the generation restored."""
+    """Bring back a backup's data as a new generation; the current one is kept as a backup
+    first (every save does). The live audit trail is carried forward whole: entries are never
+    deleted (164.316(b)(2)), and the restore's own entry names the head it continued from.
+    Returns the generation restored."""
+    from ctcm.storage.migrations import migrate
+
     backup = p.vault.find_backup(generation)
     restored = _open_backup(p, backup)
     if restored.integrity_errors():
         raise VaultError(f"backup generation {generation} fails its integrity check")
-    # Swap the connection: the audit entry for the restore is then appended to the restored
-    # chain, and the save writes it under the live header (current slots and data key).
+    migrate(restored, p.now_iso)
+    live_trail = p.repo.audit_rows()
+    live_head = p.repo.audit_head()
+    restored_repo = Repository(restored)
+    restored_repo.replace_audit(live_trail)
+    # Swap the connection; the save writes it under the live header (current slots and key)
+    # as the next generation, so nothing looks like a rollback.
     p.db.conn.close()
     p.db.conn = restored.conn
-    p.repo = Repository(p.db)
-    p.touch(f"backup:g{generation}")
+    p.repo = restored_repo
+    p._settings = None
+    p.touch(f"backup:g{generation}", f"replaced-head:{live_head}")
     return generation
 
 
@@ -169,13 +192,80 @@ def first_bad_entry(entries: list[AuditEntry]) -> int | None:
     return None
 
 
+def _journal_entries(p: Practice) -> tuple[list[AuditEntry], JournalRead]:
+    """The read journal's records not yet folded, numbered on after the trail (their hash is
+    the journal line's; they join the chain when the next write folds them in)."""
+    read = Journal(p.vault.root, p.header["vault_id"]).read(p.unlocked.dek)
+    records = read.records
+    done = p.settings.get("journal_folded")
+    hashes = [r.hash for r in records]
+    if done in hashes:
+        records = records[hashes.index(done) + 1 :]
+    start = p.repo.audit_count()
+    entries = [
+        AuditEntry(start + i, r.ts, r.actor, r.command, r.targets, "journal", r.hash)
+        for i, r in enumerate(records, start=1)
+    ]
+    return entries, read
+
+
 def audit_list(p: Practice, since: date | None) -> list[AuditEntry]:
+    """The audit trail inside the vault, then the read journal's records."""
     entries = p.repo.audit_entries(since.isoformat() if since else None)
+    pending, _ = _journal_entries(p)
+    if since:
+        pending = [e for e in pending if e.ts >= since.isoformat()]
     p.touch("audit")
-    return entries
+    return entries + pending
 
 
-def audit_verify(p: Practice) -> tuple[int, int | None]:
+@dataclass(frozen=True, slots=True)
+class AuditCheck:
+    entries: int
+    broken_at: int | None  # sequence number of the first bad trail entry
+    journal_records: int
+    journal_broken_at: int | None  # line of the first journal record that fails
+    journal_incomplete: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None and self.journal_broken_at is None
+
+
+def audit_verify(p: Practice) -> AuditCheck:
     entries = p.repo.audit_entries()
+    pending, read = _journal_entries(p)
     p.touch("audit")
-    return len(entries), first_bad_entry(entries)
+    return AuditCheck(
+        len(entries),
+        first_bad_entry(entries),
+        len(pending),
+        read.broken_at,
+        read.incomplete_tail,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditHead:
+    vault_id: str
+    generation: int
+    saved_at: str
+    entries: int
+    head: str
+    journal_records: int
+    journal_head: str | None
+
+
+def audit_head(p: Practice) -> AuditHead:
+    """Evidence to keep outside the vault: which generation holds which audit head."""
+    pending, _ = _journal_entries(p)
+    p.touch("audit head")
+    return AuditHead(
+        p.header["vault_id"],
+        p.generation,
+        p.header["saved_at"],
+        p.repo.audit_count(),
+        p.repo.audit_head(),
+        len(pending),
+        pending[-1].hash if pending else None,
+    )

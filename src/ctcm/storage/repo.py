@@ -413,26 +413,52 @@ class Repository:
 
     # ================================================================== audit (DB-API)
 
+    def audit_head(self) -> str:
+        """The hash of the newest audit entry (GENESIS when there is none)."""
+        row = self.conn.execute("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+        return row[0] if row else GENESIS
+
+    def audit_count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM audit_log").fetchone()[0])
+
     def append_audit(self, ts: str, actor: str, command: str, targets: Iterable[str]) -> None:
-        targets = list(targets)
+        self.append_audit_many([(ts, actor, command, tuple(targets))])
+
+    def append_audit_many(self, entries: Iterable[tuple[str, str, str, Iterable[str]]]) -> None:
+        """Append entries in order, each chained to the one before (one INSERT statement)."""
         last = self.conn.execute(
             "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
         ).fetchone()
-        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-        self.conn.execute(
+        seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+        rows = []
+        for ts, actor, command, targets in entries:
+            seq += 1
+            listed = list(targets)
+            digest = audit_hash(prev, seq, ts, actor, command, listed)
+            rows.append((seq, ts, actor, command, json.dumps(listed), prev, digest))
+            prev = digest
+        if rows:
+            self.conn.executemany(
+                "INSERT INTO audit_log (seq, ts, actor, command, targets, prev_hash, hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        self.conn.commit()
+
+    def replace_audit(self, rows: list[tuple[Any, ...]]) -> None:
+        """Make the audit trail exactly ``rows`` (raw audit_log rows, as ``audit_rows``)."""
+        self.conn.execute("DELETE FROM audit_log")
+        self.conn.executemany(
             "INSERT INTO audit_log (seq, ts, actor, command, targets, prev_hash, hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                seq,
-                ts,
-                actor,
-                command,
-                json.dumps(targets),
-                prev,
-                audit_hash(prev, seq, ts, actor, command, targets),
-            ),
+            rows,
         )
         self.conn.commit()
+
+    def audit_rows(self) -> list[tuple[Any, ...]]:
+        return self.conn.execute(
+            "SELECT seq, ts, actor, command, targets, prev_hash, hash FROM audit_log ORDER BY seq"
+        ).fetchall()
 
     # ================================================================== writes (SQLModel)
 

@@ -32,9 +32,10 @@ BACKUP_RE = re.compile(r"^g(\d{8})-(\d{8}T\d{6}Z)\.ctcm$")
 
 @dataclass(frozen=True, slots=True)
 class Backup:
-    generation: int
+    generation: int  # from the backup's own header, never from its file name
     saved_at: datetime
     path: Path
+    header: dict[str, Any]
 
 
 def _fsync_dir(path: Path) -> None:
@@ -105,8 +106,9 @@ class VaultDir:
     # ------------------------------------------------------------------ lock
 
     @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        """Hold the exclusive writer lock, or raise VaultBusy after the timeout."""
+    def locked(self, command: str = "ctcm") -> Iterator[None]:
+        """Hold the exclusive writer lock, or raise VaultBusy (naming the holder) after the
+        timeout. The holder writes its pid and command into the lock file."""
         try:
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         except PermissionError:
@@ -124,13 +126,25 @@ class VaultDir:
                         raise
                     if time.monotonic() >= deadline:
                         raise VaultBusy(
-                            f"the vault is busy (another ctcm holds {self.lock_path} "
-                            f"for more than {self.lock_timeout:g}s); try again"
+                            f"the vault is busy: {self._holder(fd)} has held the writer lock "
+                            f"for more than {self.lock_timeout:g}s; try again"
                         ) from None
                     time.sleep(0.05)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()} {command}\n".encode()[:200], 0)
             yield
         finally:
             os.close(fd)  # closing releases the flock
+
+    @staticmethod
+    def _holder(fd: int) -> str:
+        try:
+            pid, _, command = os.pread(fd, 256, 0).decode().strip().partition(" ")
+        except (OSError, UnicodeDecodeError):
+            return "another ctcm"
+        if not pid.isdigit():
+            return "another ctcm"
+        return f"'ctcm {command}' (process {pid})" if command else f"process {pid}"
 
     # ------------------------------------------------------------------ create / save
 
@@ -208,36 +222,54 @@ class VaultDir:
         self.backups_dir.mkdir(mode=0o700, exist_ok=True)
         name = f"g{generation:08d}-{saved_at.astimezone(UTC):%Y%m%dT%H%M%SZ}.ctcm"
         target = self.backups_dir / name
-        if target.exists():
-            return
+        claimed = [b for b in self.list_backups() if b.generation == generation]
+        if claimed:
+            if any(os.path.samefile(b.path, self.file) for b in claimed):
+                return
+            raise VaultError(
+                f"{claimed[0].path} already claims generation {generation}, which the live "
+                "vault holds: a file was copied in by hand; move it out of backups/ and retry"
+            )
         try:
             os.link(self.file, target)
         except OSError:
             _write_private(target, [self.file.read_bytes()])
+        _fsync_dir(self.backups_dir)
 
     def list_backups(self) -> list[Backup]:
-        """Return the kept generations, newest first."""
+        """Return the kept generations, newest first, each identified by its own header (a file
+        that is not a vault, or whose name disagrees with its header, is left out)."""
         found = []
         if self.backups_dir.is_dir():
             for path in self.backups_dir.iterdir():
                 match = BACKUP_RE.match(path.name)
-                if match:
-                    saved = datetime.strptime(match[2], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-                    found.append(Backup(int(match[1]), saved, path))
+                if not match:
+                    continue
+                try:
+                    header = fmt.read_header(path)
+                except (VaultError, OSError):
+                    continue
+                if int(header["generation"]) != int(match[1]):
+                    continue
+                found.append(Backup(int(header["generation"]), _parse_saved(header), path, header))
         return sorted(found, key=lambda b: b.generation, reverse=True)
 
     def prune_backups(self, now: datetime) -> None:
-        keep = backups_to_keep(self.list_backups(), now)
-        for backup in self.list_backups():
+        backups = self.list_backups()
+        keep = backups_to_keep(backups, now)
+        for backup in backups:
             if backup.generation not in keep:
                 with contextlib.suppress(FileNotFoundError):
                     backup.path.unlink()
 
     def find_backup(self, generation: int) -> Backup:
-        for backup in self.list_backups():
-            if backup.generation == generation:
-                return backup
-        raise NotFound(f"no backup of generation {generation} (see 'ctcm backup list')")
+        matches = [b for b in self.list_backups() if b.generation == generation]
+        if len(matches) > 1:
+            names = ", ".join(b.path.name for b in matches)
+            raise VaultError(f"more than one backup claims generation {generation} ({names})")
+        if not matches:
+            raise NotFound(f"no backup of generation {generation} (see 'ctcm backup list')")
+        return matches[0]
 
     # ------------------------------------------------------------------ blobs
 

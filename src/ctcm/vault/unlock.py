@@ -32,6 +32,8 @@ class Unlocked:
     dek: bytes
     slot_id: str
     source: str  # session | identity | passphrase-file | passphrase-env | prompt
+    seal: dict[str, Any] | None = None  # a fresher seal of the slot, stored at the next save
+    authenticated: bool = True  # False: a vault written before data-key authentication
 
 
 def read_private_file(path: Path, what: str) -> str:
@@ -159,10 +161,17 @@ def _secure_keyring(environment: Environment) -> Any:
     return backend
 
 
-def unlock(environment: Environment, parsed: fmt.Parsed) -> Unlocked:
-    """Return the data key from the first available source, or raise VaultLocked/WrongKey."""
+def unlock(
+    environment: Environment, parsed: fmt.Parsed, pin: tuple[int, str] | None = None
+) -> Unlocked:
+    """Return the data key from the first available source, or raise VaultLocked/WrongKey.
+
+    A key from a slot secret is proved authentic (``fmt.open_slot``; ``pin`` is what this
+    machine saw last); a session's key was proved when the session began, and a file written
+    under another data key does not decrypt with it.
+    """
     header = parsed.header
-    vault_id, dek_id = header["vault_id"], header["dek_id"]
+    vault_id = header["vault_id"]
     explicit_user = environment.user or environment.env.get("CTCM_USER")
 
     with contextlib.suppress(PermissionError, OSError):
@@ -180,11 +189,16 @@ def unlock(environment: Environment, parsed: fmt.Parsed) -> Unlocked:
     if identity is not None:
         private = parse_identity(read_private_file(identity, "identity file"))
         slot = fmt.find_slot_by_private(header, private)
-        return Unlocked(fmt.unwrap_dek(private, slot, vault_id, dek_id), slot["id"], "identity")
+        return _opened(fmt.open_slot(header, slot, private, pin), "identity")
 
     slot = choose_user_slot(header, environment)  # an unknown --user fails before any prompt
     passphrase, source = read_passphrase(environment, "Passphrase")
-    return Unlocked(fmt.open_user_slot(slot, passphrase, vault_id, dek_id), slot["id"], source)
+    private = fmt.user_private_key(slot, passphrase, vault_id)
+    return _opened(fmt.open_slot(header, slot, private, pin), source)
+
+
+def _opened(result: fmt.SlotOpened, source: str) -> Unlocked:
+    return Unlocked(result.dek, result.slot_id, source, result.seal, result.authenticated)
 
 
 def read_passphrase(

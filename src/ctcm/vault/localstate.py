@@ -1,0 +1,109 @@
+"""What this machine has seen of each vault: the newest generation, its audit head and the
+data key's authentication epoch. Kept in the user's state directory (0700 dir, 0600 files), it
+lets ctcm notice a vault file that was swapped for an older generation (rollback) or for one
+that forks the authentication chain, which nothing inside the file itself can reveal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ctcm.errors import VaultError
+
+
+def state_dir(env: Mapping[str, str]) -> Path:
+    """``CTCM_STATE_DIR``, else the platform's user state dir (XDG_STATE_HOME) + ``ctcm``."""
+    if env.get("CTCM_STATE_DIR"):
+        return Path(env["CTCM_STATE_DIR"]).expanduser()
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir("ctcm", appauthor=False))
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    generation: int
+    audit_head: str
+    epoch: int
+    fingerprint: str
+    authenticated: bool
+
+    @property
+    def pin(self) -> tuple[int, str] | None:
+        return (self.epoch, self.fingerprint) if self.authenticated else None
+
+
+class LocalState:
+    """The record of one vault on this machine."""
+
+    def __init__(self, directory: Path, vault_id: str) -> None:
+        name = hashlib.sha256(vault_id.encode()).hexdigest()[:32]
+        self.directory = directory
+        self.path = directory / f"vault-{name}.json"
+
+    def load(self) -> Seen | None:
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            raise VaultError(f"cannot read {self.path}: {err.strerror}") from None
+        try:
+            with os.fdopen(fd, "rb") as fh:
+                raw = json.loads(fh.read(1 << 16))
+            return Seen(
+                int(raw["generation"]),
+                str(raw["audit_head"]),
+                int(raw["epoch"]),
+                str(raw["fingerprint"]),
+                bool(raw["authenticated"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            raise VaultError(
+                f"{self.path} is damaged; delete it to trust the vault as it is now"
+            ) from None
+
+    def record(self, seen: Seen) -> None:
+        """Remember ``seen`` unless a newer generation is on record (never goes back, except
+        through ``replace``)."""
+        self._write(seen, only_forward=True)
+
+    def replace(self, seen: Seen) -> None:
+        self._write(seen, only_forward=False)
+
+    def _write(self, seen: Seen, only_forward: bool) -> None:
+        try:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            lock = os.open(
+                self.directory / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600
+            )
+        except OSError as err:
+            raise VaultError(f"cannot write {self.directory}: {err.strerror}") from None
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if only_forward:
+                current = self.load()
+                if current is not None and current.generation > seen.generation:
+                    return
+                if current is not None and current == seen:
+                    return
+            tmp = self.directory / f".{self.path.name}.{secrets.token_hex(4)}"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            try:
+                with os.fdopen(fd, "w") as fh:
+                    json.dump(asdict(seen), fh)
+                os.replace(tmp, self.path)
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+                raise
+        finally:
+            os.close(lock)
