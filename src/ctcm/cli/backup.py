@@ -32,6 +32,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
             "saved_at": b.saved_at.isoformat(),
             "size": b.size,
             "command": b.command,
+            "removed_slots_open_it": list(b.removed_slots),
         }
         for b in items
     ]
@@ -41,11 +42,18 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
             b.saved_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
             b.size,
             b.command or "(earlier data key)",
+            f"still opens for removed {', '.join(b.removed_slots)}" if b.removed_slots else "",
         ]
         for b in items
     ]
     app_context(ctx).show(
-        View(data, ["generation", "saved_at", "bytes", "made by"], rows, status_column=None), fmt
+        View(
+            data,
+            ["generation", "saved_at", "bytes", "made by", "note"],
+            rows,
+            status_column=None,
+        ),
+        fmt,
     )
 
 

@@ -58,3 +58,73 @@ def add_service(
         f"Added slot {slot_id}; identity written to {out} (mode 0600). "
         f"Use it with CTCM_IDENTITY_FILE={out}."
     )
+
+
+@app.command("remove")
+def remove(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A user or service name, or 'recovery'.")],
+    rewrite_backups: Annotated[
+        bool,
+        typer.Option(
+            "--rewrite-backups", help="Re-encrypt kept backups under the new key and slots."
+        ),
+    ] = False,
+    purge_backups: Annotated[
+        bool,
+        typer.Option("--purge-backups", help="Delete kept backups that the old slots open."),
+    ] = False,
+) -> None:
+    """Remove a key slot and rotate the data key (admin only; never the last admin).
+
+    The vault and every attachment are re-encrypted under a new data key wrapped to the
+    remaining slots (no other secret needed). Backups kept from before still open with the slots
+    they were written with unless you rewrite or purge them.
+
+    Example: ctcm slot remove bob --rewrite-backups
+    """
+    from ctcm.services.slots import remove_slot
+
+    with opened(ctx, "slot remove") as p:
+        result = remove_slot(p, name, rewrite_backups, purge_backups)
+    actx = app_context(ctx)
+    actx.say(
+        f"Removed {result.slot_id}; the data key was rotated and {result.attachments} "
+        "attachment(s) re-encrypted. The removed key opens nothing saved from now on."
+    )
+    if result.backups_rewritten:
+        actx.say(f"Re-encrypted {len(result.backups_rewritten)} backup(s) under the new key.")
+    if result.backups_purged:
+        actx.say(f"Deleted {len(result.backups_purged)} backup(s) written under the old key.")
+    if result.backups_left:
+        gens = ", ".join(str(g) for g in sorted(result.backups_left))
+        actx.say(
+            f"warning: backup generation(s) {gens} still open with the slots they were written "
+            f"with, including {result.slot_id}; use --rewrite-backups or --purge-backups to "
+            "change that"
+        )
+    actx.say(
+        "Anyone who held the old key may have kept copies of what it opened; other users' "
+        "sessions end, and they unlock again with their own key."
+    )
+
+
+@app.command("add-recovery")
+def add_recovery(ctx: typer.Context) -> None:
+    """Add a recovery code to the vault (admin only) and print it once.
+
+    Write it on paper and keep it somewhere safe: it opens the vault without a passphrase.
+
+    Example: ctcm slot add-recovery
+    """
+    from ctcm.services.slots import add_recovery as add
+
+    with opened(ctx, "slot add-recovery") as p:
+        code = add(p)
+    actx = app_context(ctx)
+    actx.say("Recovery code (shown once; it opens the vault without a passphrase):")
+    typer.echo(code)
+    actx.say(
+        "Write it down and keep it apart from this computer (a safe, a sealed envelope). "
+        "Use it with CTCM_IDENTITY_FILE pointing to a 0600 file that holds it."
+    )

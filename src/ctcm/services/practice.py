@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -44,6 +44,7 @@ class Practice:
     read_only: bool = False
     command: str = ""
     state: LocalState | None = None
+    after_save: list[Callable[[], None]] = field(default_factory=list)  # run under the lock
     _settings: dict[str, str] | None = None
     _opened_dek: bytes = b""
 
@@ -268,6 +269,8 @@ def open_practice(
         )
         yield practice
         practice._save(final=True)
+        for step in practice.after_save:
+            step()
 
 
 def unlock_once(env: Environment) -> Unlocked:

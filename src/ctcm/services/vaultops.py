@@ -64,10 +64,12 @@ class BackupInfo:
     size: int
     path: Path
     command: str | None  # the command that wrote it; None: written under an earlier data key
+    removed_slots: tuple[str, ...]  # slots that open it but no longer open the live vault
 
 
 def list_backups(p: Practice) -> list[BackupInfo]:
     p.touch("backups")
+    live = {s["id"] for s in p.header["slots"]}
     return [
         BackupInfo(
             b.generation,
@@ -75,6 +77,7 @@ def list_backups(p: Practice) -> list[BackupInfo]:
             b.path.stat().st_size,
             b.path,
             fmt.open_note(p.unlocked.dek, b.header),
+            tuple(s["id"] for s in b.header["slots"] if s["id"] not in live),
         )
         for b in p.vault.list_backups()
     ]

@@ -413,6 +413,28 @@ class Repository:
 
     # ================================================================== audit (DB-API)
 
+    def attachment_keys(self) -> list[tuple[str, bytes]]:
+        import base64
+
+        return [
+            (r[0], base64.b64decode(r[1]))
+            for r in self.conn.execute("SELECT id, key FROM attachments ORDER BY id")
+        ]
+
+    def rekey_attachments(self, mapping: dict[str, tuple[str, bytes]]) -> None:
+        """Point attachments at re-encrypted files: old id -> (new id, new key)."""
+        import base64
+
+        self.conn.executemany(
+            "UPDATE attachments SET id = ?, key = ? WHERE id = ?",
+            [(new, base64.b64encode(key).decode(), old) for old, (new, key) in mapping.items()],
+        )
+        self.conn.commit()
+
+    def remove_user(self, name: str) -> None:
+        self.conn.execute("DELETE FROM users WHERE name = ?", (name,))
+        self.conn.commit()
+
     def audit_head(self) -> str:
         """The hash of the newest audit entry (GENESIS when there is none)."""
         row = self.conn.execute("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()

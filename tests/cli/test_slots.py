@@ -1,0 +1,133 @@
+"""Slot removal with data-key rotation, and adding a recovery code, through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ctcm.errors import VaultError, WrongKey
+from ctcm.services.practice import open_practice
+from ctcm.vault import format as fmt
+from ctcm.vault.store import VaultDir
+from ctcm.vault.unlock import parse_identity
+from tests.conftest import PASSPHRASE, Cli, Template
+
+ALICE = {"CTCM_PASSPHRASE": PASSPHRASE, "CTCM_USER": "alice"}
+BOB_PASS = "bob's own long passphrase"
+
+
+def _add_user(cli: Cli, name: str, role: str, passphrase: str) -> None:
+    """A second named user (the user commands come with the roles issue)."""
+    with open_practice(cli.environment(ALICE, identity=False), "test add user") as p:
+        h = p.header
+        slot = fmt.make_user_slot(
+            f"user:{name}", name, passphrase, p.unlocked.dek, h["vault_id"], h["dek_id"],
+            epoch=fmt.auth_epoch(h),
+        )
+        h["slots"] = [*h["slots"], slot]
+        p.repo.add_user(name, f"user:{name}", role, p.now_iso)
+
+
+def _scan(cli: Cli, person: str, name: str, content: bytes, **kw: object) -> None:
+    path = cli.tmp / name
+    path.write_bytes(content)
+    cli.ok("doc", "add", person, "npi", "--file", str(path), **kw)
+
+
+def _exported(cli: Cli, doc_id: int, env: dict[str, str] | None = None, identity: bool = True) -> bytes:
+    out = cli.tmp / f"export-{doc_id}"
+    cli.ok("doc", "export", str(doc_id), "--out", str(out), env=env, identity=identity)
+    return next(out.iterdir()).read_bytes()
+
+
+@pytest.mark.slow
+def test_removing_a_service_slot_rotates_everything(cli: Cli, template: Template) -> None:
+    cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
+    _scan(cli, "a", "before.pdf", b"scan before")
+    old = VaultDir(cli.vault).read_parsed()
+    old_blobs = sorted(p.name for p in (cli.vault / "blobs").iterdir())
+    removed_key = parse_identity(cli.identity.read_text())
+    old_slot = fmt.find_slot_by_private(old.header, removed_key)
+
+    r = cli.ok("slot", "remove", "tests", "--rewrite-backups", env=ALICE, identity=False)
+    assert "Removed svc:tests" in r.stderr and "1 attachment(s) re-encrypted" in r.stderr
+
+    new = VaultDir(cli.vault).read_parsed()
+    assert new.header["dek_id"] != old.header["dek_id"]
+    assert "svc:tests" not in [s["id"] for s in new.header["slots"]]
+    # the removed identity: no slot now, and its old slot's key does not decrypt the vault
+    r = cli("status")
+    assert r.exit_code == 1 and "no key slot" in r.stderr
+    old_dek = fmt.unwrap_dek(removed_key, old_slot, old.header["vault_id"], old.header["dek_id"])
+    with pytest.raises(VaultError):
+        fmt.decrypt(new, old_dek)
+    # attachments were re-encrypted to new files; the old files are gone
+    assert not set(old_blobs) & {p.name for p in (cli.vault / "blobs").iterdir()}
+    # every remaining key opens everything, including a blob written afterwards
+    _scan(cli, "a", "after.pdf", b"scan after", env=ALICE, identity=False)
+    recovery = cli.tmp / "recovery.txt"
+    recovery.write_text(template.recovery_code)
+    recovery.chmod(0o600)
+    for env in (ALICE, {"CTCM_IDENTITY_FILE": str(recovery)}):
+        docs = json.loads(cli.ok("doc", "list", "a", "--all", "--format", "json", env=env, identity=False).stdout)
+        contents = {_exported(cli, d["id"], env, False) for d in docs}
+        assert contents == {b"scan before", b"scan after"}
+    # backups were rewritten: none opens with the removed slot, all decrypt with the new key
+    for backup in VaultDir(cli.vault).list_backups():
+        assert "svc:tests" not in [s["id"] for s in backup.header["slots"]]
+        assert backup.header["dek_id"] == new.header["dek_id"] or backup.generation > new.generation
+    assert json.loads(cli.ok("backup", "verify", "--format", "json", env=ALICE, identity=False).stdout)["ok"]
+    # a rewritten backup restores with its attachments pointing at the re-encrypted files
+    cli.ok("backup", "restore", str(old.generation), env=ALICE, identity=False)
+    docs = json.loads(cli.ok("doc", "list", "a", "--format", "json", env=ALICE, identity=False).stdout)
+    assert [_exported(cli, d["id"], ALICE, False) for d in docs] == [b"scan before"]
+
+
+@pytest.mark.slow
+def test_removing_a_user_leaves_backups_listed_or_purged(cli: Cli) -> None:
+    _add_user(cli, "bob", "staff", BOB_PASS)
+    bob = {"CTCM_PASSPHRASE": BOB_PASS, "CTCM_USER": "bob"}
+    cli.ok("status", env=bob, identity=False)
+    r = cli("slot", "remove", "alice", env=bob, identity=False)
+    assert r.exit_code == 1 and "only an admin user" in r.stderr
+    r = cli("slot", "remove", "alice", env=ALICE, identity=False)
+    assert r.exit_code == 1 and "last admin" in r.stderr
+
+    r = cli.ok("slot", "remove", "bob", env=ALICE, identity=False)
+    assert "still open with the slots they were written with" in r.stderr
+    listed = json.loads(cli.ok("backup", "list", "--format", "json").stdout)
+    assert any(b["removed_slots_open_it"] == ["user:bob"] for b in listed)
+    r = cli("status", env=bob, identity=False)
+    assert r.exit_code == 1 and "no user 'bob'" in r.stderr
+    with pytest.raises(WrongKey):  # bob's old passphrase slot does not open the new header
+        header = VaultDir(cli.vault).read_parsed().header
+        fmt.open_user_slot(
+            {**header["slots"][0], "id": "user:bob"}, BOB_PASS, header["vault_id"], header["dek_id"]
+        )
+    # the removal is in the trail; users table forgets bob
+    audit = json.loads(cli.ok("audit", "list", "--format", "json").stdout)
+    assert "slot remove" in [e["command"] for e in audit]
+
+    _add_user(cli, "carol", "staff", BOB_PASS)
+    r = cli.ok("slot", "remove", "carol", "--purge-backups", env=ALICE, identity=False)
+    assert "Deleted" in r.stderr
+    assert all(
+        b["removed_slots_open_it"] == []
+        for b in json.loads(cli.ok("backup", "list", "--format", "json").stdout)
+    )
+
+
+def test_add_recovery_once(cli: Cli, tmp_path: Path) -> None:
+    r = cli("slot", "add-recovery", env=ALICE, identity=False)
+    assert r.exit_code == 1 and "has a recovery code already" in r.stderr
+    cli.ok("slot", "remove", "recovery", "--purge-backups", env=ALICE, identity=False)
+    r = cli.ok("slot", "add-recovery", env=ALICE, identity=False)
+    code = r.stdout.strip()
+    path = tmp_path / "code.txt"
+    path.write_text(code)
+    path.chmod(0o600)
+    assert cli.ok("status", env={"CTCM_IDENTITY_FILE": str(path)}, identity=False)
+    r = cli("slot", "add-recovery")  # a service identity is not an admin
+    assert r.exit_code == 1 and "only an admin user" in r.stderr
