@@ -254,6 +254,7 @@ class SmtpRecorder:
         self.refuse: set[str] = set()
         self.logins: list[tuple[str, str]] = []
         self.lock = threading.Lock()
+        self.delay = 0.0  # seconds the server takes to accept each message (a slow server)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]  # noqa: N802
         if address in self.refuse:
@@ -262,6 +263,10 @@ class SmtpRecorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), bytes(envelope.content)))
         return "250 Message accepted for delivery"

@@ -214,6 +214,7 @@ def log(
         {
             "at": e.at,
             "kind": e.kind,
+            "status": e.status,
             "person": e.person_id,
             "doctype": e.doctype,
             "about": e.about,
@@ -231,6 +232,7 @@ def log(
         [
             e.at,
             e.kind,
+            e.status,
             e.person_id or "",
             e.doctype or "",
             e.about or e.period or "",
@@ -247,6 +249,7 @@ def log(
             [
                 "at",
                 "kind",
+                "status",
                 "person",
                 "doctype",
                 "about",
@@ -341,17 +344,36 @@ def remind(
 
     Example: ctcm remind --send
     """
-    from ctcm.services.messaging import deliver_reminders
+    from ctcm.services.messaging import prepare_reminders
 
-    actx = app_context(ctx)
-    with opened(ctx, "remind", write=bool(out or send)) as p:
-        transport = _transport(p, out, send)
-        if transport is None:
-            report = deliver_reminders(p, None)
-        else:
-            with transport:
-                report = deliver_reminders(p, transport, checkpoint_each=send)
-    _report(actx, report, fmt, "reminder(s)")
+    report = _delivery(ctx, "remind", out, send, prepare_reminders)
+    _report(app_context(ctx), report, fmt, "reminder(s)")
+
+
+def _delivery(ctx: typer.Context, command: str, out: Path | None, send: bool, prepare):  # type: ignore[no-untyped-def]
+    """Plan only (a read), write files (one short write), or send through the outbox (the
+    writer lock is not held while the mail server is talked to)."""
+    from ctcm.services.outbox import deliver_now, deliver_via_outbox
+
+    if out is not None and send:
+        raise InvalidInput("--out and --send exclude each other")
+    if send:
+        return deliver_via_outbox(
+            app_context(ctx).environment,
+            command,
+            lambda p: prepare(p, "smtp"),
+            lambda p: _transport(p, None, True),
+        )
+    if out is None:
+        with opened(ctx, command, write=False) as p:
+            report, _ = prepare(p, None)
+        return report
+    with opened(ctx, command) as p:
+        transport = _transport(p, out, False)
+        report, outgoing = prepare(p, transport.channel)
+        with transport:
+            deliver_now(p, transport, report, outgoing)
+    return report
 
 
 @notify_app.command("status")
@@ -367,16 +389,15 @@ def notify_status(
 
     Example: ctcm notify status --all --send
     """
-    from ctcm.services.messaging import send_status_notices
+    from ctcm.services.messaging import prepare_status_notices
 
     if (person is None) == (not all_):
         raise InvalidInput("name one PERSON or give --all")
     if out is None and not send:
         raise InvalidInput("give --out DIR or --send")
-    with opened(ctx, "notify status") as p:
-        transport = _transport(p, out, send)
-        with transport:
-            report = send_status_notices(p, person, transport, checkpoint_each=send)
+    report = _delivery(
+        ctx, "notify status", out, send, lambda p, ch: prepare_status_notices(p, person, ch)
+    )
     _report(app_context(ctx), report, fmt, "status message(s)")
 
 
@@ -393,14 +414,11 @@ def digest(
 
     Example: ctcm digest --send
     """
-    from ctcm.services.messaging import send_digest
+    from ctcm.services.messaging import prepare_digest
 
     if out is None and not send:
         raise InvalidInput("give --out DIR or --send")
-    with opened(ctx, "digest") as p:
-        transport = _transport(p, out, send)
-        with transport:
-            report = send_digest(p, transport, force)
+    report = _delivery(ctx, "digest", out, send, lambda p, ch: prepare_digest(p, ch, force))
     actx = app_context(ctx)
     if report.skipped:
         actx.say(f"Already sent this month to {', '.join(report.skipped)} (use --force).")

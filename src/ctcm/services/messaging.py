@@ -37,7 +37,11 @@ from ctcm.domain.reminders import (
 )
 from ctcm.errors import InvalidInput
 from ctcm.services import credentials as cred
-from ctcm.services.practice import Practice
+from ctcm.services.practice import Practice, iso_utc
+
+# A claim in the delivery ledger (see services/outbox.py) stops counting as sent after this long
+# without a heartbeat from its run.
+CLAIM_TIMEOUT = timedelta(minutes=15)
 
 DEFAULT_INSTRUCTIONS = (
     "Please reply to this message with a photo or scan of the renewed "
@@ -197,7 +201,10 @@ def plan_reminders(p: Practice) -> ReminderPlan:
     recorded: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     escalated: dict[tuple[str, str, str], int] = defaultdict(int)
     anchors: dict[tuple[str, str, str], date] = {}
+    stale = iso_utc(p.now - CLAIM_TIMEOUT)
     for e in p.repo.deliveries("reminder"):
+        if e.status == "claimed" and e.at < stale:
+            continue  # claimed by a run that died: due again
         key = (e.person_id or "", e.doctype or "", e.about or "")
         if e.threshold:
             recorded[key].add(e.threshold)
@@ -361,17 +368,14 @@ class Mailer:
         )
 
 
-def _deliver(
-    transport: Transport, msg: Any, hint: str, report: DeliveryReport, who: str
-) -> str | None:
-    """Deliver one message; on failure note it in the report (it is retried next run)."""
-    from ctcm.mail.transport import DeliveryError
+@dataclass
+class Outgoing:
+    """One message ready to go, and the ledger rows that record it once it is delivered."""
 
-    try:
-        return transport.deliver(msg, hint)
-    except DeliveryError as err:
-        report.failed.append((who, str(err)))
-        return None
+    msg: Any
+    hint: str  # file name hint for --out
+    who: str  # the person id or address it is reported under
+    entries: list[LedgerEntry]
 
 
 def person_address(person: Person) -> Address:
@@ -379,16 +383,11 @@ def person_address(person: Person) -> Address:
     return Address(display_name=person.name, username=user, domain=domain)
 
 
-def deliver_reminders(
-    p: Practice, transport: Transport | None, checkpoint_each: bool = False
-) -> DeliveryReport:
-    """Plan, and with a transport deliver: one message per person listing all their due
-    items. Each delivery is recorded in the ledger with the earlier thresholds it passed over.
-    A failed delivery records nothing and is retried on the next run. With
-    ``checkpoint_each`` (SMTP) every accepted message is recorded and saved at once; otherwise
-    (files) the ledger is written in one batch at the end."""
+def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport, list[Outgoing]]:
+    """The plan, and with a channel the messages: one per person listing all their due items,
+    each item recorded (once delivered) with the earlier thresholds it passed over."""
     plan = plan_reminders(p)
-    report = DeliveryReport(plan.as_of, "reminder", transport.channel if transport else None)
+    report = DeliveryReport(plan.as_of, "reminder", channel)
     for reminder in plan.reminders:
         report.due.append(
             {
@@ -411,12 +410,11 @@ def deliver_reminders(
                 ],
             }
         )
-    if transport is None:
-        return report
+    if channel is None:
+        return report, []
     mailer = Mailer(p)
     admins = mailer.admins()
-    now = p.now_iso
-    batch: list[LedgerEntry] = []
+    outgoing = []
     for reminder in plan.reminders:
         person = reminder.person
         cc = admins if reminder.escalate else []
@@ -428,41 +426,33 @@ def deliver_reminders(
             mailer.config.instructions,
             plan.as_of,
         )
-        msg = mailer.message("reminder", context, [person_address(person)], cc)
-        message_id = _deliver(
-            transport, msg, f"{plan.as_of}-reminder-{person.id}", report, person.id
-        )
-        if message_id is None:
-            continue
         recipients = ",".join([person.email, *(a.addr_spec for a in cc)])
-        entries = []
-        for item in reminder.items:
-            entries.append(
-                LedgerEntry(
-                    kind="reminder",
-                    status="sent",
-                    at=now,
-                    person_id=person.id,
-                    doctype=item.requirement.doctype,
-                    about=item.about,
-                    threshold=item.threshold.key if item.threshold else "escalation",
-                    threshold_date=item.threshold.on if item.threshold else plan.as_of,
-                    passed=",".join(t.key for t in item.passed) or None,
-                    escalation=item.escalation,
-                    channel=transport.channel,
-                    recipients=recipients,
-                    message_id=message_id,
-                )
+        entries = [
+            LedgerEntry(
+                kind="reminder",
+                status="sent",
+                at=p.now_iso,
+                person_id=person.id,
+                doctype=item.requirement.doctype,
+                about=item.about,
+                threshold=item.threshold.key if item.threshold else "escalation",
+                threshold_date=item.threshold.on if item.threshold else plan.as_of,
+                passed=",".join(t.key for t in item.passed) or None,
+                escalation=item.escalation,
+                channel=channel,
+                recipients=recipients,
             )
-        report.sent.append(person.id)
-        if checkpoint_each:
-            p.repo.add_deliveries(entries)
-            p.checkpoint()
-        else:
-            batch.extend(entries)
-    p.repo.add_deliveries(batch)
-    p.touch(*(f"person:{pid}" for pid in report.sent))
-    return report
+            for item in reminder.items
+        ]
+        outgoing.append(
+            Outgoing(
+                mailer.message("reminder", context, [person_address(person)], cc),
+                f"{plan.as_of}-reminder-{person.id}",
+                person.id,
+                entries,
+            )
+        )
+    return report, outgoing
 
 
 # ============================================================================ status mails
@@ -493,13 +483,14 @@ def status_context(
     }
 
 
-def send_status_notices(
-    p: Practice, person_id: str | None, transport: Transport, checkpoint_each: bool = False
-) -> DeliveryReport:
+def prepare_status_notices(
+    p: Practice, person_id: str | None, channel: str
+) -> tuple[DeliveryReport, list[Outgoing]]:
     """Each person's own lights, and nobody else's."""
     statuses = [cred.person_status(p, person_id)] if person_id else cred.evaluate_active(p)
     mailer = Mailer(p)
-    report = DeliveryReport(p.today, "status", transport.channel)
+    report = DeliveryReport(p.today, "status", channel)
+    outgoing = []
     for status in statuses:
         person = status.person
         msg = mailer.message(
@@ -507,27 +498,16 @@ def send_status_notices(
             status_context(mailer.practice, status, mailer.config.instructions, p.today),
             [person_address(person)],
         )
-        message_id = _deliver(transport, msg, f"{p.today}-status-{person.id}", report, person.id)
-        if message_id is None:
-            continue
-        p.repo.add_deliveries(
-            [
-                LedgerEntry(
-                    kind="status",
-                    status="sent",
-                    at=p.now_iso,
-                    person_id=person.id,
-                    channel=transport.channel,
-                    recipients=person.email,
-                    message_id=message_id,
-                )
-            ]
+        entry = LedgerEntry(
+            kind="status",
+            status="sent",
+            at=p.now_iso,
+            person_id=person.id,
+            channel=channel,
+            recipients=person.email,
         )
-        report.sent.append(person.id)
-        if checkpoint_each:
-            p.checkpoint()
-    p.touch(*(f"person:{pid}" for pid in report.sent))
-    return report
+        outgoing.append(Outgoing(msg, f"{p.today}-status-{person.id}", person.id, [entry]))
+    return report, outgoing
 
 
 # ============================================================================ digest
@@ -625,46 +605,46 @@ def digest_context(view: DigestView) -> dict[str, Any]:
     }
 
 
-def send_digest(p: Practice, transport: Transport, force: bool = False) -> DeliveryReport:
-    """The practice-wide digest to each admin, at most once per calendar month unless forced."""
+def prepare_digest(
+    p: Practice, channel: str, force: bool = False
+) -> tuple[DeliveryReport, list[Outgoing]]:
+    """The practice-wide digest to each admin, at most once per calendar month unless forced
+    (a message another run has claimed counts as sent)."""
     mailer = Mailer(p)
     admins = mailer.admins()
     if not admins:
         raise InvalidInput("no admins to send the digest to: ctcm mail configure --admins a@x,b@y")
     view = digest_view(p)
-    report = DeliveryReport(view.as_of, "digest", transport.channel)
+    report = DeliveryReport(view.as_of, "digest", channel)
     already = {
         e.recipients
         for e in p.repo.deliveries("digest")
-        if e.period == view.month and e.status == "sent"
+        if e.period == view.month and e.status in ("sent", "claimed")
     }
     context = digest_context(view)
+    outgoing = []
     for admin in admins:
         if admin.addr_spec in already and not force:
             report.skipped.append(admin.addr_spec)
             continue
-        msg = mailer.message("digest", context, [admin])
-        message_id = _deliver(
-            transport, msg, f"{view.month}-digest-{admin.addr_spec}", report, admin.addr_spec
+        entry = LedgerEntry(
+            kind="digest",
+            status="sent",
+            at=p.now_iso,
+            channel=channel,
+            recipients=admin.addr_spec,
+            period=view.month,
         )
-        if message_id is None:
-            continue
-        p.repo.add_deliveries(
-            [
-                LedgerEntry(
-                    kind="digest",
-                    status="sent",
-                    at=p.now_iso,
-                    channel=transport.channel,
-                    recipients=admin.addr_spec,
-                    period=view.month,
-                    message_id=message_id,
-                )
-            ]
+        outgoing.append(
+            Outgoing(
+                mailer.message("digest", context, [admin]),
+                f"{view.month}-digest-{admin.addr_spec}",
+                admin.addr_spec,
+                [entry],
+            )
         )
-        report.sent.append(admin.addr_spec)
     p.touch(f"digest:{view.month}")
-    return report
+    return report, outgoing
 
 
 def send_test(p: Practice, to: str, transport: Transport) -> str:

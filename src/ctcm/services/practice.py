@@ -48,11 +48,6 @@ class Practice:
     _settings: dict[str, str] | None = None
     _opened_dek: bytes = b""
 
-    def checkpoint(self) -> None:
-        """Save now, inside the command (the lock is still held): used after each message
-        sent, so a crash can repeat at most the one message in flight."""
-        self._save(final=False)
-
     def _save(self, final: bool) -> None:
         if self.read_only:
             raise VaultError(f"'{self.command}' only reads the vault; it cannot save")

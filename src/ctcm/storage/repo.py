@@ -413,6 +413,35 @@ class Repository:
 
     # ================================================================== audit (DB-API)
 
+    # ------------------------------------------------------------------ outbox claims
+
+    def drop_stale_claims(self, before: str) -> None:
+        self.conn.execute("DELETE FROM deliveries WHERE status = 'claimed' AND at < ?", (before,))
+        self.conn.commit()
+
+    def drop_claims(self, claims: list[str]) -> None:
+        self.conn.executemany(
+            "DELETE FROM deliveries WHERE status = 'claimed' AND message_id = ?",
+            [(c,) for c in claims],
+        )
+        self.conn.commit()
+
+    def settle_claim(self, claim: str, message_id: str, at: str) -> None:
+        self.conn.execute(
+            "UPDATE deliveries SET status = 'sent', message_id = ?, at = ? "
+            "WHERE status = 'claimed' AND message_id = ?",
+            (message_id, at, claim),
+        )
+        self.conn.commit()
+
+    def refresh_claims(self, prefix: str, at: str) -> None:
+        """A running outbox's heartbeat: its remaining claims are not stale."""
+        self.conn.execute(
+            "UPDATE deliveries SET at = ? WHERE status = 'claimed' AND message_id LIKE ?",
+            (at, prefix + "%"),
+        )
+        self.conn.commit()
+
     def attachment_keys(self) -> list[tuple[str, bytes]]:
         import base64
 

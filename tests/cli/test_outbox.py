@@ -1,0 +1,127 @@
+"""The outbox: long mail runs hold the writer lock only briefly (real ctcm, real SMTP server)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from ctcm.clock import FixedClock
+from tests.conftest import CTCM_BIN, Cli, configure_mail, run_ctcm
+
+
+def _staff(cli: Cli, n: int) -> None:
+    rows = "\n".join(f"p{i:02d},Person {i},p{i:02d}@example.org,office-staff,," for i in range(n))
+    path = cli.tmp / "staff.csv"
+    path.write_text("id,name,email,policies,title,start\n" + rows + "\n")
+    cli.ok("person", "import", str(path))
+
+
+def _env(cli: Cli) -> dict[str, str]:
+    return {
+        "CTCM_VAULT": str(cli.vault),
+        "CTCM_IDENTITY_FILE": str(cli.identity),
+        "CTCM_RUNTIME_DIR": str(cli.tmp / "run"),
+        "CTCM_STATE_DIR": str(cli.tmp / "state"),
+        "CTCM_LOCK_TIMEOUT": "3",
+    }
+
+
+def _remind(cli: Cli) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CTCM_")} | _env(cli)
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+    return subprocess.Popen(
+        [str(CTCM_BIN), "--as-of", "2026-03-02", "remind", "--send"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _wait_for_claims(cli: Cli, proc: subprocess.Popen[str]) -> None:
+    """Until the run has claimed its messages (its first save) and released the lock."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None:
+        log = run_ctcm("mail", "log", "--format", "json", env=_env(cli))
+        if '"claimed"' in log.stdout:
+            return
+        time.sleep(0.1)
+    out, err = proc.communicate(timeout=60) if proc.poll() is not None else ("", "")
+    raise AssertionError(f"the run never claimed its messages: {err} {log.stdout[:300]}")
+
+
+@pytest.mark.slow
+def test_reads_and_writes_go_on_while_remind_talks_to_a_slow_server(
+    cli: Cli, smtp: Any
+) -> None:
+    configure_mail(cli, smtp)
+    _staff(cli, 6)
+    smtp.delay = 1.0
+    proc = _remind(cli)
+    _wait_for_claims(cli, proc)
+    started = time.monotonic()
+    r = run_ctcm("status", env=_env(cli))
+    assert r.returncode == 0, r.stderr
+    r = run_ctcm("person", "add", "late", "--name", "Late Hire", "--email", "l@example.org",
+                 env=_env(cli))
+    assert r.returncode == 0, r.stderr  # the writer lock was free: no 30 s wait, no exit 75
+    assert time.monotonic() - started < 4
+    assert proc.poll() is None, "the slow run should still be sending"
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "6 reminder(s) delivered" in err
+    assert len(smtp.messages) == 6
+
+
+@pytest.mark.slow
+def test_overlapping_runs_send_each_reminder_once_and_do_not_wait_for_each_other(
+    cli: Cli, smtp: Any
+) -> None:
+    configure_mail(cli, smtp)
+    _staff(cli, 8)
+    smtp.delay = 0.5
+    first = _remind(cli)
+    _wait_for_claims(cli, first)
+    started = time.monotonic()
+    second = _remind(cli)
+    _, err2 = second.communicate(timeout=60)
+    second_took = time.monotonic() - started
+    assert second.returncode == 0, err2
+    assert "0 reminder(s) delivered" in err2  # everything was claimed by the first run
+    assert first.poll() is None and second_took < 3
+    _, err1 = first.communicate(timeout=60)
+    assert first.returncode == 0, err1
+    per_rcpt = sorted(r for rcpts, _ in smtp.messages for r in rcpts)
+    assert per_rcpt == sorted(f"p{i:02d}@example.org" for i in range(8))
+
+
+@pytest.mark.slow
+def test_a_claim_left_by_a_killed_run_is_sent_after_the_timeout(cli: Cli, smtp: Any) -> None:
+    configure_mail(cli, smtp)
+    _staff(cli, 3)
+    smtp.delay = 30.0  # the server never gets to accept before the kill
+    proc = _remind(cli)
+    _wait_for_claims(cli, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    smtp.delay = 0.0
+    # at once: the claims are fresh, so nothing goes twice
+    cli.clock = FixedClock(datetime.now(UTC))
+    r = cli("--as-of", "2026-03-02", "remind", "--send")
+    assert r.exit_code == 0 and "0 reminder(s) delivered" in r.stderr
+    # after the timeout the items are due again and go exactly once
+    cli.clock = FixedClock(datetime.now(UTC) + timedelta(minutes=16))
+    r = cli("--as-of", "2026-03-02", "remind", "--send")
+    assert r.exit_code == 0 and "3 reminder(s) delivered" in r.stderr, r.stderr
+    assert sorted(r for rcpts, _ in smtp.messages for r in rcpts) == [
+        f"p{i:02d}@example.org" for i in range(3)
+    ]
+    r = cli("--as-of", "2026-03-02", "remind", "--send")
+    assert "0 reminder(s) delivered" in r.stderr
