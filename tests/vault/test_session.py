@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from keyring.backend import KeyringBackend
 
 from ctcm.clock import FixedClock
 from ctcm.errors import ExitCode
-from ctcm.vault.session import SessionStore, backend_is_secure
+from ctcm.vault.session import SessionStore, backend_is_secure, runtime_dir, usable_backend
 from tests.conftest import PASSPHRASE, Cli
 
 
@@ -93,15 +94,31 @@ def test_keyring_backend_classification(module: str, name: str, secure: bool) ->
     assert backend_is_secure(_backend(module, name)) is secure
 
 
-def test_chainer_is_secure_only_if_a_member_is() -> None:
+def test_chainer_is_used_only_through_its_highest_priority_member() -> None:
     weak = _backend("keyrings.alt.file", "PlaintextKeyring")
     strong = _backend("keyring.backends.SecretService")
     assert not backend_is_secure(
         _backend("keyring.backends.chainer", "ChainerBackend", backends=[weak])
     )
-    assert backend_is_secure(
+    # the chainer stores in its first member: a plain-file keyring first makes it unusable,
+    # even with a secure member further down
+    assert not backend_is_secure(
         _backend("keyring.backends.chainer", "ChainerBackend", backends=[weak, strong])
     )
+    chained = _backend("keyring.backends.chainer", "ChainerBackend", backends=[strong, weak])
+    assert backend_is_secure(chained)
+    assert usable_backend(chained) is strong
+
+
+def test_runtime_dir_refuses_a_planted_symlink(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "ctcm").symlink_to(target)
+    with pytest.raises(PermissionError, match="not a directory"):
+        runtime_dir({"CTCM_RUNTIME_DIR": str(tmp_path / "run")})
+    fresh = runtime_dir({"CTCM_RUNTIME_DIR": str(tmp_path / "run2")})
+    assert stat.S_IMODE(os.lstat(fresh).st_mode) == 0o700
 
 
 def test_trusted_backend_by_name() -> None:

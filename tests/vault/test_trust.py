@@ -302,3 +302,40 @@ def test_a_vault_from_an_older_ctcm_becomes_authenticated_as_each_slot_opens_it(
     _forge(cli.vault)
     r = cli("status")
     assert r.exit_code == 1 and "not written by a key holder" in r.stderr
+
+
+def test_out_files_are_new_0600_files_never_through_a_symlink(cli: Cli) -> None:
+    import stat
+
+    cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
+    loose = cli.tmp / "staff.csv"
+    loose.write_text("old contents\n")
+    loose.chmod(0o644)
+    cli.ok("person", "export", "--out", str(loose))
+    assert stat.S_IMODE(loose.stat().st_mode) == 0o600
+    assert loose.read_text().startswith("id,name,email")
+
+    victim = cli.tmp / "victim.txt"
+    victim.write_text("do not touch\n")
+    link = cli.tmp / "link.csv"
+    link.symlink_to(victim)
+    cli.ok("person", "export", "--out", str(link))
+    assert victim.read_text() == "do not touch\n"
+    assert not link.is_symlink() and stat.S_IMODE(link.stat().st_mode) == 0o600
+    assert not list(cli.tmp.glob(".link.csv.tmp-*"))
+
+    r = cli("person", "export", "--out", str(cli.tmp))
+    assert r.exit_code == 1 and "is a directory" in r.stderr
+
+
+def test_the_digest_carries_the_generation_and_audit_head(cli: Cli) -> None:
+    cli.ok(
+        "mail", "configure", "--host", "127.0.0.1", "--port", "2525", "--security", "none",
+        "--from", "Test Practice <office@example.org>", "--admins", "boss@example.org",
+    )
+    head = json.loads(cli.ok("audit", "head", "--format", "json").stdout)
+    out = cli.tmp / "digest"
+    cli.ok("digest", "--out", str(out))
+    text = next(out.iterdir()).read_text()
+    assert f"Vault generation | {head['generation']}" in text
+    assert head["audit_head"] in text

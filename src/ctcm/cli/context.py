@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import typer
 
@@ -61,3 +62,39 @@ def opened(ctx: typer.Context, command: str, write: bool = True):  # type: ignor
     from ctcm.services.practice import open_practice
 
     return open_practice(app_context(ctx).environment, command, write=write)
+
+
+def write_output(actx: AppContext, text: str, out: Path | None) -> None:
+    """Print ``text``, or write it to ``out`` as a new 0600 file: written to a temp file beside
+    it and renamed over it, so a symlink at ``out`` is replaced, never followed, and an
+    existing file's looser mode is not kept (an export may hold PHI)."""
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    write_private(out, text.encode("utf-8"))
+    actx.say(f"Wrote {out}.")
+
+
+def write_private(out: Path, data: bytes) -> None:
+    import contextlib
+    import secrets
+
+    from ctcm.errors import InvalidInput
+
+    if out.is_dir() and not out.is_symlink():
+        raise InvalidInput(f"cannot write {out}: it is a directory")
+    tmp = out.with_name(f".{out.name}.tmp-{secrets.token_hex(4)}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except OSError as err:
+        raise InvalidInput(f"cannot write {out}: {err.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except OSError as err:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise InvalidInput(f"cannot write {out}: {err.strerror}") from None

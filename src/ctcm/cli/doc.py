@@ -5,9 +5,9 @@ from typing import Annotated
 
 import typer
 
-from ctcm.cli.context import app_context, opened
+from ctcm.cli.context import app_context, opened, write_output
 from ctcm.cli.options import DryRunOpt, FormatOpt
-from ctcm.cli.people import report_import, write_output
+from ctcm.cli.people import report_import
 from ctcm.render.formats import OutputFormat, View
 
 app = typer.Typer(

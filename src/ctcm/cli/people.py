@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from ctcm.cli.context import AppContext, app_context, opened
+from ctcm.cli.context import AppContext, app_context, opened, write_output
 from ctcm.cli.options import DryRunOpt, FormatOpt
 from ctcm.render.formats import OutputFormat
 
@@ -318,20 +318,3 @@ def export(
     with opened(ctx, "person export", write=False) as p:
         text = csvio.export_people(p)
     write_output(app_context(ctx), text, out)
-
-
-def write_output(actx: AppContext, text: str, out: Path | None) -> None:
-    if out is None:
-        typer.echo(text, nl=False)
-        return
-    import os
-
-    from ctcm.errors import InvalidInput
-
-    try:
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    except OSError as err:
-        raise InvalidInput(f"cannot write {out}: {err.strerror}") from None
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-    actx.say(f"Wrote {out}.")

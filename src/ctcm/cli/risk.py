@@ -351,7 +351,7 @@ def checklist(
 
     Example: ctcm risk checklist --format html --out checklist.html
     """
-    from ctcm.cli.people import write_output
+    from ctcm.cli.context import write_output
     from ctcm.services.risk import render_checklist
 
     vault = app_context(ctx).environment.vault
@@ -370,7 +370,7 @@ def report(
 
     Example: ctcm risk report 1 --format html --out risk-analysis-2026.html
     """
-    from ctcm.cli.people import write_output
+    from ctcm.cli.context import write_output
     from ctcm.services.risk import render_report
 
     with opened(ctx, "risk report", write=False) as p:

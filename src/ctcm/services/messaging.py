@@ -572,11 +572,29 @@ def _program_section(p: Practice, board: Dashboard) -> DigestSection | None:
     )
 
 
+def _evidence_section(p: Practice, board: Dashboard) -> DigestSection:
+    """What the vault held when the digest was made, kept in the admins' mailboxes: a vault
+    that later does not continue from this generation and audit head was rolled back or
+    altered (compare with 'ctcm audit head')."""
+    return DigestSection(
+        "Evidence for your records",
+        ("Item", "Value"),
+        (
+            ("Vault generation", str(p.generation)),
+            ("Audit entries", str(p.repo.audit_count())),
+            ("Audit head (SHA-256)", p.repo.audit_head()),
+        ),
+        "Keep this message. 'ctcm audit head' prints the same figures at any time; a later "
+        "vault must show a higher generation and a trail that contains this head.",
+    )
+
+
 # Later features (incidents, vendors, training...) append their own section builders.
 DIGEST_SECTIONS: list[Callable[[Practice, Dashboard], DigestSection | None]] = [
     _attention_section,
     _upcoming_section,
     _program_section,
+    _evidence_section,
 ]
 
 

@@ -31,13 +31,29 @@ KEYRING_SERVICE = "ctcm"
 
 
 def runtime_dir(env: dict[str, str]) -> Path:
-    """The per-user directory for session files (created 0700)."""
+    """The per-user directory for session files (created 0700).
+
+    Checked with ``lstat`` and opened with ``O_NOFOLLOW``: in the shared temp dir (the fallback
+    without XDG_RUNTIME_DIR) another user could have planted a symlink or a directory of theirs
+    under the expected name.
+    """
+    import stat
+
     base = env.get("CTCM_RUNTIME_DIR") or env.get("XDG_RUNTIME_DIR")
     path = Path(base) / "ctcm" if base else Path(tempfile.gettempdir()) / f"ctcm-{os.getuid()}"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if path.stat().st_uid != os.getuid():
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(path, 0o700)
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode):
+        raise PermissionError(f"{path} is not a directory (a symlink?)")
+    if info.st_uid != os.getuid():
         raise PermissionError(f"{path} belongs to another user")
-    os.chmod(path, 0o700)
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        os.fchmod(fd, 0o700)
+    finally:
+        os.close(fd)
     return path
 
 
@@ -168,9 +184,23 @@ def backend_is_secure(backend: object, trusted: frozenset[str] = frozenset()) ->
     """Whether a keyring backend may hold a session key.
 
     fail/null backends and every ``keyrings.alt`` backend (one of which stores secrets as
-    base64 in a plain file) count as no keyring; a chainer is secure if any backend inside it
-    is. ``trusted`` names extra ``module.Class`` backends to accept (CTCM_KEYRING_TRUST).
+    base64 in a plain file) count as no keyring; a chainer stores in its highest-priority
+    member, so it is as secure as that member. ``trusted`` names extra ``module.Class``
+    backends to accept (CTCM_KEYRING_TRUST).
     """
+    return usable_backend(backend, trusted) is not None
+
+
+def usable_backend(backend: Any, trusted: frozenset[str] = frozenset()) -> Any:
+    """The backend to keep a session key in, or None. A chainer is used only through its
+    highest-priority member (where it would store), and only if that member is secure."""
+    if type(backend).__module__ == "keyring.backends.chainer":
+        members = list(getattr(backend, "backends", []))
+        return usable_backend(members[0], trusted) if members else None
+    return backend if _secure_itself(backend, trusted) else None
+
+
+def _secure_itself(backend: object, trusted: frozenset[str]) -> bool:
     cls = type(backend)
     qualified = f"{cls.__module__}.{cls.__qualname__}"
     if qualified in trusted:
@@ -181,6 +211,4 @@ def backend_is_secure(backend: object, trusted: frozenset[str] = frozenset()) ->
         "keyring.backends.null",
     ):
         return False
-    if module == "keyring.backends.chainer":
-        return any(backend_is_secure(b, trusted) for b in getattr(backend, "backends", []))
     return module.startswith(_SECURE_MODULES)

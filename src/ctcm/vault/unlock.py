@@ -17,7 +17,7 @@ from ctcm.vault import format as fmt
 from ctcm.vault.session import (
     KEYRING_SERVICE,
     SessionStore,
-    backend_is_secure,
+    usable_backend,
     decode_token,
     encode_token,
     runtime_dir,
@@ -156,9 +156,9 @@ def _secure_keyring(environment: Environment) -> Any:
         backend = environment.get_keyring()
     except Exception:  # noqa: BLE001 - an unusable keyring is no keyring
         return None
-    if backend is None or not backend_is_secure(backend, environment.keyring_trust):
+    if backend is None:
         return None
-    return backend
+    return usable_backend(backend, environment.keyring_trust)
 
 
 def unlock(
