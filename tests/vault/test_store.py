@@ -164,6 +164,24 @@ def test_lock_timeout_is_busy_exit_75(cli: Cli) -> None:
         os.close(fd)
 
 
+def test_busy_error_names_the_command_and_process_holding_the_lock(cli: Cli) -> None:
+    holder = VaultDir(cli.vault)
+    env = cli.environment()
+    env.lock_timeout = 0.3
+    from typer.testing import CliRunner
+
+    from ctcm.cli.app import app
+    from ctcm.cli.context import AppContext
+
+    with holder.locked("remind --send"):
+        r = CliRunner().invoke(
+            app, ["person", "add", "z", "--name", "Z", "--email", "z@example.org"],
+            obj=AppContext(env),
+        )
+    assert r.exit_code == 75
+    assert f"'ctcm remind --send' (process {os.getpid()})" in r.stderr
+
+
 def test_stale_writer_generation_fails_cleanly(cli: Cli) -> None:
     from ctcm.errors import VaultError
 

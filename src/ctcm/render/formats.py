@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, assert_never
@@ -28,11 +28,14 @@ class OutputFormat(StrEnum):
 
 @dataclass(frozen=True)
 class View:
-    """What a command shows: a JSON document and the same data as table rows."""
+    """What a command shows: a JSON document and the same data as table rows.
+
+    ``data`` and ``rows`` may be zero-argument callables, built only by the renderer that needs
+    them (a 10,000-person table then never builds 60,000 JSON objects, nor JSON the rows)."""
 
     data: Any
     columns: Sequence[str] = ()
-    rows: Sequence[Sequence[Any]] = ()
+    rows: Sequence[Sequence[Any]] | Callable[[], Sequence[Sequence[Any]]] = ()
     title: str | None = None
     footer: str | None = None
     status_column: str | None = "status"
@@ -55,8 +58,49 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _resolve(value: Any) -> Any:
+    return value() if callable(value) else value
+
+
 def render_json(view: View, style: Style) -> str:
-    return json.dumps(view.data, indent=2, ensure_ascii=False, default=str) + "\n"
+    return dumps_readable(_resolve(view.data)) + "\n"
+
+
+JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
+class RawJSON(str):
+    """A value already encoded as JSON, written as it is by ``render_json``."""
+
+
+def dumps_readable(data: Any, depth: int = 2) -> str:
+    """JSON indented by two spaces for the outer ``depth`` levels, each deeper value on one
+    line (so a list of records reads one record per line). Python's C encoder only runs without
+    ``indent``; letting it write each record keeps a 10,000-person status as fast in JSON as
+    in a table."""
+    return "".join(_readable(data, depth, 0))
+
+
+def _readable(value: Any, depth: int, level: int) -> Iterator[str]:
+    if isinstance(value, RawJSON):
+        yield value
+        return
+    if level >= depth or not isinstance(value, dict | list | tuple) or not value:
+        yield JSON_ENCODER.encode(value)
+        return
+    pad = "\n" + "  " * (level + 1)
+    if isinstance(value, dict):
+        yield "{"
+        for i, (key, item) in enumerate(value.items()):
+            yield ("," if i else "") + pad + JSON_ENCODER.encode(str(key)) + ": "
+            yield from _readable(item, depth, level + 1)
+        yield "\n" + "  " * level + "}"
+        return
+    yield "["
+    for i, item in enumerate(value):
+        yield ("," if i else "") + pad
+        yield from _readable(item, depth, level + 1)
+    yield "\n" + "  " * level + "]"
 
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -76,7 +120,7 @@ def render_csv(view: View, style: Style) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(view.columns)
-    for row in view.rows:
+    for row in _resolve(view.rows):
         writer.writerow([neutralise(_cell(v)) for v in row])
     return buf.getvalue()
 
@@ -107,7 +151,7 @@ def render_table(view: View, style: Style) -> str:
             if view.status_column in view.columns
             else None
         )
-        cells = [[_cell(v).replace("\n", " ") for v in row] for row in view.rows]
+        cells = [[_cell(v).replace("\n", " ") for v in row] for row in _resolve(view.rows)]
         if status_index is not None:
             for row in cells:
                 row[status_index] = row[status_index].upper()

@@ -8,6 +8,7 @@ from typing import Any
 
 from ctcm.domain.credentials import (
     Dashboard,
+    Light,
     DocType,
     Document,
     Person,
@@ -16,7 +17,7 @@ from ctcm.domain.credentials import (
     Reason,
     RequirementStatus,
 )
-from ctcm.render.formats import View
+from ctcm.render.formats import JSON_ENCODER, RawJSON, View
 
 
 def _iso(day: date | None) -> str | None:
@@ -24,14 +25,17 @@ def _iso(day: date | None) -> str | None:
 
 
 def requirement_json(r: RequirementStatus) -> dict[str, Any]:
+    # The light goes in as the StrEnum itself (a str, written as its value) and the dates are
+    # formatted inline: this runs 60,000 times for a large practice's status.
+    expires, waived = r.expires, r.waived_until
     return {
         "doctype": r.doctype,
         "name": r.name,
-        "status": r.status.value,
-        "expires": _iso(r.expires),
+        "status": r.status,
+        "expires": expires.isoformat() if expires else None,
         "days_left": r.days_left,
         "document_id": r.document_id,
-        "waived_until": _iso(r.waived_until),
+        "waived_until": waived.isoformat() if waived else None,
     }
 
 
@@ -39,9 +43,43 @@ def person_status_json(s: PersonStatus) -> dict[str, Any]:
     return {
         "id": s.person.id,
         "name": s.person.name,
-        "status": s.status.value,
+        "status": s.status,
         "requirements": [requirement_json(r) for r in s.requirements],
     }
+
+
+def person_status_raw(s: PersonStatus, strings: dict[str, str]) -> RawJSON:
+    """``person_status_json`` written straight to JSON text (same keys, same order): the
+    dashboard of a large practice does this for every person, and building 60,000 dicts for
+    the encoder cost more than the whole table. ``strings`` caches encoded type keys and
+    names, which repeat across people."""
+    enc = JSON_ENCODER.encode
+
+    def cached(text: str) -> str:
+        found = strings.get(text)
+        if found is None:
+            found = strings[text] = enc(text)
+        return found
+
+    reqs = ", ".join(
+        f'{{"doctype": {cached(r.doctype)}, "name": {cached(r.name)}, "status": "{r.status}", '
+        f'"expires": {_raw_date(r.expires)}, "days_left": {_raw_int(r.days_left)}, '
+        f'"document_id": {_raw_int(r.document_id)}, '
+        f'"waived_until": {_raw_date(r.waived_until)}}}'
+        for r in s.requirements
+    )
+    return RawJSON(
+        f'{{"id": {enc(s.person.id)}, "name": {enc(s.person.name)}, "status": "{s.status}", '
+        f'"requirements": [{reqs}]}}'
+    )
+
+
+def _raw_date(day: date | None) -> str:
+    return f'"{day.isoformat()}"' if day else "null"
+
+
+def _raw_int(n: int | None) -> str:
+    return "null" if n is None else str(int(n))
 
 
 def days(n: int) -> str:
@@ -90,28 +128,37 @@ def program_json(program: Any) -> dict[str, Any]:
 
 def dashboard_view(d: Dashboard, program: Any = None) -> View:
     summary = d.summary()
-    data = {
-        "as_of": d.as_of.isoformat(),
-        "practice": d.practice,
-        "summary": summary,
-        "people": [person_status_json(p) for p in d.people],
-    }
-    if program is not None:
-        data["program"] = program_json(program)
-    rows = []
-    for p in d.people:
-        problems = [f"{r.doctype}: {why(r)}" for r in p.requirements if r.status.severity > 0]
-        rows.append(
-            [
-                p.person.id,
-                p.person.name,
-                p.status.value,
-                len(p.requirements),
-                sum(1 for r in p.requirements if r.status.value == "yellow"),
-                sum(1 for r in p.requirements if r.status.value == "red"),
-                "; ".join(problems),
-            ]
-        )
+
+    def data() -> dict[str, Any]:
+        doc = {
+            "as_of": d.as_of.isoformat(),
+            "practice": d.practice,
+            "summary": summary,
+            "people": [person_status_raw(p, strings) for p in d.people],
+        }
+        if program is not None:
+            doc["program"] = program_json(program)
+        return doc
+
+    strings: dict[str, str] = {}
+
+    def rows() -> list[list[Any]]:
+        out = []
+        for p in d.people:
+            problems = [f"{r.doctype}: {why(r)}" for r in p.requirements if r.status.severity > 0]
+            out.append(
+                [
+                    p.person.id,
+                    p.person.name,
+                    p.status.value,
+                    len(p.requirements),
+                    sum(1 for r in p.requirements if r.status is Light.YELLOW),
+                    sum(1 for r in p.requirements if r.status is Light.RED),
+                    "; ".join(problems),
+                ]
+            )
+        return out
+
     footer = (
         f"{len(d.people)} people: {summary['green']} green, {summary['yellow']} yellow, "
         f"{summary['red']} red"

@@ -25,17 +25,20 @@ Prepare = Callable[[Practice], tuple[DeliveryReport, list[Outgoing]]]
 
 
 def deliver_now(p: Practice, transport: Transport, report: DeliveryReport, out: list[Outgoing]) -> None:
-    """Deliver each message and record it (files: fast, so all under the one lock)."""
+    """Deliver each message and record them all (files: fast, so all under the one lock, and
+    the ledger rows go in as one batch)."""
     from ctcm.mail.transport import DeliveryError
 
+    batch = []
     for item in out:
         try:
             message_id = transport.deliver(item.msg, item.hint)
         except DeliveryError as err:
             report.failed.append((item.who, str(err)))
             continue
-        p.repo.add_deliveries([replace(e, message_id=message_id) for e in item.entries])
+        batch.extend(replace(e, message_id=message_id) for e in item.entries)
         report.sent.append(item.who)
+    p.repo.add_deliveries(batch)
     p.touch(*(_target(report.kind, who) for who in report.sent))
 
 
