@@ -41,7 +41,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
             b.generation,
             b.saved_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
             b.size,
-            b.command or "(earlier data key)",
+            b.command or "(under an earlier key)",
             f"still opens for removed {', '.join(b.removed_slots)}" if b.removed_slots else "",
         ]
         for b in items

@@ -4,7 +4,6 @@ removed key holding nothing saved afterwards (vault, attachments and, on request
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -159,16 +158,4 @@ def _rewrite_backup(
     }
     note = fmt.open_note(old_dek, parsed.header)
     header["note"] = fmt.seal_note(new_dek, note or "earlier command")
-    tmp = backup.path.with_name(f".{backup.path.name}.tmp-{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for piece in fmt.encrypt(header, new_dek, db.image()):
-                fh.write(piece)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, backup.path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
+    p.vault.rewrite_backup(backup, fmt.encrypt(header, new_dek, db.image()))

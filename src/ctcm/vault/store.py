@@ -46,7 +46,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_private(path: Path, pieces: Iterator[bytes] | list[bytes]) -> None:
+def write_private(path: Path, pieces: Iterator[bytes] | list[bytes]) -> None:
     """Write a new 0600 file (refusing to follow or reuse an existing name) and fsync it."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
@@ -169,7 +169,7 @@ class VaultDir:
     ) -> None:
         tmp = self.root / f".{VAULT_FILE}.tmp-{secrets.token_hex(8)}"
         try:
-            _write_private(tmp, pieces)
+            write_private(tmp, pieces)
             if keep_backup and self.file.exists():
                 self._keep_backup(generation, saved_at or datetime.now(UTC))
             os.replace(tmp, self.file)
@@ -233,7 +233,7 @@ class VaultDir:
         try:
             os.link(self.file, target)
         except OSError:
-            _write_private(target, [self.file.read_bytes()])
+            write_private(target, [self.file.read_bytes()])
         _fsync_dir(self.backups_dir)
 
     def list_backups(self) -> list[Backup]:
@@ -262,6 +262,18 @@ class VaultDir:
                 with contextlib.suppress(FileNotFoundError):
                     backup.path.unlink()
 
+    def rewrite_backup(self, backup: Backup, pieces: Iterator[bytes]) -> None:
+        """Replace one backup file with new contents (a new file renamed over it)."""
+        tmp = backup.path.with_name(f".{backup.path.name}.tmp-{secrets.token_hex(4)}")
+        try:
+            write_private(tmp, pieces)
+            os.replace(tmp, backup.path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            raise
+        _fsync_dir(self.backups_dir)
+
     def find_backup(self, generation: int) -> Backup:
         matches = [b for b in self.list_backups() if b.generation == generation]
         if len(matches) > 1:
@@ -283,7 +295,7 @@ class VaultDir:
         self.blobs.mkdir(mode=0o700, exist_ok=True)
         path = self.blob_path(blob_id)
         tmp = self.blobs / f".tmp-{blob_id}"
-        _write_private(tmp, [fmt.blob_encrypt(key, blob_id, data)])
+        write_private(tmp, [fmt.blob_encrypt(key, blob_id, data)])
         os.replace(tmp, path)
         _fsync_dir(self.blobs)
         return blob_id
