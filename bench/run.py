@@ -215,8 +215,10 @@ def bench_status(work: Path) -> list[str]:
 def bench_remind(work: Path) -> list[str]:
     """`ctcm remind --out DIR` for synthetic practices (one run each: it records what it sent)."""
     n = 1000 if QUICK else 10000
-    rows = ["| people | requirements needing attention | messages written | "
-            "`ctcm remind --out DIR` |", "|---|---|---|---|"]
+    rows = [
+        "| people | requirements needing attention | messages written | `ctcm remind --out DIR` |",
+        "|---|---|---|---|",
+    ]
     for attention in (0.06, 0.30):
         rows.append(_remind_row(work, n, attention))
     return rows

@@ -180,7 +180,9 @@ def run_ctcm(
     if "CTCM_STATE_DIR" not in full:
         # What this machine has seen of a vault, kept per test: copies of the template vault
         # share a vault id, and the real ~/.local/state is never touched.
-        vault = full.get("CTCM_VAULT") or (args[args.index("--vault") + 1] if "--vault" in args else None)
+        vault = full.get("CTCM_VAULT") or (
+            args[args.index("--vault") + 1] if "--vault" in args else None
+        )
         base = Path(vault).parent if vault else Path(tempfile.mkdtemp())
         full["CTCM_STATE_DIR"] = str(base / "state")
     return subprocess.run(

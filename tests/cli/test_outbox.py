@@ -58,9 +58,7 @@ def _wait_for_claims(cli: Cli, proc: subprocess.Popen[str]) -> None:
 
 
 @pytest.mark.slow
-def test_reads_and_writes_go_on_while_remind_talks_to_a_slow_server(
-    cli: Cli, smtp: Any
-) -> None:
+def test_reads_and_writes_go_on_while_remind_talks_to_a_slow_server(cli: Cli, smtp: Any) -> None:
     configure_mail(cli, smtp)
     _staff(cli, 6)
     smtp.delay = 1.0
@@ -69,8 +67,9 @@ def test_reads_and_writes_go_on_while_remind_talks_to_a_slow_server(
     started = time.monotonic()
     r = run_ctcm("status", env=_env(cli))
     assert r.returncode == 0, r.stderr
-    r = run_ctcm("person", "add", "late", "--name", "Late Hire", "--email", "l@example.org",
-                 env=_env(cli))
+    r = run_ctcm(
+        "person", "add", "late", "--name", "Late Hire", "--email", "l@example.org", env=_env(cli)
+    )
     assert r.returncode == 0, r.stderr  # the writer lock was free: no 30 s wait, no exit 75
     assert time.monotonic() - started < 4
     assert proc.poll() is None, "the slow run should still be sending"

@@ -23,7 +23,12 @@ def _add_user(cli: Cli, name: str, role: str, passphrase: str) -> None:
     with open_practice(cli.environment(ALICE, identity=False), "test add user") as p:
         h = p.header
         slot = fmt.make_user_slot(
-            f"user:{name}", name, passphrase, p.unlocked.dek, h["vault_id"], h["dek_id"],
+            f"user:{name}",
+            name,
+            passphrase,
+            p.unlocked.dek,
+            h["vault_id"],
+            h["dek_id"],
             epoch=fmt.auth_epoch(h),
         )
         h["slots"] = [*h["slots"], slot]
@@ -36,7 +41,9 @@ def _scan(cli: Cli, person: str, name: str, content: bytes, **kw: object) -> Non
     cli.ok("doc", "add", person, "npi", "--file", str(path), **kw)
 
 
-def _exported(cli: Cli, doc_id: int, env: dict[str, str] | None = None, identity: bool = True) -> bytes:
+def _exported(
+    cli: Cli, doc_id: int, env: dict[str, str] | None = None, identity: bool = True
+) -> bytes:
     out = cli.tmp / f"export-{doc_id}"
     cli.ok("doc", "export", str(doc_id), "--out", str(out), env=env, identity=identity)
     return next(out.iterdir()).read_bytes()
@@ -71,17 +78,23 @@ def test_removing_a_service_slot_rotates_everything(cli: Cli, template: Template
     recovery.write_text(template.recovery_code)
     recovery.chmod(0o600)
     for env in (ALICE, {"CTCM_IDENTITY_FILE": str(recovery)}):
-        docs = json.loads(cli.ok("doc", "list", "a", "--all", "--format", "json", env=env, identity=False).stdout)
+        docs = json.loads(
+            cli.ok("doc", "list", "a", "--all", "--format", "json", env=env, identity=False).stdout
+        )
         contents = {_exported(cli, d["id"], env, False) for d in docs}
         assert contents == {b"scan before", b"scan after"}
     # backups were rewritten: none opens with the removed slot, all decrypt with the new key
     for backup in VaultDir(cli.vault).list_backups():
         assert "svc:tests" not in [s["id"] for s in backup.header["slots"]]
         assert backup.header["dek_id"] == new.header["dek_id"] or backup.generation > new.generation
-    assert json.loads(cli.ok("backup", "verify", "--format", "json", env=ALICE, identity=False).stdout)["ok"]
+    assert json.loads(
+        cli.ok("backup", "verify", "--format", "json", env=ALICE, identity=False).stdout
+    )["ok"]
     # a rewritten backup restores with its attachments pointing at the re-encrypted files
     cli.ok("backup", "restore", str(old.generation), env=ALICE, identity=False)
-    docs = json.loads(cli.ok("doc", "list", "a", "--format", "json", env=ALICE, identity=False).stdout)
+    docs = json.loads(
+        cli.ok("doc", "list", "a", "--format", "json", env=ALICE, identity=False).stdout
+    )
     assert [_exported(cli, d["id"], ALICE, False) for d in docs] == [b"scan before"]
 
 

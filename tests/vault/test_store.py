@@ -152,7 +152,8 @@ def test_lock_timeout_is_busy_exit_75(cli: Cli) -> None:
         from ctcm.cli.context import AppContext
 
         r = CliRunner().invoke(
-            app, ["person", "add", "z", "--name", "Z", "--email", "z@example.org"],
+            app,
+            ["person", "add", "z", "--name", "Z", "--email", "z@example.org"],
             obj=AppContext(env),
         )
         assert r.exit_code == ExitCode.BUSY == 75
@@ -175,7 +176,8 @@ def test_busy_error_names_the_command_and_process_holding_the_lock(cli: Cli) -> 
 
     with holder.locked("remind --send"):
         r = CliRunner().invoke(
-            app, ["person", "add", "z", "--name", "Z", "--email", "z@example.org"],
+            app,
+            ["person", "add", "z", "--name", "Z", "--email", "z@example.org"],
             obj=AppContext(env),
         )
     assert r.exit_code == 75

@@ -30,7 +30,9 @@ def _forge(vault: Path, strip_auth: bool = False) -> None:
     slots = []
     for slot in header["slots"]:
         slot = dict(slot)
-        slot["dek"] = fmt.wrap_dek(dek, fmt.b64d(slot["pub"]), header["vault_id"], slot["id"], dek_id)
+        slot["dek"] = fmt.wrap_dek(
+            dek, fmt.b64d(slot["pub"]), header["vault_id"], slot["id"], dek_id
+        )
         if strip_auth:
             slot.pop("auth", None)
         slots.append(slot)
@@ -62,8 +64,17 @@ def test_a_forged_data_key_is_refused_by_every_slot(cli: Cli, template: Template
         assert r.exit_code == 1, r.stdout
         assert "not written by a key holder" in r.stderr
         assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
-        r = cli("person", "add", "m", "--name", "M", "--email", "m@example.org", env=env,
-                identity=identity)
+        r = cli(
+            "person",
+            "add",
+            "m",
+            "--name",
+            "M",
+            "--email",
+            "m@example.org",
+            env=env,
+            identity=identity,
+        )
         assert r.exit_code == 1 and "not written by a key holder" in r.stderr
 
 
@@ -185,8 +196,12 @@ def test_reads_leave_sealed_journal_records_folded_by_the_next_write(cli: Cli) -
     cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
     assert _journal(cli).read_bytes() == b""
     audit = json.loads(cli.ok("audit", "list", "--format", "json").stdout)
-    assert [e["command"] for e in audit][-4:] == ["status", "person list", "audit list",
-                                                   "person add"]
+    assert [e["command"] for e in audit][-4:] == [
+        "status",
+        "person list",
+        "audit list",
+        "person add",
+    ]
     assert "intact" in cli.ok("audit", "verify").stderr
 
 
@@ -227,11 +242,7 @@ def test_a_reader_killed_mid_append_leaves_a_journal_that_verifies(cli: Cli) -> 
 
 @pytest.mark.slow
 def test_eight_readers_and_a_writer_lose_no_audit_entry(cli: Cli) -> None:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("CTCM_")
-    } | {
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CTCM_")} | {
         "CTCM_VAULT": str(cli.vault),
         "CTCM_IDENTITY_FILE": str(cli.identity),
         "CTCM_STATE_DIR": str(cli.tmp / "state"),
@@ -290,10 +301,28 @@ def test_a_vault_from_an_older_ctcm_becomes_authenticated_as_each_slot_opens_it(
     header = VaultDir(cli.vault).read_parsed().header
     assert "auth" in {k for s in header["slots"] if s["id"] == "svc:tests" for k in s}
     assert "auth" not in header
-    run("person", "add", "b", "--name", "B", "--email", "b@example.org",
-        env={"CTCM_PASSPHRASE": PASSPHRASE, "CTCM_USER": "alice"}, identity=False)
-    run("person", "add", "c", "--name", "C", "--email", "c@example.org",
-        env=_recovery_env(cli, template.recovery_code), identity=False)
+    run(
+        "person",
+        "add",
+        "b",
+        "--name",
+        "B",
+        "--email",
+        "b@example.org",
+        env={"CTCM_PASSPHRASE": PASSPHRASE, "CTCM_USER": "alice"},
+        identity=False,
+    )
+    run(
+        "person",
+        "add",
+        "c",
+        "--name",
+        "C",
+        "--email",
+        "c@example.org",
+        env=_recovery_env(cli, template.recovery_code),
+        identity=False,
+    )
     header = VaultDir(cli.vault).read_parsed().header
     assert header["auth"] == {"epoch": 0, "chain": []}
     warnings.clear()
@@ -330,8 +359,18 @@ def test_out_files_are_new_0600_files_never_through_a_symlink(cli: Cli) -> None:
 
 def test_the_digest_carries_the_generation_and_audit_head(cli: Cli) -> None:
     cli.ok(
-        "mail", "configure", "--host", "127.0.0.1", "--port", "2525", "--security", "none",
-        "--from", "Test Practice <office@example.org>", "--admins", "boss@example.org",
+        "mail",
+        "configure",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "2525",
+        "--security",
+        "none",
+        "--from",
+        "Test Practice <office@example.org>",
+        "--admins",
+        "boss@example.org",
     )
     head = json.loads(cli.ok("audit", "head", "--format", "json").stdout)
     out = cli.tmp / "digest"

@@ -8,9 +8,9 @@ from typing import Any
 
 from ctcm.domain.credentials import (
     Dashboard,
-    Light,
     DocType,
     Document,
+    Light,
     Person,
     PersonStatus,
     Policy,

@@ -24,7 +24,9 @@ from ctcm.services.practice import Practice, iso_utc, open_practice, unlock_once
 Prepare = Callable[[Practice], tuple[DeliveryReport, list[Outgoing]]]
 
 
-def deliver_now(p: Practice, transport: Transport, report: DeliveryReport, out: list[Outgoing]) -> None:
+def deliver_now(
+    p: Practice, transport: Transport, report: DeliveryReport, out: list[Outgoing]
+) -> None:
     """Deliver each message and record them all (files: fast, so all under the one lock, and
     the ledger rows go in as one batch)."""
     from ctcm.mail.transport import DeliveryError

@@ -81,9 +81,7 @@ class Practice:
         hashes = [r.hash for r in records]
         if done in hashes:  # folded by a save that crashed before emptying the journal
             records = records[hashes.index(done) + 1 :]
-        self.repo.append_audit_many(
-            [(r.ts, r.actor, r.command, r.targets) for r in records]
-        )
+        self.repo.append_audit_many([(r.ts, r.actor, r.command, r.targets) for r in records])
         if read.broken_at is not None:
             kept = journal.set_aside(fd, self.now.strftime("%Y%m%dT%H%M%SZ"))
             self.repo.append_audit(
@@ -237,12 +235,24 @@ def open_practice(
         db = _decrypt(first, unlocked)
         migrate(db, iso_utc(env.clock.now()))
         practice = Practice(
-            env, vault, first.header, unlocked, db, Repository(db), first.generation,
-            read_only=True, command=command, state=state,
+            env,
+            vault,
+            first.header,
+            unlocked,
+            db,
+            Repository(db),
+            first.generation,
+            read_only=True,
+            command=command,
+            state=state,
         )
         yield practice
         Journal(vault.root, first.header["vault_id"]).append(
-            unlocked.dek, practice.now_iso, practice.actor, command, practice.targets,
+            unlocked.dek,
+            practice.now_iso,
+            practice.actor,
+            command,
+            practice.targets,
             first.generation,
         )
         if seen is None or first.generation >= seen.generation:
@@ -259,8 +269,16 @@ def open_practice(
         db = _decrypt(parsed, unlocked)
         migrate(db, iso_utc(env.clock.now()))
         practice = Practice(
-            env, vault, parsed.header, unlocked, db, Repository(db), parsed.generation,
-            command=command, state=state, _opened_dek=unlocked.dek,
+            env,
+            vault,
+            parsed.header,
+            unlocked,
+            db,
+            Repository(db),
+            parsed.generation,
+            command=command,
+            state=state,
+            _opened_dek=unlocked.dek,
         )
         yield practice
         practice._save(final=True)

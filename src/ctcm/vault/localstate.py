@@ -82,9 +82,7 @@ class LocalState:
     def _write(self, seen: Seen, only_forward: bool) -> None:
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            lock = os.open(
-                self.directory / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600
-            )
+            lock = os.open(self.directory / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         except OSError as err:
             raise VaultError(f"cannot write {self.directory}: {err.strerror}") from None
         try:

@@ -17,10 +17,10 @@ from ctcm.vault import format as fmt
 from ctcm.vault.session import (
     KEYRING_SERVICE,
     SessionStore,
-    usable_backend,
     decode_token,
     encode_token,
     runtime_dir,
+    usable_backend,
 )
 
 IDENTITY_PREFIX = "CTCM-IDENTITY-1:"
