@@ -64,7 +64,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
 
     Example: ctcm risk list
     """
-    from ctcm.services.risk import detail
+    from ctcm.services.riskreport import detail
 
     with opened(ctx, "risk list", write=False) as p:
         details = [detail(p, a.id) for a in p.repo.assessments()]
@@ -114,7 +114,7 @@ def show(ctx: typer.Context, assessment: IdArg, fmt: FormatOpt = OutputFormat.TA
 
     Example: ctcm risk show 1 --format json
     """
-    from ctcm.services.risk import detail, detail_json
+    from ctcm.services.riskreport import detail, detail_json
 
     with opened(ctx, "risk show", write=False) as p:
         d = detail(p, assessment)
@@ -256,7 +256,8 @@ def tasks(
 
     Example: ctcm risk tasks --overdue --format json
     """
-    from ctcm.services.risk import list_tasks, task_json
+    from ctcm.services.risk import list_tasks
+    from ctcm.services.riskreport import task_json
 
     with opened(ctx, "risk tasks", write=False) as p:
         items = list_tasks(p, overdue)
@@ -352,7 +353,7 @@ def checklist(
     Example: ctcm risk checklist --format html --out checklist.html
     """
     from ctcm.cli.context import write_output
-    from ctcm.services.risk import render_checklist
+    from ctcm.services.riskreport import render_checklist
 
     vault = app_context(ctx).environment.vault
     text = render_checklist("privacy" if privacy else "security", fmt.lower(), vault / "templates")
@@ -371,7 +372,7 @@ def report(
     Example: ctcm risk report 1 --format html --out risk-analysis-2026.html
     """
     from ctcm.cli.context import write_output
-    from ctcm.services.risk import render_report
+    from ctcm.services.riskreport import render_report
 
     with opened(ctx, "risk report", write=False) as p:
         text = render_report(p, assessment, fmt.lower())

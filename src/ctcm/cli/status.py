@@ -55,7 +55,7 @@ def status(
             actx.show(person_status_view(one, p.today), fmt)
             shown = [one]
         else:
-            from ctcm.services.risk import program_status
+            from ctcm.services.riskprogram import program_status
 
             light = Light.RED if red else Light.YELLOW if yellow else None
             board = cred.dashboard(p, light, policy)

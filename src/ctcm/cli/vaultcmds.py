@@ -142,7 +142,7 @@ def demo(
         False,
         None,
     )
-    from ctcm.services.risk import program_status
+    from ctcm.services.riskprogram import program_status
 
     with open_practice(env, "demo") as p:
         loaded = load_demo(p, directory)

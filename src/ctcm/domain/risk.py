@@ -192,6 +192,18 @@ class Catalog:
     def citations(self) -> tuple[str, ...]:
         return tuple(i.citation for i in self.items)
 
+    def standalone(self, item: CatalogItem) -> bool:
+        """A standard with no implementation specification of its own (164.308(a)(2), (a)(8),
+        164.310(b), (c), 164.312(b), (d)): the standard itself is required."""
+        return item.kind is ItemKind.STANDARD and not any(
+            i.parent == item.citation for i in self.items
+        )
+
+    def required(self, item: CatalogItem) -> bool:
+        """Required of every covered entity: a required specification or a standalone
+        standard (an item that applies only in some cases says so in ``applies_if``)."""
+        return item.kind is ItemKind.REQUIRED or self.standalone(item)
+
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
@@ -331,9 +343,15 @@ class Task:
         return not self.status.closed and self.due < today
 
 
-def validate_answer(item: CatalogItem, answer: Answer) -> Answer:
+def validate_answer(item: CatalogItem, answer: Answer, standalone: bool = False) -> Answer:
     """164.306(d)(3): an addressable item not implemented needs the documented reason and the
-    equivalent alternative (or a statement that none is reasonable)."""
+    equivalent alternative (or a statement that none is reasonable). A standalone standard is
+    required of every covered entity and cannot be not applicable."""
+    if standalone and answer.status is AnswerStatus.NOT_APPLICABLE:
+        raise InvalidInput(
+            f"{item.citation} is a standard with no separate specifications: it is required of "
+            "every covered entity and cannot be not applicable"
+        )
     if (
         item.kind is ItemKind.ADDRESSABLE
         and answer.status is AnswerStatus.NOT_IMPLEMENTED
@@ -346,3 +364,65 @@ def validate_answer(item: CatalogItem, answer: Answer) -> Answer:
     if answer.status is AnswerStatus.NOT_APPLICABLE and not answer.note:
         raise InvalidInput(f"{item.citation}: say why it does not apply (--note)")
     return answer
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """A scenario in scope judged not applicable to this practice, with the reason."""
+
+    scenario: str
+    reason: str
+    at: str | None = None
+    by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Signoff:
+    """A finalized assessment: who signed, when, and the hash of what they signed."""
+
+    assessment_id: int
+    by: str  # person id
+    on: date
+    content_hash: str
+    at: str
+
+
+def missing_for_finalize(
+    catalog: Catalog,
+    items: tuple[CatalogItem, ...],
+    answers: Mapping[str, Answer],
+    scenarios: tuple[Scenario, ...],
+    ratings: Mapping[str, Rating],
+    exclusions: Mapping[str, Exclusion],
+    tasks: tuple[Task, ...],
+) -> list[str]:
+    """What keeps an assessment from being finalized, one line each (empty: it may be).
+
+    Every item answered; every scenario in scope rated or not applicable with a reason; every
+    high or critical risk with a task or a recorded acceptance; every addressable item not
+    implemented with its reason and alternative; no standalone standard not applicable.
+    """
+    missing = []
+    for item in items:
+        ans = answers.get(item.citation)
+        if ans is None:
+            missing.append(f"{item.citation} {item.name}: not answered")
+            continue
+        if (
+            item.kind is ItemKind.ADDRESSABLE
+            and ans.status is AnswerStatus.NOT_IMPLEMENTED
+            and not (ans.reason and ans.alternative)
+        ):
+            missing.append(f"{item.citation}: addressable, not implemented, no reason/alternative")
+        if ans.status is AnswerStatus.NOT_APPLICABLE and catalog.standalone(item):
+            missing.append(f"{item.citation}: a required standard answered not applicable")
+    for scenario in scenarios:
+        if scenario.id not in ratings and scenario.id not in exclusions:
+            missing.append(f"{scenario.id} {scenario.title}: not rated (or not applicable)")
+    planned = {t.scenario for t in tasks}
+    for scenario_id, rating in sorted(ratings.items()):
+        if rating.level.rank >= Level.HIGH.rank and scenario_id not in planned:
+            missing.append(
+                f"{scenario_id}: {rating.level.label} risk with no mitigation task or acceptance"
+            )
+    return missing

@@ -53,8 +53,14 @@ def read_csv_text(path: Path) -> str:
 
 
 def read_rows(
-    text: str, name: str, columns: tuple[str, ...], required: tuple[str, ...]
+    text: str,
+    name: str,
+    columns: tuple[str, ...],
+    required: tuple[str, ...],
+    ignored: tuple[str, ...] = (),
 ) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a CSV file as dicts keyed by header; columns in ``ignored`` (descriptive ones a
+    file written by ctcm itself carries) are accepted and dropped."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in next(reader)]
@@ -64,7 +70,7 @@ def read_rows(
         ) from None
     except csv.Error as err:
         raise InvalidInput(f"{name}: not a CSV file ({err})") from None
-    unknown = [h for h in header if h not in columns]
+    unknown = [h for h in header if h not in columns and h not in ignored]
     if unknown:
         raise InvalidInput(f"{name}: unknown column {unknown[0]!r} (columns: {','.join(columns)})")
     missing = [c for c in required if c not in header]
@@ -91,6 +97,7 @@ def read_rows(
                     {
                         h: restore_neutralised(v.strip())
                         for h, v in zip(header, values, strict=True)
+                        if h not in ignored
                     },
                 )
             )

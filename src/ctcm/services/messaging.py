@@ -556,7 +556,7 @@ def _upcoming_section(p: Practice, board: Dashboard) -> DigestSection | None:
 
 
 def _program_section(p: Practice, board: Dashboard) -> DigestSection | None:
-    from ctcm.services.risk import program_status
+    from ctcm.services.riskprogram import program_status
 
     program = program_status(p)
     rows = [("Attention", line) for line in program.warnings]

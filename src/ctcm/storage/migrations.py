@@ -49,10 +49,25 @@ def _v3_risk(connection: Any) -> None:
     )
 
 
+def _v4_risk_signoff(connection: Any) -> None:
+    from sqlmodel import SQLModel
+
+    from ctcm.storage.tables import RiskExclusionRow, RiskSignoffRow
+
+    SQLModel.metadata.create_all(
+        connection,
+        tables=[t.__table__ for t in (RiskExclusionRow, RiskSignoffRow)],  # type: ignore[attr-defined]
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("initial schema: practice, credentials, attachments, audit", _v1_initial),
     ("reminder schedules per document type; delivery ledger", _v2_reminders),
     ("risk analysis: assessments, answers, ratings, mitigation tasks", _v3_risk),
+    (
+        "risk analysis: scenarios not applicable, sign-offs of finalized assessments",
+        _v4_risk_signoff,
+    ),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -14,18 +14,8 @@ from typing import Any
 
 from ctcm.domain.credentials import Category, DocType, Document, Person, Policy, Waiver
 from ctcm.domain.reminders import LedgerEntry
-from ctcm.domain.risk import (
-    Answer,
-    AnswerStatus,
-    Assessment,
-    Level,
-    Rating,
-    Rule,
-    Scale,
-    Task,
-    TaskStatus,
-)
 from ctcm.storage.db import Database
+from ctcm.storage.riskrepo import RiskQueries
 
 
 def _d(value: Any) -> date | None:
@@ -68,7 +58,7 @@ def audit_hash(
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
-class Repository:
+class Repository(RiskQueries):
     def __init__(self, db: Database) -> None:
         self.db = db
         self.conn = db.conn
@@ -257,159 +247,6 @@ class Repository:
             AuditEntry(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5], r[6])
             for r in self.conn.execute(sql + " ORDER BY seq", params)
         ]
-
-    # ================================================================== risk (DB-API reads)
-
-    def assessments(self) -> list[Assessment]:
-        rows = self.conn.execute(
-            "SELECT id, rule, kind, year, scope, scale, items, created_at, created_by, "
-            "catalog_version FROM assessments ORDER BY id"
-        ).fetchall()
-        return [
-            Assessment(
-                r[0],
-                Rule(r[1]),
-                r[2],
-                r[3],
-                r[4],
-                Scale(r[5]),
-                tuple(r[6].split(",")) if r[6] else None,
-                r[7],
-                r[8],
-                r[9],
-            )
-            for r in rows
-        ]
-
-    def answers(self, assessment_id: int) -> dict[str, Answer]:
-        rows = self.conn.execute(
-            "SELECT citation, status, note, evidence, reason, alternative, answered_at, "
-            "answered_by FROM risk_answers WHERE assessment_id = ?",
-            (assessment_id,),
-        ).fetchall()
-        return {
-            r[0]: Answer(r[0], AnswerStatus(r[1]), r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows
-        }
-
-    def ratings(self, assessment_id: int) -> dict[str, Rating]:
-        rows = self.conn.execute(
-            "SELECT scenario, likelihood, impact, level, controls, rated_at FROM risk_ratings "
-            "WHERE assessment_id = ?",
-            (assessment_id,),
-        ).fetchall()
-        return {r[0]: Rating(r[0], Level(r[1]), Level(r[2]), Level(r[3]), r[4], r[5]) for r in rows}
-
-    def tasks(self, assessment_id: int | None = None) -> list[Task]:
-        sql = (
-            "SELECT id, assessment_id, scenario, action, owner, due, status, accepted_reason, "
-            "accepted_by, closed_on FROM risk_tasks"
-        )
-        rows = (
-            self.conn.execute(sql + " WHERE assessment_id = ? ORDER BY id", (assessment_id,))
-            if assessment_id is not None
-            else self.conn.execute(sql + " ORDER BY id")
-        )
-        return [
-            Task(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                date.fromisoformat(r[5]),
-                TaskStatus(r[6]),
-                r[7],
-                r[8],
-                _d(r[9]),
-            )
-            for r in rows
-        ]
-
-    # ================================================================== risk (writes)
-
-    def add_assessment(self, a: Assessment) -> int:
-        from ctcm.storage.tables import AssessmentRow
-
-        with self.db.session() as session:
-            row = AssessmentRow(
-                rule=a.rule.value,
-                kind=a.kind,
-                year=a.year,
-                scope=a.scope,
-                scale=a.scale.value,
-                items=",".join(a.items) if a.items is not None else None,
-                catalog_version=a.catalog_version,
-                created_at=a.created_at,
-                created_by=a.created_by,
-            )
-            session.add(row)
-            session.commit()
-            return int(row.id)  # type: ignore[arg-type]
-
-    def put_answers(self, assessment_id: int, answers: Iterable[Answer]) -> None:
-        from ctcm.storage.tables import RiskAnswerRow
-
-        with self.db.session() as session:
-            for a in answers:
-                session.merge(
-                    RiskAnswerRow(
-                        assessment_id=assessment_id,
-                        citation=a.citation,
-                        status=a.status.value,
-                        note=a.note,
-                        evidence=a.evidence,
-                        reason=a.reason,
-                        alternative=a.alternative,
-                        answered_at=a.answered_at or "",
-                        answered_by=a.answered_by or "",
-                    )
-                )
-            session.commit()
-
-    def put_rating(self, assessment_id: int, rating: Rating, actor: str) -> None:
-        from ctcm.storage.tables import RiskRatingRow
-
-        self._save(
-            RiskRatingRow(
-                assessment_id=assessment_id,
-                scenario=rating.scenario,
-                likelihood=rating.likelihood.value,
-                impact=rating.impact.value,
-                level=rating.level.value,
-                controls=rating.controls,
-                rated_at=rating.rated_at or "",
-                rated_by=actor,
-            )
-        )
-
-    def add_task(self, t: Task, now: str, actor: str) -> int:
-        from ctcm.storage.tables import RiskTaskRow
-
-        with self.db.session() as session:
-            row = RiskTaskRow(
-                assessment_id=t.assessment_id,
-                scenario=t.scenario,
-                action=t.action,
-                owner=t.owner,
-                due=t.due,
-                status=t.status.value,
-                created_at=now,
-                created_by=actor,
-            )
-            session.add(row)
-            session.commit()
-            return int(row.id)  # type: ignore[arg-type]
-
-    def update_task(self, t: Task) -> None:
-        from ctcm.storage.tables import RiskTaskRow
-
-        with self.db.session() as session:
-            row = session.get(RiskTaskRow, t.id)
-            assert row is not None
-            row.status, row.accepted_reason = t.status.value, t.accepted_reason
-            row.accepted_by, row.closed_on = t.accepted_by, t.closed_on
-            session.add(row)
-            session.commit()
 
     # ================================================================== audit (DB-API)
 

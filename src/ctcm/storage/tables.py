@@ -200,6 +200,28 @@ class RiskTaskRow(SQLModel, table=True):
     created_by: str
 
 
+class RiskExclusionRow(SQLModel, table=True):
+    """A threat scenario judged not applicable in one assessment, with the reason (schema v4)."""
+
+    __tablename__ = "risk_exclusions"
+    assessment_id: int = Field(primary_key=True, foreign_key="assessments.id")
+    scenario: str = Field(primary_key=True)
+    reason: str
+    at: str
+    by: str
+
+
+class RiskSignoffRow(SQLModel, table=True):
+    """A finalized assessment: signer, date and the hash of its content (schema v4)."""
+
+    __tablename__ = "risk_signoffs"
+    assessment_id: int = Field(primary_key=True, foreign_key="assessments.id")
+    by: str
+    signed_on: str
+    content_hash: str
+    at: str
+
+
 class MigrationRow(SQLModel, table=True):
     __tablename__ = "schema_migrations"
     version: int = Field(primary_key=True)
@@ -225,5 +247,7 @@ ALL_TABLES = [
     RiskAnswerRow,
     RiskRatingRow,
     RiskTaskRow,
+    RiskExclusionRow,
+    RiskSignoffRow,
     MigrationRow,
 ]

@@ -1,0 +1,298 @@
+"""Risk analysis detail and reports: the assessment as data (``risk show``), the report with its
+owner's summary (draft or finalized), and the blank checklist."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ctcm.domain.risk import (
+    Answer,
+    Assessment,
+    Catalog,
+    CatalogItem,
+    Rating,
+    Rule,
+    Scale,
+    Scenario,
+    Task,
+    TaskStatus,
+)
+from ctcm.errors import InvalidInput
+from ctcm.services.practice import Practice
+from ctcm.services.risk import get_assessment, scope_items, scope_scenarios
+from ctcm.services.riskcatalog import load_catalog
+
+# ============================================================================ detail / report
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    subject: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentDetail:
+    assessment: Assessment
+    catalog: Catalog
+    items: tuple[CatalogItem, ...]
+    answers: dict[str, Answer]
+    scenarios: tuple[Scenario, ...]
+    ratings: dict[str, Rating]
+    tasks: tuple[Task, ...]
+    previous: Assessment | None
+    changes: tuple[Change, ...]
+
+    @property
+    def progress(self) -> dict[str, int]:
+        return {
+            "answered": sum(1 for i in self.items if i.citation in self.answers),
+            "total": len(self.items),
+        }
+
+    def register(self) -> list[tuple[Scenario, Rating]]:
+        by_id = {s.id: s for s in self.scenarios}
+        pairs = [(by_id[r.scenario], r) for r in self.ratings.values() if r.scenario in by_id]
+        return sorted(pairs, key=lambda sr: (-sr[1].level.rank, -sr[1].likelihood.rank, sr[0].id))
+
+
+def detail(p: Practice, assessment_id: int) -> AssessmentDetail:
+    a = get_assessment(p, assessment_id)
+    earlier = [
+        x for x in p.repo.assessments() if x.id < a.id and x.rule is a.rule and x.kind == "full"
+    ]
+    previous = earlier[-1] if earlier else None
+    answers, ratings = p.repo.answers(a.id), p.repo.ratings(a.id)
+    changes: list[Change] = []
+    if previous is not None:
+        old_answers, old_ratings = p.repo.answers(previous.id), p.repo.ratings(previous.id)
+        for citation, ans in sorted(answers.items()):
+            old = old_answers.get(citation)
+            if old is not None and old.status is not ans.status:
+                changes.append(Change(citation, old.status.value, ans.status.value))
+        for scenario, rating in sorted(ratings.items()):
+            old_rating = old_ratings.get(scenario)
+            if old_rating is not None and old_rating.level is not rating.level:
+                changes.append(Change(scenario, old_rating.level.value, rating.level.value))
+    p.touch(f"assessment:{a.id}")
+    return AssessmentDetail(
+        a,
+        load_catalog(a.rule.value),
+        tuple(scope_items(a)),
+        answers,
+        tuple(scope_scenarios(a)),
+        ratings,
+        tuple(p.repo.tasks(a.id)),
+        previous,
+        tuple(changes),
+    )
+
+
+def detail_json(d: AssessmentDetail) -> dict[str, Any]:
+    a = d.assessment
+    return {
+        "id": a.id,
+        "rule": a.rule.value,
+        "kind": a.kind,
+        "year": a.year,
+        "scope": a.scope,
+        "scale": a.scale.value,
+        "created_at": a.created_at,
+        "progress": d.progress,
+        "items": [
+            {
+                "citation": i.citation,
+                "name": i.name,
+                "kind": i.kind.value,
+                "status": d.answers[i.citation].status.value if i.citation in d.answers else None,
+                "note": d.answers[i.citation].note if i.citation in d.answers else None,
+            }
+            for i in d.items
+        ],
+        "risks": [
+            {
+                "scenario": s.id,
+                "title": s.title,
+                "likelihood": r.likelihood.value,
+                "impact": r.impact.value,
+                "level": r.level.value,
+            }
+            for s, r in d.register()
+        ],
+        "tasks": [task_json(t) for t in d.tasks],
+    }
+
+
+def task_json(t: Task) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "assessment": t.assessment_id,
+        "scenario": t.scenario,
+        "action": t.action,
+        "owner": t.owner,
+        "due": t.due.isoformat(),
+        "status": t.status.value,
+        "accepted_reason": t.accepted_reason,
+        "accepted_by": t.accepted_by,
+        "closed_on": t.closed_on.isoformat() if t.closed_on else None,
+    }
+
+
+def report_context(p: Practice, d: AssessmentDetail) -> dict[str, Any]:
+    """The view model of a report: templates only loop over it."""
+    names = {person.id: person.name for person in p.repo.people()}
+    officer_id = p.settings.get(
+        "security_officer" if d.assessment.rule is Rule.SECURITY else "privacy_officer"
+    )
+    a = d.assessment
+    scale_text = (
+        "three levels (low, moderate, high), risk = likelihood x impact on the "
+        "3x3 matrix; high x high is critical"
+        if a.scale is Scale.THREE
+        else "five levels (very low to very high), risk from NIST SP 800-30 Table I-2"
+    )
+    items = []
+    for item in d.items:
+        ans = d.answers.get(item.citation)
+        items.append(
+            {
+                "citation": item.citation,
+                "name": item.name,
+                "kind": item.kind.value,
+                "safeguard": item.safeguard,
+                "status": ans.status.value.replace("_", " ") if ans else "not answered",
+                "note": ans.note if ans else None,
+                "evidence": ans.evidence if ans else None,
+                "reason": ans.reason if ans else None,
+                "alternative": ans.alternative if ans else None,
+            }
+        )
+    addressable = [i for i in items if i["kind"] == "addressable" and i["reason"]]
+    return {
+        "practice": p.settings.get("practice_name", ""),
+        "title": d.catalog.title,
+        "assessment": {
+            "id": a.id,
+            "kind": a.kind,
+            "year": a.year,
+            "scope": a.scope,
+            "created": p.local_date(a.created_at).isoformat(),
+            "catalog_version": a.catalog_version,
+        },
+        "scale": scale_text,
+        "officer": names.get(officer_id or "", "(not designated)"),
+        "progress": d.progress,
+        "items": items,
+        "addressable": addressable,
+        "register": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "source": s.source.value,
+                "likelihood": r.likelihood.label,
+                "impact": r.impact.label,
+                "level": r.level.label,
+                "controls": r.controls or "",
+                "mitigations": list(s.mitigations),
+            }
+            for s, r in d.register()
+        ],
+        "tasks": [
+            {
+                "id": t.id,
+                "scenario": t.scenario,
+                "action": t.action,
+                "owner": names.get(t.owner, t.owner),
+                "due": t.due.isoformat(),
+                "status": t.status.value.replace("_", " "),
+                "accepted": f"{t.accepted_reason} (accepted by {names.get(t.accepted_by or '', t.accepted_by)})"
+                if t.status is TaskStatus.ACCEPTED
+                else "",
+            }
+            for t in d.tasks
+        ],
+        "previous": {"id": d.previous.id, "year": d.previous.year} if d.previous else None,
+        "changes": [
+            {
+                "subject": c.subject,
+                "before": c.before.replace("_", " "),
+                "after": c.after.replace("_", " "),
+            }
+            for c in d.changes
+        ],
+        "as_of": p.today.isoformat(),
+    }
+
+
+def render_report(p: Practice, assessment_id: int, fmt: str) -> str:
+    from ctcm.render.templates import make_environment, render
+
+    if fmt not in ("md", "html"):
+        raise InvalidInput("--format for a report is md or html")
+    d = detail(p, assessment_id)
+    env = make_environment(p.vault.root / "templates")
+    return render(env, f"risk/report.{fmt}.j2", report_context(p, d))
+
+
+def checklist_items(rule: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "citation": i.citation,
+            "name": i.name,
+            "kind": i.kind.value,
+            "safeguard": i.safeguard,
+            "questions": list(i.questions),
+            "guidance": i.guidance,
+            "evidence": list(i.evidence),
+            "proposed_change": i.nprm,
+        }
+        for i in load_catalog(rule).items
+    ]
+
+
+def render_checklist(rule: str, fmt: str, override_dir: Path | None) -> str:
+    """The blank checklist, for a paper walk-through (md, html, csv or json)."""
+    import json
+
+    from ctcm.render.formats import neutralise
+    from ctcm.render.templates import make_environment, render
+
+    items = checklist_items(rule)
+    if fmt == "json":
+        return json.dumps(items, indent=2) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(
+            ["citation", "name", "kind", "safeguard", "questions", "evidence", "status", "note"]
+        )
+        for i in items:
+            writer.writerow(
+                [
+                    neutralise(str(x))
+                    for x in (
+                        i["citation"],
+                        i["name"],
+                        i["kind"],
+                        i["safeguard"],
+                        " ".join(i["questions"]),
+                        "; ".join(i["evidence"]),
+                        "",
+                        "",
+                    )
+                ]
+            )
+        return buf.getvalue()
+    if fmt not in ("md", "html"):
+        raise InvalidInput("--format must be md, html, csv or json")
+    catalog = load_catalog(rule)
+    return render(
+        make_environment(override_dir),
+        f"risk/checklist.{fmt}.j2",
+        {"title": catalog.title, "version": catalog.version, "items": items},
+    )
