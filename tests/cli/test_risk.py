@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +106,40 @@ def _scripted(cli: Cli) -> int:
     return aid
 
 
+def _complete(cli: Cli, aid: int | str) -> None:
+    """Answer every item still open (through the checklist CSV round trip), mark every scenario
+    not yet rated not applicable, and plan every high risk: what finalizing needs."""
+    shown = _json(cli, "risk", "show", str(aid))
+    open_items = {i["citation"] for i in shown["items"] if i["status"] is None}
+    privacy = ["--privacy"] if shown["rule"] == "privacy" else []
+    rows = list(
+        csv.DictReader(
+            io.StringIO(cli.ok("risk", "checklist", "--format", "csv", *privacy).stdout)
+        )
+    )
+    for row in rows:
+        if row["citation"] in open_items:
+            row["status"] = "implemented"
+            row["evidence"] = "Policy binder, section 2"
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    filled = cli.tmp / f"checklist-{aid}.csv"
+    filled.write_text(buf.getvalue())
+    cli.ok("risk", "import", str(aid), str(filled))
+    for sc in shown["scenarios"]:
+        if not sc["rated"] and sc["not_applicable"] is None:
+            cli.ok("risk", "rate", str(aid), sc["id"], "--not-applicable", "Reviewed: no exposure")
+    planned = {t["scenario"] for t in shown["tasks"]}
+    for r in shown["risks"]:
+        if r["level"] in ("high", "critical", "very_high") and r["scenario"] not in planned:
+            cli.ok(
+                "risk", "mitigate", str(aid), r["scenario"], "--action", "Plan it",
+                "--owner", "fred", "--due", "2027-06-30",
+            )
+
+
 def test_scripted_full_assessment_json_and_report(staffed: Cli, golden) -> None:  # type: ignore[no-untyped-def]
     cli = staffed
     cli.ok("practice", "set", "--security-officer", "ana")
@@ -182,10 +218,15 @@ def test_changes_since_previous_assessment(staffed: Cli) -> None:
     cli.ok("risk", "answer", str(second), "164.312(a)(2)(iv)", "--status", "implemented")
     cli.ok("risk", "rate", str(second), "S04", "--likelihood", "low", "--impact", "high")
     report = cli.ok("risk", "report", str(second)).stdout
-    assert f"Compared with assessment #{first} (2026)" in report
+    # a draft is no analysis to compare with
+    assert "no earlier finalized analysis to compare with" in report
+    _complete(cli, first)
+    cli.ok("risk", "finalize", str(first), "--by", "ana")
+    report = cli.ok("risk", "report", str(second)).stdout
+    assert f"Changes since the last finalized analysis (#{first}, 2026)" in report
     assert "- 164.312(a)(2)(iv): partial -> implemented" in report
     assert "- S04: critical -> moderate" in report
-    assert "first assessment of its kind" in cli.ok("risk", "report", str(first)).stdout
+    assert "no earlier finalized analysis" in cli.ok("risk", "report", str(first)).stdout
 
 
 def test_mini_assessment_is_limited(staffed: Cli) -> None:
@@ -225,7 +266,25 @@ def test_risk_errors(staffed: Cli) -> None:
     assert "--reason" in _err(
         cli, "risk", "answer", str(aid), "164.312(a)(2)(iv)", "--status", "not_implemented"
     )
-    assert "--note" in _err(cli, "risk", "answer", str(aid), "164.310(c)", "--status", "na")
+    assert "--note" in _err(
+        cli, "risk", "answer", str(aid), "164.308(a)(5)(ii)(A)", "--status", "na"
+    )
+    for standalone in ("164.308(a)(2)", "164.308(a)(8)", "164.310(b)", "164.310(c)",
+                       "164.312(b)", "164.312(d)"):
+        assert "cannot be not applicable" in _err(
+            cli, "risk", "answer", str(aid), standalone, "--status", "na", "--note", "x"
+        )
+    assert "in the past" in _err(
+        cli, "--as-of", "2026-03-02", "risk", "mitigate", str(aid), "S01", "--action", "x",
+        "--owner", "fred", "--due", "2026-03-01",
+    )
+    cli.ok(
+        "--as-of", "2026-03-02", "risk", "mitigate", str(aid), "S01", "--action", "x",
+        "--owner", "fred", "--due", "2026-03-01", "--allow-past",
+    )
+    assert "--not-applicable excludes" in _err(
+        cli, "risk", "rate", str(aid), "S01", "--not-applicable", "x", "--likelihood", "low"
+    )
     assert "bad likelihood" in _err(
         cli, "risk", "rate", str(aid), "S01", "--likelihood", "extreme", "--impact", "low"
     )
@@ -306,12 +365,15 @@ def test_security_officer_and_annual_cycle(staffed: Cli) -> None:
     program = _json(cli, "status")["program"]
     assert "No risk analysis on record (ctcm risk new)" in program["warnings"]
     cli.ok("practice", "set", "--security-officer", "ana", "--privacy-officer", "ana")
-    cli.ok("risk", "new")
+    aid = cli.ok("risk", "new").stdout.strip()
+    _complete(cli, aid)
+    cli.ok("risk", "finalize", aid, "--by", "ana")
     created = cli.clock.now().date()
     program = _json(cli, "--as-of", (created + timedelta(days=360)).isoformat(), "status")[
         "program"
     ]
     assert program["warnings"] == [] and program["security_officer"] == "ana"
+    assert program["status"] == "green"
     later = _json(cli, "--as-of", (created + timedelta(days=370)).isoformat(), "status")["program"]
     assert later["risk_analysis_stale"] is True and "due for review" in later["warnings"][0]
     cli.ok("practice", "set", "--risk-review-months", "24")
@@ -372,9 +434,12 @@ def test_walk_through_its_prompts(staffed: Cli) -> None:
         "--item",
         "164.310(c)",
     ).stdout.strip()
+    in_scope = [sc["id"] for sc in _json(cli, "risk", "show", aid)["scenarios"]]
+    assert len(in_scope) >= 3
     answers = (
         "\n".join(
             [
+                "?",  # the guidance, then the same question again
                 "p",
                 "Alarm not yet installed",
                 "",  # 164.310(a)(2)(ii) partial
@@ -386,15 +451,18 @@ def test_walk_through_its_prompts(staffed: Cli) -> None:
                 "s",  # 164.310(c) skipped
                 "moderate",
                 "high",
-                "Locks on doors",  # first proposed scenario
-                "",  # skip the rest
+                "Locks on doors",  # the first scenario
+                "na",
+                "We keep no paper records",  # the second: not applicable
+                "q",  # quit during the scenarios
             ]
-            + [""] * 10
         )
         + "\n"
     )
     r = cli("risk", "walk", aid, interactive=True, input=answers)
     assert r.exit_code == 0, r.stderr
+    assert "[i/p/n/na/s/q/?]" in r.stderr  # every choice prompt lists its choices
+    assert "Stopped; ratings so far are saved" in r.stderr
     shown = _json(cli, "risk", "show", aid)
     statuses = {i["citation"]: i["status"] for i in shown["items"]}
     assert statuses == {
@@ -402,16 +470,176 @@ def test_walk_through_its_prompts(staffed: Cli) -> None:
         "164.310(d)(2)(iv)": "not_implemented",
         "164.310(c)": None,
     }
-    assert len(shown["risks"]) == 1 and shown["risks"][0]["level"] == "high"
-    # resumable: only the skipped item is asked again, and q stops
+    scenarios = {sc["id"]: sc for sc in shown["scenarios"]}
+    rated = [sc for sc in shown["scenarios"] if sc["rated"]]
+    assert len(rated) == 1 and rated[0]["level"] == "high"
+    excluded = [sc for sc in scenarios.values() if sc["not_applicable"]]
+    assert [sc["not_applicable"] for sc in excluded] == ["We keep no paper records"]
+    # every scenario in scope is offered, not only those touching a gap
+    r = cli("risk", "walk", aid, interactive=True, input="i\n\n\n" + "s\n" * 50)
+    assert r.exit_code == 0, r.stderr
+    assert f"{len(in_scope) - 2} threat scenario(s) to rate" in r.stderr
+    for sid in in_scope:
+        if not scenarios[sid]["rated"] and not scenarios[sid]["not_applicable"]:
+            assert f"  {sid} " in r.stderr
+    # resumable: q stops at once
     r = cli("risk", "walk", aid, interactive=True, input="q\n")
-    assert r.exit_code == 0 and "1 of 3" not in r.stderr and "2 of 3 answered" in r.stderr
+    assert r.exit_code == 0 and "Stopped" in r.stderr
     assert "needs a terminal" in cli("risk", "walk", aid).stderr
     # input that ends mid-question: one line, not a traceback
     r = cli("risk", "walk", aid, interactive=True, input="")
     assert r.exit_code == 1 and r.stderr.strip().endswith(
         "input ended before the question was answered"
     )
+
+
+def test_walk_honours_no_color(staffed: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli = staffed
+    aid = cli.ok("risk", "new", "--mini", "x", "--item", "164.310(c)").stdout.strip()
+    monkeypatch.setenv("FORCE_COLOR", "1")  # Rich would colour even without a terminal
+    coloured = cli("risk", "walk", aid, interactive=True, input="q\n")
+    assert "\x1b[" in coloured.stderr
+    plain = cli("risk", "walk", aid, interactive=True, input="q\n", env={"NO_COLOR": "1"})
+    assert plain.exit_code == 0 and "\x1b[" not in plain.stderr
+
+
+def test_risk_scenarios_command(cli: Cli) -> None:
+    listed = _json(cli, "risk", "scenarios")
+    assert {"id", "title", "source", "citations"} == set(listed[0])
+    assert len({s["id"] for s in listed}) == len(listed) >= 42
+    table = cli.ok("risk", "scenarios").stdout
+    assert "S01" in table
+
+
+def _program(cli: Cli, *asof: str) -> dict[str, Any]:
+    return _json(cli, *asof, "status")["program"]
+
+
+def test_program_status_never_overstates(staffed: Cli) -> None:
+    cli = staffed
+    cli.ok("practice", "set", "--security-officer", "ana")
+    # no analysis at all: red, stale, said plainly
+    program = _program(cli)
+    assert program["status"] == "red" and program["risk_analysis_stale"] is True
+    assert program["last_risk_analysis"] is None
+    assert "No risk analysis on record (ctcm risk new)" in program["warnings"]
+    # a fresh draft is not an analysis: still red, shown in progress with its counts
+    aid = int(cli.ok("risk", "new").stdout)
+    program = _program(cli)
+    assert program["status"] == "red" and program["last_risk_analysis"] is None
+    assert program["risk_analysis_stale"] is True
+    assert program["risk_analysis_in_progress"] == {
+        "id": aid, "answered": 0, "items": 65, "scenarios_rated": 0,
+        "scenarios": program["risk_analysis_in_progress"]["scenarios"],
+        "scenarios_open": program["risk_analysis_in_progress"]["scenarios"],
+    }
+    table = cli.ok("status").stdout
+    assert "Security program: RED" in table and "is a draft: 0 of 65 items answered" in table
+    assert "nothing" not in table.split("Security program:")[1].lower()
+    # a required safeguard not in place and a critical risk with no plan are warnings at once
+    cli.ok("risk", "answer", str(aid), "164.312(b)", "--status", "not_implemented")
+    cli.ok("risk", "rate", str(aid), "S04", "--likelihood", "high", "--impact", "high")
+    program = _program(cli)
+    assert program["required_not_implemented"] == [
+        {"citation": "164.312(b)", "name": program["required_not_implemented"][0]["name"],
+         "assessment": aid}
+    ]
+    assert program["high_risks_without_plan"][0]["scenario"] == "S04"
+    assert any("has no mitigation task" in w for w in program["warnings"])
+    digest_rows = " ".join(program["warnings"])
+    assert "required safeguard(s) answered not implemented" in digest_rows
+    # finalize refused, with the list of what is missing
+    r = cli("risk", "finalize", str(aid), "--by", "ana")
+    assert r.exit_code == 1
+    first, *listed = r.stderr.strip().splitlines()
+    assert first.startswith(f"ctcm: assessment {aid} cannot be finalized yet:")
+    assert any("164.308(a)(1)(ii)(A)" in line and "not answered" in line for line in listed)
+    assert any(line.strip().startswith("- S04: critical risk with no mitigation") for line in listed)
+    # complete it, then it is accepted and counts
+    cli.ok("risk", "answer", str(aid), "164.312(b)", "--status", "implemented", "--evidence", "x")
+    _complete(cli, aid)
+    r = cli.ok("risk", "finalize", str(aid), "--by", "ana")
+    assert "finalized by ana" in r.stderr and "SHA-256" in r.stderr
+    program = _program(cli)
+    assert program["last_risk_analysis"]["id"] == aid
+    assert program["last_risk_analysis"]["finalized_by"] == "ana"
+    assert program["risk_analysis_stale"] is False and program["risk_analysis_in_progress"] is None
+    # a finalized assessment no longer changes
+    for args in (
+        ("answer", str(aid), "164.312(b)", "--status", "partial"),
+        ("rate", str(aid), "S01", "--likelihood", "low", "--impact", "low"),
+        ("rate", str(aid), "S01", "--not-applicable", "x"),
+        ("mitigate", str(aid), "S01", "--action", "x", "--owner", "fred", "--due", "2027-01-01"),
+        ("finalize", str(aid), "--by", "ana"),
+    ):
+        assert "no longer changes" in _err(cli, "risk", *args)
+    shown = _json(cli, "risk", "show", str(aid))
+    assert shown["state"] == "finalized" and shown["missing"] == []
+    assert len(shown["finalized"]["content_hash"]) == 64
+    # stale a year and a half later; the review interval is labelled best practice
+    later = (date.today() + timedelta(days=800)).isoformat()
+    program = _program(cli, "--as-of", later)
+    assert program["status"] == "red" and program["risk_analysis_stale"] is True
+    assert any("best practice" in w for w in program["warnings"])
+
+
+def test_draft_reports_say_so_on_every_page_and_list_what_is_missing(staffed: Cli) -> None:
+    cli = staffed
+    aid = _scripted(cli)
+    md = cli.ok("risk", "report", str(aid)).stdout
+    headings = [line for line in md.splitlines() if line.startswith("#")]
+    assert headings and all("DRAFT" in h for h in headings)
+    assert "Still missing (" in md and "not answered" in md
+    assert "Name: ____" not in md and "No sign-off: a draft cannot be approved" in md
+    assert md.index("Summary for the practice owner") < md.index("## DRAFT - Findings")
+    out = cli.tmp / "draft.html"
+    cli.ok("risk", "report", str(aid), "--format", "html", "--out", str(out))
+    html = out.read_text()
+    assert 'class="draft-banner"' in html and "position: fixed" in html
+    assert html.count("<h2>DRAFT - ") == html.count("<h2>")
+    assert "Signature<span>" not in html
+    # once finalized: no DRAFT anywhere, the sign-off and the hash
+    _complete(cli, aid)
+    cli.ok("risk", "finalize", str(aid), "--by", "ana")
+    md = cli.ok("risk", "report", str(aid)).stdout
+    assert "DRAFT" not in md and "Finalized on" in md and "Name: ____" in md
+    assert "Reviewed and approved by the security official" in md
+    summary = md.split("## Summary for the practice owner")[1].split("## Scope")[0]
+    assert "S04 A phishing email steals a password | critical | task 1 open" in summary
+
+
+def test_privacy_report_wording(staffed: Cli) -> None:
+    cli = staffed
+    cli.ok("practice", "set", "--privacy-officer", "ana")
+    aid = cli.ok("risk", "new", "--privacy").stdout.strip()
+    _complete(cli, aid)
+    cli.ok("risk", "finalize", aid, "--by", "ana")
+    md = cli.ok("risk", "report", aid).stdout
+    assert "Privacy official: Ana Officer" in md and "Security official" not in md
+    assert "164.306(d)(3)" not in md and "Risk register" not in md
+    assert "The privacy official reviewed this assessment of the privacy program" in md
+
+
+def test_checklist_csv_round_trip(staffed: Cli) -> None:
+    cli = staffed
+    aid = cli.ok("risk", "new").stdout.strip()
+    text = cli.ok("risk", "checklist", "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(text)))
+    rows[0]["status"] = "implemented"
+    rows[0]["evidence"] = "Signed policy"
+    rows[1]["status"] = "partial"
+    rows[1]["note"] = "In progress"
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path = cli.tmp / "filled.csv"
+    path.write_text(buf.getvalue())
+    r = cli.ok("risk", "import", aid, str(path))
+    assert "Imported 2 answer(s)" in r.stderr
+    items = {i["citation"]: i for i in _json(cli, "risk", "show", aid)["items"]}
+    assert items[rows[0]["citation"]]["status"] == "implemented"
+    assert items[rows[1]["citation"]]["note"] == "In progress"
 
 
 @pytest.mark.parametrize("privacy", [False, True])
@@ -434,7 +662,7 @@ def test_privacy_assessment_has_no_scenarios(staffed: Cli) -> None:
     aid = staffed.ok("risk", "new", "--privacy").stdout.strip()
     staffed.ok("risk", "answer", aid, "164.524", "--status", "partial", "--note", "Usually 45 days")
     shown = _json(staffed, "risk", "show", aid)
-    assert shown["rule"] == "privacy" and shown["progress"] == {"answered": 1, "total": 17}
+    assert shown["rule"] == "privacy" and shown["progress"]["answered"] == 1
     assert "HIPAA Privacy program" in staffed.ok("risk", "report", aid).stdout
 
 
@@ -449,6 +677,7 @@ def test_digest_has_a_security_program_section(staffed: Cli, tmp_path: Path) -> 
 
     msg = email.message_from_bytes(next(out.iterdir()).read_bytes(), policy=email.policy.default)
     body = msg.get_body(("plain",)).get_content()
-    assert "== Security program ==" in body
+    assert "== Security program: RED ==" in body  # the analysis is only a draft
+    assert "No risk analysis on record: #1 is a draft" in body
     assert "Security task 1 overdue since 2026-04-30" in body
     assert "Open risk | S04 A phishing email steals a password (critical)" in body

@@ -204,24 +204,89 @@ def rate(
     assessment: IdArg,
     scenario: str,
     likelihood: Annotated[
-        str, typer.Option("--likelihood", help="low, moderate, high (or the five-level scale).")
-    ],
+        str | None,
+        typer.Option("--likelihood", help="low, moderate, high (or the five-level scale)."),
+    ] = None,
     impact: Annotated[
-        str, typer.Option("--impact", help="low, moderate, high (or the five-level scale).")
-    ],
+        str | None,
+        typer.Option("--impact", help="low, moderate, high (or the five-level scale)."),
+    ] = None,
     controls: Annotated[
         str | None, typer.Option("--controls", help="Controls already in place.")
     ] = None,
+    not_applicable: Annotated[
+        str | None,
+        typer.Option(
+            "--not-applicable",
+            metavar="REASON",
+            help="The scenario does not apply to this practice, and why.",
+        ),
+    ] = None,
 ) -> None:
-    """Rate a threat scenario; the risk level comes from the documented matrix.
+    """Rate a threat scenario (the risk level comes from the documented matrix), or record why
+    it does not apply. Every scenario in scope needs one or the other before finalizing.
 
     Example: ctcm risk rate 1 S04 --likelihood high --impact moderate --controls "MFA on email"
     """
+    from ctcm.services.risk import exclude
     from ctcm.services.risk import rate as do_rate
 
+    if not_applicable is not None:
+        if likelihood or impact or controls:
+            raise InvalidInput("--not-applicable excludes --likelihood, --impact and --controls")
+        with opened(ctx, "risk rate") as p:
+            excluded = exclude(p, assessment, scenario, not_applicable)
+        app_context(ctx).say(f"{excluded.scenario}: not applicable ({excluded.reason})")
+        return
+    if not likelihood or not impact:
+        raise InvalidInput("give --likelihood and --impact, or --not-applicable REASON")
     with opened(ctx, "risk rate") as p:
         rating = do_rate(p, assessment, scenario, likelihood, impact, controls)
     app_context(ctx).say(f"{rating.scenario}: risk {rating.level.label}")
+
+
+@app.command("scenarios")
+def scenarios(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """List the threat scenarios a risk analysis rates (no vault needed).
+
+    Example: ctcm risk scenarios --format json
+    """
+    from ctcm.services.riskcatalog import load_scenarios
+
+    items = load_scenarios()
+    data = [
+        {"id": s.id, "title": s.title, "source": s.source.value, "citations": list(s.citations)}
+        for s in items
+    ]
+    rows = [[s.id, s.title, s.source.label, ", ".join(s.citations)] for s in items]
+    app_context(ctx).show(
+        View(data, ["id", "title", "source", "citations"], rows, status_column=None), fmt
+    )
+
+
+@app.command("finalize")
+def finalize(
+    ctx: typer.Context,
+    assessment: IdArg,
+    by: Annotated[str, typer.Option("--by", help="PERSON who signs the assessment off.")],
+) -> None:
+    """Sign an assessment off once it is complete; it then no longer changes.
+
+    Refused, with the list of what is missing, until every item is answered, every threat
+    scenario in scope is rated or marked not applicable, every high or critical risk has a task
+    or a recorded acceptance, and every addressable item not implemented has its reason and
+    alternative. Until then the assessment is a draft, and reports say so on every page.
+
+    Example: ctcm risk finalize 1 --by amartinez
+    """
+    from ctcm.services.risk import finalize as do_finalize
+
+    with opened(ctx, "risk finalize") as p:
+        signed = do_finalize(p, assessment, by)
+    app_context(ctx).say(
+        f"Assessment {assessment} finalized by {signed.by} on {signed.on}; "
+        f"content SHA-256 {signed.content_hash}."
+    )
 
 
 @app.command("mitigate")
@@ -232,6 +297,9 @@ def mitigate(
     action: Annotated[str, typer.Option("--action", help="What will be done.")],
     owner: Annotated[str, typer.Option("--owner", help="PERSON responsible.")],
     due: Annotated[str, typer.Option("--due", metavar="YYYY-MM-DD")],
+    allow_past: Annotated[
+        bool, typer.Option("--allow-past", help="Accept a due date in the past.")
+    ] = False,
 ) -> None:
     """Add a task to the mitigation plan. Prints the task id.
 
@@ -242,7 +310,7 @@ def mitigate(
 
     day = parse_due(due)
     with opened(ctx, "risk mitigate") as p:
-        task_id = do_mitigate(p, assessment, scenario, action, owner, day)
+        task_id = do_mitigate(p, assessment, scenario, action, owner, day, allow_past)
     typer.echo(task_id)
 
 
@@ -386,6 +454,7 @@ STATUS_KEYS = {
     "na": "not_applicable",
     "s": "skip",
     "q": "quit",
+    "?": "help",
 }
 
 
@@ -396,6 +465,10 @@ def walk(
     all_: Annotated[bool, typer.Option("--all", help="Ask answered items again too.")] = False,
 ) -> None:
     """Walk an assessment interactively; every answer is saved at once, so it can be resumed.
+
+    First the checklist items, then every threat scenario in scope (those touching the gaps
+    you found come first): rate it, mark it not applicable with a reason, or skip it. Each
+    choice prompt lists its choices; ? shows the guidance and q stops (answers so far are kept).
 
     Example: ctcm risk walk 1
     """
@@ -414,25 +487,37 @@ def walk(
     env = actx.environment
     if not env.interactive:
         raise InvalidInput("risk walk needs a terminal; use 'ctcm risk answer' or 'risk import'")
-    console = Console(stderr=True, highlight=False)
+    plain = bool(env.env.get("NO_COLOR")) or env.env.get("TERM") == "dumb"
+    console = Console(
+        stderr=True, highlight=False, no_color=plain, color_system=None if plain else "auto"
+    )
     key = unlock_once(env)
 
-    def save(command: str, action):  # type: ignore[no-untyped-def]
-        with open_practice(env, command, unlocked=key) as p:
+    def save(command: str, action, write: bool = True):  # type: ignore[no-untyped-def]
+        with open_practice(env, command, unlocked=key, write=write) as p:
             return action(p)
 
     def start(p):  # type: ignore[no-untyped-def]
-        a = svc.get_assessment(p, assessment)
+        a = svc.editable(p, assessment)
         return a, svc.scope_items(a), p.repo.answers(a.id)
 
-    a, items, answers = save("risk walk", start)
+    def ask(label: str, choices: list[str], help_text: str) -> str:
+        """A choice prompt that shows its choices; '?' prints the help and asks again."""
+        while True:
+            choice = Prompt.ask(label, choices=choices, console=console)
+            if choice != "?":
+                return choice
+            console.print(help_text)
+
+    a, items, answers = save("risk walk", start, write=False)
     todo = [i for i in items if all_ or i.citation not in answers]
     console.print(
-        f"Assessment {a.id}: {len(items) - len(todo)} of {len(items)} answered. "
-        "Answer i(mplemented) p(artial) n(ot implemented) na s(kip) q(uit)."
+        f"Assessment {a.id}: {len(items) - len(todo)} of {len(items)} answered; "
+        f"{len(todo)} item(s) to go, in checklist order. Choices: i(mplemented) p(artial) "
+        "n(ot implemented) na (not applicable) s(kip) q(uit) ?(guidance)."
     )
     for number, item in enumerate(todo, start=1):
-        text = "\n".join(f"- {q}" for q in item.questions) + f"\n\n[dim]{item.guidance}[/dim]"
+        text = "\n".join(f"- {q}" for q in item.questions)
         if item.nprm:
             text += f"\n[magenta]{item.nprm} (proposed, not in force)[/magenta]"
         console.print(
@@ -440,7 +525,10 @@ def walk(
                 text, title=f"{number}/{len(todo)}  {item.citation} {item.name} ({item.kind.value})"
             )
         )
-        choice = Prompt.ask("Status", choices=list(STATUS_KEYS), console=console)
+        guidance = f"[dim]{item.guidance}[/dim]" + (
+            "\nEvidence: " + "; ".join(item.evidence) if item.evidence else ""
+        )
+        choice = ask("Status", list(STATUS_KEYS), guidance)
         if STATUS_KEYS[choice] == "quit":
             console.print("Stopped; answers so far are saved. Resume with the same command.")
             return
@@ -478,21 +566,50 @@ def walk(
             )
         except CtcmError as err:
             console.print(f"[red]{err}[/red] (not saved; answer it again later)")
-    proposed = save("risk walk", lambda p: svc.proposed_scenarios(p, a))
-    if proposed:
-        levels = "/".join(lv.value for lv in a.scale.levels)
+    pending = save("risk walk", lambda p: svc.scenarios_to_rate(p, a, all_), write=False)
+    levels = [lv.value for lv in a.scale.levels]
+    if pending:
         console.print(
-            f"\n{len(proposed)} threat scenario(s) touch the gaps you found. Rate "
-            f"likelihood and impact ({levels}), or press Enter to skip."
+            f"\n{len(pending)} threat scenario(s) to rate, those touching your gaps first. "
+            f"Likelihood and impact: {', '.join(levels)}; na = does not apply here, "
+            "s = skip, q = quit, ? = guidance."
         )
-    for scenario in proposed:
-        console.print(Panel(scenario.narrative, title=f"{scenario.id} {scenario.title}"))
-        likelihood = Prompt.ask("Likelihood", default="", console=console)
-        if not likelihood:
+    for number, scenario in enumerate(pending, start=1):
+        console.print(
+            Panel(
+                scenario.narrative,
+                title=f"{number}/{len(pending)}  {scenario.id} {scenario.title} "
+                f"({scenario.source.label})",
+            )
+        )
+        help_text = (
+            "Cites "
+            + ", ".join(scenario.citations)
+            + ". Usual mitigations: "
+            + "; ".join(scenario.mitigations)
+        )
+        likelihood = ask("Likelihood", [*levels, "na", "s", "q", "?"], help_text)
+        if likelihood == "q":
+            console.print("Stopped; ratings so far are saved. Resume with the same command.")
+            return
+        if likelihood == "s":
             continue
-        impact = Prompt.ask("Impact", console=console)
-        controls = Prompt.ask("Controls already in place", default="", console=console) or None
         try:
+            if likelihood == "na":
+                why = ""
+                while not why:
+                    why = Prompt.ask("Why does it not apply here?", console=console).strip()
+                save(
+                    "risk rate",
+                    partial(svc.exclude, assessment_id=a.id, scenario_id=scenario.id, reason=why),
+                )
+                console.print("Marked not applicable.")
+                continue
+            impact = ask("Impact", [*levels, "q", "?"], help_text)
+            if impact == "q":
+                console.print("Stopped; ratings so far are saved. Resume with the same command.")
+                return
+            controls = Prompt.ask("Controls already in place", default="", console=console) or None
             rating = save(
                 "risk rate",
                 partial(
@@ -508,6 +625,7 @@ def walk(
         except CtcmError as err:
             console.print(f"[red]{err}[/red] (not saved)")
     console.print(
-        f"Done. Next: ctcm risk mitigate {a.id} SCENARIO ..., then "
-        f"ctcm risk report {a.id} --format html --out report.html"
+        f"Done. Next: ctcm risk mitigate {a.id} SCENARIO ... for each high risk, then "
+        f"ctcm risk finalize {a.id} --by PERSON; ctcm risk report {a.id} --format html "
+        "--out report.html"
     )

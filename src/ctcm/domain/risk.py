@@ -29,10 +29,21 @@ class Rule(StrEnum):
 
 
 class SourceType(StrEnum):
+    """NIST SP 800-30 threat source types, plus governance gaps: a missing BAA, training or risk
+    analysis is no threat source but a vulnerability or predisposing condition that lets one
+    cause harm, and is labelled so."""
+
     ADVERSARIAL = "adversarial"
     ACCIDENTAL = "accidental"
-    STRUCTURAL = "structural"
+    STRUCTURAL = "structural"  # failures of equipment, environmental controls or software
     ENVIRONMENTAL = "environmental"
+    PREDISPOSING = "predisposing"  # a vulnerability or predisposing condition
+
+    @property
+    def label(self) -> str:
+        if self is SourceType.PREDISPOSING:
+            return "vulnerability / predisposing condition"
+        return self.value
 
 
 class AnswerStatus(StrEnum):
@@ -44,6 +55,10 @@ class AnswerStatus(StrEnum):
     @property
     def is_gap(self) -> bool:
         return self in (AnswerStatus.PARTIAL, AnswerStatus.NOT_IMPLEMENTED)
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
 
 
 class Scale(StrEnum):
@@ -402,27 +417,31 @@ def missing_for_finalize(
     high or critical risk with a task or a recorded acceptance; every addressable item not
     implemented with its reason and alternative; no standalone standard not applicable.
     """
-    missing = []
+    planned = {t.scenario for t in tasks}
+    unplanned = [
+        f"{scenario_id}: {rating.level.label} risk with no mitigation task or acceptance"
+        for scenario_id, rating in sorted(ratings.items())
+        if rating.level.rank >= Level.HIGH.rank and scenario_id not in planned
+    ]
+    wrong, unanswered = [], []
     for item in items:
         ans = answers.get(item.citation)
         if ans is None:
-            missing.append(f"{item.citation} {item.name}: not answered")
+            unanswered.append(f"{item.citation} {item.name}: not answered")
             continue
         if (
             item.kind is ItemKind.ADDRESSABLE
             and ans.status is AnswerStatus.NOT_IMPLEMENTED
             and not (ans.reason and ans.alternative)
         ):
-            missing.append(f"{item.citation}: addressable, not implemented, no reason/alternative")
+            wrong.append(f"{item.citation}: addressable, not implemented, no reason/alternative")
         if ans.status is AnswerStatus.NOT_APPLICABLE and catalog.standalone(item):
-            missing.append(f"{item.citation}: a required standard answered not applicable")
-    for scenario in scenarios:
-        if scenario.id not in ratings and scenario.id not in exclusions:
-            missing.append(f"{scenario.id} {scenario.title}: not rated (or not applicable)")
-    planned = {t.scenario for t in tasks}
-    for scenario_id, rating in sorted(ratings.items()):
-        if rating.level.rank >= Level.HIGH.rank and scenario_id not in planned:
-            missing.append(
-                f"{scenario_id}: {rating.level.label} risk with no mitigation task or acceptance"
-            )
+            wrong.append(f"{item.citation}: a required standard answered not applicable")
+    unrated = [
+        f"{scenario.id} {scenario.title}: not rated (or marked not applicable)"
+        for scenario in scenarios
+        if scenario.id not in ratings and scenario.id not in exclusions
+    ]
+    # The weightiest first: a list cut short still shows what matters most.
+    missing = unplanned + wrong + unanswered + unrated
     return missing

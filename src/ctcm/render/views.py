@@ -105,16 +105,41 @@ def why(r: RequirementStatus) -> str:
 
 
 def program_json(program: Any) -> dict[str, Any]:
+    draft = program.draft
     return {
+        "status": program.light.value,
         "security_officer": program.security_officer,
         "privacy_officer": program.privacy_officer,
         "last_risk_analysis": (
-            {"id": program.last_full.id, "date": program.last_full.created_at[:10]}
-            if program.last_full
+            {
+                "id": program.last_full.id,
+                "date": program.signed.on.isoformat(),
+                "finalized_by": program.signed.by,
+            }
+            if program.last_full and program.signed
             else None
         ),
         "risk_analysis_due": program.review_due.isoformat() if program.review_due else None,
         "risk_analysis_stale": program.stale,
+        "risk_analysis_in_progress": (
+            {
+                "id": draft.id,
+                "answered": draft.answered,
+                "items": draft.items,
+                "scenarios_rated": draft.rated,
+                "scenarios": draft.scenarios,
+                "scenarios_open": draft.open,
+            }
+            if draft
+            else None
+        ),
+        "required_not_implemented": [
+            {"citation": c, "name": n, "assessment": program.findings_from}
+            for c, n in program.required_gaps
+        ],
+        "high_risks_without_plan": [
+            {"scenario": s, "title": t, "level": lv} for s, t, lv in program.unplanned_high_risks
+        ],
         "overdue_tasks": [
             {"id": t.id, "action": t.action, "owner": t.owner, "due": t.due.isoformat()}
             for t in program.overdue_tasks
@@ -165,9 +190,13 @@ def dashboard_view(d: Dashboard, program: Any = None) -> View:
     )
     if program is not None:
         lines = program.warnings + [
-            f"Open {lv} risk {s}: {t}" for s, t, lv in program.open_high_risks
+            f"Open {lv} risk {s}: {t}"
+            for s, t, lv in program.open_high_risks
+            if (s, t, lv) not in program.unplanned_high_risks
         ]
-        footer += "\n\nSecurity program:" + (" nothing overdue" if not lines else "")
+        footer += f"\n\nSecurity program: {program.light.value.upper()}" + (
+            " (a finalized risk analysis, nothing to act on)" if not lines else ""
+        )
         footer += "".join(f"\n  ! {line}" for line in lines)
     return View(
         data,

@@ -190,4 +190,5 @@ def _load_demo_program(p: Practice, directory: Path, program: dict[str, Any]) ->
                 row["action"],
                 row["owner"],
                 parse_date(row["due"], "due"),
+                allow_past=True,  # the demo shows an overdue task on purpose
             )

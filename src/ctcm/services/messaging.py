@@ -563,12 +563,14 @@ def _program_section(p: Practice, board: Dashboard) -> DigestSection | None:
     rows += [
         ("Open risk", f"{scenario} {title} ({level})")
         for scenario, title, level in program.open_high_risks
+        if (scenario, title, level) not in program.unplanned_high_risks
     ]
     return DigestSection(
-        "Security program",
+        f"Security program: {program.light.value.upper()}",
         ("Kind", "Detail"),
         tuple(rows),
-        "Overdue security tasks, open high risks and the risk analysis cycle.",
+        "The risk analysis (only a finalized one counts), overdue security tasks and open "
+        "high risks.",
     )
 
 

@@ -1,5 +1,6 @@
-"""Risk analysis use cases: assessments, answers, ratings, the mitigation plan, reports, and
-the security program summary shown by ``ctcm status`` and the digest."""
+"""Risk analysis use cases: assessments, answers, ratings (or scenarios judged not applicable),
+the mitigation plan, and finalizing an assessment. An assessment is a draft until finalized;
+a finalized one no longer changes."""
 
 from __future__ import annotations
 
@@ -19,8 +20,11 @@ from ctcm.domain.risk import (
     Scale,
     Scenario,
     Task,
+    Exclusion,
+    Signoff,
     TaskStatus,
     check_move,
+    missing_for_finalize,
     parse_level,
     risk_level,
     validate_answer,
@@ -30,7 +34,10 @@ from ctcm.services import credentials as cred
 from ctcm.services.practice import Practice
 from ctcm.services.riskcatalog import load_catalog, load_scenarios
 
-DEFAULT_REVIEW_MONTHS = 12
+
+
+class FinalizeRefused(CtcmError):
+    """An assessment cannot be finalized yet; the message lists what is missing."""
 
 
 def practice_scale(p: Practice) -> Scale:
@@ -87,6 +94,19 @@ def get_assessment(p: Practice, assessment_id: int) -> Assessment:
         if a.id == assessment_id:
             return a
     raise NotFound(f"unknown assessment {assessment_id} (see 'ctcm risk list')")
+
+
+def editable(p: Practice, assessment_id: int) -> Assessment:
+    """The assessment, if it is still a draft; a finalized one no longer changes."""
+    a = get_assessment(p, assessment_id)
+    signed = p.repo.signoffs().get(a.id)
+    if signed is not None:
+        raise InvalidInput(
+            f"assessment {a.id} was finalized on {signed.on} by {signed.by} and no longer "
+            f"changes; record later findings in a new or a mini assessment "
+            f'(ctcm risk new --mini "what changed" --item CITATION)'
+        )
+    return a
 
 
 def scope_items(a: Assessment) -> list[CatalogItem]:
@@ -151,9 +171,9 @@ def answer(
     reason: str | None = None,
     alternative: str | None = None,
 ) -> Answer:
-    a = get_assessment(p, assessment_id)
+    a = editable(p, assessment_id)
     item = _in_scope(a, citation)
-    result = _build_answer(p, item, status, note, evidence, reason, alternative)
+    result = _build_answer(p, a, item, status, note, evidence, reason, alternative)
     p.repo.put_answers(a.id, [result])
     p.touch(f"assessment:{a.id}", f"item:{item.citation}")
     return result
@@ -161,6 +181,7 @@ def answer(
 
 def _build_answer(
     p: Practice,
+    a: Assessment,
     item: CatalogItem,
     status: str,
     note: str | None,
@@ -183,23 +204,31 @@ def _build_answer(
             p.now_iso,
             p.actor,
         ),
+        standalone=load_catalog(a.rule.value).standalone(item),
     )
 
 
 ANSWER_COLUMNS = ("citation", "status", "note", "evidence", "reason", "alternative")
+# Columns of the blank checklist (``risk checklist --format csv``) that describe an item: a
+# filled-in checklist imports as it is, these ignored.
+CHECKLIST_COLUMNS = ("name", "kind", "safeguard", "questions", "evidence_examples")
 
 
 def import_answers(p: Practice, assessment_id: int, path: Path) -> int:
-    """Answers from CSV (columns as ANSWER_COLUMNS) or YAML (a list of mappings with those
-    keys); all or nothing, every bad row reported."""
+    """Answers from CSV (columns as ANSWER_COLUMNS, plus the checklist's descriptive ones, which
+    are ignored; a row with no status is an item not answered yet) or YAML (a list of mappings
+    with those keys); all or nothing, every bad row reported."""
     from ctcm.services.csvio import BadRows, read_csv_text, read_rows
 
-    a = get_assessment(p, assessment_id)
+    a = editable(p, assessment_id)
     text = read_csv_text(path)
     if path.suffix.lower() in (".yaml", ".yml"):
         rows = _yaml_rows(text, path.name)
     else:
-        rows = read_rows(text, path.name, ANSWER_COLUMNS, ("citation", "status"))
+        rows = read_rows(
+            text, path.name, ANSWER_COLUMNS, ("citation", "status"), CHECKLIST_COLUMNS
+        )
+        rows = [(where, row) for where, row in rows if "__error__" in row or row.get("status")]
     errors, answers = [], []
     for where, row in rows:
         try:
@@ -209,6 +238,7 @@ def import_answers(p: Practice, assessment_id: int, path: Path) -> int:
             answers.append(
                 _build_answer(
                     p,
+                    a,
                     item,
                     row.get("status", ""),
                     row.get("note"),
@@ -258,7 +288,7 @@ def rate(
     impact: str,
     controls: str | None = None,
 ) -> Rating:
-    a = get_assessment(p, assessment_id)
+    a = editable(p, assessment_id)
     scenario = get_scenario(a, scenario_id)
     lik = parse_level(likelihood, a.scale, "likelihood")
     imp = parse_level(impact, a.scale, "impact")
@@ -270,26 +300,113 @@ def rate(
         check_text(controls, "--controls", 2000) if controls else None,
         p.now_iso,
     )
+    p.repo.drop_exclusion(a.id, scenario.id)
     p.repo.put_rating(a.id, rating, p.actor)
     p.touch(f"assessment:{a.id}", f"scenario:{scenario.id}")
     return rating
 
 
-def proposed_scenarios(p: Practice, a: Assessment) -> list[Scenario]:
-    """Unrated scenarios linked to items answered partial or not implemented."""
+def exclude(p: Practice, assessment_id: int, scenario_id: str, reason: str) -> Exclusion:
+    """Judge a scenario not applicable to this practice, with the reason (replaces a rating)."""
+    a = editable(p, assessment_id)
+    scenario = get_scenario(a, scenario_id)
+    if not reason or not reason.strip():
+        raise InvalidInput("say why the scenario does not apply (--not-applicable REASON)")
+    result = Exclusion(scenario.id, check_text(reason, "reason", 1000), p.now_iso, p.actor)
+    p.repo.put_exclusion(a.id, result)
+    p.touch(f"assessment:{a.id}", f"scenario:{scenario.id}")
+    return result
+
+
+def scenarios_to_rate(p: Practice, a: Assessment, again: bool = False) -> list[Scenario]:
+    """Every scenario in scope not yet rated or judged not applicable (all with ``again``):
+    those touching an item answered partial or not implemented first, then the others, each
+    group in catalog order. A risk analysis considers every reasonably anticipated threat."""
     gaps = {c for c, ans in p.repo.answers(a.id).items() if ans.status.is_gap}
-    rated = set(p.repo.ratings(a.id))
-    return [s for s in scope_scenarios(a) if gaps.intersection(s.citations) and s.id not in rated]
+    done = set(p.repo.ratings(a.id)) | set(p.repo.exclusions(a.id))
+    todo = [s for s in scope_scenarios(a) if again or s.id not in done]
+    return sorted(todo, key=lambda s: not gaps.intersection(s.citations))
+
+
+# ============================================================================ finalize
+
+
+def content_hash(p: Practice, a: Assessment) -> str:
+    """SHA-256 of what a signer approves: the scope, every answer, rating and exclusion, and the
+    plan's tasks (not their later progress)."""
+    import hashlib
+    import json
+
+    body = {
+        "assessment": [a.id, a.rule.value, a.kind, a.year, a.scope, a.scale.value,
+                       list(a.items) if a.items is not None else None, a.catalog_version],
+        "answers": sorted(
+            [x.citation, x.status.value, x.note, x.evidence, x.reason, x.alternative]
+            for x in p.repo.answers(a.id).values()
+        ),
+        "ratings": sorted(
+            [r.scenario, r.likelihood.value, r.impact.value, r.level.value, r.controls]
+            for r in p.repo.ratings(a.id).values()
+        ),
+        "not_applicable": sorted([e.scenario, e.reason] for e in p.repo.exclusions(a.id).values()),
+        "tasks": [
+            [t.id, t.scenario, t.action, t.owner, t.due.isoformat()] for t in p.repo.tasks(a.id)
+        ],
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def missing(p: Practice, a: Assessment) -> list[str]:
+    """What keeps ``a`` from being finalized (see domain.risk.missing_for_finalize)."""
+    return missing_for_finalize(
+        load_catalog(a.rule.value),
+        tuple(scope_items(a)),
+        p.repo.answers(a.id),
+        tuple(scope_scenarios(a)),
+        p.repo.ratings(a.id),
+        p.repo.exclusions(a.id),
+        tuple(p.repo.tasks(a.id)),
+    )
+
+
+def finalize(p: Practice, assessment_id: int, by: str) -> Signoff:
+    """Sign an assessment off: refused, with the list of what is missing, until it is complete.
+    Records the signer, the date and the content hash; the assessment no longer changes."""
+    a = editable(p, assessment_id)
+    signer = cred.get_person(p, by)
+    gaps = missing(p, a)
+    if gaps:
+        shown = "\n".join(f"  - {g}" for g in gaps[:40])
+        more = f"\n  ... and {len(gaps) - 40} more" if len(gaps) > 40 else ""
+        raise FinalizeRefused(
+            f"assessment {a.id} cannot be finalized yet: {len(gaps)} thing(s) missing\n"
+            f"{shown}{more}"
+        )
+    signoff = Signoff(a.id, signer.id, p.today, content_hash(p, a), p.now_iso)
+    p.repo.add_signoff(signoff)
+    p.touch(f"assessment:{a.id}", f"signed-by:{signer.id}")
+    return signoff
 
 
 # ============================================================================ mitigation plan
 
 
 def mitigate(
-    p: Practice, assessment_id: int, scenario_id: str, action: str, owner: str, due: date
+    p: Practice,
+    assessment_id: int,
+    scenario_id: str,
+    action: str,
+    owner: str,
+    due: date,
+    allow_past: bool = False,
 ) -> int:
-    a = get_assessment(p, assessment_id)
+    a = editable(p, assessment_id)
     scenario = get_scenario(a, scenario_id)
+    if due < p.today and not allow_past:
+        raise InvalidInput(
+            f"--due {due} is in the past; give a date from {p.today} on "
+            "(or --allow-past to record a task that was already due)"
+        )
     cred.get_person(p, owner)
     task = Task(
         0, a.id, scenario.id, check_text(action, "--action", 1000), owner, due, TaskStatus.OPEN

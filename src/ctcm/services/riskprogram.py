@@ -7,25 +7,59 @@ from dataclasses import dataclass
 from datetime import date
 
 from ctcm.domain.dates import add_months
-from ctcm.domain.risk import Assessment, Level, Rule, Task
+from ctcm.domain.credentials import Light
+from ctcm.domain.risk import AnswerStatus, Assessment, Level, Rule, Signoff, Task
 from ctcm.services.practice import Practice
-from ctcm.services.riskcatalog import load_scenarios
+from ctcm.services.riskcatalog import load_catalog, load_scenarios
 
 DEFAULT_REVIEW_MONTHS = 12
 
 
-# ============================================================================ program status
+@dataclass(frozen=True, slots=True)
+class DraftProgress:
+    """A full risk analysis not yet finalized: how far it has come."""
+
+    id: int
+    answered: int
+    items: int
+    rated: int  # scenarios rated or judged not applicable
+    scenarios: int
+
+    @property
+    def open(self) -> int:
+        return self.scenarios - self.rated
+
+    def describe(self) -> str:
+        return (
+            f"#{self.id} is a draft: {self.answered} of {self.items} items answered, "
+            f"{self.rated} of {self.scenarios} threat scenarios rated ({self.open} open)"
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class ProgramStatus:
     security_officer: str | None
     privacy_officer: str | None
-    last_full: Assessment | None
+    last_full: Assessment | None  # the last *finalized* full Security Rule risk analysis
+    signed: Signoff | None
     review_due: date | None
-    stale: bool
+    stale: bool  # also True when there is none
+    draft: DraftProgress | None  # a newer full analysis still in progress
     overdue_tasks: tuple[Task, ...]
     open_high_risks: tuple[tuple[str, str, str], ...]  # (scenario, title, level)
+    unplanned_high_risks: tuple[tuple[str, str, str], ...]  # ... with no task or acceptance
+    required_gaps: tuple[tuple[str, str], ...]  # (citation, name) answered not implemented
+    findings_from: int | None  # the assessment the last three come from
+
+    @property
+    def light(self) -> Light:
+        """Red: no finalized risk analysis, or it is due for review. Yellow: anything else to
+        act on. Green: nothing."""
+        if self.last_full is None or self.stale:
+            return Light.RED
+        if self.warnings:
+            return Light.YELLOW
+        return Light.GREEN
 
     @property
     def warnings(self) -> list[str]:
@@ -33,11 +67,34 @@ class ProgramStatus:
         if self.security_officer is None:
             out.append("No security official is designated (ctcm practice set --security-officer)")
         if self.last_full is None:
-            out.append("No risk analysis on record (ctcm risk new)")
-        elif self.stale:
+            if self.draft is None:
+                out.append("No risk analysis on record (ctcm risk new)")
+            else:
+                out.append(
+                    f"No risk analysis on record: {self.draft.describe()}; finalize it with "
+                    f"'ctcm risk finalize {self.draft.id} --by PERSON' once complete"
+                )
+        else:
+            if self.stale:
+                signed = self.signed.on if self.signed else self.last_full.created_at[:10]
+                out.append(
+                    f"The last risk analysis (#{self.last_full.id}, finalized {signed}) is due "
+                    f"for review since {self.review_due} (a yearly review is best practice; "
+                    "the rule asks for it periodically)"
+                )
+            if self.draft is not None:
+                out.append(f"Risk analysis in progress: {self.draft.describe()}")
+        if self.required_gaps:
+            cited = ", ".join(c for c, _ in self.required_gaps[:6])
+            more = " ..." if len(self.required_gaps) > 6 else ""
             out.append(
-                f"The last full risk analysis (#{self.last_full.id}, "
-                f"{self.last_full.created_at[:10]}) is due for review since {self.review_due}"
+                f"{len(self.required_gaps)} required safeguard(s) answered not implemented in "
+                f"assessment #{self.findings_from}: {cited}{more}"
+            )
+        for scenario, title, level in self.unplanned_high_risks:
+            out.append(
+                f"{level.capitalize()} risk {scenario} ({title}) has no mitigation task or "
+                f"recorded acceptance (ctcm risk mitigate {self.findings_from} {scenario} ...)"
             )
         for t in self.overdue_tasks:
             out.append(f"Security task {t.id} overdue since {t.due}: {t.action} (owner {t.owner})")
@@ -45,31 +102,73 @@ class ProgramStatus:
 
 
 def program_status(p: Practice) -> ProgramStatus:
-    """The security program at a glance (a fixed number of queries)."""
+    """The security program at a glance (a fixed number of queries). Only a finalized full
+    Security Rule assessment counts as the risk analysis; findings (required safeguards not in
+    place, high risks) come from the newest full one, finalized or not, so a draft's bad news
+    shows at once."""
+    from ctcm.services.risk import scope_items, scope_scenarios
+
     settings = p.settings
+    signoffs = p.repo.signoffs()
     fulls = [a for a in p.repo.assessments() if a.kind == "full" and a.rule is Rule.SECURITY]
-    last = fulls[-1] if fulls else None
+    finalized = [a for a in fulls if a.id in signoffs]
+    last = finalized[-1] if finalized else None
+    signed = signoffs[last.id] if last else None
+    newest = fulls[-1] if fulls else None
+    draft_a = newest if newest is not None and newest.id not in signoffs else None
     months = int(settings.get("risk_review_months", str(DEFAULT_REVIEW_MONTHS)))
-    review_due = add_months(p.local_date(last.created_at), months) if last else None
+    review_due = add_months(signed.on, months) if signed else None
     today = p.today
     tasks = p.repo.tasks()
-    risks: list[tuple[int, str, str, str]] = []
-    if last is not None:
-        titles = {s.id: s.title for s in load_scenarios()}
-        closed = {t.scenario for t in tasks if t.assessment_id == last.id and t.status.closed}
-        for r in p.repo.ratings(last.id).values():
+    titles = {s.id: s.title for s in load_scenarios()}
+    open_risks: list[tuple[int, str, str, str]] = []
+    unplanned: list[tuple[int, str, str, str]] = []
+    gaps: list[tuple[str, str]] = []
+    draft = None
+    if newest is not None:
+        answers = p.repo.answers(newest.id)
+        ratings = p.repo.ratings(newest.id)
+        planned = {t.scenario for t in tasks if t.assessment_id == newest.id}
+        closed = {
+            t.scenario for t in tasks if t.assessment_id == newest.id and t.status.closed
+        }
+        for r in ratings.values():
             if r.level.rank >= Level.HIGH.rank and r.scenario not in closed:
-                risks.append(
-                    (-r.level.rank, r.scenario, titles.get(r.scenario, r.scenario), r.level.label)
-                )
+                entry = (-r.level.rank, r.scenario, titles.get(r.scenario, r.scenario), r.level.label)
+                open_risks.append(entry)
+                if r.scenario not in planned:
+                    unplanned.append(entry)
+        catalog = load_catalog(newest.rule.value)
+        items = scope_items(newest)
+        for item in items:
+            ans = answers.get(item.citation)
+            if ans is not None and ans.status is AnswerStatus.NOT_IMPLEMENTED and catalog.required(
+                item
+            ):
+                gaps.append((item.citation, item.name))
+        if draft_a is not None:
+            scenarios = scope_scenarios(draft_a)
+            excluded = p.repo.exclusions(draft_a.id)
+            draft = DraftProgress(
+                draft_a.id,
+                sum(1 for i in items if i.citation in answers),
+                len(items),
+                sum(1 for s in scenarios if s.id in ratings or s.id in excluded),
+                len(scenarios),
+            )
     people_ids = {x.id for x in p.repo.people(active_only=True)}
     officer = settings.get("security_officer")
     return ProgramStatus(
         officer if officer in people_ids else None,
         settings.get("privacy_officer") if settings.get("privacy_officer") in people_ids else None,
         last,
+        signed,
         review_due,
-        bool(review_due and review_due < today),
+        review_due is None or review_due < today,
+        draft,
         tuple(t for t in tasks if t.overdue(today)),
-        tuple(r[1:] for r in sorted(risks)),
+        tuple(r[1:] for r in sorted(open_risks)),
+        tuple(r[1:] for r in sorted(unplanned)),
+        tuple(gaps),
+        newest.id if newest else None,
     )

@@ -11,6 +11,8 @@ from typing import Any
 
 from ctcm.domain.risk import (
     Answer,
+    Exclusion,
+    Signoff,
     Assessment,
     Catalog,
     CatalogItem,
@@ -23,7 +25,7 @@ from ctcm.domain.risk import (
 )
 from ctcm.errors import InvalidInput
 from ctcm.services.practice import Practice
-from ctcm.services.risk import get_assessment, scope_items, scope_scenarios
+from ctcm.services.risk import get_assessment, missing, scope_items, scope_scenarios
 from ctcm.services.riskcatalog import load_catalog
 
 # ============================================================================ detail / report
@@ -47,6 +49,13 @@ class AssessmentDetail:
     tasks: tuple[Task, ...]
     previous: Assessment | None
     changes: tuple[Change, ...]
+    exclusions: dict[str, Exclusion]
+    signoff: Signoff | None
+    missing: tuple[str, ...]  # what keeps a draft from being finalized
+
+    @property
+    def finalized(self) -> bool:
+        return self.signoff is not None
 
     @property
     def progress(self) -> dict[str, int]:
@@ -63,8 +72,11 @@ class AssessmentDetail:
 
 def detail(p: Practice, assessment_id: int) -> AssessmentDetail:
     a = get_assessment(p, assessment_id)
+    signed = p.repo.signoffs()
     earlier = [
-        x for x in p.repo.assessments() if x.id < a.id and x.rule is a.rule and x.kind == "full"
+        x
+        for x in p.repo.assessments()
+        if x.id < a.id and x.rule is a.rule and x.kind == "full" and x.id in signed
     ]
     previous = earlier[-1] if earlier else None
     answers, ratings = p.repo.answers(a.id), p.repo.ratings(a.id)
@@ -80,6 +92,7 @@ def detail(p: Practice, assessment_id: int) -> AssessmentDetail:
             if old_rating is not None and old_rating.level is not rating.level:
                 changes.append(Change(scenario, old_rating.level.value, rating.level.value))
     p.touch(f"assessment:{a.id}")
+    signoff = p.repo.signoffs().get(a.id)
     return AssessmentDetail(
         a,
         load_catalog(a.rule.value),
@@ -90,6 +103,9 @@ def detail(p: Practice, assessment_id: int) -> AssessmentDetail:
         tuple(p.repo.tasks(a.id)),
         previous,
         tuple(changes),
+        p.repo.exclusions(a.id),
+        signoff,
+        () if signoff else tuple(missing(p, a)),
     )
 
 
@@ -124,7 +140,30 @@ def detail_json(d: AssessmentDetail) -> dict[str, Any]:
             }
             for s, r in d.register()
         ],
+        "scenarios": [
+            {
+                "id": sc.id,
+                "title": sc.title,
+                "rated": sc.id in d.ratings,
+                "likelihood": d.ratings[sc.id].likelihood.value if sc.id in d.ratings else None,
+                "impact": d.ratings[sc.id].impact.value if sc.id in d.ratings else None,
+                "level": d.ratings[sc.id].level.value if sc.id in d.ratings else None,
+                "not_applicable": d.exclusions[sc.id].reason if sc.id in d.exclusions else None,
+            }
+            for sc in d.scenarios
+        ],
         "tasks": [task_json(t) for t in d.tasks],
+        "state": "finalized" if d.signoff else "draft",
+        "finalized": (
+            {
+                "by": d.signoff.by,
+                "on": d.signoff.on.isoformat(),
+                "content_hash": d.signoff.content_hash,
+            }
+            if d.signoff
+            else None
+        ),
+        "missing": list(d.missing),
     }
 
 
@@ -173,7 +212,27 @@ def report_context(p: Practice, d: AssessmentDetail) -> dict[str, Any]:
             }
         )
     addressable = [i for i in items if i["kind"] == "addressable" and i["reason"]]
+    privacy = a.rule is Rule.PRIVACY
     return {
+        "draft": not d.finalized,
+        "missing": list(d.missing),
+        "privacy": privacy,
+        "officer_title": "Privacy official" if privacy else "Security official",
+        "signoff": (
+            {
+                "by": names.get(d.signoff.by, d.signoff.by),
+                "on": d.signoff.on.isoformat(),
+                "hash": d.signoff.content_hash,
+            }
+            if d.signoff
+            else None
+        ),
+        "summary": _summary(d, names),
+        "not_applicable": [
+            {"id": sc.id, "title": sc.title, "reason": d.exclusions[sc.id].reason}
+            for sc in d.scenarios
+            if sc.id in d.exclusions
+        ],
         "practice": p.settings.get("practice_name", ""),
         "title": d.catalog.title,
         "assessment": {
@@ -193,7 +252,7 @@ def report_context(p: Practice, d: AssessmentDetail) -> dict[str, Any]:
             {
                 "id": s.id,
                 "title": s.title,
-                "source": s.source.value,
+                "source": s.source.label,
                 "likelihood": r.likelihood.label,
                 "impact": r.impact.label,
                 "level": r.level.label,
@@ -226,6 +285,59 @@ def report_context(p: Practice, d: AssessmentDetail) -> dict[str, Any]:
             for c in d.changes
         ],
         "as_of": p.today.isoformat(),
+    }
+
+
+def _plan(tasks: list[Task]) -> str:
+    """A risk's plan status in a few words, for the owner's summary."""
+    if not tasks:
+        return "no plan yet"
+    parts = []
+    for t in tasks:
+        match t.status:
+            case TaskStatus.ACCEPTED:
+                parts.append(f"risk accepted (task {t.id})")
+            case TaskStatus.DONE:
+                parts.append(f"task {t.id} done")
+            case _:
+                parts.append(f"task {t.id} {t.status.value.replace('_', ' ')}, due {t.due}")
+    return "; ".join(parts)
+
+
+def _summary(d: AssessmentDetail, names: dict[str, str]) -> dict[str, Any]:
+    """The owner's page: risks by level, the top risks and their plan, required safeguards
+    not in place, and what changed since the last finalized analysis."""
+    register = d.register()
+    levels: dict[str, int] = {}
+    for _, r in register:
+        levels[r.level.label] = levels.get(r.level.label, 0) + 1
+    order = ["critical", "very high", "high", "moderate", "low", "very low"]
+    by_task: dict[str, list[Task]] = {}
+    for t in d.tasks:
+        by_task.setdefault(t.scenario, []).append(t)
+    required_gaps = [
+        {"citation": i.citation, "name": i.name, "status": d.answers[i.citation].status.label}
+        for i in d.items
+        if i.citation in d.answers
+        and d.answers[i.citation].status.is_gap
+        and d.catalog.required(i)
+    ]
+    return {
+        "by_level": [{"level": lv, "count": levels[lv]} for lv in order if lv in levels],
+        "rated": len(register),
+        "not_applicable": len(d.exclusions),
+        "scenarios": len(d.scenarios),
+        "top": [
+            {
+                "id": sc.id,
+                "title": sc.title,
+                "level": r.level.label,
+                "plan": _plan(by_task.get(sc.id, [])),
+            }
+            for sc, r in register[:5]
+            if r.level.rank >= 2
+        ],
+        "required_gaps": required_gaps,
     }
 
 
@@ -266,27 +378,35 @@ def render_checklist(rule: str, fmt: str, override_dir: Path | None) -> str:
     if fmt == "json":
         return json.dumps(items, indent=2) + "\n"
     if fmt == "csv":
+        # Descriptive columns first, then the ones to fill in: the filled file imports as it is
+        # with 'ctcm risk import' (rows left without a status are items not answered yet).
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(
-            ["citation", "name", "kind", "safeguard", "questions", "evidence", "status", "note"]
+            [
+                "citation",
+                "name",
+                "kind",
+                "safeguard",
+                "questions",
+                "evidence_examples",
+                "status",
+                "note",
+                "evidence",
+                "reason",
+                "alternative",
+            ]
         )
         for i in items:
-            writer.writerow(
-                [
-                    neutralise(str(x))
-                    for x in (
-                        i["citation"],
-                        i["name"],
-                        i["kind"],
-                        i["safeguard"],
-                        " ".join(i["questions"]),
-                        "; ".join(i["evidence"]),
-                        "",
-                        "",
-                    )
-                ]
+            described = (
+                i["citation"],
+                i["name"],
+                i["kind"],
+                i["safeguard"],
+                " ".join(i["questions"]),
+                "; ".join(i["evidence"]),
             )
+            writer.writerow([neutralise(str(x)) for x in described] + ["", "", "", "", ""])
         return buf.getvalue()
     if fmt not in ("md", "html"):
         raise InvalidInput("--format must be md, html, csv or json")
