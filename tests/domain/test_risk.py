@@ -86,19 +86,79 @@ def test_proposed_rule_notes_are_marked_proposed() -> None:
 
 
 def test_scenarios_map_to_existing_citations() -> None:
-    catalog = load_catalog("security")
+    known = set(load_catalog("security").citations) | set(load_catalog("privacy").citations)
     scenarios = load_scenarios()
-    assert len(scenarios) >= 30
+    assert len(scenarios) >= 42
     assert len({s.id for s in scenarios}) == len(scenarios)
     for s in scenarios:
-        assert s.citations and all(c in catalog.citations for c in s.citations)
+        assert s.citations and all(c in known for c in s.citations), s.id
         assert s.mitigations and len(s.narrative) > 60
     assert {s.source.value for s in scenarios} == {
         "adversarial",
         "accidental",
         "structural",
         "environmental",
+        "predisposing",
     }
+
+
+def test_scenario_corrections() -> None:
+    by_id = {s.id: s for s in load_scenarios()}
+    # governance gaps are vulnerabilities or predisposing conditions, not threat sources
+    for sid in ("S11", "S12", "S30", "S31", "S32", "S33", "S35"):
+        assert by_id[sid].source.value == "predisposing", sid
+    assert by_id["S19"].source.value == "structural"  # an outage is a structural failure
+    assert set(by_id["S17"].citations) == {
+        "164.310(a)(2)(i)", "164.308(a)(7)(ii)(A)", "164.308(a)(7)(ii)(B)"
+    }
+    assert "164.310(a)(2)(ii)" in by_id["S27"].citations
+    assert "164.310(a)(2)(iv)" not in by_id["S27"].citations
+    assert {"164.308(a)(4)(ii)(B)", "164.308(a)(3)(ii)(A)"} <= set(by_id["S30"].citations)
+    assert "164.308(a)(3)(ii)(B)" not in by_id["S30"].citations
+    assert "164.312(a)(2)(ii)" in by_id["S19"].citations
+    # the new scenarios may cite the Privacy and Breach Rules
+    cited = {c for s in load_scenarios() for c in s.citations}
+    assert {"164.410", "164.530(c)", "164.402", "164.312(c)(1)"} <= cited
+
+
+def test_standalone_standards_are_required_and_cannot_be_not_applicable() -> None:
+    from ctcm.domain.risk import AnswerStatus, validate_answer
+
+    catalog = load_catalog("security")
+    standalone = {i.citation for i in catalog.items if catalog.standalone(i)}
+    assert {
+        "164.308(a)(2)", "164.308(a)(8)", "164.310(b)", "164.310(c)", "164.312(b)", "164.312(d)"
+    } <= standalone
+    assert all(catalog.required(catalog.get(c)) for c in standalone)
+    with pytest.raises(InvalidInput, match="cannot be not applicable"):
+        validate_answer(
+            catalog.get("164.312(b)"),
+            Answer("164.312(b)", AnswerStatus.NOT_APPLICABLE, note="x"),
+            standalone=True,
+        )
+    privacy = load_catalog("privacy")
+    assert not any(privacy.standalone(i) for i in privacy.items)
+
+
+def test_security_catalog_corrections() -> None:
+    catalog = load_catalog("security")
+    transmission = catalog.get("164.312(e)(1)").guidance
+    assert "paper fax" in transmission and "not electronic transmissions" in transmission
+    assert "e-fax" in transmission
+    other = catalog.get("164.314(a)(2)(ii)").questions[0]
+    assert "both government entities" in other and "law requires" in other
+    assert catalog.get("164.314(a)(2)(iii)").applies_if is not None
+    harbor = catalog.get("164.312(a)(2)(iv)").guidance
+    assert "NIST SP 800-111" in harbor and "not also compromised" in harbor
+    # intervals the rule leaves periodic are never presented as law
+    for item in catalog.items:
+        text = " ".join([*item.questions, item.guidance])
+        if "yearly" in text or "12 months" in text:
+            assert "best practice" in text, item.citation
+    assert catalog.proposed and "required and addressable" in catalog.proposed
+    assert "24-hour" in catalog.proposed and "segmentation" in catalog.proposed
+    notes = " ".join(i.nprm or "" for i in catalog.items)
+    assert "24 hours" in notes and "segmentation" in notes
 
 
 def test_privacy_catalog() -> None:
@@ -117,6 +177,32 @@ def test_privacy_catalog() -> None:
         "BOARD",
     } <= set(catalog.citations)
     assert "30 days" in catalog.get("164.524").questions[0]
+
+
+def test_privacy_catalog_corrections_and_omissions() -> None:
+    catalog = load_catalog("privacy")
+    accounting = " ".join([*catalog.get("164.528").questions, catalog.get("164.528").guidance])
+    for phrase in (
+        "60 days", "30-day extension", "12 months free", "to the client", "authorization",
+        "incident to", "164.510", "limited data set", "national security", "custody",
+    ):
+        assert phrase in accounting, phrase
+    minimum = catalog.get("164.502(b)")
+    assert "164.514(d)" in minimum.name and "for treatment" in minimum.guidance
+    assert "164.508(b)(3)(ii)" in catalog.get("164.508(a)(2)").questions[0]
+    assert "164.524(a)(3)" in catalog.get("164.524").guidance
+    assert "first service" in catalog.get("164.520").questions[0]
+    assert "every form" in catalog.get("164.530(c)").name
+    for citation in (
+        "164.530(i)", "164.530(f)", "164.530(g)", "164.530(h)", "164.502(e)", "164.512(j)",
+        "164.512(e)", "164.510(b)", "164.514(h)", "164.402", "164.404", "164.406", "164.408",
+        "164.410", "164.414", "42 CFR 2.31",
+    ):
+        assert citation in catalog.citations, citation
+    assert "shredding" in catalog.get("164.502(e)").questions[0]
+    assert "More than 500" in catalog.get("164.406").guidance
+    assert "16 February 2026" in catalog.get("42 CFR 2.31").questions[0]
+    assert catalog.get("42 CFR 2.31").applies_if
 
 
 def test_bad_catalog_data_is_refused() -> None:

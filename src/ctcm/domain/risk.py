@@ -14,7 +14,9 @@ from typing import Any, assert_never
 
 from ctcm.errors import InvalidInput
 
-_CITATION = re.compile(r"^(16[04]\.\d{3}(\([a-z0-9]+\)|\([ivx]+\)|\([A-Z]\))*|BOARD)$")
+_CITATION = re.compile(
+    r"^(16[04]\.\d{3}(\([a-z0-9]+\)|\([ivx]+\)|\([A-Z]\))*|42 CFR 2\.\d+(\([a-z0-9]+\))*|BOARD)$"
+)
 
 
 class ItemKind(StrEnum):
@@ -194,6 +196,7 @@ class Catalog:
     title: str
     version: int
     items: tuple[CatalogItem, ...]
+    proposed: str | None = None  # the proposed rule's headline changes (never current law)
 
     def get(self, citation: str) -> CatalogItem:
         for item in self.items:
@@ -210,8 +213,11 @@ class Catalog:
     def standalone(self, item: CatalogItem) -> bool:
         """A standard with no implementation specification of its own (164.308(a)(2), (a)(8),
         164.310(b), (c), 164.312(b), (d)): the standard itself is required."""
-        return item.kind is ItemKind.STANDARD and not any(
-            i.parent == item.citation for i in self.items
+        return (
+            self.rule is Rule.SECURITY
+            and item.kind is ItemKind.STANDARD
+            and item.applies_if is None
+            and not any(i.parent == item.citation for i in self.items)
         )
 
     def required(self, item: CatalogItem) -> bool:
@@ -251,7 +257,9 @@ def parse_catalog(data: Mapping[str, Any], source: str) -> Catalog:
                     applies_if=raw.get("applies_if"),
                 )
             )
-        catalog = Catalog(rule, data["title"], int(data["version"]), tuple(items))
+        catalog = Catalog(
+            rule, data["title"], int(data["version"]), tuple(items), data.get("proposed")
+        )
     except (KeyError, ValueError, TypeError) as err:
         raise InvalidInput(f"{source}: invalid checklist data ({err})") from None
     seen: set[str] = set()

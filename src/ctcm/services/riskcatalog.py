@@ -21,4 +21,5 @@ def load_catalog(rule: str) -> Catalog:
 @cache
 def load_scenarios() -> tuple[Scenario, ...]:
     data = tomllib.loads(resources.files("ctcm.catalog").joinpath("scenarios.toml").read_text())
-    return parse_scenarios(data, set(load_catalog("security").citations), "scenarios.toml")
+    known = set(load_catalog("security").citations) | set(load_catalog("privacy").citations)
+    return parse_scenarios(data, known, "scenarios.toml")

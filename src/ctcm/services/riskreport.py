@@ -244,6 +244,7 @@ def report_context(p: Practice, d: AssessmentDetail) -> dict[str, Any]:
             "catalog_version": a.catalog_version,
         },
         "scale": scale_text,
+        "proposed": d.catalog.proposed,
         "officer": names.get(officer_id or "", "(not designated)"),
         "progress": d.progress,
         "items": items,
@@ -414,5 +415,10 @@ def render_checklist(rule: str, fmt: str, override_dir: Path | None) -> str:
     return render(
         make_environment(override_dir),
         f"risk/checklist.{fmt}.j2",
-        {"title": catalog.title, "version": catalog.version, "items": items},
+        {
+            "title": catalog.title,
+            "version": catalog.version,
+            "items": items,
+            "proposed": catalog.proposed,
+        },
     )
