@@ -47,14 +47,28 @@ def test_doctype_add_list_show_edit_archive(cli: Cli) -> None:
         "name": "Influenza vaccination",
         "category": "test",
         "validity_months": 12,
+        "validity_days": None,
         "no_expiry": False,
         "warn_days": 21,
         "archived": False,
     }
+    # a validity in days (short cycles such as CAQH re-attestation every 120 days)
+    cli.ok("doctype", "add", "caqh-test", "--name", "CAQH", "--validity-days", "120")
+    cli.ok("person", "add", "zed", "--name", "Zed", "--email", "zed@example.org")
+    cli.ok("doc", "add", "zed", "caqh-test", "--issued", "2026-01-01")
+    docs = _json(cli, "doc", "list", "zed")
+    assert docs[0]["expires"] == "2026-05-01"  # 120 days later
+    assert _json(cli, "doctype", "show", "caqh-test")["validity_days"] == 120
+    assert "120 days" in cli.ok("doctype", "list").stdout
+    r = cli("doctype", "add", "both", "--name", "B", "--validity-days", "5", "--validity-months", "1")
+    assert r.exit_code == 1 and "exclude each other" in r.stderr
+    cli.ok("doctype", "edit", "caqh-test", "--validity-months", "4")
+    shown = _json(cli, "doctype", "show", "caqh-test")
+    assert (shown["validity_months"], shown["validity_days"]) == (4, None)
     cli.ok("doctype", "edit", "flu", "--no-expiry", "--name", "Flu shot")
     shown = _json(cli, "doctype", "show", "flu")
     assert shown["validity_months"] is None and shown["name"] == "Flu shot"
-    assert _json(cli, "doctype", "show", "npi")["required_by"] == ["clinician"]
+    assert _json(cli, "doctype", "show", "npi")["required_by"] == ["associate", "clinician"]
     cli.ok("doctype", "archive", "flu")
     assert "flu" not in {d["key"] for d in _json(cli, "doctype", "list")}
     assert "flu" in {d["key"] for d in _json(cli, "doctype", "list", "--archived")}
@@ -420,3 +434,24 @@ def test_list_commands_offer_formats(demo_cli: Cli, fmt: str) -> None:
         ["status"],
     ):
         demo_cli.ok(*args, "--format", fmt)
+
+
+def test_starter_has_the_credentials_small_practices_renew(cli: Cli) -> None:
+    types = {d["key"]: d for d in _json(cli, "doctype", "list")}
+    assert types["caqh-attestation"]["validity_days"] == 120
+    assert types["payer-recredentialing"]["validity_months"] == 36
+    assert types["medicare-revalidation"]["validity_months"] == 60
+    for key in ("state-csr", "associate-registration", "supervision-agreement"):
+        assert not types[key]["no_expiry"], key
+    # I-9 reverification: each document carries the date its work authorization ends
+    assert types["i9-reverification"]["no_expiry"]
+    cli.ok("person", "add", "ev", "--name", "Eve", "--email", "eve@example.org")
+    cli.ok("person", "require", "ev", "i9-reverification")
+    cli.ok("doc", "add", "ev", "i9-reverification", "--expires", "2026-03-20")
+    lights = _json(cli, "--as-of", "2026-03-02", "status", "ev")
+    req = next(r for r in lights["requirements"] if r["doctype"] == "i9-reverification")
+    assert req["status"] == "yellow" and req["expires"] == "2026-03-20"
+    policies = {p["key"]: p for p in _json(cli, "policy", "list")}
+    assert {"associate-registration", "supervision-agreement"} <= set(
+        policies["associate"]["requires"]
+    )

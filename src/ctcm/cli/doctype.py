@@ -15,6 +15,10 @@ app = typer.Typer(
 MonthsOpt = Annotated[
     int | None, typer.Option("--validity-months", help="Months a document stays valid after issue.")
 ]
+DaysOpt = Annotated[
+    int | None,
+    typer.Option("--validity-days", help="Days a document stays valid (short cycles, e.g. 120)."),
+]
 NoExpiryOpt = Annotated[
     bool, typer.Option("--no-expiry", help="Documents of this type never expire.")
 ]
@@ -41,6 +45,7 @@ def add(
     no_expiry: NoExpiryOpt = False,
     warn_days: WarnOpt = None,
     category: CategoryOpt = None,
+    validity_days: DaysOpt = None,
 ) -> None:
     """Add a document type.
 
@@ -49,7 +54,9 @@ def add(
     from ctcm.services import credentials as cred
 
     with opened(ctx, "doctype add") as p:
-        dt = cred.add_doctype(p, key, name, validity_months, no_expiry, warn_days, category)
+        dt = cred.add_doctype(
+            p, key, name, validity_months, no_expiry, warn_days, category, validity_days
+        )
     app_context(ctx).say(f"Added document type {dt.key}.")
 
 
@@ -59,6 +66,7 @@ def edit(
     key: str,
     name: Annotated[str | None, typer.Option("--name", help="New display name.")] = None,
     validity_months: MonthsOpt = None,
+    validity_days: DaysOpt = None,
     no_expiry: NoExpiryOpt = False,
     warn_days: WarnOpt = None,
     category: CategoryOpt = None,
@@ -77,7 +85,7 @@ def edit(
 
     with opened(ctx, "doctype edit") as p:
         dt = cred.edit_doctype(
-            p, key, name, validity_months, no_expiry, warn_days, category, remind
+            p, key, name, validity_months, no_expiry, warn_days, category, remind, validity_days
         )
     app_context(ctx).say(f"Updated document type {dt.key}.")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import assert_never
 
@@ -93,14 +93,31 @@ class DocType:
     key: str
     name: str
     category: Category = Category.OTHER
-    validity_months: int | None = None  # None: the document never expires
+    validity_months: int | None = None  # None (and no validity_days): never expires
     warn_days: int | None = None  # None: the practice default
     archived: bool = False
+    validity_days: int | None = None  # for short cycles (CAQH re-attestation: 120 days)
+
+    @property
+    def never_expires(self) -> bool:
+        return self.validity_months is None and self.validity_days is None
+
+    @property
+    def validity_text(self) -> str:
+        if self.validity_days is not None:
+            return f"{self.validity_days} days"
+        if self.validity_months is not None:
+            return f"{self.validity_months} months"
+        return "no expiry"
 
     def default_expiry(self, issued: date | None) -> date | None:
-        if issued is None or self.validity_months is None:
+        if issued is None:
             return None
-        return add_months(issued, self.validity_months)
+        if self.validity_days is not None:
+            return issued + timedelta(days=self.validity_days)
+        if self.validity_months is not None:
+            return add_months(issued, self.validity_months)
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -227,7 +227,8 @@ def doctype_json(d: DocType) -> dict[str, Any]:
         "name": d.name,
         "category": d.category.value,
         "validity_months": d.validity_months,
-        "no_expiry": d.validity_months is None,
+        "validity_days": d.validity_days,
+        "no_expiry": d.never_expires,
         "warn_days": d.warn_days,
         "archived": d.archived,
     }
@@ -239,7 +240,7 @@ def doctypes_view(items: Sequence[DocType], default_warn: int) -> View:
             d.key,
             d.name,
             d.category.value,
-            "no expiry" if d.validity_months is None else f"{d.validity_months} months",
+            d.validity_text,
             d.warn_days if d.warn_days is not None else f"{default_warn} (default)",
             d.archived,
         ]
@@ -261,10 +262,7 @@ def doctype_view(d: DocType, used_by: Sequence[str], default_warn: int) -> View:
             ("key", d.key),
             ("name", d.name),
             ("category", d.category.value),
-            (
-                "validity",
-                "no expiry" if d.validity_months is None else f"{d.validity_months} months",
-            ),
+            ("validity", d.validity_text),
             ("warning window", f"{d.warn_days if d.warn_days is not None else default_warn} days"),
             ("archived", "yes" if d.archived else "no"),
             ("required by policies", ", ".join(used_by) or "(none)"),

@@ -40,9 +40,12 @@ def parse_content(data: dict[str, Any], source: str) -> tuple[list[DocType], lis
     doctypes = []
     for entry in data.get("doctypes", []):
         key = check_key(str(entry.get("key", "")), f"{source} doctype key")
-        months = entry.get("validity_months")
-        if (months is None) == (not entry.get("no_expiry", False)):
-            raise InvalidInput(f"{source}: doctype {key} needs validity_months or no_expiry")
+        months, days = entry.get("validity_months"), entry.get("validity_days")
+        given = [x for x in (months, days, entry.get("no_expiry") or None) if x is not None]
+        if len(given) != 1:
+            raise InvalidInput(
+                f"{source}: doctype {key} needs one of validity_months, validity_days, no_expiry"
+            )
         doctypes.append(
             DocType(
                 key,
@@ -50,6 +53,7 @@ def parse_content(data: dict[str, Any], source: str) -> tuple[list[DocType], lis
                 Category(entry.get("category", "other")),
                 months,
                 entry.get("warn_days"),
+                validity_days=days,
             )
         )
     keys = {d.key for d in doctypes}

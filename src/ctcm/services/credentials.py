@@ -87,6 +87,13 @@ def _category(value: str | None) -> Category:
 # ----------------------------------------------------------------------------- doctypes
 
 
+def _check_validity(months: int | None, days: int | None, no_expiry: bool) -> None:
+    if (months is not None) + (days is not None) + no_expiry > 1:
+        raise InvalidInput("--validity-months, --validity-days and --no-expiry exclude each other")
+    if days is not None and not 1 <= days <= 36500:
+        raise InvalidInput("validity must be between 1 and 36500 days")
+
+
 def add_doctype(
     p: Practice,
     key: str,
@@ -95,22 +102,24 @@ def add_doctype(
     no_expiry: bool,
     warn_days: int | None,
     category: str | None,
+    validity_days: int | None = None,
 ) -> DocType:
     check_key(key, "document type key")
     if key in p.repo.doctypes():
         raise AlreadyExists(f"document type {key!r} exists already")
-    if validity_months is None and not no_expiry:
+    if validity_months is None and validity_days is None and not no_expiry:
         raise InvalidInput(
-            "give --validity-months N, or --no-expiry for a document that never expires"
+            "give --validity-months N (or --validity-days N), or --no-expiry for a document "
+            "that never expires"
         )
-    if validity_months is not None and no_expiry:
-        raise InvalidInput("--validity-months and --no-expiry exclude each other")
+    _check_validity(validity_months, validity_days, no_expiry)
     dt = DocType(
         key,
         check_text(name, "name"),
         _category(category),
         _check_months(validity_months),
         _check_warn(warn_days),
+        validity_days=validity_days,
     )
     p.repo.put_doctype(dt, p.now_iso)
     p.touch(f"doctype:{key}")
@@ -126,24 +135,29 @@ def edit_doctype(
     warn_days: int | None = None,
     category: str | None = None,
     remind: str | None = None,
+    validity_days: int | None = None,
 ) -> DocType:
     """Change a document type; ``remind`` sets its own reminder schedule ("default" clears)."""
     from ctcm.domain.reminders import parse_schedule
 
     dt = get_doctype(p, key)
-    if (name, validity_months, warn_days, category, remind) == (None,) * 5 and not no_expiry:
+    options = (name, validity_months, warn_days, category, remind, validity_days)
+    if options == (None,) * 6 and not no_expiry:
         raise InvalidInput("nothing to change: give at least one option (see --help)")
-    if validity_months is not None and no_expiry:
-        raise InvalidInput("--validity-months and --no-expiry exclude each other")
+    _check_validity(validity_months, validity_days, no_expiry)
+    months, days = dt.validity_months, dt.validity_days
+    if no_expiry:
+        months = days = None
+    elif validity_months is not None:
+        months, days = _check_months(validity_months), None
+    elif validity_days is not None:
+        months, days = None, validity_days
     dt = replace(
         dt,
         name=check_text(name, "name") if name is not None else dt.name,
         category=_category(category) if category is not None else dt.category,
-        validity_months=None
-        if no_expiry
-        else (
-            _check_months(validity_months) if validity_months is not None else dt.validity_months
-        ),
+        validity_months=months,
+        validity_days=days,
         warn_days=_check_warn(warn_days) if warn_days is not None else dt.warn_days,
     )
     p.repo.put_doctype(dt, p.now_iso)
@@ -342,7 +356,7 @@ def build_document(
     """Validate one document record (shared by ``doc add`` and ``doc import``)."""
     if expires is None:
         expires = doctype.default_expiry(issued)
-        if expires is None and doctype.validity_months is not None:
+        if expires is None and not doctype.never_expires:
             raise InvalidInput(f"{doctype.key} expires: give --expires or --issued")
     if issued and expires and expires < issued:
         raise InvalidInput(f"expiry {expires.isoformat()} is before issue {issued.isoformat()}")

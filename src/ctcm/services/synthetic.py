@@ -34,7 +34,7 @@ def populate(p: Practice, people: int, today: date, seed: int = 7, attention: fl
             if roll < 0.05:
                 continue
             dt = doctypes[key]
-            if dt.validity_months is None:
+            if dt.never_expires:
                 docs.append(Document(0, person.id, key, today - timedelta(days=400), None))
                 continue
             if roll < 0.20:
@@ -49,8 +49,8 @@ def populate(p: Practice, people: int, today: date, seed: int = 7, attention: fl
                     0,
                     person.id,
                     key,
-                    dt.default_expiry(expires)
-                    and expires - timedelta(days=30 * dt.validity_months),
+                    expires
+                    - timedelta(days=dt.validity_days or 30 * (dt.validity_months or 0)),
                     expires,
                     f"N-{rng.randint(10000, 99999)}",
                 )

@@ -60,6 +60,17 @@ def _v4_risk_signoff(connection: Any) -> None:
     )
 
 
+def _v5_validity_days(connection: Any) -> None:
+    from sqlalchemy import Column, Integer, MetaData, Table
+
+    doctypes = Table("doctypes", MetaData(), Column("validity_days", Integer, nullable=True))
+    column = doctypes.c.validity_days
+    connection.exec_driver_sql(
+        f"ALTER TABLE doctypes ADD COLUMN {column.name} "
+        f"{column.type.compile(dialect=connection.dialect)}"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("initial schema: practice, credentials, attachments, audit", _v1_initial),
     ("reminder schedules per document type; delivery ledger", _v2_reminders),
@@ -68,6 +79,7 @@ MIGRATIONS: list[Migration] = [
         "risk analysis: scenarios not applicable, sign-offs of finalized assessments",
         _v4_risk_signoff,
     ),
+    ("document types valid for a number of days", _v5_validity_days),
 ]
 LATEST = len(MIGRATIONS)
 

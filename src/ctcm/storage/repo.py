@@ -112,11 +112,12 @@ class Repository(RiskQueries):
 
     def doctypes(self) -> dict[str, DocType]:
         rows = self.conn.execute(
-            "SELECT key, name, category, validity_months, warn_days, archived_at "
+            "SELECT key, name, category, validity_months, warn_days, archived_at, validity_days "
             "FROM doctypes ORDER BY key"
         ).fetchall()
         return {
-            r[0]: DocType(r[0], r[1], Category(r[2]), r[3], r[4], r[5] is not None) for r in rows
+            r[0]: DocType(r[0], r[1], Category(r[2]), r[3], r[4], r[5] is not None, r[6])
+            for r in rows
         }
 
     def policies(self) -> dict[str, Policy]:
@@ -384,6 +385,7 @@ class Repository(RiskQueries):
                     name=dt.name,
                     category=dt.category.value,
                     validity_months=dt.validity_months,
+                    validity_days=dt.validity_days,
                     warn_days=dt.warn_days,
                     archived_at=archived,
                     created_at=created,

@@ -35,6 +35,7 @@ class DocTypeRow(SQLModel, table=True):
     archived_at: str | None = None
     created_at: str
     remind: str | None = None  # reminder schedule override (schema v2)
+    validity_days: int | None = None  # a validity counted in days (schema v5)
 
 
 class PolicyRow(SQLModel, table=True):
