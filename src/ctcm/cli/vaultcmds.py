@@ -156,7 +156,9 @@ def demo(
     actx.say(
         f"Try: export CTCM_VAULT={env.vault} CTCM_PASSPHRASE='{DEMO_PASSPHRASE}'; then "
         "ctcm status bchen, ctcm remind (the plan), ctcm remind --out /tmp/riverbend-mail, "
-        "ctcm risk show 1, ctcm risk report 1 --format html --out /tmp/riverbend-risk.html, "
+        "ctcm risk show 1, ctcm risk report 1 --format html --out /tmp/riverbend-risk.html "
+        "(a draft: DRAFT on every page), ctcm risk finalize 1 --by amartinez (refused, with "
+        "what the draft still lacks), "
         "ctcm audit list (reads are recorded too, without saving the vault), ctcm audit head "
         "(the figures to keep outside the vault), ctcm backup list"
     )
