@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,16 @@ class Environment:
     lock_timeout: float | None = None
     warn: Callable[[str], None] | None = None  # one-line warnings to stderr
 
+    def __post_init__(self) -> None:
+        if self.env.get("CTCM_TODAY") and not isinstance(self.clock, RehearsalClock):
+            self.clock = RehearsalClock(self.clock, self.env["CTCM_TODAY"])
+
+    @property
+    def rehearsal_day(self) -> date | None:
+        """``CTCM_TODAY``: the whole process runs on this date, writes included (rehearsals
+        and tests); everything it records says so."""
+        return self.clock.day if isinstance(self.clock, RehearsalClock) else None
+
     @property
     def vault(self) -> Path:
         return self.vault_path or default_vault_path(self.env)
@@ -71,3 +81,23 @@ class Environment:
             return float(self.env.get("CTCM_LOCK_TIMEOUT", "30"))
         except ValueError:
             return 30.0
+
+
+class RehearsalClock:
+    """The clock moved to another calendar day (``CTCM_TODAY``), time of day kept."""
+
+    def __init__(self, base: Clock, text: str) -> None:
+        self.base = base
+        self.text = text
+        try:
+            self.day: date = date.fromisoformat(text.strip())
+        except ValueError:
+            self.day = date.min
+
+    def now(self) -> datetime:
+        if self.day == date.min:
+            from ctcm.errors import UsageError
+
+            raise UsageError(f"CTCM_TODAY={self.text!r} is not a date (YYYY-MM-DD)")
+        real = self.base.now()
+        return real + timedelta(days=(self.day - real.date()).days)

@@ -38,6 +38,12 @@ class InvalidInput(CtcmError):
     """Bad user input: a malformed date, an unknown choice, a bad CSV row."""
 
 
+class UsageError(CtcmError):
+    """Options that do not go together (exit 2, like a usage error of the command line)."""
+
+    exit_code = ExitCode.USAGE
+
+
 class NotFound(CtcmError):
     """An id, key or file that does not exist."""
 

@@ -232,8 +232,6 @@ def test_person_errors(cli: Cli) -> None:
     )
     assert "in the past" in _err(
         cli,
-        "--as-of",
-        "2026-03-02",
         "person",
         "waive",
         "a",

@@ -68,16 +68,33 @@ def test_init_non_interactive_with_starter_and_recovery(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_init_interactive_asks_everything(tmp_path: Path) -> None:
+    # a bad user name and a bad time zone are asked again before any passphrase is asked
     r = _run(
         tmp_path,
         ["init"],
         interactive=True,
         prompts=[PASSPHRASE, PASSPHRASE],
-        input="Hilltop Therapy\ncarol\nUTC\n",
+        input="Hilltop Therapy\nCarol Smith\ncarol\nMars/Olympus\nUTC\n\n",
     )
     assert r.exit_code == 0, r.stderr
+    assert "bad user name 'Carol Smith'" in r.stderr and "unknown time zone" in r.stderr
+    # the recovery code is offered (default yes) and printed once, with how to keep it
+    code = r.stdout.strip().splitlines()[-1]
+    assert len(code.replace("-", "")) == 52 and "write it on paper" in r.stderr
     status = _run(tmp_path, ["status", "--format", "json"], env={"CTCM_PASSPHRASE": PASSPHRASE})
     assert json.loads(status.stdout)["practice"] == "Hilltop Therapy"
+
+
+def test_init_user_after_the_command_and_no_recovery(tmp_path: Path) -> None:
+    r = _run(
+        tmp_path,
+        ["init", "--practice", "P", "--user", "dana", "--no-recovery-code"],
+        interactive=True,
+        prompts=[PASSPHRASE, PASSPHRASE],
+        input="UTC\n",
+    )
+    assert r.exit_code == 0, r.stderr
+    assert "user 'dana' is admin" in r.stderr and "Recovery code" not in r.stderr
 
 
 @pytest.mark.parametrize(
@@ -123,7 +140,7 @@ def test_init_errors(
 def test_init_passphrases_must_match(tmp_path: Path) -> None:
     r = _run(
         tmp_path,
-        ["init", "--practice", "P", "--user", "u"],
+        ["init", "--practice", "P", "--user", "u", "--timezone", "UTC", "--no-recovery-code"],
         interactive=True,
         prompts=[PASSPHRASE, PASSPHRASE + "x"],
     )

@@ -29,6 +29,7 @@ def _env(cli: Cli) -> dict[str, str]:
         "CTCM_RUNTIME_DIR": str(cli.tmp / "run"),
         "CTCM_STATE_DIR": str(cli.tmp / "state"),
         "CTCM_LOCK_TIMEOUT": "3",
+        "CTCM_TODAY": "2026-03-02",
     }
 
 
@@ -36,7 +37,7 @@ def _remind(cli: Cli) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CTCM_")} | _env(cli)
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
     return subprocess.Popen(
-        [str(CTCM_BIN), "--as-of", "2026-03-02", "remind", "--send"],
+        [str(CTCM_BIN), "remind", "--send"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -113,14 +114,14 @@ def test_a_claim_left_by_a_killed_run_is_sent_after_the_timeout(cli: Cli, smtp: 
     smtp.delay = 0.0
     # at once: the claims are fresh, so nothing goes twice
     cli.clock = FixedClock(datetime.now(UTC))
-    r = cli("--as-of", "2026-03-02", "remind", "--send")
+    r = cli("remind", "--send", env={"CTCM_TODAY": "2026-03-02"})
     assert r.exit_code == 0 and "0 reminder(s) delivered" in r.stderr
     # after the timeout the items are due again and go exactly once
     cli.clock = FixedClock(datetime.now(UTC) + timedelta(minutes=16))
-    r = cli("--as-of", "2026-03-02", "remind", "--send")
+    r = cli("remind", "--send", env={"CTCM_TODAY": "2026-03-02"})
     assert r.exit_code == 0 and "3 reminder(s) delivered" in r.stderr, r.stderr
     assert sorted(r for rcpts, _ in smtp.messages for r in rcpts) == [
         f"p{i:02d}@example.org" for i in range(3)
     ]
-    r = cli("--as-of", "2026-03-02", "remind", "--send")
+    r = cli("remind", "--send", env={"CTCM_TODAY": "2026-03-02"})
     assert "0 reminder(s) delivered" in r.stderr

@@ -24,7 +24,12 @@ def _person(
 
 
 def _remind(cli: Cli, day: date, *extra: str) -> Any:
-    return cli("--as-of", day.isoformat(), "remind", "--send", *extra)
+    """A real run on ``day``: the rehearsal clock (``--as-of`` only previews)."""
+    return cli("remind", "--send", *extra, env={"CTCM_TODAY": day.isoformat()})
+
+
+def _on(day: str) -> dict[str, str]:
+    return {"CTCM_TODAY": day}
 
 
 def test_mail_test_delivers_a_multipart_message(cli: Cli, smtp: Any) -> None:
@@ -173,7 +178,7 @@ def test_one_message_per_person_and_plan_records_nothing(cli: Cli, smtp: Any) ->
     assert plan["sent"] == 0 and plan["channel"] is None
     assert [i["doctype"] for i in plan["due"][0]["items"]] == ["cpr-bls", "hipaa-training"]
     assert smtp.messages == []
-    r = cli.ok("--as-of", "2026-03-02", "remind", "--send", "--format", "json")
+    r = cli.ok("remind", "--send", "--format", "json", env=_on("2026-03-02"))
     assert json.loads(r.stdout)["sent"] == 1 and len(smtp.messages) == 1
     body = smtp.parsed()[0].get_body(("plain",)).get_content()
     assert "CPR / BLS certification" in body and "HIPAA privacy and security training" in body
@@ -184,15 +189,15 @@ def test_refused_recipient_exit_4_then_retried_never_twice(cli: Cli, smtp: Any) 
     for pid in ("ann", "bob", "cy"):
         _person(cli, pid, pid.title(), "2026-04-30")
     smtp.refuse = {"bob@example.org"}
-    r = cli("--as-of", "2026-04-01", "remind", "--send", "--format", "json")
+    r = cli("remind", "--send", "--format", "json", env=_on("2026-04-01"))
     assert r.exit_code == 4
     report = json.loads(r.stdout)
     assert report["sent_to"] == ["ann", "cy"] and report["failed"][0]["id"] == "bob"
     assert "450" in r.stderr and "retried" in r.stderr
     smtp.refuse = set()
-    r = cli("--as-of", "2026-04-02", "remind", "--send", "--format", "json")
+    r = cli("remind", "--send", "--format", "json", env=_on("2026-04-02"))
     assert r.exit_code == 0 and json.loads(r.stdout)["sent_to"] == ["bob"]
-    cli.ok("--as-of", "2026-04-03", "remind", "--send")
+    cli.ok("remind", "--send", env=_on("2026-04-03"))
     per_rcpt = [r for rcpts, _ in smtp.messages for r in rcpts]
     assert sorted(per_rcpt) == ["ann@example.org", "bob@example.org", "cy@example.org"]
 
@@ -201,7 +206,7 @@ def test_unreachable_server_fails_everything_cleanly(cli: Cli, smtp: Any) -> Non
     configure_mail(cli, smtp)
     _person(cli, "ann", "Ann Able", "2026-04-30")
     cli.ok("mail", "configure", "--port", "1")
-    r = cli("--as-of", "2026-04-01", "remind", "--send")
+    r = cli("remind", "--send", env=_on("2026-04-01"))
     assert r.exit_code == 4 and "cannot reach the mail server" in r.stderr
     assert "next run retries" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     plan = json.loads(cli.ok("--as-of", "2026-04-01", "remind", "--format", "json").stdout)
@@ -213,7 +218,7 @@ def test_nothing_due_never_contacts_the_server(cli: Cli, smtp: Any) -> None:
     configure_mail(cli, smtp)
     _person(cli, "ann", "Ann Able", "2027-04-30")
     cli.ok("mail", "configure", "--port", "1")
-    r = cli("--as-of", "2026-04-01", "remind", "--send")
+    r = cli("remind", "--send", env=_on("2026-04-01"))
     assert r.exit_code == 0 and "0 reminder(s) delivered" in r.stderr
 
 
@@ -231,13 +236,14 @@ def test_two_concurrent_runs_deliver_each_reminder_exactly_once(cli: Cli, smtp: 
         "CTCM_IDENTITY_FILE": str(cli.identity),
         "CTCM_RUNTIME_DIR": str(cli.tmp / "run"),
         "CTCM_STATE_DIR": str(cli.tmp / "state"),
+        "CTCM_TODAY": "2026-03-02",
         "CTCM_LOCK_TIMEOUT": "120",
         "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
         "PATH": "/usr/bin:/bin",
     }
     procs = [
         subprocess.Popen(
-            [str(CTCM_BIN), "--as-of", "2026-03-02", "remind", "--send"],
+            [str(CTCM_BIN), "remind", "--send"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -257,7 +263,7 @@ def test_status_notice_shows_only_own_lights(cli: Cli, smtp: Any) -> None:
     configure_mail(cli, smtp, "--instructions", "Upload it at the front desk.")
     _person(cli, "ann", "Ann Able", "2026-03-20")
     _person(cli, "bob", "Bob Blank", None, doctype="cpr-bls")
-    cli.ok("--as-of", "2026-03-02", "notify", "status", "--all", "--send")
+    cli.ok("notify", "status", "--all", "--send", env=_on("2026-03-02"))
     msgs = {m["To"].addresses[0].addr_spec: m for m in smtp.parsed()}
     assert set(msgs) == {"ann@example.org", "bob@example.org"}
     ann = msgs["ann@example.org"].get_body(("plain",)).get_content()
@@ -280,16 +286,16 @@ def test_digest_once_per_month_per_admin(cli: Cli, smtp: Any) -> None:
     configure_mail(cli, smtp)
     _person(cli, "ann", "Ann Able", "2026-03-20")
     _person(cli, "bob", "Bob Blank", None)
-    cli.ok("--as-of", "2026-03-02", "digest", "--send")
+    cli.ok("digest", "--send", env=_on("2026-03-02"))
     assert sorted(r for rcpts, _ in smtp.messages for r in rcpts) == [
         "boss@example.org",
         "manager@example.org",
     ]
-    r = cli.ok("--as-of", "2026-03-28", "digest", "--send")
+    r = cli.ok("digest", "--send", env=_on("2026-03-28"))
     assert "Already sent this month" in r.stderr and len(smtp.messages) == 2
-    cli.ok("--as-of", "2026-03-28", "digest", "--send", "--force")
+    cli.ok("digest", "--send", "--force", env=_on("2026-03-28"))
     assert len(smtp.messages) == 4
-    cli.ok("--as-of", "2026-04-01", "digest", "--send")
+    cli.ok("digest", "--send", env=_on("2026-04-01"))
     assert len(smtp.messages) == 6
     body = smtp.parsed()[0].get_body(("plain",)).get_content()
     assert "People needing attention" in body and "Bob Blank | RED" in body
@@ -319,9 +325,9 @@ def test_no_phi_or_identifiers_in_any_message(cli: Cli, smtp: Any, tmp_path: Pat
     cli.ok(
         "doc", "add", "bob", "hipaa-training", "--expires", "2026-03-25", "--number", "BOB-NUM-55"
     )
-    cli.ok("--as-of", "2026-03-02", "remind", "--send")
-    cli.ok("--as-of", "2026-03-02", "notify", "status", "--all", "--send")
-    cli.ok("--as-of", "2026-03-02", "digest", "--send")
+    cli.ok("remind", "--send", env=_on("2026-03-02"))
+    cli.ok("notify", "status", "--all", "--send", env=_on("2026-03-02"))
+    cli.ok("digest", "--send", env=_on("2026-03-02"))
     assert len(smtp.messages) >= 5
     for rcpts, raw in smtp.messages:
         msg = smtp.parsed()[smtp.messages.index((rcpts, raw))]
@@ -371,7 +377,7 @@ def test_template_override_and_broken_template(cli: Cli, smtp: Any) -> None:
     override = cli.vault / "templates" / "email"
     override.mkdir(parents=True)
     (override / "reminder.subject.j2").write_text("Renewal needed: {{ person.name }}\n")
-    cli.ok("--as-of", "2026-03-02", "remind", "--send")
+    cli.ok("remind", "--send", env=_on("2026-03-02"))
     assert smtp.parsed()[0]["Subject"] == "Renewal needed: Ann Able"
     assert "All message templates render" in cli.ok("mail", "templates", "check").stderr
     (override / "status.txt.j2").write_text(
@@ -382,10 +388,10 @@ def test_template_override_and_broken_template(cli: Cli, smtp: Any) -> None:
     assert r.exit_code == 1
     assert "status.txt.j2:2" in r.stderr and "license_number" in r.stderr
     assert "digest.txt.j2:1" in r.stderr
-    r = cli("--as-of", "2026-03-02", "notify", "status", "ann", "--send")
+    r = cli("notify", "status", "ann", "--send", env=_on("2026-03-02"))
     assert r.exit_code == 1 and "status.txt.j2:2" in r.stderr and "Traceback" not in r.stderr
     (override / "status.txt.j2").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}\n")
-    r = cli("--as-of", "2026-03-02", "notify", "status", "ann", "--send")
+    r = cli("notify", "status", "ann", "--send", env=_on("2026-03-02"))
     assert r.exit_code == 1 and "unsafe" in r.stderr  # the sandbox refuses
 
 

@@ -275,11 +275,11 @@ def test_risk_errors(staffed: Cli) -> None:
             cli, "risk", "answer", str(aid), standalone, "--status", "na", "--note", "x"
         )
     assert "in the past" in _err(
-        cli, "--as-of", "2026-03-02", "risk", "mitigate", str(aid), "S01", "--action", "x",
+        cli, "risk", "mitigate", str(aid), "S01", "--action", "x",
         "--owner", "fred", "--due", "2026-03-01",
     )
     cli.ok(
-        "--as-of", "2026-03-02", "risk", "mitigate", str(aid), "S01", "--action", "x",
+        "risk", "mitigate", str(aid), "S01", "--action", "x",
         "--owner", "fred", "--due", "2026-03-01", "--allow-past",
     )
     assert "--not-applicable excludes" in _err(

@@ -12,8 +12,40 @@ from ctcm.cli.context import AppContext
 from ctcm.errors import CtcmError, ExitCode
 
 
+# Global options people type after the command too (`ctcm status --as-of 2026-12-31`): they are
+# moved in front of the command before parsing. Each takes a value.
+GLOBAL_OPTIONS = ("--as-of", "--vault", "--user", "--identity")
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Return ``args`` with every global option (and its value) moved to the front; nothing
+    after a ``--`` is touched."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        name = arg.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS:
+            if "=" in arg:
+                front.append(arg)
+            else:
+                front.extend(args[i : i + 2])
+                i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
 class CtcmGroup(TyperGroup):
     """Translates every CtcmError into one stderr line and its exit code (the only place)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(list(args)))
 
     def invoke(self, ctx: Any) -> Any:
         try:

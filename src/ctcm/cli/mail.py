@@ -225,6 +225,7 @@ def log(
             "recipients": e.recipients,
             "period": e.period,
             "message_id": e.message_id,
+            "note": e.note,
         }
         for e in entries
     ]
@@ -315,6 +316,11 @@ def _report(actx: AppContext, report, fmt: OutputFormat, what: str) -> None:  # 
             f"{len(report.due)} {what} due (plan only: nothing sent or recorded; "
             "use --out DIR or --send)."
         )
+    elif report.preview:
+        actx.say(
+            f"{len(report.sent)} {what} written as a preview of {report.as_of} "
+            "(--as-of: nothing recorded, nothing sent)."
+        )
     else:
         actx.say(
             f"{len(report.sent)} {what} delivered ({report.channel})"
@@ -353,10 +359,17 @@ def remind(
 def _delivery(ctx: typer.Context, command: str, out: Path | None, send: bool, prepare):  # type: ignore[no-untyped-def]
     """Plan only (a read), write files (one short write), or send through the outbox (the
     writer lock is not held while the mail server is talked to)."""
+    from ctcm.errors import UsageError
     from ctcm.services.outbox import deliver_now, deliver_via_outbox
 
     if out is not None and send:
         raise InvalidInput("--out and --send exclude each other")
+    preview = app_context(ctx).environment.as_of is not None
+    if send and preview:
+        raise UsageError(
+            "--as-of only previews and cannot send: use --out DIR to see the messages of that "
+            "day (nothing is recorded), or set CTCM_TODAY=YYYY-MM-DD to rehearse it for real"
+        )
     if send:
         return deliver_via_outbox(
             app_context(ctx).environment,
@@ -368,11 +381,11 @@ def _delivery(ctx: typer.Context, command: str, out: Path | None, send: bool, pr
         with opened(ctx, command, write=False) as p:
             report, _ = prepare(p, None)
         return report
-    with opened(ctx, command) as p:
+    with opened(ctx, command, write=not preview) as p:
         transport = _transport(p, out, False)
         report, outgoing = prepare(p, transport.channel)
         with transport:
-            deliver_now(p, transport, report, outgoing)
+            deliver_now(p, transport, report, outgoing, record=not preview)
     return report
 
 

@@ -26,9 +26,12 @@ def init(
         ),
     ] = None,
     recovery_code: Annotated[
-        bool,
-        typer.Option("--recovery-code", help="Add a recovery slot and print its one-time code."),
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--recovery-code/--no-recovery-code",
+            help="Add a recovery slot and print its one-time code (asked at a terminal).",
+        ),
+    ] = None,
 ) -> None:
     """Create a new encrypted practice vault.
 
@@ -37,21 +40,51 @@ def init(
 
     Example: ctcm init --practice "Lakeside Counseling" --user alice --starter small-practice
     """
-    from ctcm.services.practice import init_practice, machine_timezone
+    from ctcm.errors import CtcmError
+    from ctcm.services.practice import check_new_user, check_timezone, init_practice
+    from ctcm.services.practice import machine_timezone
 
     actx = app_context(ctx)
     env = actx.environment
-    if practice is None or user is None:
-        if not env.interactive:
-            raise InvalidInput("give --practice NAME and --user NAME (no terminal to ask)")
-        practice = practice or typer.prompt("Practice name", err=True)
-        user = user or typer.prompt("Your user name (lower case)", err=True)
-        timezone = timezone or typer.prompt("Time zone", default=machine_timezone(), err=True)
-    created = init_practice(env, practice, user, timezone, starter, recovery_code)
+    user = user or env.user  # `--user` typed after `init` arrives as the global option
+    if env.interactive:
+        # Everything is checked before the passphrase is asked, so a typo never costs it.
+        def ask(text: str, check, default: str | None = None) -> str:  # type: ignore[no-untyped-def]
+            while True:
+                answer = typer.prompt(text, default=default, err=True)
+                try:
+                    return check(answer)
+                except CtcmError as err:
+                    actx.say(f"  {err}")
+
+        practice = practice or ask("Practice name", lambda v: v.strip() or _empty())
+        user = check_new_user(user) if user else ask("Your user name (lower case)", check_new_user)
+        timezone = (
+            check_timezone(timezone)
+            if timezone
+            else ask("Time zone", check_timezone, machine_timezone())
+        )
+        if recovery_code is None:
+            recovery_code = typer.confirm(
+                "Add a recovery code (opens the vault if the passphrase is lost)?",
+                default=True,
+                err=True,
+            )
+    elif practice is None or user is None:
+        raise InvalidInput("give --practice NAME and --user NAME (no terminal to ask)")
+    created = init_practice(env, practice, user, timezone, starter, bool(recovery_code))
     actx.say(f"Created vault {env.vault} for {practice!r}; user {user!r} is admin.")
     if created.recovery_code:
-        actx.say("Recovery code (shown once; store it offline, it opens the vault):")
+        actx.say(
+            "Recovery code, shown this once. It opens the vault without a passphrase: write it "
+            "on paper and keep it somewhere safe away from this computer (a safe, a sealed "
+            "envelope with the practice's records). Do not store it in a file here."
+        )
         typer.echo(created.recovery_code)
+
+
+def _empty() -> str:
+    raise InvalidInput("the practice name cannot be empty")
 
 
 def unlock(

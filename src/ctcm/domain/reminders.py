@@ -141,3 +141,4 @@ class LedgerEntry:
     recipients: str | None = None
     period: str | None = None
     message_id: str | None = None
+    note: str | None = None  # "rehearsal: CTCM_TODAY=..." when made under a rehearsal clock

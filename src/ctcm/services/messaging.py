@@ -310,6 +310,7 @@ class DeliveryReport:
     sent: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    preview: bool = False  # files written under --as-of: nothing recorded
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -321,28 +322,32 @@ class DeliveryReport:
             "sent_to": self.sent,
             "skipped": self.skipped,
             "failed": [{"id": who, "error": err} for who, err in self.failed],
+            "preview": self.preview,
         }
 
 
 class Mailer:
     """What every message needs: templates, sender, Reply-To, the practice name, a clock."""
 
-    def __init__(self, p: Practice) -> None:
+    def __init__(self, p: Practice, channel: str | None = "smtp") -> None:
         from ctcm.mail.message import parse_address
         from ctcm.render.templates import make_environment
 
         self.p = p
         self.config = mail_config(p)
-        if not self.config.sender:
+        self.practice = p.settings.get("practice_name", "")
+        if self.config.sender:
+            self.sender = parse_address(self.config.sender, "sender")
+        elif channel == "smtp":
             raise InvalidInput(
                 'no sender address: run ctcm mail configure --from "Practice <office@example.org>"'
             )
-        self.sender = parse_address(self.config.sender, "sender")
+        else:  # files to read or forward by hand need no configured sender
+            self.sender = Address(display_name=self.practice or "ctcm", addr_spec="no-reply@invalid")
         self.reply_to = (
             parse_address(self.config.reply_to, "reply-to") if self.config.reply_to else None
         )
         self.templates = make_environment(p.vault.root / "templates")
-        self.practice = p.settings.get("practice_name", "")
 
     def admins(self) -> list[Address]:
         from ctcm.mail.message import parse_address
@@ -412,7 +417,7 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
         )
     if channel is None:
         return report, []
-    mailer = Mailer(p)
+    mailer = Mailer(p, channel)
     admins = mailer.admins()
     outgoing = []
     for reminder in plan.reminders:
@@ -441,6 +446,7 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
                 escalation=item.escalation,
                 channel=channel,
                 recipients=recipients,
+                note=p.rehearsal,
             )
             for item in reminder.items
         ]
@@ -488,7 +494,7 @@ def prepare_status_notices(
 ) -> tuple[DeliveryReport, list[Outgoing]]:
     """Each person's own lights, and nobody else's."""
     statuses = [cred.person_status(p, person_id)] if person_id else cred.evaluate_active(p)
-    mailer = Mailer(p)
+    mailer = Mailer(p, channel)
     report = DeliveryReport(p.today, "status", channel)
     outgoing = []
     for status in statuses:
@@ -505,6 +511,7 @@ def prepare_status_notices(
             person_id=person.id,
             channel=channel,
             recipients=person.email,
+            note=p.rehearsal,
         )
         outgoing.append(Outgoing(msg, f"{p.today}-status-{person.id}", person.id, [entry]))
     return report, outgoing
@@ -630,7 +637,7 @@ def prepare_digest(
 ) -> tuple[DeliveryReport, list[Outgoing]]:
     """The practice-wide digest to each admin, at most once per calendar month unless forced
     (a message another run has claimed counts as sent)."""
-    mailer = Mailer(p)
+    mailer = Mailer(p, channel)
     admins = mailer.admins()
     if not admins:
         raise InvalidInput("no admins to send the digest to: ctcm mail configure --admins a@x,b@y")
@@ -654,6 +661,7 @@ def prepare_digest(
             channel=channel,
             recipients=admin.addr_spec,
             period=view.month,
+            note=p.rehearsal,
         )
         outgoing.append(
             Outgoing(

@@ -25,10 +25,14 @@ Prepare = Callable[[Practice], tuple[DeliveryReport, list[Outgoing]]]
 
 
 def deliver_now(
-    p: Practice, transport: Transport, report: DeliveryReport, out: list[Outgoing]
+    p: Practice,
+    transport: Transport,
+    report: DeliveryReport,
+    out: list[Outgoing],
+    record: bool = True,
 ) -> None:
     """Deliver each message and record them all (files: fast, so all under the one lock, and
-    the ledger rows go in as one batch)."""
+    the ledger rows go in as one batch). ``record=False``: a preview that records nothing."""
     from ctcm.mail.transport import DeliveryError
 
     batch = []
@@ -40,7 +44,11 @@ def deliver_now(
             continue
         batch.extend(replace(e, message_id=message_id) for e in item.entries)
         report.sent.append(item.who)
-    p.repo.add_deliveries(batch)
+    if record:
+        p.repo.add_deliveries(batch)
+    else:
+        report.preview = True
+        p.touch("preview")
     p.touch(*(_target(report.kind, who) for who in report.sent))
 
 

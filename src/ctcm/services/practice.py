@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ctcm.environment import Environment
-from ctcm.errors import InvalidInput, VaultError, WrongKey
+from ctcm.errors import InvalidInput, UsageError, VaultError, WrongKey
 from ctcm.storage.db import Database
 from ctcm.storage.repo import Repository
 from ctcm.vault import format as fmt
@@ -47,6 +47,10 @@ class Practice:
     after_save: list[Callable[[], None]] = field(default_factory=list)  # run under the lock
     _settings: dict[str, str] | None = None
     _opened_dek: bytes = b""
+
+    def __post_init__(self) -> None:
+        if self.rehearsal:
+            self.touch(self.rehearsal)
 
     def _save(self, final: bool) -> None:
         if self.read_only:
@@ -143,10 +147,18 @@ class Practice:
 
     @property
     def today(self) -> date:
-        """``--as-of`` if given, else today's date in the practice's time zone."""
+        """``--as-of`` if given, else ``CTCM_TODAY``, else today in the practice's time zone."""
         if self.env.as_of is not None:
             return self.env.as_of
+        if self.env.rehearsal_day is not None:
+            return self.env.rehearsal_day
         return self.now.astimezone(ZoneInfo(self.timezone)).date()
+
+    @property
+    def rehearsal(self) -> str | None:
+        """What every record made under ``CTCM_TODAY`` carries, so it can never pass for real."""
+        day = self.env.rehearsal_day
+        return f"rehearsal: CTCM_TODAY={day.isoformat()}" if day else None
 
     @property
     def warn_days(self) -> int:
@@ -216,6 +228,11 @@ def open_practice(
     The key is found before any lock (a passphrase prompt never holds up a cron job). On any
     error nothing is written.
     """
+    if write and env.as_of is not None:
+        raise UsageError(
+            f"--as-of only previews, and '{command}' records; it has its own date options "
+            "(to rehearse a day, writes included, set CTCM_TODAY=YYYY-MM-DD instead)"
+        )
     vault = VaultDir(env.vault, env.effective_lock_timeout)
     first = vault.read_parsed()
     state = LocalState(state_dir(env.env), first.header["vault_id"])
@@ -293,6 +310,14 @@ def unlock_once(env: Environment) -> Unlocked:
     parsed = vault.read_parsed()
     seen = LocalState(state_dir(env.env), parsed.header["vault_id"]).load()
     return unlock(env, parsed, seen.pin if seen else None)
+
+
+def check_new_user(user: str) -> str:
+    """A new user name as typed (lower case letters, digits, dashes); raise InvalidInput."""
+    from ctcm.domain.credentials import check_key
+
+    check_key(user.strip(), "user name")
+    return user.strip()
 
 
 def check_timezone(tz: str) -> str:

@@ -71,6 +71,20 @@ def _v5_validity_days(connection: Any) -> None:
     )
 
 
+def _v6_ledger_note(connection: Any) -> None:
+    from sqlalchemy import Column, MetaData, String, Table, inspect
+
+    # v2 creates the ledger from the current model, which already has the column.
+    if "note" in {c["name"] for c in inspect(connection).get_columns("deliveries")}:
+        return
+    deliveries = Table("deliveries", MetaData(), Column("note", String, nullable=True))
+    column = deliveries.c.note
+    connection.exec_driver_sql(
+        f"ALTER TABLE deliveries ADD COLUMN {column.name} "
+        f"{column.type.compile(dialect=connection.dialect)}"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("initial schema: practice, credentials, attachments, audit", _v1_initial),
     ("reminder schedules per document type; delivery ledger", _v2_reminders),
@@ -80,6 +94,7 @@ MIGRATIONS: list[Migration] = [
         _v4_risk_signoff,
     ),
     ("document types valid for a number of days", _v5_validity_days),
+    ("a note on delivery ledger rows (rehearsals)", _v6_ledger_note),
 ]
 LATEST = len(MIGRATIONS)
 

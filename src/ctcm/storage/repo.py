@@ -82,7 +82,7 @@ class Repository(RiskQueries):
     def deliveries(self, kind: str | None = None) -> list[LedgerEntry]:
         sql = (
             "SELECT kind, status, at, person_id, doctype_key, about, threshold, "
-            "threshold_date, passed, escalation, channel, recipients, period, message_id "
+            "threshold_date, passed, escalation, channel, recipients, period, message_id, note "
             "FROM deliveries"
         )
         rows = (
@@ -106,6 +106,7 @@ class Repository(RiskQueries):
                 r[11],
                 r[12],
                 r[13],
+                r[14],
             )
             for r in rows
         ]
@@ -535,6 +536,7 @@ class Repository(RiskQueries):
                 "recipients": e.recipients,
                 "period": e.period,
                 "message_id": e.message_id,
+                "note": e.note,
             }
             for e in entries
         ]

@@ -142,6 +142,7 @@ class DeliveryRow(SQLModel, table=True):
     period: str | None = None  # digest month YYYY-MM
     message_id: str | None = None
     at: str
+    note: str | None = None  # a rehearsal (CTCM_TODAY) says so here (schema v6)
 
 
 class AssessmentRow(SQLModel, table=True):
