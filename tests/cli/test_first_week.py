@@ -71,3 +71,51 @@ def test_a_ctcm_today_rehearsal_records_and_says_so(cli: Cli, smtp: Any) -> None
     assert remind and all("rehearsal: CTCM_TODAY=2026-12-24" in e["targets"] for e in remind)
     r = cli("status", env={"CTCM_TODAY": "24/12/2026"})
     assert r.exit_code == 2 and "CTCM_TODAY='24/12/2026' is not a date" in r.stderr
+
+
+def test_due_lists_what_is_due_by_date_without_mail_settings(demo_cli: Cli) -> None:
+    cli = demo_cli
+    data = json.loads(cli.ok("--as-of", "2026-03-02", "due", "--days", "60", "--format",
+                             "json").stdout)
+    assert data["until"] == "2026-05-01"
+    dates = [i["date"] for i in data["items"]]
+    assert dates == sorted(dates)
+    whats = {(i["person"], i["what"].split(":")[0]) for i in data["items"]}
+    # bob has a missing I-9 and cy has nothing required: one item each as due today
+    assert ("bob", "Form I-9 (employment eligibility)") in whats
+    assert all(i["person"] != "cy" for i in data["items"] if i["area"] == "credentials")
+    assert any(i["area"] == "risk" and "No finalized risk analysis" in i["what"]
+               for i in data["items"])
+    one = json.loads(cli.ok("due", "--person", "ada", "--days", "400", "--as-of", "2026-03-02",
+                            "--format", "json").stdout)
+    assert one["items"] and {i["person"] for i in one["items"]} == {"ada"}
+    r = cli("due", "--person", "ghost")
+    assert r.exit_code == 1 and "ghost" in r.stderr
+    table = cli.ok("--as-of", "2026-03-02", "due").stdout
+    assert "Due by 2026-04-01" in table and "item(s) for" in table
+
+
+def test_status_yellow_selects_people_with_any_yellow_requirement(demo_cli: Cli) -> None:
+    cli = demo_cli
+    board = json.loads(cli.ok("--as-of", "2026-03-02", "status", "--format", "json").stdout)
+    has_yellow = {
+        p["id"] for p in board["people"]
+        if any(r["status"] == "yellow" for r in p["requirements"])
+    }
+    shown = json.loads(
+        cli.ok("--as-of", "2026-03-02", "status", "--yellow", "--format", "json").stdout
+    )
+    assert {p["id"] for p in shown["people"]} == has_yellow
+    assert has_yellow, "the fixture should have someone with a yellow requirement"
+
+
+def test_digest_and_status_files_need_no_sender(demo_cli: Cli) -> None:
+    cli = demo_cli
+    out = cli.tmp / "mail"
+    r = cli.ok("notify", "status", "ada", "--out", str(out))
+    assert "1 status message(s) delivered (file)" in r.stderr
+    cli.ok("mail", "configure", "--admins", "boss@example.org")
+    cli.ok("digest", "--out", str(out))
+    assert len(list(out.iterdir())) == 2
+    r = cli("digest", "--send")
+    assert r.exit_code == 1 and "no mail server" in r.stderr

@@ -73,3 +73,60 @@ def status(
 
 def register(app: typer.Typer) -> None:
     app.command()(status)
+    app.command()(due)
+
+
+def due(
+    ctx: typer.Context,
+    days: Annotated[int, typer.Option("--days", help="How far ahead to look.")] = 30,
+    person: Annotated[str | None, typer.Option("--person", help="Only this person.")] = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """List what is due in the next days across the practice, by date (overdue first).
+
+    Documents missing, expired or expiring, waivers ending, mitigation tasks and the risk
+    analysis review; works without any mail settings.
+
+    Example: ctcm due --days 30
+    """
+    from ctcm.render.formats import View
+    from ctcm.services.program import due as list_due
+
+    with opened(ctx, "due", write=False) as p:
+        until, items = list_due(p, days, person)
+        today = p.today
+        names = {x.id: x.name for x in p.repo.people()}
+    data = {
+        "as_of": today.isoformat(),
+        "until": until.isoformat(),
+        "items": [
+            {
+                "date": i.on.isoformat(),
+                "area": i.area,
+                "status": i.light.value,
+                "person": i.who,
+                "what": i.what,
+                "ref": i.ref,
+            }
+            for i in items
+        ],
+    }
+    rows = [
+        [
+            i.on.isoformat() + (" (overdue)" if i.on < today else ""),
+            i.light.value,
+            i.area,
+            names.get(i.who or "", i.who or ""),
+            i.what,
+        ]
+        for i in items
+    ]
+    people = len({i.who for i in items if i.who})
+    view = View(
+        data,
+        ["date", "status", "area", "person", "what"],
+        rows,
+        title=f"Due by {until.isoformat()} (as of {today.isoformat()})",
+        footer=f"{len(items)} item(s) for {people} person(s)" if items else None,
+    )
+    app_context(ctx).show(view, fmt)

@@ -506,10 +506,16 @@ def export_attachments(p: Practice, doc_id: int, out_dir: Path) -> list[Path]:
 
 
 def dashboard(p: Practice, light: Light | None = None, policy: str | None = None) -> Dashboard:
-    """Every active person's lights on ``p.today``, in a fixed number of queries."""
+    """Every active person's lights on ``p.today``, in a fixed number of queries. ``light``
+    keeps the people with at least one requirement of that light (a person who is red for one
+    document and has another expiring soon shows under yellow too)."""
     if policy is not None:
         get_policy(p, policy)
-    people = [s for s in evaluate_active(p, policy) if light is None or s.status is light]
+    people = [
+        s
+        for s in evaluate_active(p, policy)
+        if light is None or any(r.status is light for r in s.requirements)
+    ]
     p.touch("status")
     return Dashboard(p.today, p.settings.get("practice_name", ""), tuple(people))
 
