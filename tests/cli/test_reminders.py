@@ -79,7 +79,7 @@ def test_a_simulated_season_of_daily_runs(cli: Cli, smtp: Any) -> None:
     _person(cli, "ann", "Ann Able", "2026-04-30")
     sent_on: dict[str, list[str]] = {}
     day = date(2026, 2, 20)
-    while day <= date(2026, 5, 20):
+    while day <= date(2026, 5, 22):
         before = len(smtp.messages)
         r = _remind(cli, day)
         assert r.exit_code == 0, r.stderr
@@ -95,11 +95,15 @@ def test_a_simulated_season_of_daily_runs(cli: Cli, smtp: Any) -> None:
         "2026-04-30",
         "2026-05-07",
         "2026-05-14",
-        "2026-05-15",
+        "2026-05-21",
     ]
-    assert all(r == ["ann@example.org"] for d, r in sent_on.items() if d != "2026-05-15")
-    # red since 2026-05-01; 14 days later the admins are copied, once for that step
-    assert sorted(sent_on["2026-05-15"]) == [
+    # never two messages about the item on consecutive days
+    days_sent = [date.fromisoformat(d) for d in sent_on]
+    assert all((b - a).days > 1 for a, b in zip(days_sent, days_sent[1:]) if b > date(2026, 4, 30))
+    assert all(r == ["ann@example.org"] for d, r in sent_on.items() if d != "2026-05-21")
+    # red since 2026-05-01, escalated from 05-15: the admins ride on the next scheduled
+    # reminder (05-21), never in a message of their own the day after the +14 one
+    assert sorted(sent_on["2026-05-21"]) == [
         "ann@example.org",
         "boss@example.org",
         "manager@example.org",
@@ -110,7 +114,7 @@ def test_a_simulated_season_of_daily_runs(cli: Cli, smtp: Any) -> None:
         and "overdue" in escalated.get_body(("plain",)).get_content()
     )
     ledger = json.loads(cli.ok("audit", "list", "--format", "json").stdout)
-    assert sum(1 for e in ledger if e["command"] == "remind") == 90
+    assert sum(1 for e in ledger if e["command"] == "remind") == 92
 
 
 def test_catch_up_after_a_gap_sends_one_reminder(cli: Cli, smtp: Any) -> None:
@@ -269,7 +273,8 @@ def test_status_notice_shows_only_own_lights(cli: Cli, smtp: Any) -> None:
     ann = msgs["ann@example.org"].get_body(("plain",)).get_content()
     assert (
         "Ann Able" in ann
-        and "renew by 2026-03-20" in ann
+        and "expires on 20 March, in 18 days" in ann
+        and "Coming up for renewal:" in ann
         and "send it" not in ann
         and "Upload it at the front desk." in ann
     )
@@ -442,3 +447,70 @@ def test_rendered_emails_golden(cli: Cli, tmp_path: Path, golden) -> None:  # ty
         )
         golden(f"email-{kind}.html", msg.get_body(("html",)).get_content())
     assert oct(files[0].stat().st_mode & 0o777) == "0o600"
+
+
+def test_reminder_wording_golden(cli: Cli, tmp_path: Path, golden) -> None:  # type: ignore[no-untyped-def]
+    """Early (60 days), due today and expired items, each worded for its state; a green item
+    is never said to need attention."""
+    cli.ok("mail", "configure", "--from", "Test Practice <office@example.org>")
+    _person(cli, "ann", "Ann Able", "2027-03-01")  # 60 days after 2026-12-31
+    cli.ok("person", "add", "cal", "--name", "Cal Cole", "--email", "cal@example.org")
+    cli.ok("person", "require", "cal", "hipaa-training")
+    cli.ok("person", "require", "cal", "cpr-bls")
+    cli.ok("doc", "add", "cal", "hipaa-training", "--expires", "2026-12-31")
+    cli.ok("doc", "add", "cal", "cpr-bls", "--expires", "2026-12-21")
+    out = tmp_path / "mail"
+    cli.ok("remind", "--out", str(out), env={"CTCM_TODAY": "2026-12-31"})
+    texts = {}
+    import email
+    import email.policy
+
+    for path in sorted(out.iterdir()):
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        texts[msg["To"].addresses[0].addr_spec] = (
+            f"Subject: {msg['Subject']}\n\n" + msg.get_body(("plain",)).get_content()
+        )
+    ann, cal = texts["ann@example.org"], texts["cal@example.org"]
+    assert "coming up for renewal" in ann and "need" not in ann
+    assert "expires on 1 March 2027, in 60 days." in ann and "GREEN" not in ann
+    assert "expires today, 31 December. Please renew it today." in cal
+    assert "expired on 21 December, 10 days ago. Renew it as soon as possible." in cal
+    golden("email-reminder-early.txt", ann.replace("\r\n", "\n"))
+    golden("email-reminder-today-and-expired.txt", cal.replace("\r\n", "\n"))
+
+
+def test_repeats_count_from_the_last_reminder_sent(cli: Cli, smtp: Any) -> None:
+    """An item first seen long after expiry gets one reminder, then the next only 7 days
+    later (not at the next +7 grid day)."""
+    configure_mail(cli, smtp)
+    _person(cli, "ann", "Ann Able", "2025-01-01")
+    sent = []
+    day = date(2025, 11, 8)  # day 311 after expiry: the grid would say +308, then +315
+    for _ in range(16):
+        before = len(smtp.messages)
+        assert _remind(cli, day).exit_code == 0
+        if len(smtp.messages) > before:
+            sent.append(day)
+        day += timedelta(days=1)
+    assert sent == [date(2025, 11, 8), date(2025, 11, 15), date(2025, 11, 22)]
+
+
+def test_recipients_new_hires_and_no_admins(cli: Cli, smtp: Any) -> None:
+    configure_mail(cli, smtp, "--admins", "Boss@example.org,boss@example.org,ann@example.org")
+    # ann is staff and an admin; long expired, so escalated
+    _person(cli, "ann", "Ann Able", "2026-01-01")
+    # a new hire: started 10 days ago, with a missing document: no escalation for 30 days
+    cli.ok("person", "add", "neo", "--name", "Neo New", "--email", "neo@example.org",
+           "--start", "2026-02-20")
+    cli.ok("person", "require", "neo", "hipaa-training")
+    assert _remind(cli, date(2026, 3, 2)).exit_code == 0
+    by_to = {m["To"].addresses[0].addr_spec: m for m in smtp.parsed()}
+    ann_cc = [a.addr_spec for a in by_to["ann@example.org"]["Cc"].addresses]
+    assert ann_cc == ["Boss@example.org"]  # once, and never herself
+    assert by_to["neo@example.org"]["Cc"] is None
+    # with no admins at all, the plan says escalations have nowhere to go
+    cli.ok("mail", "configure", "--admins", "")
+    plan = cli.ok("remind", "--format", "json", env={"CTCM_TODAY": "2026-03-20"})
+    data = json.loads(plan.stdout)
+    assert all(d["cc_admins"] is False for d in data["due"])
+    assert any("nowhere to go" in n for n in data["notes"])

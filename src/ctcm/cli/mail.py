@@ -39,6 +39,7 @@ def _config_view(c) -> View:  # type: ignore[no-untyped-def]
         "schedule": c.schedule,
         "missing_every": c.missing_every,
         "escalate_after": c.escalate_after,
+        "escalate_grace": c.escalate_grace,
         "instructions": c.instructions,
     }
     return View(
@@ -52,7 +53,11 @@ def _config_view(c) -> View:  # type: ignore[no-untyped-def]
             ("admins", ", ".join(c.admins) or "(none)"),
             ("reminder schedule", c.schedule),
             ("missing documents", f"remind every {c.missing_every} days"),
-            ("escalation", f"admins in Cc after {c.escalate_after} days red"),
+            (
+                "escalation",
+                f"admins in Cc after {c.escalate_after} days red (not within "
+                f"{c.escalate_grace} days of a person's start date)",
+            ),
             ("instructions", c.instructions),
         ],
     )
@@ -140,15 +145,21 @@ def schedule(
     escalate_after: Annotated[
         int | None, typer.Option("--escalate-after", help="Days red before admins are copied.")
     ] = None,
+    escalate_grace: Annotated[
+        int | None,
+        typer.Option(
+            "--escalate-grace", help="Days after a person's start date without escalation."
+        ),
+    ] = None,
 ) -> None:
     """Set the practice's default reminder schedule (types can override it).
 
-    Example: ctcm mail schedule "60,30,14,7,1,0,+7" --escalate-after 14
+    Example: ctcm mail schedule "60,30,14,7,1,0,+7" --escalate-after 14 --escalate-grace 30
     """
     from ctcm.services.messaging import set_schedule
 
     with opened(ctx, "mail schedule") as p:
-        config = set_schedule(p, offsets, missing_every, escalate_after)
+        config = set_schedule(p, offsets, missing_every, escalate_after, escalate_grace)
     app_context(ctx).show(_config_view(config))
 
 
@@ -311,10 +322,13 @@ def _report(actx: AppContext, report, fmt: OutputFormat, what: str) -> None:  # 
     )
     if fmt is not OutputFormat.TABLE or report.due:
         actx.show(view, fmt)
+    for note in sorted(set(report.notes)):
+        actx.say(f"Note: {note}.")
     if report.channel is None:
+        items = sum(len(d["items"]) for d in report.due)
         actx.say(
-            f"{len(report.due)} {what} due (plan only: nothing sent or recorded; "
-            "use --out DIR or --send)."
+            f"{len(report.due)} {what} due: {items} item(s) for {len(report.due)} person(s) "
+            "(plan only: nothing sent or recorded; use --out DIR or --send)."
         )
     elif report.preview:
         actx.say(

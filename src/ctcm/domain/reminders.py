@@ -18,6 +18,7 @@ from ctcm.errors import InvalidInput
 DEFAULT_SCHEDULE = "60,30,14,7,1,0,+7"
 DEFAULT_MISSING_EVERY = 7
 DEFAULT_ESCALATE_AFTER = 14
+DEFAULT_ESCALATE_GRACE = 30  # days after a person's start date without escalation
 _TOKEN = re.compile(r"^([+-]?)(\d{1,4})$")
 
 

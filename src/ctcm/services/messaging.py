@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from email.headerregistry import Address
 from typing import Any, Protocol
@@ -25,6 +25,7 @@ from ctcm.domain.credentials import (
 )
 from ctcm.domain.reminders import (
     DEFAULT_ESCALATE_AFTER,
+    DEFAULT_ESCALATE_GRACE,
     DEFAULT_MISSING_EVERY,
     DEFAULT_SCHEDULE,
     LedgerEntry,
@@ -32,7 +33,6 @@ from ctcm.domain.reminders import (
     due_threshold,
     escalation_step,
     expiry_thresholds,
-    missing_thresholds,
     parse_schedule,
 )
 from ctcm.errors import InvalidInput
@@ -67,6 +67,7 @@ class MailConfig:
     missing_every: int
     escalate_after: int
     instructions: str
+    escalate_grace: int = DEFAULT_ESCALATE_GRACE
 
 
 def mail_config(p: Practice) -> MailConfig:
@@ -84,6 +85,7 @@ def mail_config(p: Practice) -> MailConfig:
         missing_every=int(s.get("mail.missing_every", str(DEFAULT_MISSING_EVERY))),
         escalate_after=int(s.get("mail.escalate_after", str(DEFAULT_ESCALATE_AFTER))),
         instructions=s.get("mail.instructions", DEFAULT_INSTRUCTIONS),
+        escalate_grace=int(s.get("mail.escalate_grace", str(DEFAULT_ESCALATE_GRACE))),
     )
 
 
@@ -145,7 +147,11 @@ def configure_mail(
 
 
 def set_schedule(
-    p: Practice, schedule: str | None, missing_every: int | None, escalate_after: int | None
+    p: Practice,
+    schedule: str | None,
+    missing_every: int | None,
+    escalate_after: int | None,
+    escalate_grace: int | None = None,
 ) -> MailConfig:
     values: dict[str, str] = {}
     if schedule is not None:
@@ -158,6 +164,10 @@ def set_schedule(
         if not 1 <= escalate_after <= 365:
             raise InvalidInput("--escalate-after must be between 1 and 365 days")
         values["mail.escalate_after"] = str(escalate_after)
+    if escalate_grace is not None:
+        if not 0 <= escalate_grace <= 365:
+            raise InvalidInput("--escalate-grace must be between 0 and 365 days")
+        values["mail.escalate_grace"] = str(escalate_grace)
     if not values:
         raise InvalidInput("nothing to change: give a schedule or an option (see --help)")
     p.set_settings(values)
@@ -194,13 +204,21 @@ class ReminderPlan:
 
 
 def plan_reminders(p: Practice) -> ReminderPlan:
-    """Who is due which reminder today, from the current state and the delivery ledger."""
+    """Who is due which reminder today, from the current state and the delivery ledger.
+
+    Before expiry, the schedule's thresholds (the latest one reached and not yet sent; earlier
+    ones missed are passed over). Once expired or missing, a repeat every N days counted from
+    the last reminder actually sent for the item, so no two mails about one item come closer
+    than N days. An escalation (admins in Cc) only rides on such a scheduled reminder, never
+    alone, and not within the grace period after a person's start date.
+    """
     config = mail_config(p)
     default = parse_schedule(config.schedule)
     overrides = {k: parse_schedule(v) for k, v in p.repo.schedules().items()}
     recorded: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     escalated: dict[tuple[str, str, str], int] = defaultdict(int)
     anchors: dict[tuple[str, str, str], date] = {}
+    last_sent: dict[tuple[str, str, str], date] = {}
     stale = iso_utc(p.now - CLAIM_TIMEOUT)
     for e in p.repo.deliveries("reminder"):
         if e.status == "claimed" and e.at < stale:
@@ -213,33 +231,54 @@ def plan_reminders(p: Practice) -> ReminderPlan:
         escalated[key] = max(escalated[key], e.escalation)
         if e.threshold == "missing+0" and e.threshold_date is not None:
             anchors[key] = e.threshold_date
+        sent_on = p.local_date(e.at)
+        if key not in last_sent or sent_on > last_sent[key]:
+            last_sent[key] = sent_on
     today = p.today
     reminders = []
     for status in cred.evaluate_active(p):
+        person = status.person
+        new_hire = (
+            person.start is not None and (today - person.start).days < config.escalate_grace
+        )
         items = []
         for r in status.requirements:
             if r.status is Light.WAIVED or r.reason is Reason.NO_EXPIRY:
                 continue
             if r.reason is Reason.MISSING:
                 about = "missing"
-                key = (status.person.id, r.doctype, about)
-                anchor = anchors.get(key, today)
-                reached = missing_thresholds(anchor, config.missing_every, today)
-                red_since: date | None = anchor
+                key = (person.id, r.doctype, about)
+                start = anchors.get(key, today)
+                reached = [Threshold("missing+0", start)] if start <= today else []
+                repeat: int | None = config.missing_every
+                red_since: date | None = start
             else:
                 assert r.expires is not None
                 about = f"expiry:{r.expires.isoformat()}"
-                key = (status.person.id, r.doctype, about)
-                reached = expiry_thresholds(r.expires, overrides.get(r.doctype, default), today)
+                key = (person.id, r.doctype, about)
+                schedule = overrides.get(r.doctype, default)
+                reached = expiry_thresholds(r.expires, replace(schedule, every_after=None), today)
+                repeat = schedule.every_after
+                start = r.expires
                 red_since = r.expires + timedelta(days=1) if r.status is Light.RED else None
             result = due_threshold(reached, recorded[key])
-            step = escalation_step(red_since, today, config.escalate_after)
+            due = result.due
+            overdue = (red_since is not None and today >= red_since) or (
+                r.reason is Reason.MISSING
+            )
+            if due is None and overdue and repeat:
+                last = last_sent.get(key)
+                offset = (today - start).days
+                label = f"missing+{offset}" if r.reason is Reason.MISSING else f"+{offset}"
+                if (last is None or (today - last).days >= repeat) and label not in recorded[key]:
+                    due = Threshold(label, today)
+            if due is None:
+                continue
+            step = 0 if new_hire else escalation_step(red_since, today, config.escalate_after)
             new_step = step if step > escalated[key] else 0
-            item = DueItem(r, about, result.due, new_step, result.passed)
-            if result.due is not None or new_step:
-                items.append(item)
+            items.append(DueItem(r, about, due, new_step, result.passed))
         if items:
-            reminders.append(PersonReminder(status.person, tuple(items)))
+            reminders.append(PersonReminder(person, tuple(items)))
     p.touch("reminders")
     return ReminderPlan(today, tuple(reminders))
 
@@ -262,12 +301,38 @@ def headline(r: RequirementStatus) -> str:
             return "expires today" if r.days_left == 0 else f"expires in {days(r.days_left or 0)}"
 
 
-def _item_context(r: RequirementStatus) -> dict[str, Any]:
+def long_date(day: date, today: date) -> str:
+    """'1 March 2027'; the year left out within the current one ('15 November')."""
+    return f"{day.day} {day:%B}" if day.year == today.year else f"{day.day} {day:%B %Y}"
+
+
+def say(r: RequirementStatus, today: date) -> str:
+    """One item of a message, worded for its state (the one wording of every message)."""
+    from ctcm.render.views import days
+
+    if r.reason is Reason.MISSING:
+        return f"{r.name}: not on file yet. Please send it."
+    if r.status is Light.WAIVED:
+        until = f" until {long_date(r.waived_until, today)}" if r.waived_until else ""
+        return f"{r.name}: waived{until}."
+    if r.expires is None:
+        return f"{r.name}: on file (no expiry)."
+    left = (r.expires - today).days
+    when = long_date(r.expires, today)
+    if left > 0:
+        return f"{r.name}: expires on {when}, in {days(left)}."
+    if left == 0:
+        return f"{r.name}: expires today, {when}. Please renew it today."
+    return f"{r.name}: expired on {when}, {days(-left)} ago. Renew it as soon as possible."
+
+
+def _item_context(r: RequirementStatus, today: date) -> dict[str, Any]:
     return {
         "doctype": r.doctype,
         "name": r.name,
         "status": r.status.value,
         "why": why(r),
+        "say": say(r, today),
         "headline": headline(r),
         "expires": r.expires.isoformat() if r.expires else None,
         "days_left": r.days_left,
@@ -282,11 +347,13 @@ def reminder_context(
     instructions: str,
     as_of: date,
 ) -> dict[str, Any]:
+    items = [_item_context(r, as_of) for r in reminder_items]
     return {
         "practice": practice,
         "as_of": as_of.isoformat(),
         "person": {"name": person.name},
-        "items": [_item_context(r) for r in reminder_items],
+        "items": items,
+        "urgent": any(i["status"] == "red" for i in items),
         "escalated": escalated,
         "instructions": instructions,
     }
@@ -311,6 +378,7 @@ class DeliveryReport:
     skipped: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     preview: bool = False  # files written under --as-of: nothing recorded
+    notes: list[str] = field(default_factory=list)  # said once under the plan
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -323,6 +391,7 @@ class DeliveryReport:
             "skipped": self.skipped,
             "failed": [{"id": who, "error": err} for who, err in self.failed],
             "preview": self.preview,
+            "notes": sorted(set(self.notes)),
         }
 
 
@@ -393,13 +462,30 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
     each item recorded (once delivered) with the earlier thresholds it passed over."""
     plan = plan_reminders(p)
     report = DeliveryReport(plan.as_of, "reminder", channel)
+    admin_addresses = mail_config(p).admins
+
+    def copied(person: Person) -> list[str]:
+        """Admins to copy on an escalation: each once, never the person themselves."""
+        seen = {person.email.lower()}
+        out = []
+        for address in admin_addresses:
+            if address.lower() not in seen:
+                seen.add(address.lower())
+                out.append(address)
+        return out
+
     for reminder in plan.reminders:
+        if reminder.escalate and not admin_addresses:
+            report.notes.append(
+                "escalations have nowhere to go: no admins are configured "
+                "(ctcm mail configure --admins a@x,b@y)"
+            )
         report.due.append(
             {
                 "person": reminder.person.id,
                 "name": reminder.person.name,
                 "email": reminder.person.email,
-                "cc_admins": reminder.escalate,
+                "cc_admins": reminder.escalate and bool(copied(reminder.person)),
                 "items": [
                     {
                         "doctype": i.requirement.doctype,
@@ -417,17 +503,22 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
         )
     if channel is None:
         return report, []
+    from ctcm.mail.message import parse_address
+
     mailer = Mailer(p, channel)
-    admins = mailer.admins()
     outgoing = []
     for reminder in plan.reminders:
         person = reminder.person
-        cc = admins if reminder.escalate else []
+        cc = (
+            [parse_address(a, "admin address") for a in copied(person)]
+            if reminder.escalate
+            else []
+        )
         context = reminder_context(
             mailer.practice,
             person,
             [i.requirement for i in reminder.items],
-            reminder.escalate,
+            bool(cc),
             mailer.config.instructions,
             plan.as_of,
         )
@@ -443,7 +534,8 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
                 threshold=item.threshold.key if item.threshold else "escalation",
                 threshold_date=item.threshold.on if item.threshold else plan.as_of,
                 passed=",".join(t.key for t in item.passed) or None,
-                escalation=item.escalation,
+                # an escalation with no one to copy is not spent: it goes once admins exist
+                escalation=item.escalation if cc else 0,
                 channel=channel,
                 recipients=recipients,
                 note=p.rehearsal,
@@ -467,22 +559,17 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
 def status_context(
     practice: str, status: PersonStatus, instructions: str, as_of: date
 ) -> dict[str, Any]:
-    requirements = []
-    for r in status.requirements:
-        item = _item_context(r)
-        item["action"] = (
-            f"renew by {r.expires.isoformat()}"
-            if r.expires and r.status.severity
-            else "send it as soon as possible"
-            if r.reason is Reason.MISSING
-            else None
-        )
-        requirements.append(item)
+    requirements = [_item_context(r, as_of) for r in status.requirements]
     return {
         "practice": practice,
         "as_of": as_of.isoformat(),
         "person": {"name": status.person.name},
         "status": status.status.value,
+        "groups": [
+            {"light": light, "items": [r for r in requirements if r["status"] == light]}
+            for light in ("red", "yellow", "green", "waived")
+            if any(r["status"] == light for r in requirements)
+        ],
         "requirements": requirements,
         "to_renew": any(r.status.severity > 0 for r in status.requirements),
         "instructions": instructions,
