@@ -275,7 +275,7 @@ def test_doc_add_defaults_supersedes_and_history(cli: Cli) -> None:
 def test_doc_errors(cli: Cli, tmp_path: Path) -> None:
     cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
     assert "before issue" in _err(
-        cli, "doc", "add", "a", "state-license", "--issued", "2026-05-01", "--expires", "2026-04-01"
+        cli, "doc", "add", "a", "state-license", "--issued", "2026-05-01", "--expires", "2026-04-01", "--future"
     )
     assert "give --expires or --issued" in _err(cli, "doc", "add", "a", "state-license")
     assert "unknown person 'zz'" in _err(cli, "doc", "add", "zz", "npi")

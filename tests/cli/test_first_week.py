@@ -119,3 +119,61 @@ def test_digest_and_status_files_need_no_sender(demo_cli: Cli) -> None:
     assert len(list(out.iterdir())) == 2
     r = cli("digest", "--send")
     assert r.exit_code == 1 and "no mail server" in r.stderr
+
+
+def test_forgiving_csv_semicolons_bom_crlf_trailing_columns_and_date_format(cli: Cli) -> None:
+    people = cli.tmp / "staff.csv"
+    people.write_bytes(
+        "\ufeffid;name;email;policies;title;start;;\r\n"
+        "mlopez;Maria Lopez;maria@example.org;clinician;Therapist;03/15/2026;;\r\n"
+        "tkim;Tom Kim;tom@example.org;;;;;\r\n".encode()
+    )
+    r = cli("person", "import", str(people))
+    assert r.exit_code == 1 and "expected YYYY-MM-DD" in r.stderr  # US dates need the format
+    cli.ok("person", "import", str(people), "--date-format", "%m/%d/%Y")
+    shown = json.loads(cli.ok("person", "show", "mlopez", "--format", "json").stdout)
+    assert shown["start"] == "2026-03-15" and shown["policies"] == ["clinician"]
+    docs = cli.tmp / "docs.tsv"
+    docs.write_text("person\tdoctype\tissued\texpires\nmlopez\tnpi\t2026-01-02\t\n")
+    cli.ok("doc", "import", str(docs))
+    r = cli("doc", "add", "mlopez", "state-license", "--issued", "2026-13-01")
+    assert r.exit_code == 1 and "no month 13" in r.stderr
+    r = cli("person", "import", str(people), "--date-format", "%Y")
+    assert r.exit_code == 1 and "bad --date-format" in r.stderr
+
+
+def test_doc_add_says_what_it_recorded_refuses_the_future_and_void(cli: Cli) -> None:
+    cli.ok("person", "add", "mlopez", "--name", "Maria Lopez", "--email", "m@example.org",
+           "--policy", "clinician")
+    r = cli.ok("doc", "add", "mlopez", "state-license", "--issued", "2025-06-30")
+    first = int(r.stdout)
+    assert f"Recorded state-license for Maria Lopez, #{first}: expires 30 June 2027, GREEN." in (
+        r.stderr
+    )
+    r = cli("doc", "add", "mlopez", "state-license", "--issued", "2026-06-30")
+    assert r.exit_code == 1 and "in the future" in r.stderr and "--future" in r.stderr
+    wrong = int(cli.ok("doc", "add", "mlopez", "state-license", "--issued", "2026-03-01",
+                       "--expires", "2026-03-10").stdout)
+    status = json.loads(cli.ok("status", "mlopez", "--format", "json").stdout)
+    lic = next(r for r in status["requirements"] if r["doctype"] == "state-license")
+    assert lic["document_id"] == wrong and lic["status"] == "yellow"
+    r = cli("doc", "void", str(wrong))
+    assert r.exit_code == 2  # --reason is required
+    r = cli.ok("doc", "void", str(wrong), "--reason", "entered for the wrong person")
+    assert "now GREEN" in r.stderr
+    status = json.loads(cli.ok("status", "mlopez", "--format", "json").stdout)
+    lic = next(r for r in status["requirements"] if r["doctype"] == "state-license")
+    assert lic["document_id"] == first
+    history = json.loads(cli.ok("doc", "list", "mlopez", "--all", "--format", "json").stdout)
+    voided = next(d for d in history if d["id"] == wrong)
+    assert voided["voided"] == "entered for the wrong person" and voided["in_force"] is False
+    audit = json.loads(cli.ok("audit", "list", "--format", "json").stdout)
+    assert any(e["command"] == "doc void" and f"document:{wrong}" in e["targets"] for e in audit)
+    r = cli("doc", "void", str(wrong), "--reason", "again")
+    assert r.exit_code == 1 and "voided already" in r.stderr
+
+
+def test_an_unquoted_name_gets_a_hint(cli: Cli) -> None:
+    r = run_ctcm("person", "add", "maria", "--name", "Maria", "Ruiz", "--email", "m@x.org",
+                 env=_env(cli))
+    assert r.returncode == 2 and "put a value with spaces in quotes" in r.stderr

@@ -59,7 +59,7 @@ def test_people_import_all_or_nothing_with_row_numbers(cli: Cli, tmp_path: Path)
     assert lines[:4] == [
         "  row 4: bad email address 'not-an-email'",
         "  row 5: unknown policy 'nope' (see 'ctcm policy list')",
-        "  row 6: bad start date '2026-02-30': no such day",
+        "  row 6: bad start date '2026-02-30': no such day (February 2026 has 28 days)",
         "  row 7: id 'ada' appears twice in the file",
     ]
     assert lines[-1] == "ctcm: bad.csv: 4 bad row(s); nothing was imported"

@@ -65,6 +65,14 @@ class CtcmGroup(TyperGroup):
             where = f" ({err.filename})" if err.filename else ""
             typer.echo(f"ctcm: {err.strerror or err}{where}", err=True)
             raise typer.Exit(int(ExitCode.ERROR)) from None
+        except Exception as err:
+            # Typer's usage errors: the commonest is a name typed without quotes.
+            message = getattr(err, "message", "")
+            if isinstance(message, str) and "unexpected extra argument" in message:
+                err.message = (  # type: ignore[attr-defined]
+                    f"{message}: put a value with spaces in quotes, e.g. --name \"Maria Ruiz\""
+                )
+            raise
 
 
 app = typer.Typer(

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from ctcm.cli.context import app_context, opened, write_output
-from ctcm.cli.options import DryRunOpt, FormatOpt
+from ctcm.cli.options import DateFormatOpt, DryRunOpt, FormatOpt
 from ctcm.cli.people import report_import
 from ctcm.render.formats import OutputFormat, View
 
@@ -35,10 +35,13 @@ def add(
         typer.Option("--file", help="A scan to store encrypted (repeat the option)."),
     ] = None,
     note: Annotated[str | None, typer.Option("--note")] = None,
+    future: Annotated[
+        bool, typer.Option("--future", help="Accept an issue date after today.")
+    ] = False,
 ) -> None:
     """Record a document; it supersedes the person's previous one of the same type.
 
-    Prints the new document id.
+    Prints the new document id, and on stderr what was recorded.
 
     Example: ctcm doc add jdoe state-license --issued 2026-01-15 --number LPC-1234 --file scan.pdf
     """
@@ -49,9 +52,36 @@ def add(
     expires_d = parse_optional_date(expires, "expiry date")
     with opened(ctx, "doc add") as p:
         doc_id = cred.add_document(
-            p, person, doctype, issued_d, expires_d, number, note, list(file or [])
+            p, person, doctype, issued_d, expires_d, number, note, list(file or []), future
         )
+        line = cred.describe_recorded(p, doc_id)
     typer.echo(doc_id)
+    app_context(ctx).say(line)
+
+
+@app.command("void")
+def void(
+    ctx: typer.Context,
+    doc_id: Annotated[int, typer.Argument(metavar="ID")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (entered in error, ...).")],
+) -> None:
+    """Take a document entered in error out of force (it stays in the history).
+
+    The previous document of the same type, if any, is in force again.
+
+    Example: ctcm doc void 17 --reason "entered for the wrong person"
+    """
+    from ctcm.services import credentials as cred
+
+    with opened(ctx, "doc void") as p:
+        doc = cred.void_document(p, doc_id, reason)
+        now = cred.person_status(p, doc.person_id)
+    light = next((r.status.value.upper() for r in now.requirements if r.doctype == doc.doctype),
+                 "not required")
+    app_context(ctx).say(
+        f"Voided document {doc_id} ({doc.doctype} of {doc.person_id}); that requirement is "
+        f"now {light}."
+    )
 
 
 @app.command("list")
@@ -162,8 +192,11 @@ def import_(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(metavar="FILE.csv")],
     dry_run: DryRunOpt = False,
+    date_format: DateFormatOpt = None,
 ) -> None:
     """Import document records from CSV (columns: person,doctype,issued,expires,number,note).
+
+    Separators ',', ';' or tab are recognised; empty trailing columns are ignored.
 
     All or nothing; rows identical to a recorded document are skipped, so re-importing is safe.
 
@@ -171,9 +204,12 @@ def import_(
     """
     from ctcm.services import csvio
 
+    from ctcm.domain.dates import check_date_format
+
+    check_date_format(date_format)
     text = csvio.read_csv_text(file)
     with opened(ctx, "doc import") as p:
-        result = csvio.import_documents(p, text, file.name, dry_run)
+        result = csvio.import_documents(p, text, file.name, dry_run, date_format)
     report_import(app_context(ctx), result, "documents")
 
 

@@ -11,3 +11,11 @@ FormatOpt = Annotated[
     typer.Option("--format", "-f", help="Output format: table, json or csv.", case_sensitive=False),
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Check and report; change nothing.")]
+DateFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--date-format",
+        metavar="FORMAT",
+        help="How the file writes dates, e.g. %m/%d/%Y (default: YYYY-MM-DD).",
+    ),
+]

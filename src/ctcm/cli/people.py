@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from ctcm.cli.context import AppContext, app_context, opened, write_output
-from ctcm.cli.options import DryRunOpt, FormatOpt
+from ctcm.cli.options import DateFormatOpt, DryRunOpt, FormatOpt
 from ctcm.render.formats import OutputFormat
 
 app = typer.Typer(help="Personnel: who must hold which documents.", no_args_is_help=True)
@@ -288,8 +288,11 @@ def import_(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(metavar="FILE.csv")],
     dry_run: DryRunOpt = False,
+    date_format: DateFormatOpt = None,
 ) -> None:
     """Import people from CSV (columns: id,name,email,policies,title,start; policies split by ;).
+
+    Separators ',', ';' or tab are recognised; empty trailing columns are ignored.
 
     All or nothing: any bad row is reported with its row number and nothing is imported.
     Importing the same file again changes nothing.
@@ -298,9 +301,12 @@ def import_(
     """
     from ctcm.services import csvio
 
+    from ctcm.domain.dates import check_date_format
+
+    check_date_format(date_format)
     text = csvio.read_csv_text(file)
     with opened(ctx, "person import") as p:
-        result = csvio.import_people(p, text, file.name, dry_run)
+        result = csvio.import_people(p, text, file.name, dry_run, date_format)
     report_import(app_context(ctx), result, "people")
 
 

@@ -161,6 +161,7 @@ class Document:
     number: str | None = None
     note: str | None = None
     attachments: int = 0
+    void_reason: str | None = None  # voided (entered in error): never in force
 
 
 @dataclass(frozen=True, slots=True)

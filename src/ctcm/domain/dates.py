@@ -12,19 +12,44 @@ from ctcm.errors import InvalidInput
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def parse_date(text: str, what: str = "date") -> date:
-    """Return the date in ``YYYY-MM-DD``; raise InvalidInput naming ``what`` otherwise."""
+def parse_date(text: str, what: str = "date", fmt: str | None = None) -> date:
+    """Return the date in ``YYYY-MM-DD`` (or in ``fmt``, a strptime format such as
+    ``%m/%d/%Y``); raise InvalidInput naming ``what`` and what is wrong otherwise."""
     text = text.strip()
+    if fmt is not None:
+        from datetime import datetime
+
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            raise InvalidInput(f"bad {what} {text!r}: expected the format {fmt}") from None
     if not _ISO.match(text):
         raise InvalidInput(f"bad {what} {text!r}: expected YYYY-MM-DD")
+    year, month, day = (int(x) for x in text.split("-"))
+    if not 1 <= month <= 12:
+        raise InvalidInput(f"bad {what} {text!r}: no month {month}")
     try:
-        return date.fromisoformat(text)
+        return date(year, month, day)
     except ValueError:
-        raise InvalidInput(f"bad {what} {text!r}: no such day") from None
+        import calendar
+
+        last = calendar.monthrange(year, month)[1]
+        raise InvalidInput(
+            f"bad {what} {text!r}: no such day ({date(year, month, 1):%B %Y} has {last} days)"
+        ) from None
 
 
-def parse_optional_date(text: str | None, what: str = "date") -> date | None:
-    return parse_date(text, what) if text not in (None, "") else None
+def parse_optional_date(text: str | None, what: str = "date", fmt: str | None = None) -> date | None:
+    return parse_date(text, what, fmt) if text not in (None, "") else None
+
+
+def check_date_format(fmt: str | None) -> str | None:
+    """A ``--date-format`` must contain a day, a month and a year directive."""
+    if fmt is None:
+        return None
+    if not all(d in fmt for d in ("%d", "%m")) or not ("%Y" in fmt or "%y" in fmt):
+        raise InvalidInput(f"bad --date-format {fmt!r}: use directives like %m/%d/%Y")
+    return fmt
 
 
 def add_months(day: date, months: int) -> date:

@@ -350,6 +350,7 @@ def document_json(d: Document, in_force: bool) -> dict[str, Any]:
         "note": d.note,
         "in_force": in_force,
         "attachments": d.attachments,
+        "voided": d.void_reason,
     }
 
 
@@ -358,7 +359,15 @@ def documents_view(items: Sequence[tuple[Document, bool]]) -> View:
         [document_json(d, f) for d, f in items],
         ["id", "doctype", "issued", "expires", "number", "in_force", "attachments"],
         [
-            [d.id, d.doctype, _iso(d.issued), _iso(d.expires), d.number, f, d.attachments]
+            [
+                d.id,
+                d.doctype,
+                _iso(d.issued),
+                _iso(d.expires),
+                d.number,
+                f"voided: {d.void_reason}" if d.void_reason else f,
+                d.attachments,
+            ]
             for d, f in items
         ],
         status_column=None,

@@ -380,9 +380,15 @@ def add_document(
     number: str | None,
     note: str | None,
     files: list[Path],
+    future: bool = False,
 ) -> int:
     get_person(p, person_id)
     dt = get_doctype(p, doctype)
+    if issued is not None and issued > p.today and not future:
+        raise InvalidInput(
+            f"the issue date {issued} is in the future (today is {p.today}); a typo? "
+            "Give --future if the document really is issued later"
+        )
     doc = build_document(p, person_id, dt, issued, expires, number, note)
     payloads = [_read_upload(path) for path in files]  # every file read before anything is written
     doc_id = p.repo.add_documents([doc], p.now_iso, p.actor)[0]
@@ -434,6 +440,37 @@ class DocumentDetail:
     doctype: DocType
     current: bool
     attachments: tuple[Attachment, ...]
+
+
+def describe_recorded(p: Practice, doc_id: int) -> str:
+    """What ``doc add`` recorded, in one line: type, person, id, expiry and the light now."""
+    doc = get_document(p, doc_id)
+    person = get_person(p, doc.person_id)
+    status = person_status(p, doc.person_id)
+    light = next(
+        (r.status.value.upper() for r in status.requirements if r.doctype == doc.doctype),
+        "not required of them",
+    )
+    if doc.expires is not None:
+        when = f"expires {doc.expires.day} {doc.expires:%B %Y}"
+    else:
+        when = "no expiry"
+    return f"Recorded {doc.doctype} for {person.name}, #{doc.id}: {when}, {light}."
+
+
+def void_document(p: Practice, doc_id: int, reason: str) -> Document:
+    """Take a document entered in error out of force: it stays in the history, marked voided
+    with the reason, and the audit trail records who did it. The one recorded before it (if
+    any) is in force again."""
+    doc = get_document(p, doc_id)
+    if doc.void_reason is not None:
+        raise InvalidInput(f"document {doc_id} is voided already ({doc.void_reason})")
+    reason = check_text(reason, "--reason", 500) if reason and reason.strip() else ""
+    if not reason:
+        raise InvalidInput("say why the document is voided (--reason TEXT)")
+    p.repo.void_document(doc_id, reason, p.now_iso, p.actor)
+    p.touch(f"document:{doc_id}", f"person:{doc.person_id}", "voided")
+    return doc
 
 
 def show_document(p: Practice, doc_id: int) -> DocumentDetail:

@@ -61,9 +61,15 @@ def read_rows(
 ) -> list[tuple[int, dict[str, str]]]:
     """Rows of a CSV file as dicts keyed by header; columns in ``ignored`` (descriptive ones a
     file written by ctcm itself carries) are accepted and dropped."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    first = text.split("\n", 1)[0]
+    # Spreadsheets in many locales save with ';', and some exports use tabs: take the
+    # separator the header line uses most.
+    delimiter = max(",;\t", key=first.count) if first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [h.strip().lower() for h in next(reader)]
+        while header and header[-1] == "":  # the empty trailing columns spreadsheets add
+            header.pop()
     except StopIteration:
         raise InvalidInput(
             f"{name} is empty (expected a header row: {','.join(columns)})"
@@ -83,6 +89,8 @@ def read_rows(
         for values in reader:
             if not any(v.strip() for v in values):
                 continue
+            if len(values) > len(header) and not any(v.strip() for v in values[len(header) :]):
+                values = values[: len(header)]
             if len(values) != len(header):
                 out.append(
                     (
@@ -106,7 +114,9 @@ def read_rows(
     return out
 
 
-def import_people(p: Practice, text: str, name: str, dry_run: bool) -> ImportResult:
+def import_people(
+    p: Practice, text: str, name: str, dry_run: bool, date_format: str | None = None
+) -> ImportResult:
     policies = p.repo.policies()
     existing = {person.id: person for person in p.repo.people()}
     errors: list[str] = []
@@ -126,7 +136,7 @@ def import_people(p: Practice, text: str, name: str, dry_run: bool) -> ImportRes
                 name=row["name"],
                 email=row["email"],
                 title=row.get("title") or None,
-                start=parse_optional_date(row.get("start"), "start date"),
+                start=parse_optional_date(row.get("start"), "start date", date_format),
                 policies=tuple(k.strip() for k in row.get("policies", "").split(";") if k.strip()),
                 active=old.active if old else True,
                 deactivated_on=old.deactivated_on if old else None,
@@ -159,7 +169,9 @@ def _doc_key(d: Document) -> tuple[object, ...]:
     return (d.person_id, d.doctype, d.issued, d.expires, d.number or None)
 
 
-def import_documents(p: Practice, text: str, name: str, dry_run: bool) -> ImportResult:
+def import_documents(
+    p: Practice, text: str, name: str, dry_run: bool, date_format: str | None = None
+) -> ImportResult:
     people = {person.id for person in p.repo.people()}
     doctypes = p.repo.doctypes()
     known = {_doc_key(d) for d in p.repo.documents()}
@@ -178,8 +190,8 @@ def import_documents(p: Practice, text: str, name: str, dry_run: bool) -> Import
                 p,
                 row["person"],
                 doctypes[row["doctype"]],
-                parse_optional_date(row.get("issued"), "issue date"),
-                parse_optional_date(row.get("expires"), "expiry date"),
+                parse_optional_date(row.get("issued"), "issue date", date_format),
+                parse_optional_date(row.get("expires"), "expiry date", date_format),
                 row.get("number") or None,
                 row.get("note") or None,
             )

@@ -85,6 +85,21 @@ def _v6_ledger_note(connection: Any) -> None:
     )
 
 
+def _v7_document_void(connection: Any) -> None:
+    from sqlalchemy import Column, MetaData, String, Table
+
+    documents = Table(
+        "documents",
+        MetaData(),
+        *(Column(name, String, nullable=True) for name in ("voided_at", "void_reason", "voided_by")),
+    )
+    for column in documents.columns:
+        connection.exec_driver_sql(
+            f"ALTER TABLE documents ADD COLUMN {column.name} "
+            f"{column.type.compile(dialect=connection.dialect)}"
+        )
+
+
 MIGRATIONS: list[Migration] = [
     ("initial schema: practice, credentials, attachments, audit", _v1_initial),
     ("reminder schedules per document type; delivery ledger", _v2_reminders),
@@ -95,6 +110,7 @@ MIGRATIONS: list[Migration] = [
     ),
     ("document types valid for a number of days", _v5_validity_days),
     ("a note on delivery ledger rows (rehearsals)", _v6_ledger_note),
+    ("documents entered in error can be voided", _v7_document_void),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -197,20 +197,22 @@ class Repository(RiskQueries):
 
     _DOC_COLUMNS = (
         "SELECT d.id, d.person_id, d.doctype_key, d.issued, d.expires, d.number, "
-        "d.note, (SELECT COUNT(*) FROM attachments a WHERE a.document_id = d.id) "
-        "FROM documents d"
+        "d.note, (SELECT COUNT(*) FROM attachments a WHERE a.document_id = d.id), "
+        "d.void_reason FROM documents d"
     )
 
     @staticmethod
     def _doc(r: tuple[Any, ...]) -> Document:
-        return Document(r[0], r[1], r[2], _d(r[3]), _d(r[4]), r[5], r[6], r[7])
+        return Document(r[0], r[1], r[2], _d(r[3]), _d(r[4]), r[5], r[6], r[7], r[8])
 
     def current_documents(self) -> dict[tuple[str, str], Document]:
-        """The document in force per (person, type): the most recently recorded one."""
+        """The document in force per (person, type): the most recently recorded one that was
+        not voided."""
         rows = self.conn.execute(
-            "SELECT d.id, d.person_id, d.doctype_key, d.issued, d.expires, d.number, d.note, 0 "
-            "FROM documents d WHERE d.id IN "
-            "(SELECT MAX(id) FROM documents GROUP BY person_id, doctype_key)"
+            "SELECT d.id, d.person_id, d.doctype_key, d.issued, d.expires, d.number, d.note, 0, "
+            "NULL FROM documents d WHERE d.id IN "
+            "(SELECT MAX(id) FROM documents WHERE voided_at IS NULL "
+            "GROUP BY person_id, doctype_key)"
         ).fetchall()
         return {(r[1], r[2]): self._doc(r) for r in rows}
 
@@ -222,6 +224,13 @@ class Repository(RiskQueries):
                 self._DOC_COLUMNS + " WHERE d.person_id = ? ORDER BY d.id", (person_id,)
             ).fetchall()
         return [self._doc(r) for r in rows]
+
+    def void_document(self, doc_id: int, reason: str, at: str, by: str) -> None:
+        self.conn.execute(
+            "UPDATE documents SET voided_at = ?, void_reason = ?, voided_by = ? WHERE id = ?",
+            (at, reason, by, doc_id),
+        )
+        self.conn.commit()
 
     def document(self, doc_id: int) -> Document | None:
         row = self.conn.execute(self._DOC_COLUMNS + " WHERE d.id = ?", (doc_id,)).fetchone()

@@ -96,6 +96,9 @@ class DocumentRow(SQLModel, table=True):
     note: str | None = None
     created_at: str
     created_by: str
+    voided_at: str | None = None  # entered in error: out of force, kept (schema v7)
+    void_reason: str | None = None
+    voided_by: str | None = None
 
 
 class AttachmentRow(SQLModel, table=True):
