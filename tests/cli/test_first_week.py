@@ -177,3 +177,40 @@ def test_an_unquoted_name_gets_a_hint(cli: Cli) -> None:
     r = run_ctcm("person", "add", "maria", "--name", "Maria", "Ruiz", "--email", "m@x.org",
                  env=_env(cli))
     assert r.returncode == 2 and "put a value with spaces in quotes" in r.stderr
+
+
+def test_sessions_of_two_vaults_side_by_side(cli: Cli, tmp_path: Any) -> None:
+    from datetime import UTC, datetime
+
+    from ctcm.clock import FixedClock
+    from ctcm.environment import Environment
+    from ctcm.services.practice import create_vault
+    from tests.conftest import PASSPHRASE
+
+    other = tmp_path / "client-b"
+    create_vault(
+        Environment(
+            env={"CTCM_STATE_DIR": str(cli.tmp / "state")},
+            clock=FixedClock(datetime(2026, 3, 1, tzinfo=UTC)),
+            vault_path=other,
+        ),
+        "Client B", "bea", PASSPHRASE, "UTC", False,
+    )
+    a = cli.ok("unlock", env={"CTCM_PASSPHRASE": PASSPHRASE}, identity=False)
+    token_a = a.stdout.strip().removeprefix("export CTCM_SESSION=")
+    b = cli.ok(
+        "--vault", str(other), "unlock",
+        env={"CTCM_PASSPHRASE": PASSPHRASE, "CTCM_SESSION": token_a}, identity=False,
+    )
+    both = b.stdout.strip().removeprefix("export CTCM_SESSION=")
+    assert "," in both and both.endswith(token_a)  # unlocking B kept A's session
+    for vault in (cli.vault, other):
+        r = cli("--vault", str(vault), "status", env={"CTCM_SESSION": both}, identity=False)
+        assert r.exit_code == 0, r.stderr
+    # only B's token: A says why it is locked, and how else to open it
+    only_b = both.split(",")[0]
+    r = cli("status", env={"CTCM_SESSION": only_b}, identity=False)
+    assert r.exit_code == 5
+    assert "belongs to another vault" in r.stderr and "CTCM_IDENTITY_FILE" in r.stderr
+    r = cli("status", identity=False)
+    assert r.exit_code == 5 and "CTCM_PASSPHRASE_FILE" in r.stderr

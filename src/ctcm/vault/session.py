@@ -61,6 +61,35 @@ def encode_token(key: bytes) -> str:
     return base64.urlsafe_b64encode(key).decode().rstrip("=")
 
 
+def decode_tokens(value: str) -> list[bytes]:
+    """``CTCM_SESSION`` may carry the tokens of several vaults' sessions, comma-separated."""
+    return [key for part in value.split(",") if (key := decode_token(part)) is not None]
+
+
+def live_session_keys(directory: Path, keys: list[bytes]) -> list[bytes]:
+    """The keys that still open a session file in ``directory`` (of any vault)."""
+    live = []
+    for path in directory.glob("session-*"):
+        if ".tmp-" in path.name:
+            continue
+        data = path.read_bytes()
+        for key in keys:
+            if key in live or data[:8] != SESSION_MAGIC:
+                continue
+            try:
+                AESGCM(key).decrypt(data[8:20], data[20:], _vault_aad(path))
+            except InvalidTag:
+                continue
+            live.append(key)
+    return live
+
+
+def _vault_aad(path: Path) -> bytes:
+    """The vault id a session file belongs to (its name is the id made path-safe)."""
+    safe = path.name.removeprefix("session-").replace("_", "/").replace("-", "+")
+    return (safe + "=" * (-len(safe) % 4)).encode()
+
+
 def decode_token(token: str) -> bytes | None:
     try:
         raw = base64.urlsafe_b64decode(token.strip() + "=" * (-len(token.strip()) % 4))
@@ -112,6 +141,10 @@ class SessionStore:
         )
         self._write(key, state)
         return state
+
+    def opens(self, key: bytes) -> bool:
+        """Whether ``key`` opens this vault's session file (expired or not)."""
+        return self._read(key) is not None
 
     def end(self) -> bool:
         """Delete the session file; return whether there was one."""

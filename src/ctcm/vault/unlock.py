@@ -18,7 +18,9 @@ from ctcm.vault.session import (
     KEYRING_SERVICE,
     SessionStore,
     decode_token,
+    decode_tokens,
     encode_token,
+    live_session_keys,
     runtime_dir,
     usable_backend,
 )
@@ -138,7 +140,8 @@ def session_store(environment: Environment, header: dict[str, Any]) -> SessionSt
 def _session_key(environment: Environment, store: SessionStore) -> bytes | None:
     token = environment.env.get("CTCM_SESSION")
     if token:
-        return decode_token(token)
+        # several vaults' sessions can be active at once: the one that opens this vault's
+        return next((key for key in decode_tokens(token) if store.opens(key)), None)
     if not store.path.exists():
         return None  # no session: do not pay for importing and asking the keyring
     backend = _secure_keyring(environment)
@@ -192,6 +195,17 @@ def unlock(
         return _opened(fmt.open_slot(header, slot, private, pin), "identity")
 
     slot = choose_user_slot(header, environment)  # an unknown --user fails before any prompt
+    env = environment.env
+    if (
+        env.get("CTCM_SESSION")
+        and not environment.interactive
+        and not (env.get("CTCM_PASSPHRASE_FILE") or env.get("CTCM_PASSPHRASE"))
+    ):
+        raise VaultLocked(
+            "the vault is locked: the session in CTCM_SESSION belongs to another vault or has "
+            "ended; run 'ctcm unlock' for this vault too (sessions of several vaults can be "
+            "active at once), or set CTCM_IDENTITY_FILE or CTCM_PASSPHRASE_FILE"
+        )
     passphrase, source = read_passphrase(environment, "Passphrase")
     private = fmt.user_private_key(slot, passphrase, vault_id)
     return _opened(fmt.open_slot(header, slot, private, pin), source)
@@ -213,8 +227,9 @@ def read_passphrase(
         return env["CTCM_PASSPHRASE"], "passphrase-env"
     if not environment.interactive:
         raise VaultLocked(
-            "the vault is locked and no key is available without a prompt "
-            "(run 'ctcm unlock', or set CTCM_IDENTITY_FILE or CTCM_PASSPHRASE_FILE)"
+            "the vault is locked and no key is available without a prompt: run 'ctcm unlock' "
+            "in this shell first, or for unattended runs set CTCM_IDENTITY_FILE (a service "
+            "identity from 'ctcm slot add-service') or CTCM_PASSPHRASE_FILE (a 0600 file)"
         )
     first = environment.prompt_secret(f"{prompt}: ")
     if confirm and environment.prompt_secret(f"{prompt} (again): ") != first:
@@ -238,6 +253,11 @@ def start_session(
     store = session_store(environment, parsed.header)
     key = store.create(unlocked.dek, unlocked.slot_id, idle, maximum)
     token = encode_token(key)
+    # Keep the shell's sessions of other vaults: unlocking one never ends another.
+    others = decode_tokens(environment.env.get("CTCM_SESSION", ""))
+    others = [k for k in live_session_keys(store.path.parent, others) if k != key]
+    if others:
+        token = ",".join([token, *(encode_token(k) for k in others[:7])])
     backend = _secure_keyring(environment)
     if backend is not None:
         try:
