@@ -214,3 +214,30 @@ def test_sessions_of_two_vaults_side_by_side(cli: Cli, tmp_path: Any) -> None:
     assert "belongs to another vault" in r.stderr and "CTCM_IDENTITY_FILE" in r.stderr
     r = cli("status", identity=False)
     assert r.exit_code == 5 and "CTCM_PASSPHRASE_FILE" in r.stderr
+
+
+def test_mail_log_reads_compactly_in_the_practice_zone(cli: Cli, smtp: Any) -> None:
+    configure_mail(cli, smtp)
+    cli.ok("person", "add", "ann", "--name", "Ann Able", "--email", "ann@example.org")
+    cli.ok("person", "require", "ann", "hipaa-training")
+    cli.ok("doc", "add", "ann", "hipaa-training", "--expires", "2025-06-01")
+    cli.ok("remind", "--send")  # 2026-03-02 15:00 UTC, long after expiry: many passed over
+    table = cli.ok("mail", "log").stdout
+    assert "2026-03-02 09:00" in table  # America/Chicago, like audit list
+    assert "5 earlier (-60 to -1)" in table and "-30,-14" not in table
+    data = json.loads(cli.ok("mail", "log", "--format", "json").stdout)
+    assert data[0]["passed"].startswith("-60,") and data[0]["at"] == "2026-03-02T15:00:00Z"
+
+
+def test_the_digest_has_column_headers_and_no_commands(demo_cli: Cli) -> None:
+    cli = demo_cli
+    cli.ok("mail", "configure", "--admins", "boss@example.org")
+    out = cli.tmp / "digest"
+    cli.ok("digest", "--out", str(out))
+    import email
+    import email.policy
+
+    msg = email.message_from_bytes(next(out.iterdir()).read_bytes(), policy=email.policy.default)
+    body = msg.get_body(("plain",)).get_content()
+    assert "Person | Status | Why" in body and "Kind | Detail" in body
+    assert "ctcm " not in body

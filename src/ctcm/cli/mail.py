@@ -218,9 +218,25 @@ def log(
     from ctcm.domain.dates import parse_optional_date
     from ctcm.services.messaging import delivery_log
 
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
     day = parse_optional_date(since, "--since date")
     with opened(ctx, "mail log", write=False) as p:
         entries = delivery_log(p, person, kind, day)
+        zone = ZoneInfo(p.timezone)
+
+    def local(ts: str) -> str:
+        return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(zone).strftime(
+            "%Y-%m-%d %H:%M"
+        )
+
+    def compact(passed: str | None) -> str:
+        """'-60,-30,...,+49' as '12 earlier (-60 to +49)': the list is in the JSON."""
+        keys = [k for k in (passed or "").split(",") if k]
+        if len(keys) <= 2:
+            return ", ".join(keys)
+        return f"{len(keys)} earlier ({keys[0]} to {keys[-1]})"
     data = [
         {
             "at": e.at,
@@ -242,14 +258,14 @@ def log(
     ]
     rows = [
         [
-            e.at,
+            local(e.at),
             e.kind,
-            e.status,
+            e.status + (" (rehearsal)" if e.note else ""),
             e.person_id or "",
             e.doctype or "",
             e.about or e.period or "",
             e.threshold or "",
-            e.passed or "",
+            compact(e.passed),
             e.channel,
             e.recipients,
         ]

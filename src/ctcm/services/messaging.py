@@ -653,7 +653,7 @@ def _program_section(p: Practice, board: Dashboard) -> DigestSection | None:
     from ctcm.services.riskprogram import program_status
 
     program = program_status(p)
-    rows = [("Attention", line) for line in program.warnings]
+    rows = [("Attention", line) for line in program.plain_warnings]
     rows += [
         ("Open risk", f"{scenario} {title} ({level})")
         for scenario, title, level in program.open_high_risks
@@ -680,8 +680,9 @@ def _evidence_section(p: Practice, board: Dashboard) -> DigestSection:
             ("Audit entries", str(p.repo.audit_count())),
             ("Audit head (SHA-256)", p.repo.audit_head()),
         ),
-        "Keep this message. 'ctcm audit head' prints the same figures at any time; a later "
-        "vault must show a higher generation and a trail that contains this head.",
+        "Keep this message: it is evidence of what the practice's vault held on this date. "
+        "Any later state of the vault must have a higher generation and an audit trail that "
+        "contains this head.",
     )
 
 

@@ -63,41 +63,66 @@ class ProgramStatus:
 
     @property
     def warnings(self) -> list[str]:
-        out = []
+        """Each warning, with the command that acts on it (for people at a terminal)."""
+        return [f"{text} ({hint})" if hint else text for text, hint in self.notices]
+
+    @property
+    def plain_warnings(self) -> list[str]:
+        """Each warning without commands (for an email whose reader may not run ctcm)."""
+        return [text for text, _ in self.notices]
+
+    @property
+    def notices(self) -> list[tuple[str, str | None]]:
+        out: list[tuple[str, str | None]] = []
         if self.security_officer is None:
-            out.append("No security official is designated (ctcm practice set --security-officer)")
+            out.append(
+                ("No security official is designated", "ctcm practice set --security-officer")
+            )
         if self.last_full is None:
             if self.draft is None:
-                out.append("No risk analysis on record (ctcm risk new)")
+                out.append(("No risk analysis on record", "ctcm risk new"))
             else:
                 out.append(
-                    f"No risk analysis on record: {self.draft.describe()}; finalize it with "
-                    f"'ctcm risk finalize {self.draft.id} --by PERSON' once complete"
+                    (
+                        f"No risk analysis on record: {self.draft.describe()}",
+                        f"once complete: ctcm risk finalize {self.draft.id} --by PERSON",
+                    )
                 )
         else:
             if self.stale:
                 signed = self.signed.on if self.signed else self.last_full.created_at[:10]
                 out.append(
-                    f"The last risk analysis (#{self.last_full.id}, finalized {signed}) is due "
-                    f"for review since {self.review_due} (a yearly review is best practice; "
-                    "the rule asks for it periodically)"
+                    (
+                        f"The last risk analysis (#{self.last_full.id}, finalized {signed}) is "
+                        f"due for review since {self.review_due} (a yearly review is best "
+                        "practice; the rule asks for it periodically)",
+                        None,
+                    )
                 )
             if self.draft is not None:
-                out.append(f"Risk analysis in progress: {self.draft.describe()}")
+                out.append((f"Risk analysis in progress: {self.draft.describe()}", None))
         if self.required_gaps:
             cited = ", ".join(c for c, _ in self.required_gaps[:6])
             more = " ..." if len(self.required_gaps) > 6 else ""
             out.append(
-                f"{len(self.required_gaps)} required safeguard(s) answered not implemented in "
-                f"assessment #{self.findings_from}: {cited}{more}"
+                (
+                    f"{len(self.required_gaps)} required safeguard(s) answered not implemented "
+                    f"in assessment #{self.findings_from}: {cited}{more}",
+                    None,
+                )
             )
         for scenario, title, level in self.unplanned_high_risks:
             out.append(
-                f"{level.capitalize()} risk {scenario} ({title}) has no mitigation task or "
-                f"recorded acceptance (ctcm risk mitigate {self.findings_from} {scenario} ...)"
+                (
+                    f"{level.capitalize()} risk {scenario} ({title}) has no mitigation task or "
+                    "recorded acceptance",
+                    f"ctcm risk mitigate {self.findings_from} {scenario} ...",
+                )
             )
         for t in self.overdue_tasks:
-            out.append(f"Security task {t.id} overdue since {t.due}: {t.action} (owner {t.owner})")
+            out.append(
+                (f"Security task {t.id} overdue since {t.due}: {t.action} (owner {t.owner})", None)
+            )
         return out
 
 
