@@ -4,7 +4,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_VAULT ?= .demo-vault
 
-.PHONY: demo test venv test-venv bench clean
+# `make install`: ctcm for daily use, in its own environment under the user's data directory,
+# with a `ctcm` link in ~/.local/bin (cron and systemd call it by that absolute path).
+DATA_HOME   ?= $(if $(XDG_DATA_HOME),$(XDG_DATA_HOME),$(HOME)/.local/share)
+INSTALL_DIR ?= $(DATA_HOME)/ctcm/venv
+BIN_DIR     ?= $(HOME)/.local/bin
+
+.PHONY: demo test venv test-venv bench clean install uninstall
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +32,20 @@ test: test-venv
 
 bench: venv
 	$(BIN)/python bench/run.py
+
+install:
+	$(PYTHON) -m venv --clear $(INSTALL_DIR)
+	$(INSTALL_DIR)/bin/python -m pip install --quiet --upgrade pip
+	$(INSTALL_DIR)/bin/python -m pip install --quiet .
+	mkdir -p $(BIN_DIR)
+	ln -sf $(INSTALL_DIR)/bin/ctcm $(BIN_DIR)/ctcm
+	@echo "Installed $(BIN_DIR)/ctcm -> $(INSTALL_DIR). Check it: $(BIN_DIR)/ctcm --version"
+	@case ":$$PATH:" in *":$(BIN_DIR):"*) ;; \
+	  *) echo "Note: $(BIN_DIR) is not on your PATH; add it, or call $(BIN_DIR)/ctcm in full." ;; esac
+
+uninstall:
+	rm -f $(BIN_DIR)/ctcm
+	rm -rf $(INSTALL_DIR)
 
 clean:
 	rm -rf $(VENV) $(DEMO_VAULT) build dist .pytest_cache
