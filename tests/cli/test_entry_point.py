@@ -106,5 +106,12 @@ def test_demo_builds_a_practice_with_every_light(tmp_path: Path) -> None:
     )["program"]
     assert program["security_officer"] == "fnguyen" and program["overdue_tasks"]
     assert {r["scenario"] for r in program["open_high_risks"]} >= {"S04", "S09"}
+    # ctcm due on the demo: documents and security tasks of the month, by date, no mail needed
+    r = run_ctcm("due", "--vault", str(vault), "--format", "json",
+                 env={"CTCM_PASSPHRASE": "correct horse battery demo"})
+    items = json.loads(r.stdout)["items"]
+    assert {i["area"] for i in items} == {"credentials", "risk"}
+    assert [i["date"] for i in items] == sorted(i["date"] for i in items)
+    assert any("overdue" in i["what"] for i in items if i["area"] == "risk")
     r = run_ctcm("demo", "--vault", str(vault))
     assert r.returncode == 1 and "refusing to overwrite" in r.stderr
