@@ -70,7 +70,7 @@ class CtcmGroup(TyperGroup):
             message = getattr(err, "message", "")
             if isinstance(message, str) and "unexpected extra argument" in message:
                 err.message = (  # type: ignore[attr-defined]
-                    f"{message}: put a value with spaces in quotes, e.g. --name \"Maria Ruiz\""
+                    f'{message}: put a value with spaces in quotes, e.g. --name "Maria Ruiz"'
                 )
             raise
 
@@ -146,8 +146,10 @@ def _register() -> None:
     from ctcm.cli import (
         audit,
         backup,
+        calendar,
         doc,
         doctype,
+        log,
         mail,
         people,
         policy,
@@ -155,6 +157,7 @@ def _register() -> None:
         risk,
         slot,
         status,
+        training,
         vaultcmds,
     )
 
@@ -170,6 +173,9 @@ def _register() -> None:
     app.add_typer(slot.app, name="slot")
     app.add_typer(practice.app, name="practice")
     app.add_typer(risk.app, name="risk")
+    app.add_typer(log.app, name="log")
+    app.add_typer(calendar.app, name="calendar")
+    app.add_typer(training.app, name="training")
 
 
 _register()

@@ -76,8 +76,10 @@ def void(
     with opened(ctx, "doc void") as p:
         doc = cred.void_document(p, doc_id, reason)
         now = cred.person_status(p, doc.person_id)
-    light = next((r.status.value.upper() for r in now.requirements if r.doctype == doc.doctype),
-                 "not required")
+    light = next(
+        (r.status.value.upper() for r in now.requirements if r.doctype == doc.doctype),
+        "not required",
+    )
     app_context(ctx).say(
         f"Voided document {doc_id} ({doc.doctype} of {doc.person_id}); that requirement is "
         f"now {light}."

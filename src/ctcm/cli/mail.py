@@ -227,8 +227,10 @@ def log(
         zone = ZoneInfo(p.timezone)
 
     def local(ts: str) -> str:
-        return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(zone).strftime(
-            "%Y-%m-%d %H:%M"
+        return (
+            datetime.fromisoformat(ts.replace("Z", "+00:00"))
+            .astimezone(zone)
+            .strftime("%Y-%m-%d %H:%M")
         )
 
     def compact(passed: str | None) -> str:
@@ -237,6 +239,7 @@ def log(
         if len(keys) <= 2:
             return ", ".join(keys)
         return f"{len(keys)} earlier ({keys[0]} to {keys[-1]})"
+
     data = [
         {
             "at": e.at,

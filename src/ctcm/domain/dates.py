@@ -39,7 +39,9 @@ def parse_date(text: str, what: str = "date", fmt: str | None = None) -> date:
         ) from None
 
 
-def parse_optional_date(text: str | None, what: str = "date", fmt: str | None = None) -> date | None:
+def parse_optional_date(
+    text: str | None, what: str = "date", fmt: str | None = None
+) -> date | None:
     return parse_date(text, what, fmt) if text not in (None, "") else None
 
 

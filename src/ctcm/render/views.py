@@ -104,6 +104,24 @@ def why(r: RequirementStatus) -> str:
     return r.reason.value
 
 
+def activities_json(acts: Any) -> dict[str, Any]:
+    return {
+        "status": acts.light.value,
+        "scheduled": acts.scheduled,
+        "overdue": [{"kind": o.kind, "date": o.on.isoformat()} for o in acts.overdue],
+        "due_soon": [{"kind": o.kind, "date": o.on.isoformat()} for o in acts.due_soon],
+    }
+
+
+def activity_lines(acts: Any) -> list[str]:
+    """The program section's lines about the compliance calendar."""
+    if not acts.scheduled:
+        return ["No security activities are on the calendar (ctcm calendar set KIND)"]
+    return [f"Activity overdue since {o.on}: {o.kind}" for o in acts.overdue] + [
+        f"Activity due {o.on}: {o.kind}" for o in acts.due_soon
+    ]
+
+
 def program_json(program: Any) -> dict[str, Any]:
     draft = program.draft
     return {
@@ -151,7 +169,7 @@ def program_json(program: Any) -> dict[str, Any]:
     }
 
 
-def dashboard_view(d: Dashboard, program: Any = None) -> View:
+def dashboard_view(d: Dashboard, program: Any = None, activities: Any = None) -> View:
     summary = d.summary()
 
     def data() -> dict[str, Any]:
@@ -163,6 +181,8 @@ def dashboard_view(d: Dashboard, program: Any = None) -> View:
         }
         if program is not None:
             doc["program"] = program_json(program)
+            if activities is not None:
+                doc["program"]["activities"] = activities_json(activities)
         return doc
 
     strings: dict[str, str] = {}
@@ -189,12 +209,19 @@ def dashboard_view(d: Dashboard, program: Any = None) -> View:
         f"{summary['red']} red"
     )
     if program is not None:
-        lines = program.warnings + [
-            f"Open {lv} risk {s}: {t}"
-            for s, t, lv in program.open_high_risks
-            if (s, t, lv) not in program.unplanned_high_risks
-        ]
-        footer += f"\n\nSecurity program: {program.light.value.upper()}" + (
+        lines = (
+            program.warnings
+            + [
+                f"Open {lv} risk {s}: {t}"
+                for s, t, lv in program.open_high_risks
+                if (s, t, lv) not in program.unplanned_high_risks
+            ]
+            + (activity_lines(activities) if activities is not None else [])
+        )
+        light = program.light
+        if activities is not None and activities.light.severity > light.severity:
+            light = activities.light
+        footer += f"\n\nSecurity program: {light.value.upper()}" + (
             " (a finalized risk analysis, nothing to act on)" if not lines else ""
         )
         footer += "".join(f"\n  ! {line}" for line in lines)

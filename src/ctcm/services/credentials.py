@@ -390,7 +390,7 @@ def add_document(
             "Give --future if the document really is issued later"
         )
     doc = build_document(p, person_id, dt, issued, expires, number, note)
-    payloads = [_read_upload(path) for path in files]  # every file read before anything is written
+    payloads = [read_upload(path) for path in files]  # every file read before anything is written
     doc_id = p.repo.add_documents([doc], p.now_iso, p.actor)[0]
     for path, data in zip(files, payloads, strict=True):
         _store_attachment(p, doc_id, path.name, data)
@@ -398,7 +398,7 @@ def add_document(
     return doc_id
 
 
-def _read_upload(path: Path) -> bytes:
+def read_upload(path: Path) -> bytes:
     try:
         if path.stat().st_size > MAX_ATTACHMENT:
             raise InvalidInput(f"{path} is larger than {MAX_ATTACHMENT >> 20} MiB")
@@ -424,7 +424,7 @@ def _store_attachment(p: Practice, doc_id: int, filename: str, data: bytes) -> A
 
 def attach(p: Practice, doc_id: int, files: list[Path]) -> list[Attachment]:
     get_document(p, doc_id)
-    payloads = [_read_upload(path) for path in files]
+    payloads = [read_upload(path) for path in files]
     stored = [
         _store_attachment(p, doc_id, path.name, data)
         for path, data in zip(files, payloads, strict=True)

@@ -238,9 +238,7 @@ def plan_reminders(p: Practice) -> ReminderPlan:
     reminders = []
     for status in cred.evaluate_active(p):
         person = status.person
-        new_hire = (
-            person.start is not None and (today - person.start).days < config.escalate_grace
-        )
+        new_hire = person.start is not None and (today - person.start).days < config.escalate_grace
         items = []
         for r in status.requirements:
             if r.status is Light.WAIVED or r.reason is Reason.NO_EXPIRY:
@@ -263,9 +261,7 @@ def plan_reminders(p: Practice) -> ReminderPlan:
                 red_since = r.expires + timedelta(days=1) if r.status is Light.RED else None
             result = due_threshold(reached, recorded[key])
             due = result.due
-            overdue = (red_since is not None and today >= red_since) or (
-                r.reason is Reason.MISSING
-            )
+            overdue = (red_since is not None and today >= red_since) or (r.reason is Reason.MISSING)
             if due is None and overdue and repeat:
                 last = last_sent.get(key)
                 offset = (today - start).days
@@ -412,7 +408,9 @@ class Mailer:
                 'no sender address: run ctcm mail configure --from "Practice <office@example.org>"'
             )
         else:  # files to read or forward by hand need no configured sender
-            self.sender = Address(display_name=self.practice or "ctcm", addr_spec="no-reply@invalid")
+            self.sender = Address(
+                display_name=self.practice or "ctcm", addr_spec="no-reply@invalid"
+            )
         self.reply_to = (
             parse_address(self.config.reply_to, "reply-to") if self.config.reply_to else None
         )
@@ -510,9 +508,7 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
     for reminder in plan.reminders:
         person = reminder.person
         cc = (
-            [parse_address(a, "admin address") for a in copied(person)]
-            if reminder.escalate
-            else []
+            [parse_address(a, "admin address") for a in copied(person)] if reminder.escalate else []
         )
         context = reminder_context(
             mailer.practice,
@@ -652,8 +648,14 @@ def _upcoming_section(p: Practice, board: Dashboard) -> DigestSection | None:
 def _program_section(p: Practice, board: Dashboard) -> DigestSection | None:
     from ctcm.services.riskprogram import program_status
 
+    from ctcm.services.activities import activities_status
+
     program = program_status(p)
+    acts = activities_status(p)
     rows = [("Attention", line) for line in program.plain_warnings]
+    if not acts.scheduled:
+        rows.append(("Attention", "No security activities are on the calendar"))
+    rows += [("Overdue activity", f"{o.kind} (due {o.on})") for o in acts.overdue]
     rows += [
         ("Open risk", f"{scenario} {title} ({level})")
         for scenario, title, level in program.open_high_risks

@@ -105,9 +105,16 @@ def risk_due(p: Practice, until: date) -> Iterable[DueItem]:
         )
 
 
+def _activities_due(p: Practice, until: date) -> Iterable[DueItem]:
+    from ctcm.services.activities import activities_due
+
+    return activities_due(p, until)
+
+
 AREAS: tuple[ProgramArea, ...] = (
     ProgramArea("credentials", "Credentials", credentials_due),
     ProgramArea("risk", "Risk analysis and mitigation plan", risk_due),
+    ProgramArea("activities", "Security activities (the compliance calendar)", _activities_due),
 )
 
 

@@ -35,7 +35,6 @@ from ctcm.services.practice import Practice
 from ctcm.services.riskcatalog import load_catalog, load_scenarios
 
 
-
 class FinalizeRefused(CtcmError):
     """An assessment cannot be finalized yet; the message lists what is missing."""
 
@@ -225,9 +224,7 @@ def import_answers(p: Practice, assessment_id: int, path: Path) -> int:
     if path.suffix.lower() in (".yaml", ".yml"):
         rows = _yaml_rows(text, path.name)
     else:
-        rows = read_rows(
-            text, path.name, ANSWER_COLUMNS, ("citation", "status"), CHECKLIST_COLUMNS
-        )
+        rows = read_rows(text, path.name, ANSWER_COLUMNS, ("citation", "status"), CHECKLIST_COLUMNS)
         rows = [(where, row) for where, row in rows if "__error__" in row or row.get("status")]
     errors, answers = [], []
     for where, row in rows:
@@ -338,8 +335,16 @@ def content_hash(p: Practice, a: Assessment) -> str:
     import json
 
     body = {
-        "assessment": [a.id, a.rule.value, a.kind, a.year, a.scope, a.scale.value,
-                       list(a.items) if a.items is not None else None, a.catalog_version],
+        "assessment": [
+            a.id,
+            a.rule.value,
+            a.kind,
+            a.year,
+            a.scope,
+            a.scale.value,
+            list(a.items) if a.items is not None else None,
+            a.catalog_version,
+        ],
         "answers": sorted(
             [x.citation, x.status.value, x.note, x.evidence, x.reason, x.alternative]
             for x in p.repo.answers(a.id).values()

@@ -154,12 +154,15 @@ def program_status(p: Practice) -> ProgramStatus:
         answers = p.repo.answers(newest.id)
         ratings = p.repo.ratings(newest.id)
         planned = {t.scenario for t in tasks if t.assessment_id == newest.id}
-        closed = {
-            t.scenario for t in tasks if t.assessment_id == newest.id and t.status.closed
-        }
+        closed = {t.scenario for t in tasks if t.assessment_id == newest.id and t.status.closed}
         for r in ratings.values():
             if r.level.rank >= Level.HIGH.rank and r.scenario not in closed:
-                entry = (-r.level.rank, r.scenario, titles.get(r.scenario, r.scenario), r.level.label)
+                entry = (
+                    -r.level.rank,
+                    r.scenario,
+                    titles.get(r.scenario, r.scenario),
+                    r.level.label,
+                )
                 open_risks.append(entry)
                 if r.scenario not in planned:
                     unplanned.append(entry)
@@ -167,8 +170,10 @@ def program_status(p: Practice) -> ProgramStatus:
         items = scope_items(newest)
         for item in items:
             ans = answers.get(item.citation)
-            if ans is not None and ans.status is AnswerStatus.NOT_IMPLEMENTED and catalog.required(
-                item
+            if (
+                ans is not None
+                and ans.status is AnswerStatus.NOT_IMPLEMENTED
+                and catalog.required(item)
             ):
                 gaps.append((item.citation, item.name))
         if draft_a is not None:

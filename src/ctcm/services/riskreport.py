@@ -319,9 +319,7 @@ def _summary(d: AssessmentDetail, names: dict[str, str]) -> dict[str, Any]:
     required_gaps = [
         {"citation": i.citation, "name": i.name, "status": d.answers[i.citation].status.label}
         for i in d.items
-        if i.citation in d.answers
-        and d.answers[i.citation].status.is_gap
-        and d.catalog.required(i)
+        if i.citation in d.answers and d.answers[i.citation].status.is_gap and d.catalog.required(i)
     ]
     return {
         "by_level": [{"level": lv, "count": levels[lv]} for lv in order if lv in levels],

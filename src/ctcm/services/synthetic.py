@@ -49,8 +49,7 @@ def populate(p: Practice, people: int, today: date, seed: int = 7, attention: fl
                     0,
                     person.id,
                     key,
-                    expires
-                    - timedelta(days=dt.validity_days or 30 * (dt.validity_months or 0)),
+                    expires - timedelta(days=dt.validity_days or 30 * (dt.validity_months or 0)),
                     expires,
                     f"N-{rng.randint(10000, 99999)}",
                 )

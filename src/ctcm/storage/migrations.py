@@ -91,13 +91,37 @@ def _v7_document_void(connection: Any) -> None:
     documents = Table(
         "documents",
         MetaData(),
-        *(Column(name, String, nullable=True) for name in ("voided_at", "void_reason", "voided_by")),
+        *(
+            Column(name, String, nullable=True)
+            for name in ("voided_at", "void_reason", "voided_by")
+        ),
     )
     for column in documents.columns:
         connection.exec_driver_sql(
             f"ALTER TABLE documents ADD COLUMN {column.name} "
             f"{column.type.compile(dialect=connection.dialect)}"
         )
+
+
+def _v8_activities(connection: Any) -> None:
+    from sqlmodel import SQLModel
+
+    from ctcm.storage.tables import (
+        ActivityAttachmentRow,
+        ActivityAttendeeRow,
+        ActivityKindRow,
+        ActivityLogRow,
+        ActivityScheduleRow,
+    )
+
+    tables = (
+        ActivityKindRow,
+        ActivityLogRow,
+        ActivityAttachmentRow,
+        ActivityAttendeeRow,
+        ActivityScheduleRow,
+    )
+    SQLModel.metadata.create_all(connection, tables=[t.__table__ for t in tables])  # type: ignore[attr-defined]
 
 
 MIGRATIONS: list[Migration] = [
@@ -111,6 +135,7 @@ MIGRATIONS: list[Migration] = [
     ("document types valid for a number of days", _v5_validity_days),
     ("a note on delivery ledger rows (rehearsals)", _v6_ledger_note),
     ("documents entered in error can be voided", _v7_document_void),
+    ("forms & logs, activity kinds and the compliance calendar", _v8_activities),
 ]
 LATEST = len(MIGRATIONS)
 

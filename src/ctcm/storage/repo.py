@@ -15,6 +15,7 @@ from typing import Any
 from ctcm.domain.credentials import Category, DocType, Document, Person, Policy, Waiver
 from ctcm.domain.reminders import LedgerEntry
 from ctcm.storage.db import Database
+from ctcm.storage.activityrepo import ActivityQueries
 from ctcm.storage.riskrepo import RiskQueries
 
 
@@ -58,7 +59,7 @@ def audit_hash(
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
-class Repository(RiskQueries):
+class Repository(RiskQueries, ActivityQueries):
     def __init__(self, db: Database) -> None:
         self.db = db
         self.conn = db.conn

@@ -227,6 +227,65 @@ class RiskSignoffRow(SQLModel, table=True):
     at: str
 
 
+class ActivityKindRow(SQLModel, table=True):
+    """Activity kinds a practice added to the packaged ones (schema v8)."""
+
+    __tablename__ = "activity_kinds"
+    key: str = Field(primary_key=True)
+    name: str
+    citations: str  # JSON list
+    cadence: str
+    fields: str  # JSON list
+    why: str
+    created_at: str
+
+
+class ActivityLogRow(SQLModel, table=True):
+    """Forms & logs: one security activity done; never edited (a correction is a new row)."""
+
+    __tablename__ = "activity_log"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    done_on: date
+    by: str | None = None  # person id
+    note: str | None = None
+    fields: str  # JSON object
+    corrects: int | None = Field(default=None, foreign_key="activity_log.id")
+    created_at: str
+    created_by: str
+
+
+class ActivityAttachmentRow(SQLModel, table=True):
+    __tablename__ = "activity_attachments"
+    id: str = Field(primary_key=True)
+    entry_id: int = Field(foreign_key="activity_log.id", index=True)
+    position: int
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    key: str  # base64 of the blob's own AES key
+
+
+class ActivityAttendeeRow(SQLModel, table=True):
+    """Who attended a training session (a log entry of kind training-session)."""
+
+    __tablename__ = "activity_attendees"
+    entry_id: int = Field(primary_key=True, foreign_key="activity_log.id")
+    person_id: str = Field(primary_key=True, foreign_key="people.id")
+
+
+class ActivityScheduleRow(SQLModel, table=True):
+    """The compliance calendar: which kinds recur how, and who owns them."""
+
+    __tablename__ = "activity_schedule"
+    kind: str = Field(primary_key=True)
+    rrule: str
+    start: date
+    owner: str | None = None
+    updated_at: str
+
+
 class MigrationRow(SQLModel, table=True):
     __tablename__ = "schema_migrations"
     version: int = Field(primary_key=True)
@@ -254,5 +313,10 @@ ALL_TABLES = [
     RiskTaskRow,
     RiskExclusionRow,
     RiskSignoffRow,
+    ActivityKindRow,
+    ActivityLogRow,
+    ActivityAttachmentRow,
+    ActivityAttendeeRow,
+    ActivityScheduleRow,
     MigrationRow,
 ]

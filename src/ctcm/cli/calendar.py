@@ -1,0 +1,169 @@
+"""``ctcm calendar``: the compliance calendar, its recurring activities and ICS export."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ctcm.cli.context import app_context, opened
+from ctcm.cli.options import FormatOpt
+from ctcm.render.formats import OutputFormat, View
+
+app = typer.Typer(
+    help="The compliance calendar: recurring security activities and every dated item.",
+    invoke_without_command=True,
+)
+
+
+@app.callback()
+def calendar(
+    ctx: typer.Context,
+    days: Annotated[int, typer.Option("--days", help="How far ahead to show.")] = 90,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Show the calendar: each scheduled activity's occurrences (done, due soon, overdue) and
+    the dated items of the other areas (expiries, mitigation tasks, the risk analysis review).
+
+    Example: ctcm calendar --days 30
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from datetime import timedelta
+
+    from ctcm.errors import InvalidInput
+    from ctcm.services.activities import all_occurrences, kinds
+    from ctcm.services.program import AREAS
+
+    if not 0 <= days <= 3650:
+        raise InvalidInput("--days must be between 0 and 3650")
+    with opened(ctx, "calendar", write=False) as p:
+        today = p.today
+        until = today + timedelta(days=days)
+        occ = [o for o in all_occurrences(p, until) if o.on >= today or o.status.value == "overdue"]
+        names = kinds(p)
+        owners = {s.kind: s.owner for s in p.repo.activity_schedules()}
+        dated = [i for a in AREAS if a.key != "activities" for i in a.due(p, until)]
+    data = {
+        "as_of": today.isoformat(),
+        "until": until.isoformat(),
+        "occurrences": [
+            {
+                "kind": o.kind,
+                "name": names[o.kind].name,
+                "date": o.on.isoformat(),
+                "status": o.status.value,
+                "window": [o.window[0].isoformat(), o.window[1].isoformat()],
+                "done_by": o.done_by,
+                "owner": owners.get(o.kind),
+            }
+            for o in occ
+        ],
+        "dated": [
+            {
+                "date": i.on.isoformat(),
+                "area": i.area,
+                "status": i.light.value,
+                "person": i.who,
+                "what": i.what,
+            }
+            for i in dated
+        ],
+    }
+    rows = sorted(
+        [
+            [
+                o.on.isoformat(),
+                o.status.value.replace("_", " "),
+                "activities",
+                names[o.kind].name,
+                owners.get(o.kind) or "",
+            ]
+            for o in occ
+        ]
+        + [[i.on.isoformat(), i.light.value, i.area, i.what, i.who or ""] for i in dated]
+    )
+    app_context(ctx).show(
+        View(
+            data,
+            ["date", "status", "area", "what", "who"],
+            rows,
+            status_column=None,
+            title=f"Compliance calendar to {until.isoformat()} (as of {today.isoformat()})",
+        ),
+        fmt,
+    )
+
+
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    kind: str,
+    rrule: Annotated[
+        str | None,
+        typer.Option(
+            "--rrule",
+            help='RFC 5545 rule, e.g. "FREQ=MONTHLY;BYMONTHDAY=1" '
+            "(default: the kind's usual cadence).",
+        ),
+    ] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="PERSON responsible.")] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", metavar="YYYY-MM-DD", help="First occurrence on or after."),
+    ] = None,
+) -> None:
+    """Put an activity on the calendar, or change its rule or owner.
+
+    Example: ctcm calendar set log-review --rrule "FREQ=MONTHLY;BYMONTHDAY=15" --owner fnguyen
+    """
+    from ctcm.domain.dates import parse_optional_date
+    from ctcm.services.activities import set_schedule
+
+    day = parse_optional_date(start, "--start")
+    with opened(ctx, "calendar set") as p:
+        s = set_schedule(p, kind, rrule, owner, day)
+    app_context(ctx).say(f"{s.kind}: {s.rrule} from {s.start}, owner {s.owner or '(none)'}.")
+
+
+@app.command("off")
+def off(ctx: typer.Context, kind: str) -> None:
+    """Take an activity off the calendar (its log entries stay).
+
+    Example: ctcm calendar off facility-walkthrough
+    """
+    from ctcm.services.activities import schedule_off
+
+    with opened(ctx, "calendar off") as p:
+        schedule_off(p, kind)
+    app_context(ctx).say(f"{kind} is off the calendar.")
+
+
+@app.command("ics")
+def ics(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="The .ics file to write (0600).")],
+    days: Annotated[int, typer.Option("--days", help="How far ahead for dated items.")] = 365,
+    person: Annotated[
+        str | None, typer.Option("--person", help="Only this person's items.")
+    ] = None,
+    private: Annotated[
+        bool, typer.Option("--private", help="Leave names out of event titles.")
+    ] = False,
+) -> None:
+    """Export the calendar as an ICS file for Google Calendar, Outlook or Apple Calendar.
+
+    Re-importing an updated file updates its events (stable UIDs); titles carry no identifier
+    or note.
+
+    Example: ctcm calendar ics --out compliance.ics --private
+    """
+    from ctcm.cli.context import write_private
+    from ctcm.errors import InvalidInput
+    from ctcm.services.ics import build_ics
+
+    if not 1 <= days <= 3650:
+        raise InvalidInput("--days must be between 1 and 3650")
+    with opened(ctx, "calendar ics", write=False) as p:
+        data = build_ics(p, days, person, private)
+    write_private(out, data)
+    app_context(ctx).say(f"Wrote {out}.")

@@ -1,0 +1,328 @@
+"""Forms & logs and the compliance calendar: activity kinds (packaged plus the practice's own),
+log entries with encrypted evidence, recurring schedules, their occurrences, training sessions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import secrets
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from ctcm.domain.activities import (
+    ActivityKind,
+    ActivitySchedule,
+    LogEntry,
+    Occurrence,
+    OccurrenceStatus,
+    check_rrule,
+    occurrences,
+    parse_fields,
+)
+from ctcm.domain.credentials import Document, Light, check_key, check_text
+from ctcm.domain.program import DueItem
+from ctcm.errors import AlreadyExists, InvalidInput, NotFound
+from ctcm.services import credentials as cred
+from ctcm.services.practice import Practice
+
+LOOKBACK_DAYS = 365  # how far back an occurrence not done still counts as overdue
+TRAINING_KIND = "training-session"
+
+
+@cache
+def packaged_kinds() -> tuple[ActivityKind, ...]:
+    data = tomllib.loads(resources.files("ctcm.catalog").joinpath("activities.toml").read_text())
+    kinds = []
+    for raw in data["kinds"]:
+        kinds.append(
+            ActivityKind(
+                raw["key"],
+                raw["name"],
+                tuple(raw["citations"]),
+                check_rrule(raw["cadence"]),
+                tuple(raw.get("fields", ())),
+                raw.get("why", ""),
+            )
+        )
+    return tuple(kinds)
+
+
+def kinds(p: Practice) -> dict[str, ActivityKind]:
+    found = {k.key: k for k in packaged_kinds()}
+    found.update({k.key: k for k in p.repo.activity_kinds()})
+    return found
+
+
+def get_kind(p: Practice, key: str) -> ActivityKind:
+    found = kinds(p).get(key)
+    if found is None:
+        raise NotFound(f"unknown activity kind {key!r} (see 'ctcm log kinds')")
+    return found
+
+
+def add_kind(
+    p: Practice,
+    key: str,
+    name: str,
+    cadence: str,
+    citations: list[str],
+    fields: list[str],
+    why: str | None,
+) -> ActivityKind:
+    check_key(key, "activity kind key")
+    if key in kinds(p):
+        raise AlreadyExists(f"activity kind {key!r} exists already")
+    kind = ActivityKind(
+        key,
+        check_text(name, "--name", 200),
+        tuple(check_text(c, "--cite", 60) for c in citations),
+        check_rrule(cadence),
+        tuple(check_key(f, "field name") for f in fields),
+        check_text(why, "--why", 500) if why else "",
+        builtin=False,
+    )
+    p.repo.add_activity_kind(kind, p.now_iso)
+    p.touch(f"activity-kind:{key}")
+    return kind
+
+
+# ----------------------------------------------------------------------------- the log
+
+
+def add_entry(
+    p: Practice,
+    kind_key: str,
+    on: date | None,
+    by: str | None,
+    note: str | None,
+    files: list[Path],
+    field_pairs: list[str],
+    corrects: int | None = None,
+) -> int:
+    """Record one activity done (with its evidence); a correction is a new entry that names
+    the one it corrects, which stays on record."""
+    kind = get_kind(p, kind_key)
+    day = on or p.today
+    if day > p.today:
+        raise InvalidInput(f"--date {day} is in the future: record activities once done")
+    if by is not None:
+        cred.get_person(p, by)
+    if corrects is not None:
+        old = get_entry(p, corrects)
+        if old.kind != kind.key:
+            raise InvalidInput(f"entry {corrects} is a {old.kind}, not a {kind.key}")
+    fields = parse_fields(field_pairs, kind)
+    payloads = [cred.read_upload(path) for path in files]  # all read before anything is written
+    entry = LogEntry(
+        0,
+        kind.key,
+        day,
+        by,
+        check_text(note, "--note", 2000) if note else None,
+        fields,
+        corrects,
+        p.now_iso,
+    )
+    entry_id = p.repo.add_log_entry(entry, p.actor)
+    for position, (path, data) in enumerate(zip(files, payloads, strict=True)):
+        key = secrets.token_bytes(32)
+        blob_id = p.vault.put_blob(key, data)
+        p.repo.add_log_attachment(
+            entry_id,
+            position,
+            blob_id,
+            path.name,
+            mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+            len(data),
+            hashlib.sha256(data).hexdigest(),
+            key,
+        )
+    p.touch(f"log:{entry_id}", f"activity:{kind.key}")
+    return entry_id
+
+
+def get_entry(p: Practice, entry_id: int) -> LogEntry:
+    for e in p.repo.log_entries():
+        if e.id == entry_id:
+            return e
+    raise NotFound(f"unknown log entry {entry_id} (see 'ctcm log list')")
+
+
+def list_entries(p: Practice, kind: str | None, since: date | None) -> list[LogEntry]:
+    if kind is not None:
+        get_kind(p, kind)
+    p.touch("log")
+    return [e for e in p.repo.log_entries(kind) if since is None or e.on >= since]
+
+
+@dataclass(frozen=True, slots=True)
+class EntryDetail:
+    entry: LogEntry
+    kind: ActivityKind
+    attachments: list[tuple[str, str, int]]
+    corrected_by: list[int]
+
+
+def show_entry(p: Practice, entry_id: int) -> EntryDetail:
+    entry = get_entry(p, entry_id)
+    later = [e.id for e in p.repo.log_entries(entry.kind) if e.corrects == entry.id]
+    p.touch(f"log:{entry_id}")
+    return EntryDetail(entry, get_kind(p, entry.kind), p.repo.log_attachments(entry_id), later)
+
+
+# ----------------------------------------------------------------------------- the calendar
+
+
+def set_schedule(
+    p: Practice, kind_key: str, rrule: str | None, owner: str | None, start: date | None
+) -> ActivitySchedule:
+    kind = get_kind(p, kind_key)
+    if owner is not None:
+        cred.get_person(p, owner)
+    current = {s.kind: s for s in p.repo.activity_schedules()}.get(kind.key)
+    schedule = ActivitySchedule(
+        kind.key,
+        check_rrule(rrule) if rrule else (current.rrule if current else kind.cadence),
+        start or (current.start if current else p.today.replace(day=1)),
+        owner if owner is not None else (current.owner if current else None),
+    )
+    p.repo.put_activity_schedule(schedule, p.now_iso)
+    p.touch(f"calendar:{kind.key}")
+    return schedule
+
+
+def schedule_off(p: Practice, kind_key: str) -> None:
+    get_kind(p, kind_key)
+    if not p.repo.drop_activity_schedule(kind_key):
+        raise NotFound(f"{kind_key} is not on the calendar")
+    p.touch(f"calendar:{kind_key}")
+
+
+def all_occurrences(p: Practice, until: date) -> list[Occurrence]:
+    """Every scheduled occurrence from a year back up to ``until`` (a fixed number of queries)."""
+    today = p.today
+    entries = p.repo.log_entries()
+    by_kind: dict[str, list[LogEntry]] = {}
+    for e in entries:
+        by_kind.setdefault(e.kind, []).append(e)
+    out: list[Occurrence] = []
+    for schedule in p.repo.activity_schedules():
+        out.extend(
+            occurrences(
+                schedule,
+                by_kind.get(schedule.kind, []),
+                max(schedule.start, today - timedelta(days=LOOKBACK_DAYS)),
+                until,
+                today,
+                p.warn_days,
+            )
+        )
+    return sorted(out, key=lambda o: (o.on, o.kind))
+
+
+_LIGHTS = {
+    OccurrenceStatus.OVERDUE: Light.RED,
+    OccurrenceStatus.DUE_SOON: Light.YELLOW,
+    OccurrenceStatus.UPCOMING: Light.GREEN,
+    OccurrenceStatus.DONE: Light.GREEN,
+}
+
+
+def activities_due(p: Practice, until: date) -> Iterable[DueItem]:
+    """The program area's dated actions: occurrences not done, overdue ones first."""
+    names = kinds(p)
+    owners = {s.kind: s.owner for s in p.repo.activity_schedules()}
+    for o in all_occurrences(p, until):
+        if o.status is OccurrenceStatus.DONE:
+            continue
+        late = " (overdue)" if o.status is OccurrenceStatus.OVERDUE else ""
+        yield DueItem(
+            o.on,
+            "activities",
+            f"{names[o.kind].name}{late}",
+            owners.get(o.kind),
+            _LIGHTS[o.status],
+            f"activity:{o.kind}:{o.on.isoformat()}",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ActivitiesStatus:
+    scheduled: int
+    overdue: tuple[Occurrence, ...]
+    due_soon: tuple[Occurrence, ...]
+
+    @property
+    def light(self) -> Light:
+        if self.overdue:
+            return Light.RED
+        return Light.YELLOW if self.due_soon or not self.scheduled else Light.GREEN
+
+
+def activities_status(p: Practice) -> ActivitiesStatus:
+    occ = all_occurrences(p, p.today + timedelta(days=p.warn_days))
+    return ActivitiesStatus(
+        len(p.repo.activity_schedules()),
+        tuple(o for o in occ if o.status is OccurrenceStatus.OVERDUE),
+        tuple(o for o in occ if o.status is OccurrenceStatus.DUE_SOON),
+    )
+
+
+# ----------------------------------------------------------------------------- training
+
+
+def record_training(
+    p: Practice,
+    topic: str,
+    on: date | None,
+    attendees: list[str],
+    doctype: str | None,
+    files: list[Path],
+    by: str | None,
+) -> tuple[int, list[int]]:
+    """Log a training session; with ``doctype`` each attendee gets a document of that type
+    issued that day (their light turns green). Returns the entry id and the document ids."""
+    if not attendees:
+        raise InvalidInput("name at least one --attendee PERSON")
+    day = on or p.today
+    people = [cred.get_person(p, a) for a in dict.fromkeys(attendees)]
+    dt = cred.get_doctype(p, doctype) if doctype else None
+    entry_id = add_entry(
+        p, TRAINING_KIND, day, by, None, files, [f"topic={check_text(topic, '--topic', 200)}"]
+    )
+    p.repo.set_log_attendees(entry_id, [x.id for x in people])
+    doc_ids: list[int] = []
+    if dt is not None:
+        docs: list[Document] = [
+            cred.build_document(p, x.id, dt, day, None, None, f"training session {entry_id}")
+            for x in people
+        ]
+        doc_ids = p.repo.add_documents(docs, p.now_iso, p.actor)
+    p.touch(*(f"person:{x.id}" for x in people))
+    return entry_id, doc_ids
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingRecord:
+    entry: LogEntry
+    topic: str
+    attendees: tuple[str, ...]
+
+
+def list_training(p: Practice, person: str | None) -> list[TrainingRecord]:
+    if person is not None:
+        cred.get_person(p, person)
+    attendees = p.repo.log_attendees()
+    out = []
+    for e in p.repo.log_entries(TRAINING_KIND):
+        who = tuple(attendees.get(e.id, ()))
+        if person is None or person in who:
+            out.append(TrainingRecord(e, dict(e.fields).get("topic", ""), who))
+    p.touch("training", *([f"person:{person}"] if person else []))
+    return out

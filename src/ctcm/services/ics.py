@@ -1,0 +1,95 @@
+"""The compliance calendar as an RFC 5545 file (for Google Calendar, Outlook, Apple Calendar).
+
+Recurring activities are events with their RRULE; document expiries, mitigation tasks and the
+risk analysis review are all-day events. Every event has a UID that stays the same across
+exports (so importing an updated file updates events instead of adding copies), and carries no
+identifier or note: at most a type of document and a short name ("CPR card expires:
+J. Rivera"), and with ``private`` not even that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+from typing import Any
+
+from ctcm.domain.credentials import Light, Reason
+from ctcm.services.practice import Practice
+
+
+def short_name(name: str) -> str:
+    """'Julia Rivera' -> 'J. Rivera' (a calendar is shared more widely than the vault)."""
+    parts = name.split()
+    if len(parts) < 2:
+        return parts[0] if parts else ""
+    return f"{parts[0][0]}. {parts[-1]}"
+
+
+def _uid(vault_id: str, ref: str) -> str:
+    return hashlib.sha256(f"{vault_id}|{ref}".encode()).hexdigest()[:32] + "@ctcm"
+
+
+def build_ics(p: Practice, days: int, person: str | None, private: bool) -> bytes:
+    from icalendar import Calendar, Event, vRecur
+
+    from ctcm.services import credentials as cred
+    from ctcm.services.activities import kinds
+
+    if person is not None:
+        cred.get_person(p, person)
+    today = p.today
+    until = today + timedelta(days=days)
+    vid = p.header["vault_id"]
+    practice = p.settings.get("practice_name", "")
+    cal = Calendar()
+    cal.add("prodid", "-//ctcm//compliance calendar//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", f"{practice} compliance" if practice else "Compliance")
+    stamp = p.now
+
+    def event(ref: str, summary: str, start: date, rule: str | None = None) -> Any:
+        ev = Event()
+        ev.add("uid", _uid(vid, ref))
+        ev.add("dtstamp", stamp)
+        ev.add("dtstart", start)
+        ev.add("dtend", start + timedelta(days=1))
+        ev.add("summary", summary)
+        ev.add("transp", "TRANSPARENT")
+        if rule:
+            ev.add("rrule", vRecur.from_ical(rule))
+        cal.add_component(ev)
+        return ev
+
+    from ctcm.domain.activities import occurrence_dates
+
+    names = kinds(p)
+    for s in p.repo.activity_schedules():
+        if person is not None and s.owner != person:
+            continue
+        # DTSTART must be the first occurrence itself, or calendars show an extra one
+        first = occurrence_dates(s.rrule, s.start, s.start + timedelta(days=800))
+        if first:
+            event(f"activity:{s.kind}", names[s.kind].name, first[0], s.rrule)
+    for status in cred.evaluate_active(p):
+        who = status.person
+        if person is not None and who.id != person:
+            continue
+        label = "" if private else f": {short_name(who.name)}"
+        for r in status.requirements:
+            ref = f"doc:{who.id}:{r.doctype}"
+            if r.reason is Reason.MISSING:
+                event(ref, f"{r.name} missing{label}", today)
+            elif r.expires is not None and r.expires <= until and r.status is not Light.WAIVED:
+                event(f"{ref}:{r.expires}", f"{r.name} expires{label}", r.expires)
+    for t in p.repo.tasks():
+        if t.status.closed or t.due > until or (person is not None and t.owner != person):
+            continue
+        event(f"task:{t.id}", f"Security task {t.id} due (mitigation plan)", t.due)
+    from ctcm.services.riskprogram import program_status
+
+    program = program_status(p)
+    if person is None and program.review_due is not None and program.review_due <= until:
+        event("risk-analysis-review", "Risk analysis review due", program.review_due)
+    p.touch("calendar:ics", *([f"person:{person}"] if person else []))
+    return bytes(cal.to_ical())

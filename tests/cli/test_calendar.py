@@ -1,0 +1,205 @@
+"""Forms & logs, the compliance calendar with ICS export, and training, through the CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from tests.conftest import Cli
+
+
+def _json(cli: Cli, *args: str) -> Any:
+    return json.loads(cli.ok(*args, "--format", "json").stdout)
+
+
+def test_log_add_list_show_and_corrections_keep_the_original(demo_cli: Cli) -> None:
+    cli = demo_cli
+    scan = cli.tmp / "review.pdf"
+    scan.write_bytes(b"%PDF signed review")
+    first = int(
+        cli.ok(
+            "log",
+            "add",
+            "log-review",
+            "--date",
+            "2026-02-14",
+            "--by",
+            "ada",
+            "--field",
+            "systems=EHR",
+            "--field",
+            "findings=none",
+            "--file",
+            str(scan),
+        ).stdout
+    )
+    assert b"signed review" not in b"".join(p.read_bytes() for p in (cli.vault / "blobs").iterdir())
+    r = cli("log", "add", "log-review", "--field", "systems=EHR")
+    assert r.exit_code == 1 and "--field findings=" in r.stderr
+    r = cli("log", "add", "nonsense")
+    assert r.exit_code == 1 and "unknown activity kind" in r.stderr
+    r = cli("log", "add", "security-reminder", "--date", "2026-12-01")
+    assert r.exit_code == 1 and "in the future" in r.stderr
+    fix = int(
+        cli.ok(
+            "log",
+            "add",
+            "log-review",
+            "--date",
+            "2026-02-15",
+            "--by",
+            "ada",
+            "--field",
+            "systems=EHR and email",
+            "--field",
+            "findings=one odd login",
+            "--corrects",
+            str(first),
+        ).stdout
+    )
+    listed = _json(cli, "log", "list", "--kind", "log-review")
+    assert [e["id"] for e in listed] == [first, fix]
+    assert listed[1]["corrects"] == first and listed[0]["fields"]["systems"] == "EHR"
+    shown = _json(cli, "log", "show", str(first))
+    assert shown["corrected_by"] == [fix] and shown["attachments"][0]["filename"] == "review.pdf"
+    assert "164.312(b)" in shown["citations"]
+    kinds = {k["key"] for k in _json(cli, "log", "kinds")}
+    assert {"security-reminder", "exclusion-screening", "backup-restore-test"} <= kinds
+    cli.ok("log", "kind-add", "fire-drill", "--name", "Fire drill", "--cadence", "FREQ=YEARLY")
+    cli.ok("log", "add", "fire-drill")
+
+
+def test_calendar_statuses_in_status_due_and_the_digest(demo_cli: Cli) -> None:
+    cli = demo_cli  # the clock stands on 2026-03-02
+    program = _json(cli, "status")["program"]
+    assert program["activities"]["scheduled"] == 0 and program["activities"]["status"] == "yellow"
+    cli.ok("calendar", "set", "security-reminder", "--start", "2026-01-01", "--owner", "ada")
+    cli.ok(
+        "calendar",
+        "set",
+        "access-review",
+        "--rrule",
+        "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=1",
+        "--start",
+        "2026-01-01",
+    )
+    cli.ok("log", "add", "security-reminder", "--date", "2026-02-02")
+    cal = _json(cli, "calendar", "--days", "40")
+    by = {(o["kind"], o["date"]): o["status"] for o in cal["occurrences"]}
+    assert by[("security-reminder", "2026-01-01")] == "overdue"
+    assert ("security-reminder", "2026-02-01") not in by  # done and past: not listed
+    assert by[("security-reminder", "2026-03-01")] == "overdue"
+    assert by[("security-reminder", "2026-04-01")] == "due_soon"
+    assert by[("access-review", "2026-01-01")] == "overdue"
+    assert {"date", "area", "status", "person", "what"} == set(cal["dated"][0])
+    program = _json(cli, "status")["program"]["activities"]
+    assert program["status"] == "red"
+    assert {"kind": "security-reminder", "date": "2026-03-01"} in program["overdue"]
+    assert "Activity overdue since 2026-03-01: security-reminder" in cli.ok("status").stdout
+    due = _json(cli, "due", "--days", "40")["items"]
+    assert any(i["area"] == "activities" and i["person"] == "ada" for i in due)
+    cli.ok("mail", "configure", "--admins", "boss@example.org")
+    out = cli.tmp / "digest"
+    cli.ok("digest", "--out", str(out))
+    assert "Overdue activity | security-reminder" in next(out.iterdir()).read_text()
+    cli.ok("calendar", "off", "access-review")
+    r = cli("calendar", "off", "access-review")
+    assert r.exit_code == 1 and "not on the calendar" in r.stderr
+    r = cli("calendar", "set", "log-review", "--rrule", "every month")
+    assert r.exit_code == 1 and "bad --rrule" in r.stderr
+
+
+def test_ics_export_parses_back_with_stable_uids_and_no_identifiers(demo_cli: Cli) -> None:
+    from dateutil.rrule import rrulestr
+    from icalendar import Calendar
+
+    cli = demo_cli
+    cli.ok(
+        "doc",
+        "add",
+        "ada",
+        "malpractice",
+        "--issued",
+        "2025-03-20",
+        "--number",
+        "POLICY-SECRET-1",
+        "--note",
+        "NOTE-SECRET",
+    )
+    cli.ok("calendar", "set", "log-review", "--start", "2026-01-01")
+    first, second = cli.tmp / "a.ics", cli.tmp / "b.ics"
+    cli.ok("calendar", "ics", "--out", str(first), "--days", "120")
+    cli.ok("calendar", "ics", "--out", str(second), "--days", "120")
+    raw = first.read_bytes()
+    assert b"SECRET" not in raw and b"ada@" not in raw and b"Lovelace" in raw
+    assert b"Ada Lovelace" not in raw  # at most an initial and a surname
+    cal = Calendar.from_ical(raw)
+    events = [c for c in cal.walk("VEVENT")]
+    uids = sorted(str(e["uid"]) for e in events)
+    assert uids == sorted(
+        str(e["uid"]) for e in Calendar.from_ical(second.read_bytes()).walk("VEVENT")
+    )
+    assert len(set(uids)) == len(uids)
+    recurring = next(e for e in events if "RRULE" in e)
+    start = recurring.decoded("dtstart")
+    rule = recurring["rrule"].to_ical().decode()
+    dates = [
+        d.date() for d in rrulestr(rule, dtstart=datetime(start.year, start.month, start.day))[:3]
+    ]
+    assert dates == [date(2026, 1, 15), date(2026, 2, 15), date(2026, 3, 15)]
+    assert str(recurring["summary"]) == "Audit / access log review"
+    ins = next(e for e in events if "Malpractice" in str(e["summary"]))
+    assert (
+        str(ins["summary"]) == "Malpractice / professional liability insurance expires: A. Lovelace"
+    )
+    assert ins.decoded("dtstart") == date(2026, 3, 20)
+    private = cli.tmp / "p.ics"
+    cli.ok("calendar", "ics", "--out", str(private), "--private")
+    assert b"Lovelace" not in private.read_bytes()
+    mine = cli.tmp / "ada.ics"
+    cli.ok("calendar", "ics", "--out", str(mine), "--person", "bob")
+    assert b"Lovelace" not in mine.read_bytes()
+
+
+def test_training_turns_attendees_green(demo_cli: Cli) -> None:
+    cli = demo_cli
+    before = _json(cli, "status", "bob")
+    hipaa = next(r for r in before["requirements"] if r["doctype"] == "hipaa-training")
+    assert hipaa["status"] == "red"  # done 2025-01-05, twelve months ago and more
+    entry = int(
+        cli.ok(
+            "training",
+            "record",
+            "--topic",
+            "HIPAA basics 2026",
+            "--date",
+            "2026-03-01",
+            "--attendee",
+            "bob",
+            "--attendee",
+            "ada",
+            "--doctype",
+            "hipaa-training",
+        ).stdout
+    )
+    after = _json(cli, "status", "bob")
+    hipaa = next(r for r in after["requirements"] if r["doctype"] == "hipaa-training")
+    assert hipaa["status"] == "green" and hipaa["expires"] == "2027-03-01"
+    sessions = _json(cli, "training", "list", "--person", "bob")
+    assert sessions == [
+        {
+            "entry": entry,
+            "date": "2026-03-01",
+            "topic": "HIPAA basics 2026",
+            "attendees": ["ada", "bob"],
+            "by": None,
+        }
+    ]
+    assert _json(cli, "training", "list", "--person", "cy") == []
+    matrix = {row["person"]: row["training"] for row in _json(cli, "training", "matrix")}
+    assert matrix["bob"]["hipaa-training"] == {"last": "2026-03-01", "status": "green"}
+    log = _json(cli, "log", "list", "--kind", "training-session")
+    assert log[0]["fields"]["topic"] == "HIPAA basics 2026"
+    r = cli("training", "record", "--topic", "x", "--attendee", "ghost")
+    assert r.exit_code == 1 and "ghost" in r.stderr
