@@ -203,3 +203,51 @@ def test_training_turns_attendees_green(demo_cli: Cli) -> None:
     assert log[0]["fields"]["topic"] == "HIPAA basics 2026"
     r = cli("training", "record", "--topic", "x", "--attendee", "ghost")
     assert r.exit_code == 1 and "ghost" in r.stderr
+
+
+def test_awareness_goes_once_a_month_to_everyone_and_marks_the_calendar(
+    demo_cli: Cli, smtp: Any
+) -> None:
+    from tests.conftest import configure_mail
+
+    cli = demo_cli
+    configure_mail(cli, smtp)
+    cli.ok("practice", "set", "--security-officer", "ada")
+    cli.ok("calendar", "set", "security-reminder", "--start", "2026-03-01")
+    plan = _json(cli, "awareness", "send")
+    assert sorted(d["person"] for d in plan["due"]) == ["ada", "bob", "cy"]
+    r = cli.ok("awareness", "send", "--send")
+    assert "3 security reminder(s) delivered" in r.stderr and "Logged as activity entry" in r.stderr
+    msgs = smtp.parsed()
+    assert sorted(m["To"].addresses[0].addr_spec for m in msgs) == [
+        "ada@example.org", "bob@example.org", "cy@example.org",
+    ]
+    body = msgs[0].get_body(("plain",)).get_content()
+    title = str(msgs[0]["Subject"]).split(": ", 1)[1]
+    assert "security reminder for March 2026" in msgs[0]["Subject"] and title in body
+    assert "{{" not in body
+    r = cli.ok("awareness", "send", "--send")
+    assert "0 security reminder(s) delivered" in r.stderr and "3 already had" in r.stderr
+    assert len(smtp.messages) == 3
+    cal = _json(cli, "calendar", "--days", "10")
+    march = [o for o in cal["occurrences"] if o["date"] == "2026-03-01"]
+    assert not march  # done, and in the past: nothing to show
+    log = _json(cli, "log", "list", "--kind", "security-reminder")
+    assert len(log) == 1 and "3 people" in log[0]["note"]
+    # next month, the next tip
+    r = cli.ok("awareness", "send", "--send", env={"CTCM_TODAY": "2026-04-02"})
+    assert "3 security reminder(s) delivered" in r.stderr
+    assert smtp.parsed()[-1]["Subject"] != msgs[0]["Subject"]
+    # the tips name whom to tell: the practice's own security official
+    cli.ok("awareness", "send", "--send", env={"CTCM_TODAY": "2027-01-05"})
+    january = smtp.parsed()[-1].get_body(("plain",)).get_content()
+    assert "Ada Lovelace, the security official" in january
+
+
+def test_awareness_series_has_twelve_tips_that_render(cli: Cli) -> None:
+    from ctcm.services.awareness import tip_names
+
+    names = tip_names()
+    assert len(names) >= 12
+    r = cli.ok("mail", "templates", "check")
+    assert r.exit_code == 0

@@ -471,8 +471,47 @@ def digest(
     _report(actx, report, fmt, "digest(s)")
 
 
+awareness_app = typer.Typer(
+    help="Monthly security reminders to staff (164.308(a)(5)(ii)(A)).", no_args_is_help=True
+)
+
+
+@awareness_app.command("send")
+def awareness_send(
+    ctx: typer.Context,
+    out: OutOpt = None,
+    send: SendOpt = False,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Send this month's security tip to every active person (at most once a month each).
+
+    A rotating series of short, practical tips (templates/awareness/). Sent by email, the
+    month's "security reminder sent" activity is logged at once, so the calendar shows it
+    done. With neither --out nor --send, prints who would get it.
+
+    Example: ctcm awareness send --send
+    """
+    from ctcm.services.awareness import log_sent, prepare_awareness
+
+    report = _delivery(ctx, "awareness send", out, send, prepare_awareness)
+    actx = app_context(ctx)
+    if report.skipped:
+        actx.say(f"{len(report.skipped)} already had this month's reminder.")
+    _report(actx, report, fmt, "security reminder(s)")
+    if send and report.sent:
+        with opened(ctx, "awareness log") as p:
+            entry = log_sent(p, report)
+        actx.say(f"Logged as activity entry {entry} (security-reminder).")
+    elif out is not None and report.sent and not report.preview:
+        actx.say(
+            "Not logged as sent: forward the files, then record it with "
+            "'ctcm log add security-reminder'."
+        )
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="mail")
     root.add_typer(notify_app, name="notify")
+    root.add_typer(awareness_app, name="awareness")
     root.command()(remind)
     root.command()(digest)

@@ -796,8 +796,8 @@ def delivery_log(
     """The delivery ledger, oldest first: proof of who was told what, when."""
     if person_id is not None:
         cred.get_person(p, person_id)
-    if kind is not None and kind not in ("reminder", "status", "digest", "test"):
-        raise InvalidInput("--kind must be reminder, status, digest or test")
+    if kind is not None and kind not in ("reminder", "status", "digest", "test", "awareness"):
+        raise InvalidInput("--kind must be reminder, status, digest, test or awareness")
     since_iso = since.isoformat() if since else None
     p.touch("deliveries", *([f"person:{person_id}"] if person_id else []))
     return [
@@ -848,7 +848,14 @@ def sample_contexts(practice: str, instructions: str, as_of: date) -> dict[str, 
         "status": status_context(practice, status, instructions, as_of),
         "digest": digest_context(view),
         "test": {"practice": practice, "as_of": as_of.isoformat()},
+        "awareness": _awareness_sample(practice),
     }
+
+
+def _awareness_sample(practice: str) -> dict[str, Any]:
+    from ctcm.services.awareness import sample_context
+
+    return sample_context(practice)
 
 
 def check_message_templates(p: Practice) -> list[str]:
