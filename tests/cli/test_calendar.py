@@ -95,14 +95,17 @@ def test_calendar_statuses_in_status_due_and_the_digest(demo_cli: Cli) -> None:
     assert {"date", "area", "status", "person", "what"} == set(cal["dated"][0])
     program = _json(cli, "status")["program"]["activities"]
     assert program["status"] == "red"
-    assert {"kind": "security-reminder", "date": "2026-03-01"} in program["overdue"]
-    assert "Activity overdue since 2026-03-01: security-reminder" in cli.ok("status").stdout
+    assert {"kind": "security-reminder", "name": "Security reminder sent to staff",
+            "date": "2026-03-01"} in program["overdue"]
+    assert "Activity overdue since 2026-03-01: Security reminder sent to staff" in (
+        cli.ok("status").stdout
+    )
     due = _json(cli, "due", "--days", "40")["items"]
     assert any(i["area"] == "activities" and i["person"] == "ada" for i in due)
     cli.ok("mail", "configure", "--admins", "boss@example.org")
     out = cli.tmp / "digest"
     cli.ok("digest", "--out", str(out))
-    assert "Overdue activity | security-reminder" in next(out.iterdir()).read_text()
+    assert "Overdue activity | Security reminder sent to staff" in next(out.iterdir()).read_text()
     cli.ok("calendar", "off", "access-review")
     r = cli("calendar", "off", "access-review")
     assert r.exit_code == 1 and "not on the calendar" in r.stderr

@@ -175,23 +175,27 @@ def demo(
         False,
         None,
     )
+    from ctcm.services.activities import activities_status
     from ctcm.services.riskprogram import program_status
 
     with open_practice(env, "demo") as p:
         loaded = load_demo(p, directory)
         board = cred.dashboard(p)
         program = program_status(p)
+        acts = activities_status(p)
     actx.say(
         f"Demo vault: {env.vault} (user {DEMO_USER!r}, passphrase {DEMO_PASSPHRASE!r}); "
         f"{loaded.people} people, {loaded.documents} documents, {loaded.waivers} waivers."
     )
-    actx.show(dashboard_view(board, program))
+    actx.show(dashboard_view(board, program, acts))
     actx.say(
         f"Try: export CTCM_VAULT={env.vault} CTCM_PASSPHRASE='{DEMO_PASSPHRASE}'; then "
         "ctcm status bchen, ctcm remind (the plan), ctcm remind --out /tmp/riverbend-mail, "
         "ctcm risk show 1, ctcm risk report 1 --format html --out /tmp/riverbend-risk.html "
         "(a draft: DRAFT on every page), ctcm risk finalize 1 --by amartinez (refused, with "
         "what the draft still lacks), "
+        "ctcm due (what is due this month), ctcm calendar, ctcm calendar ics --out "
+        "/tmp/riverbend.ics, ctcm log list, ctcm training matrix, "
         "ctcm audit list (reads are recorded too, without saving the vault), ctcm audit head "
         "(the figures to keep outside the vault), ctcm backup list"
     )

@@ -108,8 +108,14 @@ def activities_json(acts: Any) -> dict[str, Any]:
     return {
         "status": acts.light.value,
         "scheduled": acts.scheduled,
-        "overdue": [{"kind": o.kind, "date": o.on.isoformat()} for o in acts.overdue],
-        "due_soon": [{"kind": o.kind, "date": o.on.isoformat()} for o in acts.due_soon],
+        "overdue": [
+            {"kind": o.kind, "name": acts.names[o.kind], "date": o.on.isoformat()}
+            for o in acts.overdue
+        ],
+        "due_soon": [
+            {"kind": o.kind, "name": acts.names[o.kind], "date": o.on.isoformat()}
+            for o in acts.due_soon
+        ],
     }
 
 
@@ -117,8 +123,8 @@ def activity_lines(acts: Any) -> list[str]:
     """The program section's lines about the compliance calendar."""
     if not acts.scheduled:
         return ["No security activities are on the calendar (ctcm calendar set KIND)"]
-    return [f"Activity overdue since {o.on}: {o.kind}" for o in acts.overdue] + [
-        f"Activity due {o.on}: {o.kind}" for o in acts.due_soon
+    return [f"Activity overdue since {o.on}: {acts.names[o.kind]}" for o in acts.overdue] + [
+        f"Activity due {o.on}: {acts.names[o.kind]}" for o in acts.due_soon
     ]
 
 

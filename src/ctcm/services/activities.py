@@ -257,6 +257,7 @@ class ActivitiesStatus:
     scheduled: int
     overdue: tuple[Occurrence, ...]
     due_soon: tuple[Occurrence, ...]
+    names: dict[str, str]  # kind -> its name
 
     @property
     def light(self) -> Light:
@@ -271,6 +272,7 @@ def activities_status(p: Practice) -> ActivitiesStatus:
         len(p.repo.activity_schedules()),
         tuple(o for o in occ if o.status is OccurrenceStatus.OVERDUE),
         tuple(o for o in occ if o.status is OccurrenceStatus.DUE_SOON),
+        {k: v.name for k, v in kinds(p).items()},
     )
 
 

@@ -196,3 +196,43 @@ def _load_demo_program(p: Practice, directory: Path, program: dict[str, Any]) ->
                 parse_date(row["due"], "due"),
                 allow_past=True,  # the demo shows an overdue task on purpose
             )
+    _load_demo_activities(p, directory, program)
+
+
+def _load_demo_activities(p: Practice, directory: Path, program: dict[str, Any]) -> None:
+    """The compliance calendar, the activities already logged and a training session."""
+    from ctcm.domain.dates import parse_date, parse_optional_date
+    from ctcm.services import activities, csvio
+
+    cal = resolve_relative_dates((directory / "calendar.csv").read_text(), p.today)
+    for _, row in csvio.read_rows(cal, "calendar.csv", ("kind", "owner", "start"), ("kind",)):
+        activities.set_schedule(
+            p,
+            row["kind"],
+            None,
+            row.get("owner") or None,
+            parse_optional_date(row.get("start"), "start"),
+        )
+    logged = resolve_relative_dates((directory / "activities.csv").read_text(), p.today)
+    columns = ("kind", "date", "by", "note", "fields")
+    for _, row in csvio.read_rows(logged, "activities.csv", columns, ("kind", "date")):
+        fields = [f for f in (row.get("fields") or "").split("|") if f]
+        activities.add_entry(
+            p,
+            row["kind"],
+            parse_date(row["date"], "date"),
+            row.get("by") or None,
+            row.get("note") or None,
+            [],
+            fields,
+        )
+    for t in program.get("training", []):
+        activities.record_training(
+            p,
+            t["topic"],
+            parse_date(resolve_relative_dates(t["date"], p.today), "date"),
+            list(t["attendees"]),
+            t.get("doctype"),
+            [],
+            None,
+        )

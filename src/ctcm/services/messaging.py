@@ -655,7 +655,9 @@ def _program_section(p: Practice, board: Dashboard) -> DigestSection | None:
     rows = [("Attention", line) for line in program.plain_warnings]
     if not acts.scheduled:
         rows.append(("Attention", "No security activities are on the calendar"))
-    rows += [("Overdue activity", f"{o.kind} (due {o.on})") for o in acts.overdue]
+    rows += [
+        ("Overdue activity", f"{acts.names[o.kind]} (due {o.on})") for o in acts.overdue
+    ]
     rows += [
         ("Open risk", f"{scenario} {title} ({level})")
         for scenario, title, level in program.open_high_risks
