@@ -95,8 +95,11 @@ def test_calendar_statuses_in_status_due_and_the_digest(demo_cli: Cli) -> None:
     assert {"date", "area", "status", "person", "what"} == set(cal["dated"][0])
     program = _json(cli, "status")["program"]["activities"]
     assert program["status"] == "red"
-    assert {"kind": "security-reminder", "name": "Security reminder sent to staff",
-            "date": "2026-03-01"} in program["overdue"]
+    assert {
+        "kind": "security-reminder",
+        "name": "Security reminder sent to staff",
+        "date": "2026-03-01",
+    } in program["overdue"]
     assert "Activity overdue since 2026-03-01: Security reminder sent to staff" in (
         cli.ok("status").stdout
     )
@@ -223,7 +226,9 @@ def test_awareness_goes_once_a_month_to_everyone_and_marks_the_calendar(
     assert "3 security reminder(s) delivered" in r.stderr and "Logged as activity entry" in r.stderr
     msgs = smtp.parsed()
     assert sorted(m["To"].addresses[0].addr_spec for m in msgs) == [
-        "ada@example.org", "bob@example.org", "cy@example.org",
+        "ada@example.org",
+        "bob@example.org",
+        "cy@example.org",
     ]
     body = msgs[0].get_body(("plain",)).get_content()
     title = str(msgs[0]["Subject"]).split(": ", 1)[1]
@@ -254,3 +259,52 @@ def test_awareness_series_has_twelve_tips_that_render(cli: Cli) -> None:
     assert len(names) >= 12
     r = cli.ok("mail", "templates", "check")
     assert r.exit_code == 0
+
+
+def test_owners_are_reminded_of_their_activities_once_per_threshold(
+    demo_cli: Cli, smtp: Any
+) -> None:
+    from tests.conftest import configure_mail
+
+    cli = demo_cli
+    configure_mail(cli, smtp)
+    cli.ok("calendar", "set", "log-review", "--owner", "cy", "--start", "2026-02-01")
+
+    def run(day: str) -> list[str]:
+        before = len(smtp.messages)
+        cli.ok("remind", "--send", env={"CTCM_TODAY": day})
+        return [
+            m.get_body(("plain",)).get_content()
+            for m in smtp.parsed()[before:]
+            if m["To"].addresses[0].addr_spec == "cy@example.org"
+        ]
+
+    first = run("2026-03-02")  # 15 February overdue; 15 March not within a week yet
+    assert len(first) == 1 and "you are responsible for" in first[0]
+    assert "Audit / access log review: was due on 15 February" in first[0]
+    assert "15 March" not in first[0]
+    assert run("2026-03-03") == []  # never twice
+    due = run("2026-03-08")
+    assert len(due) == 1 and "Audit / access log review: due on 15 March." in due[0]
+    assert run("2026-03-09") == []
+    late = run("2026-03-16")
+    assert len(late) == 1 and "was due on 15 March" in late[0]
+    cli.ok(
+        "log",
+        "add",
+        "log-review",
+        "--date",
+        "2026-03-16",
+        "--field",
+        "systems=EHR",
+        "--field",
+        "findings=none",
+        env={"CTCM_TODAY": "2026-03-16"},
+    )
+    assert run("2026-03-17") == []
+    log = _json(cli, "mail", "log", "--kind", "activity")
+    assert [(e["about"], e["threshold"]) for e in log] == [
+        ("occurrence:2026-02-15", "overdue"),
+        ("occurrence:2026-03-15", "due"),
+        ("occurrence:2026-03-15", "overdue"),
+    ]

@@ -60,7 +60,9 @@ def test_doctype_add_list_show_edit_archive(cli: Cli) -> None:
     assert docs[0]["expires"] == "2026-05-01"  # 120 days later
     assert _json(cli, "doctype", "show", "caqh-test")["validity_days"] == 120
     assert "120 days" in cli.ok("doctype", "list").stdout
-    r = cli("doctype", "add", "both", "--name", "B", "--validity-days", "5", "--validity-months", "1")
+    r = cli(
+        "doctype", "add", "both", "--name", "B", "--validity-days", "5", "--validity-months", "1"
+    )
     assert r.exit_code == 1 and "exclude each other" in r.stderr
     cli.ok("doctype", "edit", "caqh-test", "--validity-months", "4")
     shown = _json(cli, "doctype", "show", "caqh-test")
@@ -275,7 +277,16 @@ def test_doc_add_defaults_supersedes_and_history(cli: Cli) -> None:
 def test_doc_errors(cli: Cli, tmp_path: Path) -> None:
     cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
     assert "before issue" in _err(
-        cli, "doc", "add", "a", "state-license", "--issued", "2026-05-01", "--expires", "2026-04-01", "--future"
+        cli,
+        "doc",
+        "add",
+        "a",
+        "state-license",
+        "--issued",
+        "2026-05-01",
+        "--expires",
+        "2026-04-01",
+        "--future",
     )
     assert "give --expires or --issued" in _err(cli, "doc", "add", "a", "state-license")
     assert "unknown person 'zz'" in _err(cli, "doc", "add", "zz", "npi")

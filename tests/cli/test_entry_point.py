@@ -107,8 +107,14 @@ def test_demo_builds_a_practice_with_every_light(tmp_path: Path) -> None:
     assert program["security_officer"] == "fnguyen" and program["overdue_tasks"]
     assert {r["scenario"] for r in program["open_high_risks"]} >= {"S04", "S09"}
     # ctcm due on the demo: documents and security tasks of the month, by date, no mail needed
-    r = run_ctcm("due", "--vault", str(vault), "--format", "json",
-                 env={"CTCM_PASSPHRASE": "correct horse battery demo"})
+    r = run_ctcm(
+        "due",
+        "--vault",
+        str(vault),
+        "--format",
+        "json",
+        env={"CTCM_PASSPHRASE": "correct horse battery demo"},
+    )
     items = json.loads(r.stdout)["items"]
     assert {i["area"] for i in items} == {"credentials", "risk", "activities"}
     assert [i["date"] for i in items] == sorted(i["date"] for i in items)

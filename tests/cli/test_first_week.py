@@ -50,8 +50,9 @@ def test_as_of_previews_and_never_records(cli: Cli, smtp: Any) -> None:
     plan = json.loads(cli.ok("remind", "--format", "json").stdout)
     assert [d["person"] for d in plan["due"]] == ["ann"]
     # commands that record refuse --as-of, with a usage exit code
-    r = cli("person", "add", "bo", "--name", "Bo", "--email", "bo@example.org",
-            "--as-of", "2026-12-24")
+    r = cli(
+        "person", "add", "bo", "--name", "Bo", "--email", "bo@example.org", "--as-of", "2026-12-24"
+    )
     assert r.exit_code == 2 and "--as-of only previews" in r.stderr and "CTCM_TODAY" in r.stderr
     r = cli("--as-of", "2026-12-24", "digest", "--send")
     assert r.exit_code == 2
@@ -75,8 +76,9 @@ def test_a_ctcm_today_rehearsal_records_and_says_so(cli: Cli, smtp: Any) -> None
 
 def test_due_lists_what_is_due_by_date_without_mail_settings(demo_cli: Cli) -> None:
     cli = demo_cli
-    data = json.loads(cli.ok("--as-of", "2026-03-02", "due", "--days", "60", "--format",
-                             "json").stdout)
+    data = json.loads(
+        cli.ok("--as-of", "2026-03-02", "due", "--days", "60", "--format", "json").stdout
+    )
     assert data["until"] == "2026-05-01"
     dates = [i["date"] for i in data["items"]]
     assert dates == sorted(dates)
@@ -84,10 +86,14 @@ def test_due_lists_what_is_due_by_date_without_mail_settings(demo_cli: Cli) -> N
     # bob has a missing I-9 and cy has nothing required: one item each as due today
     assert ("bob", "Form I-9 (employment eligibility)") in whats
     assert all(i["person"] != "cy" for i in data["items"] if i["area"] == "credentials")
-    assert any(i["area"] == "risk" and "No finalized risk analysis" in i["what"]
-               for i in data["items"])
-    one = json.loads(cli.ok("due", "--person", "ada", "--days", "400", "--as-of", "2026-03-02",
-                            "--format", "json").stdout)
+    assert any(
+        i["area"] == "risk" and "No finalized risk analysis" in i["what"] for i in data["items"]
+    )
+    one = json.loads(
+        cli.ok(
+            "due", "--person", "ada", "--days", "400", "--as-of", "2026-03-02", "--format", "json"
+        ).stdout
+    )
     assert one["items"] and {i["person"] for i in one["items"]} == {"ada"}
     r = cli("due", "--person", "ghost")
     assert r.exit_code == 1 and "ghost" in r.stderr
@@ -99,8 +105,7 @@ def test_status_yellow_selects_people_with_any_yellow_requirement(demo_cli: Cli)
     cli = demo_cli
     board = json.loads(cli.ok("--as-of", "2026-03-02", "status", "--format", "json").stdout)
     has_yellow = {
-        p["id"] for p in board["people"]
-        if any(r["status"] == "yellow" for r in p["requirements"])
+        p["id"] for p in board["people"] if any(r["status"] == "yellow" for r in p["requirements"])
     }
     shown = json.loads(
         cli.ok("--as-of", "2026-03-02", "status", "--yellow", "--format", "json").stdout
@@ -143,8 +148,17 @@ def test_forgiving_csv_semicolons_bom_crlf_trailing_columns_and_date_format(cli:
 
 
 def test_doc_add_says_what_it_recorded_refuses_the_future_and_void(cli: Cli) -> None:
-    cli.ok("person", "add", "mlopez", "--name", "Maria Lopez", "--email", "m@example.org",
-           "--policy", "clinician")
+    cli.ok(
+        "person",
+        "add",
+        "mlopez",
+        "--name",
+        "Maria Lopez",
+        "--email",
+        "m@example.org",
+        "--policy",
+        "clinician",
+    )
     r = cli.ok("doc", "add", "mlopez", "state-license", "--issued", "2025-06-30")
     first = int(r.stdout)
     assert f"Recorded state-license for Maria Lopez, #{first}: expires 30 June 2027, GREEN." in (
@@ -152,8 +166,18 @@ def test_doc_add_says_what_it_recorded_refuses_the_future_and_void(cli: Cli) -> 
     )
     r = cli("doc", "add", "mlopez", "state-license", "--issued", "2026-06-30")
     assert r.exit_code == 1 and "in the future" in r.stderr and "--future" in r.stderr
-    wrong = int(cli.ok("doc", "add", "mlopez", "state-license", "--issued", "2026-03-01",
-                       "--expires", "2026-03-10").stdout)
+    wrong = int(
+        cli.ok(
+            "doc",
+            "add",
+            "mlopez",
+            "state-license",
+            "--issued",
+            "2026-03-01",
+            "--expires",
+            "2026-03-10",
+        ).stdout
+    )
     status = json.loads(cli.ok("status", "mlopez", "--format", "json").stdout)
     lic = next(r for r in status["requirements"] if r["doctype"] == "state-license")
     assert lic["document_id"] == wrong and lic["status"] == "yellow"
@@ -174,8 +198,9 @@ def test_doc_add_says_what_it_recorded_refuses_the_future_and_void(cli: Cli) -> 
 
 
 def test_an_unquoted_name_gets_a_hint(cli: Cli) -> None:
-    r = run_ctcm("person", "add", "maria", "--name", "Maria", "Ruiz", "--email", "m@x.org",
-                 env=_env(cli))
+    r = run_ctcm(
+        "person", "add", "maria", "--name", "Maria", "Ruiz", "--email", "m@x.org", env=_env(cli)
+    )
     assert r.returncode == 2 and "put a value with spaces in quotes" in r.stderr
 
 
@@ -194,13 +219,20 @@ def test_sessions_of_two_vaults_side_by_side(cli: Cli, tmp_path: Any) -> None:
             clock=FixedClock(datetime(2026, 3, 1, tzinfo=UTC)),
             vault_path=other,
         ),
-        "Client B", "bea", PASSPHRASE, "UTC", False,
+        "Client B",
+        "bea",
+        PASSPHRASE,
+        "UTC",
+        False,
     )
     a = cli.ok("unlock", env={"CTCM_PASSPHRASE": PASSPHRASE}, identity=False)
     token_a = a.stdout.strip().removeprefix("export CTCM_SESSION=")
     b = cli.ok(
-        "--vault", str(other), "unlock",
-        env={"CTCM_PASSPHRASE": PASSPHRASE, "CTCM_SESSION": token_a}, identity=False,
+        "--vault",
+        str(other),
+        "unlock",
+        env={"CTCM_PASSPHRASE": PASSPHRASE, "CTCM_SESSION": token_a},
+        identity=False,
     )
     both = b.stdout.strip().removeprefix("export CTCM_SESSION=")
     assert "," in both and both.endswith(token_a)  # unlocking B kept A's session

@@ -22,7 +22,10 @@ def test_make_install_gives_a_ctcm_that_cron_can_run(tmp_path: Path, template: T
     env |= {"HOME": str(home), "XDG_DATA_HOME": ""}
     r = subprocess.run(
         ["make", "-C", str(ROOT), "install", "PYTHON=python3"],
-        env=env, capture_output=True, text=True, timeout=600,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert r.returncode == 0, r.stdout + r.stderr
     ctcm = home / ".local" / "bin" / "ctcm"
@@ -40,8 +43,13 @@ def test_make_install_gives_a_ctcm_that_cron_can_run(tmp_path: Path, template: T
         "CTCM_PASSPHRASE_FILE": str(passfile),
         "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
     }
-    r = subprocess.run(["sh", "-c", f"{ctcm} --version && {ctcm} status --format json"],
-                       env=cron_env, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        ["sh", "-c", f"{ctcm} --version && {ctcm} status --format json"],
+        env=cron_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("ctcm ") and '"practice": "Test Practice"' in r.stdout
     r = subprocess.run(["sh", "-c", "ctcm --version"], env=cron_env, capture_output=True)

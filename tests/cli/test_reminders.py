@@ -500,8 +500,17 @@ def test_recipients_new_hires_and_no_admins(cli: Cli, smtp: Any) -> None:
     # ann is staff and an admin; long expired, so escalated
     _person(cli, "ann", "Ann Able", "2026-01-01")
     # a new hire: started 10 days ago, with a missing document: no escalation for 30 days
-    cli.ok("person", "add", "neo", "--name", "Neo New", "--email", "neo@example.org",
-           "--start", "2026-02-20")
+    cli.ok(
+        "person",
+        "add",
+        "neo",
+        "--name",
+        "Neo New",
+        "--email",
+        "neo@example.org",
+        "--start",
+        "2026-02-20",
+    )
     cli.ok("person", "require", "neo", "hipaa-training")
     assert _remind(cli, date(2026, 3, 2)).exit_code == 0
     by_to = {m["To"].addresses[0].addr_spec: m for m in smtp.parsed()}

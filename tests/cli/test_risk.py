@@ -113,9 +113,7 @@ def _complete(cli: Cli, aid: int | str) -> None:
     open_items = {i["citation"] for i in shown["items"] if i["status"] is None}
     privacy = ["--privacy"] if shown["rule"] == "privacy" else []
     rows = list(
-        csv.DictReader(
-            io.StringIO(cli.ok("risk", "checklist", "--format", "csv", *privacy).stdout)
-        )
+        csv.DictReader(io.StringIO(cli.ok("risk", "checklist", "--format", "csv", *privacy).stdout))
     )
     for row in rows:
         if row["citation"] in open_items:
@@ -135,8 +133,16 @@ def _complete(cli: Cli, aid: int | str) -> None:
     for r in shown["risks"]:
         if r["level"] in ("high", "critical", "very_high") and r["scenario"] not in planned:
             cli.ok(
-                "risk", "mitigate", str(aid), r["scenario"], "--action", "Plan it",
-                "--owner", "fred", "--due", "2027-06-30",
+                "risk",
+                "mitigate",
+                str(aid),
+                r["scenario"],
+                "--action",
+                "Plan it",
+                "--owner",
+                "fred",
+                "--due",
+                "2027-06-30",
             )
 
 
@@ -269,18 +275,42 @@ def test_risk_errors(staffed: Cli) -> None:
     assert "--note" in _err(
         cli, "risk", "answer", str(aid), "164.308(a)(5)(ii)(A)", "--status", "na"
     )
-    for standalone in ("164.308(a)(2)", "164.308(a)(8)", "164.310(b)", "164.310(c)",
-                       "164.312(b)", "164.312(d)"):
+    for standalone in (
+        "164.308(a)(2)",
+        "164.308(a)(8)",
+        "164.310(b)",
+        "164.310(c)",
+        "164.312(b)",
+        "164.312(d)",
+    ):
         assert "cannot be not applicable" in _err(
             cli, "risk", "answer", str(aid), standalone, "--status", "na", "--note", "x"
         )
     assert "in the past" in _err(
-        cli, "risk", "mitigate", str(aid), "S01", "--action", "x",
-        "--owner", "fred", "--due", "2026-03-01",
+        cli,
+        "risk",
+        "mitigate",
+        str(aid),
+        "S01",
+        "--action",
+        "x",
+        "--owner",
+        "fred",
+        "--due",
+        "2026-03-01",
     )
     cli.ok(
-        "risk", "mitigate", str(aid), "S01", "--action", "x",
-        "--owner", "fred", "--due", "2026-03-01", "--allow-past",
+        "risk",
+        "mitigate",
+        str(aid),
+        "S01",
+        "--action",
+        "x",
+        "--owner",
+        "fred",
+        "--due",
+        "2026-03-01",
+        "--allow-past",
     )
     assert "--not-applicable excludes" in _err(
         cli, "risk", "rate", str(aid), "S01", "--not-applicable", "x", "--likelihood", "low"
@@ -529,7 +559,10 @@ def test_program_status_never_overstates(staffed: Cli) -> None:
     assert program["status"] == "red" and program["last_risk_analysis"] is None
     assert program["risk_analysis_stale"] is True
     assert program["risk_analysis_in_progress"] == {
-        "id": aid, "answered": 0, "items": 65, "scenarios_rated": 0,
+        "id": aid,
+        "answered": 0,
+        "items": 65,
+        "scenarios_rated": 0,
         "scenarios": program["risk_analysis_in_progress"]["scenarios"],
         "scenarios_open": program["risk_analysis_in_progress"]["scenarios"],
     }
@@ -541,8 +574,11 @@ def test_program_status_never_overstates(staffed: Cli) -> None:
     cli.ok("risk", "rate", str(aid), "S04", "--likelihood", "high", "--impact", "high")
     program = _program(cli)
     assert program["required_not_implemented"] == [
-        {"citation": "164.312(b)", "name": program["required_not_implemented"][0]["name"],
-         "assessment": aid}
+        {
+            "citation": "164.312(b)",
+            "name": program["required_not_implemented"][0]["name"],
+            "assessment": aid,
+        }
     ]
     assert program["high_risks_without_plan"][0]["scenario"] == "S04"
     assert any("has no mitigation task" in w for w in program["warnings"])
@@ -554,7 +590,9 @@ def test_program_status_never_overstates(staffed: Cli) -> None:
     first, *listed = r.stderr.strip().splitlines()
     assert first.startswith(f"ctcm: assessment {aid} cannot be finalized yet:")
     assert any("164.308(a)(1)(ii)(A)" in line and "not answered" in line for line in listed)
-    assert any(line.strip().startswith("- S04: critical risk with no mitigation") for line in listed)
+    assert any(
+        line.strip().startswith("- S04: critical risk with no mitigation") for line in listed
+    )
     # complete it, then it is accepted and counts
     cli.ok("risk", "answer", str(aid), "164.312(b)", "--status", "implemented", "--evidence", "x")
     _complete(cli, aid)

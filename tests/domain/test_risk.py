@@ -109,7 +109,9 @@ def test_scenario_corrections() -> None:
         assert by_id[sid].source.value == "predisposing", sid
     assert by_id["S19"].source.value == "structural"  # an outage is a structural failure
     assert set(by_id["S17"].citations) == {
-        "164.310(a)(2)(i)", "164.308(a)(7)(ii)(A)", "164.308(a)(7)(ii)(B)"
+        "164.310(a)(2)(i)",
+        "164.308(a)(7)(ii)(A)",
+        "164.308(a)(7)(ii)(B)",
     }
     assert "164.310(a)(2)(ii)" in by_id["S27"].citations
     assert "164.310(a)(2)(iv)" not in by_id["S27"].citations
@@ -127,7 +129,12 @@ def test_standalone_standards_are_required_and_cannot_be_not_applicable() -> Non
     catalog = load_catalog("security")
     standalone = {i.citation for i in catalog.items if catalog.standalone(i)}
     assert {
-        "164.308(a)(2)", "164.308(a)(8)", "164.310(b)", "164.310(c)", "164.312(b)", "164.312(d)"
+        "164.308(a)(2)",
+        "164.308(a)(8)",
+        "164.310(b)",
+        "164.310(c)",
+        "164.312(b)",
+        "164.312(d)",
     } <= standalone
     assert all(catalog.required(catalog.get(c)) for c in standalone)
     with pytest.raises(InvalidInput, match="cannot be not applicable"):
@@ -183,8 +190,16 @@ def test_privacy_catalog_corrections_and_omissions() -> None:
     catalog = load_catalog("privacy")
     accounting = " ".join([*catalog.get("164.528").questions, catalog.get("164.528").guidance])
     for phrase in (
-        "60 days", "30-day extension", "12 months free", "to the client", "authorization",
-        "incident to", "164.510", "limited data set", "national security", "custody",
+        "60 days",
+        "30-day extension",
+        "12 months free",
+        "to the client",
+        "authorization",
+        "incident to",
+        "164.510",
+        "limited data set",
+        "national security",
+        "custody",
     ):
         assert phrase in accounting, phrase
     minimum = catalog.get("164.502(b)")
@@ -194,9 +209,22 @@ def test_privacy_catalog_corrections_and_omissions() -> None:
     assert "first service" in catalog.get("164.520").questions[0]
     assert "every form" in catalog.get("164.530(c)").name
     for citation in (
-        "164.530(i)", "164.530(f)", "164.530(g)", "164.530(h)", "164.502(e)", "164.512(j)",
-        "164.512(e)", "164.510(b)", "164.514(h)", "164.402", "164.404", "164.406", "164.408",
-        "164.410", "164.414", "42 CFR 2.31",
+        "164.530(i)",
+        "164.530(f)",
+        "164.530(g)",
+        "164.530(h)",
+        "164.502(e)",
+        "164.512(j)",
+        "164.512(e)",
+        "164.510(b)",
+        "164.514(h)",
+        "164.402",
+        "164.404",
+        "164.406",
+        "164.408",
+        "164.410",
+        "164.414",
+        "42 CFR 2.31",
     ):
         assert citation in catalog.citations, citation
     assert "shredding" in catalog.get("164.502(e)").questions[0]

@@ -331,6 +331,10 @@ def _report(actx: AppContext, report, fmt: OutputFormat, what: str) -> None:  # 
         ]
         for d in report.due
         for i in d["items"]
+    ] + [
+        [d["person"], d["email"], a["kind"], "activity", f"due {a['date']}", a["threshold"], ""]
+        for d in report.due
+        for a in d.get("activities", ())
     ]
     view = View(
         report.to_json(),

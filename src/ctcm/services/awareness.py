@@ -66,10 +66,22 @@ def prepare_awareness(p: Practice, channel: str | None) -> tuple[DeliveryReport,
         else:
             pending.append(person)
             report.due.append(
-                {"person": person.id, "name": person.name, "email": person.email,
-                 "cc_admins": False, "items": [{"doctype": "", "status": "", "why": title,
-                                                "threshold": month, "expires": None,
-                                                "escalation": 0}]}
+                {
+                    "person": person.id,
+                    "name": person.name,
+                    "email": person.email,
+                    "cc_admins": False,
+                    "items": [
+                        {
+                            "doctype": "",
+                            "status": "",
+                            "why": title,
+                            "threshold": month,
+                            "expires": None,
+                            "escalation": 0,
+                        }
+                    ],
+                }
             )
     if channel is None:
         p.touch(f"awareness:{month}")

@@ -188,9 +188,56 @@ class DueItem:
 
 
 @dataclass(frozen=True, slots=True)
+class ActivityDue:
+    """A calendar activity its owner is reminded of: once when due soon, once when overdue."""
+
+    kind: str
+    name: str
+    on: date
+    threshold: str  # "due" | "overdue"
+
+    def say(self, today: date) -> str:
+        when = long_date(self.on, today)
+        if self.threshold == "overdue":
+            return f"{self.name}: was due on {when}. Please do it and record it in ctcm."
+        return f"{self.name}: due on {when}."
+
+
+ACTIVITY_LEAD_DAYS = 7  # the owner hears of an activity this many days before it is due
+
+
+def plan_activity_reminders(
+    p: Practice, recorded: set[tuple[str, str, str]]
+) -> dict[str, list[ActivityDue]]:
+    """Per owner, the calendar activities to remind them of today (each threshold once)."""
+    from ctcm.domain.activities import OccurrenceStatus
+    from ctcm.services.activities import all_occurrences, kinds
+
+    today = p.today
+    owners = {s.kind: s.owner for s in p.repo.activity_schedules() if s.owner}
+    if not owners:
+        return {}
+    names = {k: v.name for k, v in kinds(p).items()}
+    out: dict[str, list[ActivityDue]] = {}
+    for o in all_occurrences(p, today + timedelta(days=ACTIVITY_LEAD_DAYS)):
+        owner = owners.get(o.kind)
+        if owner is None or o.status is OccurrenceStatus.DONE:
+            continue
+        threshold = "overdue" if o.status is OccurrenceStatus.OVERDUE else "due"
+        about = f"occurrence:{o.on.isoformat()}"
+        if (owner, o.kind, f"{about}:{threshold}") in recorded:
+            continue
+        if threshold == "due" and (o.on - today).days > ACTIVITY_LEAD_DAYS:
+            continue
+        out.setdefault(owner, []).append(ActivityDue(o.kind, names[o.kind], o.on, threshold))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
 class PersonReminder:
     person: Person
     items: tuple[DueItem, ...]
+    activities: tuple[ActivityDue, ...] = ()
 
     @property
     def escalate(self) -> bool:
@@ -235,6 +282,12 @@ def plan_reminders(p: Practice) -> ReminderPlan:
         if key not in last_sent or sent_on > last_sent[key]:
             last_sent[key] = sent_on
     today = p.today
+    done_activities = {
+        (e.person_id or "", e.doctype or "", f"{e.about}:{e.threshold}")
+        for e in p.repo.deliveries("activity")
+        if not (e.status == "claimed" and e.at < stale)
+    }
+    activity_items = plan_activity_reminders(p, done_activities)
     reminders = []
     for status in cred.evaluate_active(p):
         person = status.person
@@ -273,8 +326,9 @@ def plan_reminders(p: Practice) -> ReminderPlan:
             step = 0 if new_hire else escalation_step(red_since, today, config.escalate_after)
             new_step = step if step > escalated[key] else 0
             items.append(DueItem(r, about, due, new_step, result.passed))
-        if items:
-            reminders.append(PersonReminder(person, tuple(items)))
+        owned = tuple(activity_items.pop(person.id, ()))
+        if items or owned:
+            reminders.append(PersonReminder(person, tuple(items), owned))
     p.touch("reminders")
     return ReminderPlan(today, tuple(reminders))
 
@@ -349,6 +403,7 @@ def reminder_context(
         "as_of": as_of.isoformat(),
         "person": {"name": person.name},
         "items": items,
+        "activities": [],
         "urgent": any(i["status"] == "red" for i in items),
         "escalated": escalated,
         "instructions": instructions,
@@ -497,6 +552,10 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
                     }
                     for i in reminder.items
                 ],
+                "activities": [
+                    {"kind": a.kind, "date": a.on.isoformat(), "threshold": a.threshold}
+                    for a in reminder.activities
+                ],
             }
         )
     if channel is None:
@@ -518,6 +577,7 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
             mailer.config.instructions,
             plan.as_of,
         )
+        context["activities"] = [a.say(plan.as_of) for a in reminder.activities]
         recipients = ",".join([person.email, *(a.addr_spec for a in cc)])
         entries = [
             LedgerEntry(
@@ -537,6 +597,21 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
                 note=p.rehearsal,
             )
             for item in reminder.items
+        ] + [
+            LedgerEntry(
+                kind="activity",
+                status="sent",
+                at=p.now_iso,
+                person_id=person.id,
+                doctype=a.kind,
+                about=f"occurrence:{a.on.isoformat()}",
+                threshold=a.threshold,
+                threshold_date=a.on,
+                channel=channel,
+                recipients=person.email,
+                note=p.rehearsal,
+            )
+            for a in reminder.activities
         ]
         outgoing.append(
             Outgoing(
@@ -655,9 +730,7 @@ def _program_section(p: Practice, board: Dashboard) -> DigestSection | None:
     rows = [("Attention", line) for line in program.plain_warnings]
     if not acts.scheduled:
         rows.append(("Attention", "No security activities are on the calendar"))
-    rows += [
-        ("Overdue activity", f"{acts.names[o.kind]} (due {o.on})") for o in acts.overdue
-    ]
+    rows += [("Overdue activity", f"{acts.names[o.kind]} (due {o.on})") for o in acts.overdue]
     rows += [
         ("Open risk", f"{scenario} {title} ({level})")
         for scenario, title, level in program.open_high_risks
@@ -798,8 +871,9 @@ def delivery_log(
     """The delivery ledger, oldest first: proof of who was told what, when."""
     if person_id is not None:
         cred.get_person(p, person_id)
-    if kind is not None and kind not in ("reminder", "status", "digest", "test", "awareness"):
-        raise InvalidInput("--kind must be reminder, status, digest, test or awareness")
+    kinds = ("reminder", "activity", "status", "digest", "test", "awareness")
+    if kind is not None and kind not in kinds:
+        raise InvalidInput(f"--kind must be one of {', '.join(kinds)}")
     since_iso = since.isoformat() if since else None
     p.touch("deliveries", *([f"person:{person_id}"] if person_id else []))
     return [
