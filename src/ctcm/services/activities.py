@@ -4,9 +4,6 @@ log entries with encrypted evidence, recurring schedules, their occurrences, tra
 
 from __future__ import annotations
 
-import hashlib
-import mimetypes
-import secrets
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -131,17 +128,9 @@ def add_entry(
     )
     entry_id = p.repo.add_log_entry(entry, p.actor)
     for position, (path, data) in enumerate(zip(files, payloads, strict=True)):
-        key = secrets.token_bytes(32)
-        blob_id = p.vault.put_blob(key, data)
+        att = cred.store_blob(p, entry_id, path.name, data)
         p.repo.add_log_attachment(
-            entry_id,
-            position,
-            blob_id,
-            path.name,
-            mimetypes.guess_type(path.name)[0] or "application/octet-stream",
-            len(data),
-            hashlib.sha256(data).hexdigest(),
-            key,
+            entry_id, position, att.id, att.filename, att.media_type, att.size, att.sha256, att.key
         )
     p.touch(f"log:{entry_id}", f"activity:{kind.key}")
     return entry_id

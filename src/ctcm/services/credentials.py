@@ -411,13 +411,19 @@ def read_upload(path: Path) -> bytes:
         raise InvalidInput(f"permission denied reading {path}") from None
 
 
-def _store_attachment(p: Practice, doc_id: int, filename: str, data: bytes) -> Attachment:
+def store_blob(p: Practice, doc_id: int, filename: str, data: bytes) -> Attachment:
+    """Encrypt ``data`` into a new blob under its own random key; return its description
+    (``doc_id`` is the record it belongs to: a document, or a log entry)."""
     key = secrets.token_bytes(32)
     blob_id = p.vault.put_blob(key, data)
     media = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    att = Attachment(
+    return Attachment(
         blob_id, doc_id, filename, media, len(data), hashlib.sha256(data).hexdigest(), key
     )
+
+
+def _store_attachment(p: Practice, doc_id: int, filename: str, data: bytes) -> Attachment:
+    att = store_blob(p, doc_id, filename, data)
     p.repo.add_attachment(att, p.now_iso)
     return att
 

@@ -60,47 +60,44 @@ def _v4_risk_signoff(connection: Any) -> None:
     )
 
 
-def _v5_validity_days(connection: Any) -> None:
-    from sqlalchemy import Column, Integer, MetaData, Table
+def _add_columns(connection: Any, table: str, *columns: tuple[str, Any]) -> None:
+    """ALTER TABLE ... ADD COLUMN, portable DDL from SQLAlchemy types; a column the table has
+    already (created from a later model by an earlier step) is left alone."""
+    from sqlalchemy import Column, MetaData, Table, inspect
 
-    doctypes = Table("doctypes", MetaData(), Column("validity_days", Integer, nullable=True))
-    column = doctypes.c.validity_days
-    connection.exec_driver_sql(
-        f"ALTER TABLE doctypes ADD COLUMN {column.name} "
-        f"{column.type.compile(dialect=connection.dialect)}"
-    )
+    have = {c["name"] for c in inspect(connection).get_columns(table)}
+    spec = Table(table, MetaData(), *(Column(name, kind, nullable=True) for name, kind in columns))
+    for column in spec.columns:
+        if column.name not in have:
+            connection.exec_driver_sql(
+                f"ALTER TABLE {table} ADD COLUMN {column.name} "
+                f"{column.type.compile(dialect=connection.dialect)}"
+            )
+
+
+def _v5_validity_days(connection: Any) -> None:
+    from sqlalchemy import Integer
+
+    _add_columns(connection, "doctypes", ("validity_days", Integer))
 
 
 def _v6_ledger_note(connection: Any) -> None:
-    from sqlalchemy import Column, MetaData, String, Table, inspect
+    from sqlalchemy import String
 
     # v2 creates the ledger from the current model, which already has the column.
-    if "note" in {c["name"] for c in inspect(connection).get_columns("deliveries")}:
-        return
-    deliveries = Table("deliveries", MetaData(), Column("note", String, nullable=True))
-    column = deliveries.c.note
-    connection.exec_driver_sql(
-        f"ALTER TABLE deliveries ADD COLUMN {column.name} "
-        f"{column.type.compile(dialect=connection.dialect)}"
-    )
+    _add_columns(connection, "deliveries", ("note", String))
 
 
 def _v7_document_void(connection: Any) -> None:
-    from sqlalchemy import Column, MetaData, String, Table
+    from sqlalchemy import String
 
-    documents = Table(
+    _add_columns(
+        connection,
         "documents",
-        MetaData(),
-        *(
-            Column(name, String, nullable=True)
-            for name in ("voided_at", "void_reason", "voided_by")
-        ),
+        ("voided_at", String),
+        ("void_reason", String),
+        ("voided_by", String),
     )
-    for column in documents.columns:
-        connection.exec_driver_sql(
-            f"ALTER TABLE documents ADD COLUMN {column.name} "
-            f"{column.type.compile(dialect=connection.dialect)}"
-        )
 
 
 def _v8_activities(connection: Any) -> None:

@@ -4,7 +4,7 @@ applicable, sign-offs and mitigation tasks (reads on the DB-API, writes through 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -32,9 +32,7 @@ class RiskQueries:
 
     conn: sqlite3.Connection
     db: Any
-
-    def _save(self, *rows: Any, delete: Iterable[Any] = ()) -> None:  # pragma: no cover
-        raise NotImplementedError
+    _save: Callable[..., None]  # Repository's SQLModel write helper
 
     # ================================================================== risk (DB-API reads)
 
