@@ -186,11 +186,14 @@ def program_status(p: Practice) -> ProgramStatus:
                 sum(1 for s in scenarios if s.id in ratings or s.id in excluded),
                 len(scenarios),
             )
-    people_ids = {x.id for x in p.repo.people(active_only=True)}
-    officer = settings.get("security_officer")
+    def active(person_id: str | None) -> str | None:
+        """The official, if still an active person (one lookup, not the whole staff list)."""
+        found = p.repo.person(person_id) if person_id else None
+        return person_id if found is not None and found.active else None
+
     return ProgramStatus(
-        officer if officer in people_ids else None,
-        settings.get("privacy_officer") if settings.get("privacy_officer") in people_ids else None,
+        active(settings.get("security_officer")),
+        active(settings.get("privacy_officer")),
         last,
         signed,
         review_due,
