@@ -149,6 +149,7 @@ def _register() -> None:
         calendar,
         doc,
         doctype,
+        incident,
         log,
         mail,
         people,
@@ -176,6 +177,7 @@ def _register() -> None:
     app.add_typer(log.app, name="log")
     app.add_typer(calendar.app, name="calendar")
     app.add_typer(training.app, name="training")
+    app.add_typer(incident.app, name="incident")
 
 
 _register()

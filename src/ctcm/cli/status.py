@@ -55,12 +55,16 @@ def status(
             actx.show(person_status_view(one, p.today), fmt)
             shown = [one]
         else:
+            from ctcm.services import incidents
             from ctcm.services.activities import activities_status
             from ctcm.services.riskprogram import program_status
 
             light = Light.RED if red else Light.YELLOW if yellow else None
             board = cred.dashboard(p, light, policy)
-            actx.show(dashboard_view(board, program_status(p), activities_status(p)), fmt)
+            actx.show(
+                dashboard_view(board, program_status(p), activities_status(p), incidents.status(p)),
+                fmt,
+            )
             shown = list(board.people)
     if fail_on is not None:
         threshold = Light(fail_on.value).severity

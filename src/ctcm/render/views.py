@@ -175,7 +175,21 @@ def program_json(program: Any) -> dict[str, Any]:
     }
 
 
-def dashboard_view(d: Dashboard, program: Any = None, activities: Any = None) -> View:
+def incidents_json(inc: Any) -> dict[str, Any]:
+    return {
+        "status": inc.light.value,
+        "open": inc.open,
+        "unassessed": list(inc.unassessed),
+        "deadlines": [
+            {"incident": n, "to": s.deadline.key, "due": s.deadline.due.isoformat()}
+            for n, s in inc.deadlines
+        ],
+    }
+
+
+def dashboard_view(
+    d: Dashboard, program: Any = None, activities: Any = None, incidents: Any = None
+) -> View:
     summary = d.summary()
 
     def data() -> dict[str, Any]:
@@ -189,6 +203,8 @@ def dashboard_view(d: Dashboard, program: Any = None, activities: Any = None) ->
             doc["program"] = program_json(program)
             if activities is not None:
                 doc["program"]["activities"] = activities_json(activities)
+            if incidents is not None:
+                doc["program"]["incidents"] = incidents_json(incidents)
         return doc
 
     strings: dict[str, str] = {}
@@ -223,10 +239,12 @@ def dashboard_view(d: Dashboard, program: Any = None, activities: Any = None) ->
                 if (s, t, lv) not in program.unplanned_high_risks
             ]
             + (activity_lines(activities) if activities is not None else [])
+            + (list(incidents.lines) if incidents is not None else [])
         )
         light = program.light
-        if activities is not None and activities.light.severity > light.severity:
-            light = activities.light
+        for area in (activities, incidents):
+            if area is not None and area.light.severity > light.severity:
+                light = area.light
         footer += f"\n\nSecurity program: {light.value.upper()}" + (
             " (a finalized risk analysis, nothing to act on)" if not lines else ""
         )

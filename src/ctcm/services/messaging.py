@@ -731,6 +731,10 @@ def _program_section(p: Practice, board: Dashboard) -> DigestSection | None:
     if not acts.scheduled:
         rows.append(("Attention", "No security activities are on the calendar"))
     rows += [("Overdue activity", f"{acts.names[o.kind]} (due {o.on})") for o in acts.overdue]
+    from ctcm.services import incidents
+
+    # Incidents by number only: their descriptions never leave the vault in an email.
+    rows += [("Incident", line) for line in incidents.status(p).lines]
     rows += [
         ("Open risk", f"{scenario} {title} ({level})")
         for scenario, title, level in program.open_high_risks

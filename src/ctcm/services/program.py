@@ -111,10 +111,17 @@ def _activities_due(p: Practice, until: date) -> Iterable[DueItem]:
     return activities_due(p, until)
 
 
+def _incidents_due(p: Practice, until: date) -> Iterable[DueItem]:
+    from ctcm.services.incidents import incidents_due
+
+    return incidents_due(p, until)
+
+
 AREAS: tuple[ProgramArea, ...] = (
     ProgramArea("credentials", "Credentials", credentials_due),
     ProgramArea("risk", "Risk analysis and mitigation plan", risk_due),
     ProgramArea("activities", "Security activities (the compliance calendar)", _activities_due),
+    ProgramArea("incidents", "Incidents and breach notices", _incidents_due),
 )
 
 

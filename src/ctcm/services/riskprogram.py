@@ -186,6 +186,7 @@ def program_status(p: Practice) -> ProgramStatus:
                 sum(1 for s in scenarios if s.id in ratings or s.id in excluded),
                 len(scenarios),
             )
+
     def active(person_id: str | None) -> str | None:
         """The official, if still an active person (one lookup, not the whole staff list)."""
         found = p.repo.person(person_id) if person_id else None

@@ -121,6 +121,17 @@ def _v8_activities(connection: Any) -> None:
     SQLModel.metadata.create_all(connection, tables=[t.__table__ for t in tables])  # type: ignore[attr-defined]
 
 
+def _v9_incidents(connection: Any) -> None:
+    from sqlmodel import SQLModel
+
+    from ctcm.storage.tables import IncidentNoticeRow, IncidentRow
+
+    SQLModel.metadata.create_all(
+        connection,
+        tables=[t.__table__ for t in (IncidentRow, IncidentNoticeRow)],  # type: ignore[attr-defined]
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("initial schema: practice, credentials, attachments, audit", _v1_initial),
     ("reminder schedules per document type; delivery ledger", _v2_reminders),
@@ -133,6 +144,7 @@ MIGRATIONS: list[Migration] = [
     ("a note on delivery ledger rows (rehearsals)", _v6_ledger_note),
     ("documents entered in error can be voided", _v7_document_void),
     ("forms & logs, activity kinds and the compliance calendar", _v8_activities),
+    ("security incidents, breach assessments and notices", _v9_incidents),
 ]
 LATEST = len(MIGRATIONS)
 

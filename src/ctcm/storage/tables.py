@@ -286,6 +286,36 @@ class ActivityScheduleRow(SQLModel, table=True):
     updated_at: str
 
 
+class IncidentRow(SQLModel, table=True):
+    """Security incidents and their breach assessment (schema v9). The summary stays in the
+    vault: it never goes into any email."""
+
+    __tablename__ = "incidents"
+    id: int | None = Field(default=None, primary_key=True)
+    discovered: date
+    summary: str
+    reported_by: str | None = None
+    breach: int | None = None  # 1 breach, 0 not a breach, NULL not assessed
+    reasoning: str | None = None
+    assessment: str | None = None  # JSON of the four factors and flags
+    affected: int | None = None
+    state_counts: str = "{}"  # JSON {state: count}
+    closed_on: date | None = None
+    created_at: str
+    created_by: str
+
+
+class IncidentNoticeRow(SQLModel, table=True):
+    """A notification given (to individuals, HHS, or the media of one state)."""
+
+    __tablename__ = "incident_notices"
+    incident_id: int = Field(primary_key=True, foreign_key="incidents.id")
+    recipient: str = Field(primary_key=True)  # individuals | hhs | media:NY
+    given_on: date
+    recorded_at: str
+    recorded_by: str
+
+
 class MigrationRow(SQLModel, table=True):
     __tablename__ = "schema_migrations"
     version: int = Field(primary_key=True)
@@ -318,5 +348,7 @@ ALL_TABLES = [
     ActivityAttachmentRow,
     ActivityAttendeeRow,
     ActivityScheduleRow,
+    IncidentRow,
+    IncidentNoticeRow,
     MigrationRow,
 ]

@@ -1,0 +1,106 @@
+"""Incidents through the CLI: assessment, deadlines in status, notices, letters, privacy."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.conftest import Cli, configure_mail
+
+SUMMARY = "Laptop with SECRET-SUMMARY taken from car"
+
+
+def _json(cli: Cli, *args: str) -> Any:
+    return json.loads(cli.ok(*args, "--format", "json").stdout)
+
+
+def test_a_breach_from_discovery_to_closing(demo_cli: Cli, smtp: Any) -> None:
+    cli = demo_cli  # today is 2026-03-02
+    configure_mail(cli, smtp)
+    n = cli.ok(
+        "incident",
+        "add",
+        "--discovered",
+        "2026-02-20",
+        "--summary",
+        SUMMARY,
+        "--reported-by",
+        "bob",
+    ).stdout.strip()
+    program = _json(cli, "status")["program"]["incidents"]
+    assert program == {"status": "yellow", "open": 1, "unassessed": [int(n)], "deadlines": []}
+    r = cli("incident", "assess", n, "--acquired", "unknown")
+    assert r.exit_code == 1 and "--affected" in r.stderr  # presumed a breach: who is affected?
+    r = cli.ok(
+        "incident",
+        "assess",
+        n,
+        "--affected",
+        "620",
+        "--state-counts",
+        "NY=510",
+        "--state-counts",
+        "NJ=110",
+    )
+    assert "BREACH" in r.stderr and "notice to media:NY: due by 2026-04-21" in r.stderr
+    shown = _json(cli, "incident", "show", n)
+    assert {d["to"]: d["due"] for d in shown["deadlines"]} == {
+        "individuals": "2026-04-21",
+        "hhs": "2026-04-21",
+        "media:NY": "2026-04-21",
+    }
+    assert shown["summary"] == SUMMARY
+    due = _json(cli, "due", "--days", "60")["items"]
+    assert sum(1 for i in due if i["area"] == "incidents") == 3
+    late = _json(cli, "status", "--as-of", "2026-04-22")["program"]["incidents"]
+    assert late["status"] == "red"
+    assert (
+        "notice to individuals overdue since 2026-04-21"
+        in cli.ok("status", "--as-of", "2026-04-22").stdout
+    )
+    r = cli("incident", "close", n)
+    assert r.exit_code == 1 and "still has notices to record" in r.stderr
+    letter = cli.ok("incident", "letter", n).stdout
+    for element in (
+        "What happened",
+        "We discovered it on 20 February 2026",
+        "What information was involved",
+        "What you can do",
+        "What we are doing",
+        "Toll-free telephone",
+        "HHS breach portal summary",
+        "[[TO BE COMPLETED BY THE PRACTICE",
+    ):
+        assert element in letter, element
+    assert SUMMARY not in letter
+    html = cli.tmp / "letter.html"
+    cli.ok("incident", "letter", n, "--format", "html", "--out", str(html))
+    assert "<h2>What happened</h2>" in html.read_text()
+    for to, extra in (("individuals", ()), ("hhs", ()), ("media", ("--state", "NY"))):
+        cli.ok("incident", "notify", n, "--to", to, "--date", "2026-03-01", *extra)
+    cli.ok("incident", "close", n)
+    assert _json(cli, "incident", "list", "--open") == []
+    # the description never leaves the vault by email
+    cli.ok("remind", "--send")
+    cli.ok("digest", "--send")
+    cli.ok("notify", "status", "--all", "--send")
+    assert smtp.messages and all(b"SECRET-SUMMARY" not in raw for _, raw in smtp.messages)
+
+
+def test_an_encrypted_lost_laptop_needs_no_notice(demo_cli: Cli) -> None:
+    cli = demo_cli
+    n = cli.ok(
+        "incident", "add", "--discovered", "2026-03-01", "--summary", "Laptop lost"
+    ).stdout.strip()
+    r = cli.ok(
+        "incident", "assess", n, "--secured", "yes", "--nature", "full-disk encrypted laptop"
+    )
+    assert "not a breach" in r.stderr and "safe harbor" in r.stderr
+    assert _json(cli, "incident", "show", n)["deadlines"] == []
+    r = cli("incident", "letter", n)
+    assert r.exit_code == 1 and "not assessed as a breach" in r.stderr
+    cli.ok("incident", "close", n)
+    r = cli("incident", "add", "--discovered", "2027-01-01", "--summary", "x")
+    assert r.exit_code == 1 and "in the future" in r.stderr
+    r = cli("incident", "assess", n, "--exception", "maybe")
+    assert r.exit_code == 1
