@@ -108,7 +108,14 @@ def test_calendar_statuses_in_status_due_and_the_digest(demo_cli: Cli) -> None:
     cli.ok("mail", "configure", "--admins", "boss@example.org")
     out = cli.tmp / "digest"
     cli.ok("digest", "--out", str(out))
-    assert "Overdue activity | Security reminder sent to staff" in next(out.iterdir()).read_text()
+    import email
+    import email.policy
+
+    msg = email.message_from_bytes(next(out.iterdir()).read_bytes(), policy=email.policy.default)
+    digest = msg.get_body(("plain",)).get_content()
+    assert "Activities | Activity overdue since 2026-03-01: Security reminder sent to staff" in (
+        digest
+    )
     cli.ok("calendar", "off", "access-review")
     r = cli("calendar", "off", "access-review")
     assert r.exit_code == 1 and "not on the calendar" in r.stderr

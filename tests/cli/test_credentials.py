@@ -406,6 +406,7 @@ def test_status_filters_and_fail_on(demo_cli: Cli) -> None:
     ] == ["bob"]
     r = cli("--as-of", "2026-03-02", "status", "--fail-on", "red")
     assert r.exit_code == 3 and "bob" in r.stderr
+    assert "the security program" in r.stderr  # no risk analysis: the program is red too
     r = cli("--as-of", "2026-03-02", "status", "--policy", "clinician", "--fail-on", "red")
     assert r.exit_code == 0
     r = cli("--as-of", "2026-03-02", "status", "--policy", "clinician", "--fail-on", "yellow")

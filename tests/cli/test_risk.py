@@ -403,7 +403,7 @@ def test_security_officer_and_annual_cycle(staffed: Cli) -> None:
         "program"
     ]
     assert program["warnings"] == [] and program["security_officer"] == "ana"
-    assert program["status"] == "green"
+    assert program["risk"]["status"] == "green"
     later = _json(cli, "--as-of", (created + timedelta(days=370)).isoformat(), "status")["program"]
     assert later["risk_analysis_stale"] is True and "due for review" in later["warnings"][0]
     cli.ok("practice", "set", "--risk-review-months", "24")
@@ -551,7 +551,7 @@ def test_program_status_never_overstates(staffed: Cli) -> None:
     # no analysis at all: red, stale, said plainly
     program = _program(cli)
     assert program["status"] == "red" and program["risk_analysis_stale"] is True
-    assert program["last_risk_analysis"] is None
+    assert program["risk"]["status"] == "red" and program["last_risk_analysis"] is None
     assert "No risk analysis on record (ctcm risk new)" in program["warnings"]
     # a fresh draft is not an analysis: still red, shown in progress with its counts
     aid = int(cli.ok("risk", "new").stdout)
@@ -617,7 +617,7 @@ def test_program_status_never_overstates(staffed: Cli) -> None:
     # stale a year and a half later; the review interval is labelled best practice
     later = (date.today() + timedelta(days=800)).isoformat()
     program = _program(cli, "--as-of", later)
-    assert program["status"] == "red" and program["risk_analysis_stale"] is True
+    assert program["risk"]["status"] == "red" and program["risk_analysis_stale"] is True
     assert any("best practice" in w for w in program["warnings"])
 
 

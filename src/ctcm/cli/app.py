@@ -147,6 +147,7 @@ def _register() -> None:
         audit,
         backup,
         calendar,
+        device,
         doc,
         doctype,
         incident,
@@ -160,6 +161,7 @@ def _register() -> None:
         status,
         training,
         vaultcmds,
+        vendor,
     )
 
     vaultcmds.register(app)
@@ -178,6 +180,8 @@ def _register() -> None:
     app.add_typer(calendar.app, name="calendar")
     app.add_typer(training.app, name="training")
     app.add_typer(incident.app, name="incident")
+    app.add_typer(vendor.app, name="vendor")
+    app.add_typer(device.app, name="device")
 
 
 _register()

@@ -55,23 +55,25 @@ def status(
             actx.show(person_status_view(one, p.today), fmt)
             shown = [one]
         else:
-            from ctcm.services import incidents
-            from ctcm.services.activities import activities_status
+            from ctcm.render.views import worst_light
+            from ctcm.services.program import program_sections
             from ctcm.services.riskprogram import program_status
 
             light = Light.RED if red else Light.YELLOW if yellow else None
             board = cred.dashboard(p, light, policy)
-            actx.show(
-                dashboard_view(board, program_status(p), activities_status(p), incidents.status(p)),
-                fmt,
-            )
+            program, sections = program_status(p), program_sections(p)
+            actx.show(dashboard_view(board, program, sections), fmt)
             shown = list(board.people)
+            program_light = worst_light(program, sections)
     if fail_on is not None:
         threshold = Light(fail_on.value).severity
         hit = [s.person.id for s in shown if s.status.severity >= threshold]
+        # The program counts for the whole practice, not for one person or one policy.
+        if person is None and policy is None and program_light.severity >= threshold:
+            hit.append("the security program")
         if hit:
             raise ThresholdReached(
-                f"{len(hit)} person(s) at or past {fail_on.value}: {', '.join(hit[:10])}"
+                f"{len(hit)} at or past {fail_on.value}: {', '.join(hit[:10])}"
                 + (" ..." if len(hit) > 10 else "")
             )
 

@@ -175,19 +175,19 @@ def demo(
         False,
         None,
     )
-    from ctcm.services.activities import activities_status
+    from ctcm.services.program import program_sections
     from ctcm.services.riskprogram import program_status
 
     with open_practice(env, "demo") as p:
         loaded = load_demo(p, directory)
         board = cred.dashboard(p)
         program = program_status(p)
-        acts = activities_status(p)
+        sections = program_sections(p)
     actx.say(
         f"Demo vault: {env.vault} (user {DEMO_USER!r}, passphrase {DEMO_PASSPHRASE!r}); "
         f"{loaded.people} people, {loaded.documents} documents, {loaded.waivers} waivers."
     )
-    actx.show(dashboard_view(board, program, acts))
+    actx.show(dashboard_view(board, program, sections))
     actx.say(
         f"Try: export CTCM_VAULT={env.vault} CTCM_PASSPHRASE='{DEMO_PASSPHRASE}'; then "
         "ctcm status bchen, ctcm remind (the plan), ctcm remind --out /tmp/riverbend-mail, "

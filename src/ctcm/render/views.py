@@ -187,9 +187,16 @@ def incidents_json(inc: Any) -> dict[str, Any]:
     }
 
 
-def dashboard_view(
-    d: Dashboard, program: Any = None, activities: Any = None, incidents: Any = None
-) -> View:
+def worst_light(program: Any, sections: Sequence[Any]) -> Light:
+    """The security program's light: the worst of the risk analysis and every area."""
+    light: Light = program.light
+    for section in sections:
+        if section.light.severity > light.severity:
+            light = section.light
+    return light
+
+
+def dashboard_view(d: Dashboard, program: Any = None, sections: Sequence[Any] = ()) -> View:
     summary = d.summary()
 
     def data() -> dict[str, Any]:
@@ -201,10 +208,10 @@ def dashboard_view(
         }
         if program is not None:
             doc["program"] = program_json(program)
-            if activities is not None:
-                doc["program"]["activities"] = activities_json(activities)
-            if incidents is not None:
-                doc["program"]["incidents"] = incidents_json(incidents)
+            doc["program"]["risk"] = {"status": program.light.value}
+            for section in sections:
+                doc["program"][section.key] = section.data
+            doc["program"]["status"] = light.value  # the worst of every area
         return doc
 
     strings: dict[str, str] = {}
@@ -238,15 +245,17 @@ def dashboard_view(
                 for s, t, lv in program.open_high_risks
                 if (s, t, lv) not in program.unplanned_high_risks
             ]
-            + (activity_lines(activities) if activities is not None else [])
-            + (list(incidents.lines) if incidents is not None else [])
+            + [line for section in sections for line in section.lines]
         )
-        light = program.light
-        for area in (activities, incidents):
-            if area is not None and area.light.severity > light.severity:
-                light = area.light
-        footer += f"\n\nSecurity program: {light.value.upper()}" + (
-            " (a finalized risk analysis, nothing to act on)" if not lines else ""
+        light = worst_light(program, sections)
+        areas = ", ".join(
+            f"{key} {lit.value.upper()}"
+            for key, lit in [("risk", program.light), *((s.key, s.light) for s in sections)]
+        )
+        footer += (
+            f"\n\nSecurity program: {light.value.upper()}"
+            + (f" ({areas})" if sections else "")
+            + (" (a finalized risk analysis, nothing to act on)" if not lines else "")
         )
         footer += "".join(f"\n  ! {line}" for line in lines)
     return View(

@@ -721,31 +721,26 @@ def _upcoming_section(p: Practice, board: Dashboard) -> DigestSection | None:
 
 
 def _program_section(p: Practice, board: Dashboard) -> DigestSection | None:
+    from ctcm.render.views import worst_light
+    from ctcm.services.program import program_sections
     from ctcm.services.riskprogram import program_status
 
-    from ctcm.services.activities import activities_status
-
     program = program_status(p)
-    acts = activities_status(p)
+    sections = program_sections(p)
     rows = [("Attention", line) for line in program.plain_warnings]
-    if not acts.scheduled:
-        rows.append(("Attention", "No security activities are on the calendar"))
-    rows += [("Overdue activity", f"{acts.names[o.kind]} (due {o.on})") for o in acts.overdue]
-    from ctcm.services import incidents
-
-    # Incidents by number only: their descriptions never leave the vault in an email.
-    rows += [("Incident", line) for line in incidents.status(p).lines]
+    rows += [(section.key.capitalize(), line) for section in sections for line in section.plain]
     rows += [
         ("Open risk", f"{scenario} {title} ({level})")
         for scenario, title, level in program.open_high_risks
         if (scenario, title, level) not in program.unplanned_high_risks
     ]
+    light = worst_light(program, sections)
     return DigestSection(
-        f"Security program: {program.light.value.upper()}",
+        f"Security program: {light.value.upper()}",
         ("Kind", "Detail"),
         tuple(rows),
-        "The risk analysis (only a finalized one counts), overdue security tasks and open "
-        "high risks.",
+        "The risk analysis (only a finalized one counts), security tasks and open high risks, "
+        "the compliance calendar, incidents, vendors and devices.",
     )
 
 

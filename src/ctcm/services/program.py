@@ -117,11 +117,18 @@ def _incidents_due(p: Practice, until: date) -> Iterable[DueItem]:
     return incidents_due(p, until)
 
 
+def _assets_due(p: Practice, until: date) -> Iterable[DueItem]:
+    from ctcm.services.assets import assets_due
+
+    return assets_due(p, until)
+
+
 AREAS: tuple[ProgramArea, ...] = (
     ProgramArea("credentials", "Credentials", credentials_due),
     ProgramArea("risk", "Risk analysis and mitigation plan", risk_due),
     ProgramArea("activities", "Security activities (the compliance calendar)", _activities_due),
     ProgramArea("incidents", "Incidents and breach notices", _incidents_due),
+    ProgramArea("assets", "Vendors and BAAs, devices", _assets_due),
 )
 
 
@@ -145,3 +152,64 @@ def due(p: Practice, days: int, person: str | None = None) -> tuple[date, list[D
     ]
     p.touch("due", *([f"person:{person}"] if person else []))
     return until, sorted(items, key=lambda i: i.sort_key)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One area's part of the security program section of status and the digest."""
+
+    key: str
+    light: Light
+    data: dict[str, object]  # its JSON under program.KEY
+    lines: tuple[str, ...]  # for a person at a terminal (may name commands)
+    plain: tuple[str, ...]  # for an email (no commands)
+
+
+def _activities_section(p: Practice) -> Section:
+    from ctcm.render.views import activities_json, activity_lines
+    from ctcm.services.activities import activities_status
+
+    acts = activities_status(p)
+    lines = tuple(activity_lines(acts))
+    plain = tuple(line.split(" (ctcm ")[0] for line in lines)
+    return Section("activities", acts.light, activities_json(acts), lines, plain)
+
+
+def _incidents_section(p: Practice) -> Section:
+    from ctcm.render.views import incidents_json
+    from ctcm.services import incidents
+
+    status = incidents.status(p)
+    return Section("incidents", status.light, incidents_json(status), status.lines, status.lines)
+
+
+def _vendors_section(p: Practice) -> Section:
+    from ctcm.services.assets import vendors_status
+
+    s = vendors_status(p)
+    return Section(
+        "vendors", s.light, s.to_json(), s.lines, tuple(x.split(" (ctcm ")[0] for x in s.lines)
+    )
+
+
+def _devices_section(p: Practice) -> Section:
+    from ctcm.services.assets import devices_status
+
+    s = devices_status(p)
+    return Section(
+        "devices", s.light, s.to_json(), s.lines, tuple(x.split(" (ctcm ")[0] for x in s.lines)
+    )
+
+
+# The areas beside the risk analysis (whose section is riskprogram.program_status): a new area
+# adds its section function here.
+SECTIONS: tuple[Callable[[Practice], Section], ...] = (
+    _activities_section,
+    _incidents_section,
+    _vendors_section,
+    _devices_section,
+)
+
+
+def program_sections(p: Practice) -> list[Section]:
+    return [build(p) for build in SECTIONS]

@@ -132,6 +132,17 @@ def _v9_incidents(connection: Any) -> None:
     )
 
 
+def _v10_vendors_devices(connection: Any) -> None:
+    from sqlmodel import SQLModel
+
+    from ctcm.storage.tables import DeviceRow, VendorRow
+
+    SQLModel.metadata.create_all(
+        connection,
+        tables=[t.__table__ for t in (VendorRow, DeviceRow)],  # type: ignore[attr-defined]
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("initial schema: practice, credentials, attachments, audit", _v1_initial),
     ("reminder schedules per document type; delivery ledger", _v2_reminders),
@@ -145,6 +156,7 @@ MIGRATIONS: list[Migration] = [
     ("documents entered in error can be voided", _v7_document_void),
     ("forms & logs, activity kinds and the compliance calendar", _v8_activities),
     ("security incidents, breach assessments and notices", _v9_incidents),
+    ("vendors with their BAAs; devices and their disposal", _v10_vendors_devices),
 ]
 LATEST = len(MIGRATIONS)
 

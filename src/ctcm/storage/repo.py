@@ -16,6 +16,7 @@ from ctcm.domain.credentials import Category, DocType, Document, Person, Policy,
 from ctcm.domain.reminders import LedgerEntry
 from ctcm.storage.db import Database
 from ctcm.storage.activityrepo import ActivityQueries
+from ctcm.storage.assetrepo import AssetQueries
 from ctcm.storage.incidentrepo import IncidentQueries
 from ctcm.storage.riskrepo import RiskQueries
 
@@ -60,7 +61,7 @@ def audit_hash(
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
-class Repository(RiskQueries, ActivityQueries, IncidentQueries):
+class Repository(RiskQueries, ActivityQueries, IncidentQueries, AssetQueries):
     def __init__(self, db: Database) -> None:
         self.db = db
         self.conn = db.conn

@@ -316,6 +316,38 @@ class IncidentNoticeRow(SQLModel, table=True):
     recorded_by: str
 
 
+class VendorRow(SQLModel, table=True):
+    """Vendors and their business associate agreements (schema v10)."""
+
+    __tablename__ = "vendors"
+    key: str = Field(primary_key=True)
+    name: str
+    service: str
+    phi: int
+    baa_signed: date | None = None
+    review_months: int = 12
+    baa_blob: str | None = None
+    baa_key: str | None = None  # base64 of the BAA file's own AES key
+    baa_filename: str | None = None
+    created_at: str
+
+
+class DeviceRow(SQLModel, table=True):
+    """Devices that hold or reach PHI, and their disposal (schema v10)."""
+
+    __tablename__ = "devices"
+    key: str = Field(primary_key=True)
+    type: str
+    owner: str | None = None
+    encrypted: str
+    screen_lock: str
+    phi: int
+    last_audit: date | None = None
+    retired_on: date | None = None
+    retire_method: str | None = None
+    created_at: str
+
+
 class MigrationRow(SQLModel, table=True):
     __tablename__ = "schema_migrations"
     version: int = Field(primary_key=True)
@@ -350,5 +382,7 @@ ALL_TABLES = [
     ActivityScheduleRow,
     IncidentRow,
     IncidentNoticeRow,
+    VendorRow,
+    DeviceRow,
     MigrationRow,
 ]

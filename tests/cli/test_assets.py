@@ -1,0 +1,136 @@
+"""Vendors and BAAs, devices and their disposal, and the program section of status."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+
+from ctcm.domain.assets import Device, DeviceType, Tri, Vendor
+from ctcm.domain.credentials import Light
+from tests.conftest import Cli
+
+
+def _json(cli: Cli, *args: str) -> Any:
+    return json.loads(cli.ok(*args, "--format", "json").stdout)
+
+
+TODAY = date(2026, 3, 2)
+
+
+@pytest.mark.parametrize(
+    ("vendor", "light"),
+    [
+        (Vendor("a", "A", "billing", True), Light.RED),  # PHI, no BAA
+        (Vendor("b", "B", "shredding", True, date(2025, 4, 1)), Light.YELLOW),  # review in 30 days
+        (Vendor("c", "C", "shredding", True, date(2024, 1, 1)), Light.YELLOW),  # review overdue
+        (Vendor("d", "D", "EHR", True, date(2026, 1, 1)), Light.GREEN),
+        (Vendor("e", "E", "coffee", False), Light.GREEN),  # no PHI: no BAA needed
+    ],
+)
+def test_vendor_light_rule(vendor: Vendor, light: Light) -> None:
+    assert vendor.light(TODAY, 30)[0] is light
+
+
+@pytest.mark.parametrize(
+    ("device", "light"),
+    [
+        (Device("a", DeviceType.LAPTOP, None, Tri.NO, Tri.YES, True, TODAY), Light.RED),
+        (Device("b", DeviceType.PHONE, None, Tri.UNKNOWN, Tri.YES, True, TODAY), Light.RED),
+        (Device("c", DeviceType.LAPTOP, None, Tri.YES, Tri.YES, True, None), Light.YELLOW),
+        (
+            Device("d", DeviceType.LAPTOP, None, Tri.YES, Tri.YES, True, date(2024, 12, 1)),
+            Light.YELLOW,
+        ),
+        (
+            Device("e", DeviceType.LAPTOP, None, Tri.YES, Tri.YES, True, date(2025, 6, 1)),
+            Light.GREEN,
+        ),
+        (
+            Device("f", DeviceType.DESKTOP, None, Tri.NO, Tri.NO, False, date(2025, 6, 1)),
+            Light.YELLOW,
+        ),  # no PHI: not red, but no screen lock
+        (
+            Device(
+                "g",
+                DeviceType.LAPTOP,
+                None,
+                Tri.NO,
+                Tri.NO,
+                True,
+                None,
+                date(2026, 1, 1),
+                "shredded",
+            ),
+            Light.GREEN,
+        ),  # retired
+    ],
+)
+def test_device_light_rule(device: Device, light: Light) -> None:
+    assert device.light(TODAY, 12)[0] is light
+
+
+def test_vendors_devices_through_the_cli_and_in_status(demo_cli: Cli) -> None:
+    cli = demo_cli
+    program = _json(cli, "status")["program"]
+    assert program["vendors"]["status"] == "yellow" and program["vendors"]["count"] == 0
+    r = cli.ok(
+        "vendor", "add", "shredco", "--name", "ShredCo", "--service", "shredding", "--phi", "yes"
+    )
+    assert "RED" in r.stderr and "no signed BAA" in r.stderr
+    cli.ok("vendor", "add", "cafe", "--name", "Cafe", "--service", "coffee", "--phi", "no")
+    assert _json(cli, "status")["program"]["vendors"]["status"] == "red"
+    baa = cli.tmp / "baa.pdf"
+    baa.write_bytes(b"%PDF signed BAA")
+    cli.ok("vendor", "baa", "shredco", "--signed", "2026-02-01", "--file", str(baa))
+    shown = _json(cli, "vendor", "show", "shredco")
+    assert shown["status"] == "green" and shown["review_due"] == "2027-02-01"
+    assert shown["baa_file"] == "baa.pdf"
+    assert {v["key"]: v["status"] for v in _json(cli, "vendor", "list")} == {
+        "cafe": "green",
+        "shredco": "green",
+    }
+    r = cli("vendor", "add", "x", "--name", "X", "--service", "s", "--phi", "maybe")
+    assert r.exit_code == 1 and "yes or no" in r.stderr
+
+    cli.ok("device", "add", "laptop-1", "--type", "laptop", "--owner", "ada")
+    device = _json(cli, "device", "show", "laptop-1")
+    assert device["status"] == "red" and device["encrypted"] == "unknown"
+    assert "device" in " ".join(_json(cli, "status")["program"]["devices"]["warnings"]).lower()
+    r = cli.ok(
+        "device",
+        "audit",
+        "laptop-1",
+        "--date",
+        "2026-03-01",
+        "--encrypted",
+        "yes",
+        "--screen-lock",
+        "yes",
+    )
+    assert "log entry" in r.stderr
+    assert _json(cli, "device", "show", "laptop-1")["status"] == "green"
+    log = _json(cli, "log", "list", "--kind", "device-audit")
+    assert log[0]["fields"] == {"device": "laptop-1", "result": "encrypted yes, screen lock yes"}
+    due = _json(cli, "due", "--days", "400")["items"]
+    assert any(i["area"] == "devices" and i["date"] == "2027-03-01" for i in due)
+    assert any(i["area"] == "vendors" and i["date"] == "2027-02-01" for i in due)
+    cli.ok("device", "retire", "laptop-1", "--date", "2026-03-02", "--method", "NIST 800-88 purge")
+    r = cli(
+        "device",
+        "audit",
+        "laptop-1",
+        "--date",
+        "2026-03-02",
+        "--encrypted",
+        "yes",
+        "--screen-lock",
+        "yes",
+    )
+    assert r.exit_code == 1 and "retired" in r.stderr
+    r = cli("device", "add", "x", "--type", "toaster")
+    assert r.exit_code == 1 and "--type must be one of" in r.stderr
+    table = cli.ok("status").stdout
+    assert "Security program: RED (risk RED, activities YELLOW, incidents GREEN" in table
