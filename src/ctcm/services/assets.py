@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from ctcm.domain.assets import Device, DeviceType, Tri, Vendor, parse_tri
+from ctcm.domain.assets import Device, DeviceType, Vendor, parse_tri
 from ctcm.domain.credentials import Light, check_key, check_text
 from ctcm.domain.dates import add_months
 from ctcm.domain.program import DueItem
