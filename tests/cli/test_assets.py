@@ -134,3 +134,39 @@ def test_vendors_devices_through_the_cli_and_in_status(demo_cli: Cli) -> None:
     assert r.exit_code == 1 and "--type must be one of" in r.stderr
     table = cli.ok("status").stdout
     assert "Security program: RED (risk RED, activities YELLOW, incidents GREEN" in table
+
+
+def test_the_privacy_official_is_reminded_of_baas(demo_cli: Cli, smtp: Any) -> None:
+    from tests.conftest import configure_mail
+
+    cli = demo_cli
+    configure_mail(cli, smtp)
+    cli.ok("practice", "set", "--privacy-officer", "cy")
+    cli.ok(
+        "vendor", "add", "billing", "--name", "BillRight", "--service", "billing", "--phi", "yes"
+    )
+    cli.ok(
+        "vendor",
+        "add",
+        "ehr",
+        "--name",
+        "ChartCloud",
+        "--service",
+        "EHR",
+        "--phi",
+        "yes",
+        "--baa-signed",
+        "2025-03-05",
+    )
+    cli.ok("remind", "--send")
+    to_cy = [
+        m.get_body(("plain",)).get_content()
+        for m in smtp.parsed()
+        if m["To"].addresses[0].addr_spec == "cy@example.org"
+    ]
+    assert len(to_cy) == 1
+    assert "Get a signed BAA from BillRight" in to_cy[0]
+    assert "Review the BAA of ChartCloud: due on 5 March" in to_cy[0]
+    before = len(smtp.messages)
+    cli.ok("remind", "--send")
+    assert all(m["To"].addresses[0].addr_spec != "cy@example.org" for m in smtp.parsed()[before:])

@@ -104,3 +104,32 @@ def test_an_encrypted_lost_laptop_needs_no_notice(demo_cli: Cli) -> None:
     assert r.exit_code == 1 and "in the future" in r.stderr
     r = cli("incident", "assess", n, "--exception", "maybe")
     assert r.exit_code == 1
+
+
+def test_the_assessment_walk_at_a_terminal(demo_cli: Cli) -> None:
+    cli = demo_cli
+    n = cli.ok(
+        "incident", "add", "--discovered", "2026-03-01", "--summary", "Fax misdirected"
+    ).stdout.strip()
+    answers = (
+        "\n".join(
+            [
+                "no",  # not secured
+                "none",  # no exception
+                "names and diagnoses of 2 clients",
+                "a car dealer's fax machine",
+                "unknown",
+                "called, no answer",
+                "no",  # not a low probability
+                "2",
+                "",
+            ]
+        )
+        + "\n"
+    )
+    r = cli("incident", "assess", n, interactive=True, input=answers)
+    assert r.exit_code == 0, r.stderr
+    assert "Factor 1" in r.stderr and "BREACH" in r.stderr
+    shown = _json(cli, "incident", "show", n)
+    assert shown["breach"] is True and shown["affected"] == 2
+    assert {d["to"] for d in shown["deadlines"]} == {"individuals", "hhs"}

@@ -118,6 +118,45 @@ def assess(
     from ctcm.services.incidents import assess as do_assess
     from ctcm.services.incidents import parse_exception, parse_yes_no
 
+    given = (nature, recipient, acquired, mitigated, exception, secured, low_probability, breach)
+    env = app_context(ctx).environment
+    if env.interactive and all(x is None for x in given):
+        # The walk: each question of 164.402 in turn, with what it means.
+        def ask(text: str, default: str | None = None) -> str:
+            return str(typer.prompt(text, default=default, err=True)).strip()
+
+        app_context(ctx).say(
+            "Breach risk assessment (45 CFR 164.402). Answer each question; the conclusion and "
+            "its reasoning are recorded."
+        )
+        secured = ask(
+            "Was the information encrypted as HHS guidance describes, with the key not "
+            "compromised (or destroyed)? yes/no",
+            "no",
+        )
+        if secured.lower() != "yes":
+            exception = ask(
+                "Does an exception apply? none / good-faith-workforce / inadvertent-internal / "
+                "could-not-retain",
+                "none",
+            )
+            if exception == "none":
+                nature = ask(
+                    "Factor 1: the nature and extent of the information (identifiers, "
+                    "how sensitive, can it be re-identified)"
+                )
+                recipient = ask("Factor 2: who used or received it")
+                acquired = ask("Factor 3: was it actually acquired or viewed? yes/no/unknown")
+                mitigated = ask("Factor 4: how far was the risk mitigated")
+                low_probability = ask(
+                    "Do these show a low probability that the information was compromised? yes/no",
+                    "no",
+                )
+                if low_probability.lower() != "yes" and affected is None:
+                    affected = int(ask("How many people are affected", "0"))
+                    counts = ask("Residents per state, e.g. NY=510 NJ=20 (blank: none)", "")
+                    state_counts = counts.split() if counts else []
+
     a = Assessment(
         nature=nature,
         recipient=recipient,

@@ -209,16 +209,34 @@ ACTIVITY_LEAD_DAYS = 7  # the owner hears of an activity this many days before i
 def plan_activity_reminders(
     p: Practice, recorded: set[tuple[str, str, str]]
 ) -> dict[str, list[ActivityDue]]:
-    """Per owner, the calendar activities to remind them of today (each threshold once)."""
+    """Per owner, the calendar activities to remind them of today (each threshold once), and
+    for the privacy (else security) official the BAA reviews and missing BAAs."""
     from ctcm.domain.activities import OccurrenceStatus
     from ctcm.services.activities import all_occurrences, kinds
 
     today = p.today
+    out: dict[str, list[ActivityDue]] = {}
+    officer = p.settings.get("privacy_officer") or p.settings.get("security_officer")
+    if officer:
+        for v in p.repo.vendors().values():
+            if not v.phi:
+                continue
+            due = v.review_due() or today
+            if (due - today).days > ACTIVITY_LEAD_DAYS:
+                continue
+            threshold = "overdue" if due < today or v.baa_signed is None else "due"
+            kind = f"baa:{v.key}"
+            about = f"occurrence:{due.isoformat()}"
+            if (officer, kind, f"{about}:{threshold}") in recorded:
+                continue
+            what = (
+                f"Review the BAA of {v.name}" if v.baa_signed else f"Get a signed BAA from {v.name}"
+            )
+            out.setdefault(officer, []).append(ActivityDue(kind, what, due, threshold))
     owners = {s.kind: s.owner for s in p.repo.activity_schedules() if s.owner}
     if not owners:
-        return {}
+        return out
     names = {k: v.name for k, v in kinds(p).items()}
-    out: dict[str, list[ActivityDue]] = {}
     for o in all_occurrences(p, today + timedelta(days=ACTIVITY_LEAD_DAYS)):
         owner = owners.get(o.kind)
         if owner is None or o.status is OccurrenceStatus.DONE:
