@@ -18,6 +18,7 @@ def test_practice_show_and_set(demo_cli: Cli) -> None:
         "privacy_officer": None,
         "risk_scale": "three",
         "risk_review_months": 12,
+        "contact": {},
     }
 
     # bob's confidentiality form expires 2026-06-01: green at 30 days, yellow at 100

@@ -25,6 +25,7 @@ def _view(s) -> View:  # type: ignore[no-untyped-def]
         "privacy_officer": s.privacy_officer,
         "risk_scale": s.risk_scale,
         "risk_review_months": s.risk_review_months,
+        "contact": s.contact,
     }
     return View(
         data,
@@ -40,6 +41,10 @@ def _view(s) -> View:  # type: ignore[no-untyped-def]
             ("privacy official", s.privacy_officer or "(not designated)"),
             ("risk scale", s.risk_scale),
             ("risk analysis review", f"every {s.risk_review_months} months"),
+            (
+                "contact for notices",
+                "; ".join(f"{k} {v}" for k, v in s.contact.items()) or "(none set)",
+            ),
         ],
     )
 
@@ -95,6 +100,12 @@ def set_(
             "--risk-review-months", help="Months before a full risk analysis is due again (12)."
         ),
     ] = None,
+    contact_phone: Annotated[
+        str | None, typer.Option("--contact-phone", help="Toll-free number for breach notices.")
+    ] = None,
+    contact_email: Annotated[str | None, typer.Option("--contact-email")] = None,
+    contact_website: Annotated[str | None, typer.Option("--contact-website")] = None,
+    contact_address: Annotated[str | None, typer.Option("--contact-address")] = None,
 ) -> None:
     """Change practice settings.
 
@@ -114,5 +125,11 @@ def set_(
             privacy_officer,
             risk_scale,
             risk_review_months,
+            {
+                "phone": contact_phone,
+                "email": contact_email,
+                "website": contact_website,
+                "address": contact_address,
+            },
         )
     app_context(ctx).show(_view(settings))

@@ -20,6 +20,10 @@ class PracticeSettings:
     privacy_officer: str | None
     risk_scale: str
     risk_review_months: int
+    contact: dict[str, str]  # phone, email, website, address: for notices to individuals
+
+
+CONTACT_KEYS = ("phone", "email", "website", "address")
 
 
 def read_settings(p: Practice) -> PracticeSettings:
@@ -35,6 +39,7 @@ def read_settings(p: Practice) -> PracticeSettings:
         s.get("privacy_officer") or None,
         s.get("risk_scale", "three"),
         int(s.get("risk_review_months", "12")),
+        {k: s[f"contact.{k}"] for k in CONTACT_KEYS if s.get(f"contact.{k}")},
     )
 
 
@@ -57,6 +62,7 @@ def update_settings(
     privacy_officer: str | None = None,
     risk_scale: str | None = None,
     risk_review_months: int | None = None,
+    contact: dict[str, str | None] | None = None,
 ) -> PracticeSettings:
     from ctcm.domain.risk import Scale
     from ctcm.services.credentials import get_person
@@ -77,6 +83,9 @@ def update_settings(
         "risk_scale": risk_scale,
         "risk_review_months": _bounded(risk_review_months, "--risk-review-months", 1, 60),
     }
+    for key, value in (contact or {}).items():
+        if value is not None:
+            values[f"contact.{key}"] = check_text(value, f"--contact-{key}", 300)
     changed = {k: v for k, v in values.items() if v is not None}
     if not changed:
         raise InvalidInput("nothing to change: give at least one option (see --help)")
