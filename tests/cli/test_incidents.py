@@ -60,8 +60,14 @@ def test_a_breach_from_discovery_to_closing(demo_cli: Cli, smtp: Any) -> None:
     )
     r = cli("incident", "close", n)
     assert r.exit_code == 1 and "still has notices to record" in r.stderr
-    cli.ok("practice", "set", "--contact-phone", "1-800-555-0100", "--contact-email",
-           "privacy@example.org")
+    cli.ok(
+        "practice",
+        "set",
+        "--contact-phone",
+        "1-800-555-0100",
+        "--contact-email",
+        "privacy@example.org",
+    )
     letter = cli.ok("incident", "letter", n).stdout
     assert "Toll-free telephone: 1-800-555-0100" in letter and "privacy@example.org" in letter
     for element in (

@@ -195,7 +195,8 @@ def demo(
         "(a draft: DRAFT on every page), ctcm risk finalize 1 --by amartinez (refused, with "
         "what the draft still lacks), "
         "ctcm due (what is due this month), ctcm calendar, ctcm calendar ics --out "
-        "/tmp/riverbend.ics, ctcm log list, ctcm training matrix, "
+        "/tmp/riverbend.ics, ctcm log list, ctcm training matrix, ctcm incident show 1, "
+        "ctcm incident letter 1, ctcm vendor list, ctcm device list, "
         "ctcm audit list (reads are recorded too, without saving the vault), ctcm audit head "
         "(the figures to keep outside the vault), ctcm backup list"
     )

@@ -140,13 +140,11 @@ class DeadlineState:
     given: date | None
 
     def light(self, today: date, warn_days: int) -> Light:
+        """Given: green. Past its deadline: red. Otherwise yellow, however far off: the rule
+        asks for notice without unreasonable delay, 60 days being the outer limit."""
         if self.given is not None:
             return Light.GREEN
-        if self.deadline.due < today:
-            return Light.RED
-        if (self.deadline.due - today).days <= warn_days:
-            return Light.YELLOW
-        return Light.GREEN
+        return Light.RED if self.deadline.due < today else Light.YELLOW
 
 
 def deadline_states(p: Practice, incident: Incident) -> list[DeadlineState]:
@@ -164,8 +162,8 @@ class IncidentsStatus:
 
 
 def status(p: Practice) -> IncidentsStatus:
-    """The incidents area at a glance: an overdue notice is red, one due within the warning
-    window or an incident not yet assessed is yellow."""
+    """The incidents area at a glance: an overdue notice is red; any other notice still due,
+    or an incident not yet assessed, is yellow."""
     today, warn = p.today, p.warn_days
     incidents = [i for i in p.repo.incidents() if i.open]
     notices = p.repo.incident_notices()
