@@ -109,6 +109,8 @@ def test_demo_builds_a_practice_with_every_light(tmp_path: Path) -> None:
     # ctcm due on the demo: documents and security tasks of the month, by date, no mail needed
     r = run_ctcm(
         "due",
+        "--days",
+        "120",
         "--vault",
         str(vault),
         "--format",
