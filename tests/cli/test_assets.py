@@ -117,6 +117,17 @@ def test_vendors_devices_through_the_cli_and_in_status(demo_cli: Cli) -> None:
     due = _json(cli, "due", "--days", "400")["items"]
     assert any(i["area"] == "devices" and i["date"] == "2027-03-01" for i in due)
     assert any(i["area"] == "vendors" and i["date"] == "2027-02-01" for i in due)
+    ics = cli.tmp / "cal.ics"
+    cli.ok("calendar", "ics", "--out", str(ics), "--days", "400")
+    raw = ics.read_bytes()
+    assert (
+        b"SUMMARY:Vendor ShredCo: review the BAA" in raw and b"DTSTART;VALUE=DATE:20270201" in raw
+    )
+    assert b"SUMMARY:Device laptop-1: audit it" in raw
+    cli.ok("calendar", "ics", "--out", str(ics), "--days", "400", "--private")
+    raw = ics.read_bytes()
+    assert b"ShredCo" not in raw and b"laptop-1" not in raw
+    assert b"SUMMARY:Business associate: BAA review due" in raw and b"Device: audit due" in raw
     cli.ok("device", "retire", "laptop-1", "--date", "2026-03-02", "--method", "NIST 800-88 purge")
     r = cli(
         "device",

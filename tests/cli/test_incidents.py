@@ -42,7 +42,7 @@ def test_a_breach_from_discovery_to_closing(demo_cli: Cli, smtp: Any) -> None:
         "--state-counts",
         "NJ=110",
     )
-    assert "BREACH" in r.stderr and "notice to media:NY: due by 2026-04-21" in r.stderr
+    assert "BREACH" in r.stderr and "notice to the media in NY: due by 2026-04-21" in r.stderr
     shown = _json(cli, "incident", "show", n)
     assert {d["to"]: d["due"] for d in shown["deadlines"]} == {
         "individuals": "2026-04-21",
@@ -52,6 +52,12 @@ def test_a_breach_from_discovery_to_closing(demo_cli: Cli, smtp: Any) -> None:
     assert shown["summary"] == SUMMARY
     due = _json(cli, "due", "--days", "60")["items"]
     assert sum(1 for i in due if i["area"] == "incidents") == 3
+    ics = cli.tmp / "cal.ics"
+    cli.ok("calendar", "ics", "--out", str(ics), "--days", "60")
+    raw = ics.read_bytes()
+    assert b"SECRET-SUMMARY" not in raw
+    for title in (b"notice to individuals", b"notice to HHS", b"notice to the media in NY"):
+        assert b"SUMMARY:Incident " + n.encode() + b": " + title in raw
     late = _json(cli, "status", "--as-of", "2026-04-22")["program"]["incidents"]
     assert late["status"] == "red"
     assert (

@@ -178,7 +178,7 @@ def assess(
         f"Incident {incident}: {'BREACH' if conclusion.breach else 'not a breach'}. {conclusion.reasoning}"
     )
     for d in deadlines:
-        actx.say(f"  notice to {d.key}: due by {d.due} ({d.why})")
+        actx.say(f"  notice to {d.label}: due by {d.due} ({d.why})")
 
 
 @app.command("notify")
@@ -207,7 +207,7 @@ def notify(
         )
     else:
         late = " LATE" if day > met.due else ""
-        app_context(ctx).say(f"Recorded the notice to {met.key} on {day} (due by {met.due}){late}.")
+        app_context(ctx).say(f"Recorded the notice to {met.label} on {day} (due by {met.due}){late}.")
 
 
 @app.command("letter")

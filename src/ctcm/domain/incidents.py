@@ -48,6 +48,15 @@ class Deadline:
     def key(self) -> str:
         return f"{self.to.value}:{self.state}" if self.state else self.to.value
 
+    @property
+    def label(self) -> str:
+        """For people: "individuals", "HHS", "the media in NY"."""
+        if self.to.value == "hhs":
+            return "HHS"
+        if self.to.value == "media":
+            return f"the media in {self.state}" if self.state else "the media"
+        return self.to.value
+
 
 def check_state_counts(pairs: Mapping[str, int]) -> dict[str, int]:
     out = {}

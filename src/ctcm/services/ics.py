@@ -1,10 +1,11 @@
 """The compliance calendar as an RFC 5545 file (for Google Calendar, Outlook, Apple Calendar).
 
-Recurring activities are events with their RRULE; document expiries, mitigation tasks and the
-risk analysis review are all-day events. Every event has a UID that stays the same across
-exports (so importing an updated file updates events instead of adding copies), and carries no
-identifier or note: at most a type of document and a short name ("CPR card expires:
-J. Rivera"), and with ``private`` not even that.
+Recurring activities are events with their RRULE; document expiries, mitigation tasks, the
+risk analysis review, breach notice deadlines, BAA reviews and device audits are all-day
+events. Every event has a UID that stays the same across exports (so importing an updated file
+updates events instead of adding copies), and carries no identifier or note: at most a type of
+document and a short name ("CPR card expires: J. Rivera"), and with ``private`` not even that.
+An incident's title is its number and the notice due, never its summary.
 """
 
 from __future__ import annotations
@@ -91,5 +92,22 @@ def build_ics(p: Practice, days: int, person: str | None, private: bool) -> byte
     program = program_status(p)
     if person is None and program.review_due is not None and program.review_due <= until:
         event("risk-analysis-review", "Risk analysis review due", program.review_due)
+    from ctcm.services.assets import assets_due
+    from ctcm.services.incidents import incidents_due
+
+    # breach notice deadlines, BAA reviews and device audits: the same items as `ctcm due`
+    # (incident titles never carry the summary; --private leaves out vendor and device keys)
+    vendors = p.repo.vendors() if private else {}
+    for item in [*incidents_due(p, until), *assets_due(p, until)]:
+        if person is not None and item.who != person:
+            continue
+        summary = item.what
+        if private and item.area == "vendors":
+            unsigned = vendors[item.ref.split(":", 1)[1]].baa_signed is None
+            summary = f"Business associate: BAA {'missing' if unsigned else 'review due'}"
+        elif private and item.area == "devices":
+            red = item.light is Light.RED
+            summary = f"Device: {'fix encryption or screen lock' if red else 'audit due'}"
+        event(item.ref, summary, item.on)
     p.touch("calendar:ics", *([f"person:{person}"] if person else []))
     return bytes(cal.to_ical())

@@ -181,7 +181,7 @@ def status(p: Practice) -> IncidentsStatus:
         if lit.severity > light.severity:
             light = lit
         late = "overdue since" if lit is Light.RED else "due by"
-        lines.append(f"Incident {incident_id}: notice to {s.deadline.key} {late} {s.deadline.due}")
+        lines.append(f"Incident {incident_id}: notice to {s.deadline.label} {late} {s.deadline.due}")
     if unassessed and light.severity < Light.YELLOW.severity:
         light = Light.YELLOW
     lines += [f"Incident {n} has no breach risk assessment yet" for n in unassessed]
@@ -195,7 +195,7 @@ def incidents_due(p: Practice, until: date) -> Iterable[DueItem]:
             yield DueItem(
                 s.deadline.due,
                 "incidents",
-                f"Incident {incident_id}: notice to {s.deadline.key}"
+                f"Incident {incident_id}: notice to {s.deadline.label}"
                 + (" (overdue)" if s.deadline.due < today else ""),
                 None,
                 s.light(today, p.warn_days),
