@@ -387,7 +387,7 @@ def remind(
 
     Example: ctcm remind --send
     """
-    from ctcm.services.messaging import prepare_reminders
+    from ctcm.services.reminders import prepare_reminders
 
     report = _delivery(ctx, "remind", out, send, prepare_reminders)
     _report(app_context(ctx), report, fmt, "reminder(s)")
@@ -439,7 +439,7 @@ def notify_status(
 
     Example: ctcm notify status --all --send
     """
-    from ctcm.services.messaging import prepare_status_notices
+    from ctcm.services.reminders import prepare_status_notices
 
     if (person is None) == (not all_):
         raise InvalidInput("name one PERSON or give --all")
@@ -464,7 +464,7 @@ def digest(
 
     Example: ctcm digest --send
     """
-    from ctcm.services.messaging import prepare_digest
+    from ctcm.services.digest import prepare_digest
 
     if out is None and not send:
         raise InvalidInput("give --out DIR or --send")

@@ -181,7 +181,9 @@ def status(p: Practice) -> IncidentsStatus:
         if lit.severity > light.severity:
             light = lit
         late = "overdue since" if lit is Light.RED else "due by"
-        lines.append(f"Incident {incident_id}: notice to {s.deadline.label} {late} {s.deadline.due}")
+        lines.append(
+            f"Incident {incident_id}: notice to {s.deadline.label} {late} {s.deadline.due}"
+        )
     if unassessed and light.severity < Light.YELLOW.severity:
         light = Light.YELLOW
     lines += [f"Incident {n} has no breach risk assessment yet" for n in unassessed]

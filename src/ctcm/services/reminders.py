@@ -1,0 +1,458 @@
+"""Expiry reminders and personnel status mails: planned from the state of the vault and the
+delivery ledger (each threshold once, catch-up without bursts, escalation in Cc).
+
+Messages carry names, document type names, dates and statuses only: never document numbers,
+notes, attachments, other people's data, incident descriptions or risk findings (an owner's
+activity reminder names the activity and its date; the privacy official's, the vendor).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+from ctcm.domain.credentials import (
+    Light,
+    Person,
+    PersonStatus,
+    Reason,
+    RequirementStatus,
+)
+from ctcm.domain.reminders import (
+    LedgerEntry,
+    Threshold,
+    due_threshold,
+    escalation_step,
+    expiry_thresholds,
+    parse_schedule,
+)
+from ctcm.services import credentials as cred
+from ctcm.services.messaging import (
+    CLAIM_TIMEOUT,
+    DeliveryReport,
+    Mailer,
+    Outgoing,
+    mail_config,
+    person_address,
+)
+from ctcm.services.practice import Practice, iso_utc
+
+# ============================================================================ reminders
+
+
+@dataclass(frozen=True, slots=True)
+class DueItem:
+    requirement: RequirementStatus
+    about: str
+    threshold: Threshold | None
+    escalation: int  # a new escalation step reached (admins in Cc), else 0
+    passed: tuple[Threshold, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityDue:
+    """A calendar activity its owner is reminded of: once when due soon, once when overdue."""
+
+    kind: str
+    name: str
+    on: date
+    threshold: str  # "due" | "overdue"
+
+    def say(self, today: date) -> str:
+        when = long_date(self.on, today)
+        if self.threshold == "overdue":
+            return f"{self.name}: was due on {when}. Please do it and record it in ctcm."
+        return f"{self.name}: due on {when}."
+
+
+ACTIVITY_LEAD_DAYS = 7  # the owner hears of an activity this many days before it is due
+
+
+def plan_activity_reminders(
+    p: Practice, recorded: set[tuple[str, str, str]]
+) -> dict[str, list[ActivityDue]]:
+    """Per owner, the calendar activities to remind them of today (each threshold once), and
+    for the privacy (else security) official the BAA reviews and missing BAAs."""
+    from ctcm.domain.activities import OccurrenceStatus
+    from ctcm.services.activities import all_occurrences, kinds
+
+    today = p.today
+    out: dict[str, list[ActivityDue]] = {}
+    officer = p.settings.get("privacy_officer") or p.settings.get("security_officer")
+    if officer:
+        for v in p.repo.vendors().values():
+            if not v.phi:
+                continue
+            due = v.review_due() or today
+            if (due - today).days > ACTIVITY_LEAD_DAYS:
+                continue
+            threshold = "overdue" if due < today or v.baa_signed is None else "due"
+            kind = f"baa:{v.key}"
+            about = f"occurrence:{due.isoformat()}"
+            if (officer, kind, f"{about}:{threshold}") in recorded:
+                continue
+            what = (
+                f"Review the BAA of {v.name}" if v.baa_signed else f"Get a signed BAA from {v.name}"
+            )
+            out.setdefault(officer, []).append(ActivityDue(kind, what, due, threshold))
+    owners = {s.kind: s.owner for s in p.repo.activity_schedules() if s.owner}
+    if not owners:
+        return out
+    names = {k: v.name for k, v in kinds(p).items()}
+    for o in all_occurrences(p, today + timedelta(days=ACTIVITY_LEAD_DAYS)):
+        owner = owners.get(o.kind)
+        if owner is None or o.status is OccurrenceStatus.DONE:
+            continue
+        threshold = "overdue" if o.status is OccurrenceStatus.OVERDUE else "due"
+        about = f"occurrence:{o.on.isoformat()}"
+        if (owner, o.kind, f"{about}:{threshold}") in recorded:
+            continue
+        if threshold == "due" and (o.on - today).days > ACTIVITY_LEAD_DAYS:
+            continue
+        out.setdefault(owner, []).append(ActivityDue(o.kind, names[o.kind], o.on, threshold))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PersonReminder:
+    person: Person
+    items: tuple[DueItem, ...]
+    activities: tuple[ActivityDue, ...] = ()
+
+    @property
+    def escalate(self) -> bool:
+        return any(i.escalation for i in self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPlan:
+    as_of: date
+    reminders: tuple[PersonReminder, ...]
+
+
+def plan_reminders(p: Practice) -> ReminderPlan:
+    """Who is due which reminder today, from the current state and the delivery ledger.
+
+    Before expiry, the schedule's thresholds (the latest one reached and not yet sent; earlier
+    ones missed are passed over). Once expired or missing, a repeat every N days counted from
+    the last reminder actually sent for the item, so no two mails about one item come closer
+    than N days. An escalation (admins in Cc) only rides on such a scheduled reminder, never
+    alone, and not within the grace period after a person's start date.
+    """
+    config = mail_config(p)
+    default = parse_schedule(config.schedule)
+    overrides = {k: parse_schedule(v) for k, v in p.repo.schedules().items()}
+    recorded: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    escalated: dict[tuple[str, str, str], int] = defaultdict(int)
+    anchors: dict[tuple[str, str, str], date] = {}
+    last_sent: dict[tuple[str, str, str], date] = {}
+    stale = iso_utc(p.now - CLAIM_TIMEOUT)
+    for e in p.repo.deliveries("reminder"):
+        if e.status == "claimed" and e.at < stale:
+            continue  # claimed by a run that died: due again
+        key = (e.person_id or "", e.doctype or "", e.about or "")
+        if e.threshold:
+            recorded[key].add(e.threshold)
+        if e.passed:
+            recorded[key].update(e.passed.split(","))
+        escalated[key] = max(escalated[key], e.escalation)
+        if e.threshold == "missing+0" and e.threshold_date is not None:
+            anchors[key] = e.threshold_date
+        sent_on = p.local_date(e.at)
+        if key not in last_sent or sent_on > last_sent[key]:
+            last_sent[key] = sent_on
+    today = p.today
+    done_activities = {
+        (e.person_id or "", e.doctype or "", f"{e.about}:{e.threshold}")
+        for e in p.repo.deliveries("activity")
+        if not (e.status == "claimed" and e.at < stale)
+    }
+    activity_items = plan_activity_reminders(p, done_activities)
+    reminders = []
+    for status in cred.evaluate_active(p):
+        person = status.person
+        new_hire = person.start is not None and (today - person.start).days < config.escalate_grace
+        items = []
+        for r in status.requirements:
+            if r.status is Light.WAIVED or r.reason is Reason.NO_EXPIRY:
+                continue
+            if r.reason is Reason.MISSING:
+                about = "missing"
+                key = (person.id, r.doctype, about)
+                start = anchors.get(key, today)
+                reached = [Threshold("missing+0", start)] if start <= today else []
+                repeat: int | None = config.missing_every
+                red_since: date | None = start
+            else:
+                assert r.expires is not None
+                about = f"expiry:{r.expires.isoformat()}"
+                key = (person.id, r.doctype, about)
+                schedule = overrides.get(r.doctype, default)
+                reached = expiry_thresholds(r.expires, replace(schedule, every_after=None), today)
+                repeat = schedule.every_after
+                start = r.expires
+                red_since = r.expires + timedelta(days=1) if r.status is Light.RED else None
+            result = due_threshold(reached, recorded[key])
+            due = result.due
+            overdue = (red_since is not None and today >= red_since) or (r.reason is Reason.MISSING)
+            if due is None and overdue and repeat:
+                last = last_sent.get(key)
+                offset = (today - start).days
+                label = f"missing+{offset}" if r.reason is Reason.MISSING else f"+{offset}"
+                if (last is None or (today - last).days >= repeat) and label not in recorded[key]:
+                    due = Threshold(label, today)
+            if due is None:
+                continue
+            step = 0 if new_hire else escalation_step(red_since, today, config.escalate_after)
+            new_step = step if step > escalated[key] else 0
+            items.append(DueItem(r, about, due, new_step, result.passed))
+        owned = tuple(activity_items.pop(person.id, ()))
+        if items or owned:
+            reminders.append(PersonReminder(person, tuple(items), owned))
+    p.touch("reminders")
+    return ReminderPlan(today, tuple(reminders))
+
+
+def why(r: RequirementStatus) -> str:
+    from ctcm.render.views import why as explain
+
+    return explain(r)
+
+
+def headline(r: RequirementStatus) -> str:
+    from ctcm.render.views import days
+
+    match r.reason:
+        case Reason.MISSING:
+            return "is missing"
+        case Reason.EXPIRED:
+            return "has expired"
+        case _:
+            return "expires today" if r.days_left == 0 else f"expires in {days(r.days_left or 0)}"
+
+
+def long_date(day: date, today: date) -> str:
+    """'1 March 2027'; the year left out within the current one ('15 November')."""
+    return f"{day.day} {day:%B}" if day.year == today.year else f"{day.day} {day:%B %Y}"
+
+
+def say(r: RequirementStatus, today: date) -> str:
+    """One item of a message, worded for its state (the one wording of every message)."""
+    from ctcm.render.views import days
+
+    if r.reason is Reason.MISSING:
+        return f"{r.name}: not on file yet. Please send it."
+    if r.status is Light.WAIVED:
+        until = f" until {long_date(r.waived_until, today)}" if r.waived_until else ""
+        return f"{r.name}: waived{until}."
+    if r.expires is None:
+        return f"{r.name}: on file (no expiry)."
+    left = (r.expires - today).days
+    when = long_date(r.expires, today)
+    if left > 0:
+        return f"{r.name}: expires on {when}, in {days(left)}."
+    if left == 0:
+        return f"{r.name}: expires today, {when}. Please renew it today."
+    return f"{r.name}: expired on {when}, {days(-left)} ago. Renew it as soon as possible."
+
+
+def _item_context(r: RequirementStatus, today: date) -> dict[str, Any]:
+    return {
+        "doctype": r.doctype,
+        "name": r.name,
+        "status": r.status.value,
+        "why": why(r),
+        "say": say(r, today),
+        "headline": headline(r),
+        "expires": r.expires.isoformat() if r.expires else None,
+        "days_left": r.days_left,
+    }
+
+
+def reminder_context(
+    practice: str,
+    person: Person,
+    reminder_items: Iterable[RequirementStatus],
+    escalated: bool,
+    instructions: str,
+    as_of: date,
+) -> dict[str, Any]:
+    items = [_item_context(r, as_of) for r in reminder_items]
+    return {
+        "practice": practice,
+        "as_of": as_of.isoformat(),
+        "person": {"name": person.name},
+        "items": items,
+        "activities": [],
+        "urgent": any(i["status"] == "red" for i in items),
+        "escalated": escalated,
+        "instructions": instructions,
+    }
+
+
+def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport, list[Outgoing]]:
+    """The plan, and with a channel the messages: one per person listing all their due items,
+    each item recorded (once delivered) with the earlier thresholds it passed over."""
+    plan = plan_reminders(p)
+    report = DeliveryReport(plan.as_of, "reminder", channel)
+    admin_addresses = mail_config(p).admins
+
+    def copied(person: Person) -> list[str]:
+        """Admins to copy on an escalation: each once, never the person themselves."""
+        seen = {person.email.lower()}
+        out = []
+        for address in admin_addresses:
+            if address.lower() not in seen:
+                seen.add(address.lower())
+                out.append(address)
+        return out
+
+    for reminder in plan.reminders:
+        if reminder.escalate and not admin_addresses:
+            report.notes.append(
+                "escalations have nowhere to go: no admins are configured "
+                "(ctcm mail configure --admins a@x,b@y)"
+            )
+        report.due.append(
+            {
+                "person": reminder.person.id,
+                "name": reminder.person.name,
+                "email": reminder.person.email,
+                "cc_admins": reminder.escalate and bool(copied(reminder.person)),
+                "items": [
+                    {
+                        "doctype": i.requirement.doctype,
+                        "status": i.requirement.status.value,
+                        "why": why(i.requirement),
+                        "expires": i.requirement.expires.isoformat()
+                        if i.requirement.expires
+                        else None,
+                        "threshold": i.threshold.key if i.threshold else None,
+                        "escalation": i.escalation,
+                    }
+                    for i in reminder.items
+                ],
+                "activities": [
+                    {"kind": a.kind, "date": a.on.isoformat(), "threshold": a.threshold}
+                    for a in reminder.activities
+                ],
+            }
+        )
+    if channel is None:
+        return report, []
+    from ctcm.mail.message import parse_address
+
+    mailer = Mailer(p, channel)
+    outgoing = []
+    for reminder in plan.reminders:
+        person = reminder.person
+        cc = (
+            [parse_address(a, "admin address") for a in copied(person)] if reminder.escalate else []
+        )
+        context = reminder_context(
+            mailer.practice,
+            person,
+            [i.requirement for i in reminder.items],
+            bool(cc),
+            mailer.config.instructions,
+            plan.as_of,
+        )
+        context["activities"] = [a.say(plan.as_of) for a in reminder.activities]
+        recipients = ",".join([person.email, *(a.addr_spec for a in cc)])
+        entries = [
+            LedgerEntry(
+                kind="reminder",
+                status="sent",
+                at=p.now_iso,
+                person_id=person.id,
+                doctype=item.requirement.doctype,
+                about=item.about,
+                threshold=item.threshold.key if item.threshold else "escalation",
+                threshold_date=item.threshold.on if item.threshold else plan.as_of,
+                passed=",".join(t.key for t in item.passed) or None,
+                # an escalation with no one to copy is not spent: it goes once admins exist
+                escalation=item.escalation if cc else 0,
+                channel=channel,
+                recipients=recipients,
+                note=p.rehearsal,
+            )
+            for item in reminder.items
+        ] + [
+            LedgerEntry(
+                kind="activity",
+                status="sent",
+                at=p.now_iso,
+                person_id=person.id,
+                doctype=a.kind,
+                about=f"occurrence:{a.on.isoformat()}",
+                threshold=a.threshold,
+                threshold_date=a.on,
+                channel=channel,
+                recipients=person.email,
+                note=p.rehearsal,
+            )
+            for a in reminder.activities
+        ]
+        outgoing.append(
+            Outgoing(
+                mailer.message("reminder", context, [person_address(person)], cc),
+                f"{plan.as_of}-reminder-{person.id}",
+                person.id,
+                entries,
+            )
+        )
+    return report, outgoing
+
+
+# ============================================================================ status mails
+
+
+def status_context(
+    practice: str, status: PersonStatus, instructions: str, as_of: date
+) -> dict[str, Any]:
+    requirements = [_item_context(r, as_of) for r in status.requirements]
+    return {
+        "practice": practice,
+        "as_of": as_of.isoformat(),
+        "person": {"name": status.person.name},
+        "status": status.status.value,
+        "groups": [
+            {"light": light, "items": [r for r in requirements if r["status"] == light]}
+            for light in ("red", "yellow", "green", "waived")
+            if any(r["status"] == light for r in requirements)
+        ],
+        "requirements": requirements,
+        "to_renew": any(r.status.severity > 0 for r in status.requirements),
+        "instructions": instructions,
+    }
+
+
+def prepare_status_notices(
+    p: Practice, person_id: str | None, channel: str
+) -> tuple[DeliveryReport, list[Outgoing]]:
+    """Each person's own lights, and nobody else's."""
+    statuses = [cred.person_status(p, person_id)] if person_id else cred.evaluate_active(p)
+    mailer = Mailer(p, channel)
+    report = DeliveryReport(p.today, "status", channel)
+    outgoing = []
+    for status in statuses:
+        person = status.person
+        msg = mailer.message(
+            "status",
+            status_context(mailer.practice, status, mailer.config.instructions, p.today),
+            [person_address(person)],
+        )
+        entry = LedgerEntry(
+            kind="status",
+            status="sent",
+            at=p.now_iso,
+            person_id=person.id,
+            channel=channel,
+            recipients=person.email,
+            note=p.rehearsal,
+        )
+        outgoing.append(Outgoing(msg, f"{p.today}-status-{person.id}", person.id, [entry]))
+    return report, outgoing
