@@ -11,7 +11,6 @@ from ctcm import __version__
 from ctcm.cli.context import AppContext
 from ctcm.errors import CtcmError, ExitCode
 
-
 # Global options people type after the command too (`ctcm status --as-of 2026-12-31`): they are
 # moved in front of the command before parsing. Each takes a value.
 GLOBAL_OPTIONS = ("--as-of", "--vault", "--user", "--identity")

@@ -204,9 +204,8 @@ def import_(
 
     Example: ctcm doc import documents.csv
     """
-    from ctcm.services import csvio
-
     from ctcm.domain.dates import check_date_format
+    from ctcm.services import csvio
 
     check_date_format(date_format)
     text = csvio.read_csv_text(file)

@@ -207,7 +207,9 @@ def notify(
         )
     else:
         late = " LATE" if day > met.due else ""
-        app_context(ctx).say(f"Recorded the notice to {met.label} on {day} (due by {met.due}){late}.")
+        app_context(ctx).say(
+            f"Recorded the notice to {met.label} on {day} (due by {met.due}){late}."
+        )
 
 
 @app.command("letter")

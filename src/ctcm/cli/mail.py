@@ -215,11 +215,11 @@ def log(
 
     Example: ctcm mail log --person jdoe --format csv
     """
-    from ctcm.domain.dates import parse_optional_date
-    from ctcm.services.messaging import delivery_log
-
     from datetime import datetime
     from zoneinfo import ZoneInfo
+
+    from ctcm.domain.dates import parse_optional_date
+    from ctcm.services.messaging import delivery_log
 
     day = parse_optional_date(since, "--since date")
     with opened(ctx, "mail log", write=False) as p:

@@ -19,3 +19,6 @@ DateFormatOpt = Annotated[
         help="How the file writes dates, e.g. %m/%d/%Y (default: YYYY-MM-DD).",
     ),
 ]
+AssessmentArg = Annotated[
+    int, typer.Argument(metavar="ID", help="Assessment id (see ctcm risk list).")
+]

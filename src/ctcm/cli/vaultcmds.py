@@ -41,8 +41,12 @@ def init(
     Example: ctcm init --practice "Lakeside Counseling" --user alice --starter small-practice
     """
     from ctcm.errors import CtcmError
-    from ctcm.services.practice import check_new_user, check_timezone, init_practice
-    from ctcm.services.practice import machine_timezone
+    from ctcm.services.practice import (
+        check_new_user,
+        check_timezone,
+        init_practice,
+        machine_timezone,
+    )
 
     actx = app_context(ctx)
     env = actx.environment
