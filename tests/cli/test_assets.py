@@ -94,6 +94,21 @@ def test_vendors_devices_through_the_cli_and_in_status(demo_cli: Cli) -> None:
     }
     r = cli("vendor", "add", "x", "--name", "X", "--service", "s", "--phi", "maybe")
     assert r.exit_code == 1 and "yes or no" in r.stderr
+    r = cli(
+        "vendor",
+        "add",
+        "y",
+        "--name",
+        "Y",
+        "--service",
+        "s",
+        "--phi",
+        "yes",
+        "--baa-signed",
+        "2030-01-01",
+    )  # a BAA signed in the future would read GREEN today: refused
+    assert r.exit_code == 1 and "in the future" in r.stderr
+    assert "y" not in {v["key"] for v in _json(cli, "vendor", "list")}
 
     cli.ok("device", "add", "laptop-1", "--type", "laptop", "--owner", "ada")
     device = _json(cli, "device", "show", "laptop-1")
@@ -128,6 +143,8 @@ def test_vendors_devices_through_the_cli_and_in_status(demo_cli: Cli) -> None:
     raw = ics.read_bytes()
     assert b"ShredCo" not in raw and b"laptop-1" not in raw
     assert b"SUMMARY:Business associate: BAA review due" in raw and b"Device: audit due" in raw
+    r = cli("device", "retire", "laptop-1", "--date", "2026-04-01", "--method", "shredded")
+    assert r.exit_code == 1 and "in the future" in r.stderr
     cli.ok("device", "retire", "laptop-1", "--date", "2026-03-02", "--method", "NIST 800-88 purge")
     r = cli(
         "device",

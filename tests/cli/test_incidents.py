@@ -91,6 +91,8 @@ def test_a_breach_from_discovery_to_closing(demo_cli: Cli, smtp: Any) -> None:
     html = cli.tmp / "letter.html"
     cli.ok("incident", "letter", n, "--format", "html", "--out", str(html))
     assert "<h2>What happened</h2>" in html.read_text()
+    r = cli("incident", "notify", n, "--to", "individuals", "--date", "2026-02-19")
+    assert r.exit_code == 1 and "before the incident was discovered" in r.stderr
     for to, extra in (("individuals", ()), ("hhs", ()), ("media", ("--state", "NY"))):
         cli.ok("incident", "notify", n, "--to", to, "--date", "2026-03-01", *extra)
     cli.ok("incident", "close", n)

@@ -56,6 +56,8 @@ def add_vendor(
     )
     if baa_file is not None and baa_signed is None:
         raise InvalidInput("a BAA file needs --baa-signed DATE")
+    if baa_signed is not None and baa_signed > p.today:
+        raise InvalidInput(f"--baa-signed {baa_signed} is in the future: record a BAA once signed")
     p.repo.put_vendor(vendor, p.now_iso)
     if baa_file is not None:
         _store_baa(p, key, baa_file)
@@ -101,7 +103,7 @@ def edit_vendor(
 def record_baa(p: Practice, key: str, signed: date, path: Path | None) -> Vendor:
     v = get_vendor(p, key)
     if signed > p.today:
-        raise InvalidInput(f"--signed {signed} is in the future")
+        raise InvalidInput(f"--signed {signed} is in the future: record a BAA once signed")
     v = replace(v, baa_signed=signed)
     p.repo.put_vendor(v, p.now_iso)
     if path is not None:
@@ -205,6 +207,8 @@ def retire_device(p: Practice, key: str, on: date, method: str) -> Device:
     d = get_device(p, key)
     if d.retired_on is not None:
         raise InvalidInput(f"device {key} was retired on {d.retired_on} already")
+    if on > p.today:
+        raise InvalidInput(f"--date {on} is in the future: record the disposal once done")
     d = replace(d, retired_on=on, retire_method=check_text(method, "--method", 300))
     p.repo.put_device(d, p.now_iso)
     p.touch(f"device:{key}", "retired")

@@ -106,6 +106,10 @@ def notify(
         raise InvalidInput("a media notice names the state: --state NY")
     if given > p.today:
         raise InvalidInput(f"--date {given} is in the future: record notices once given")
+    if given < incident.discovered:
+        raise InvalidInput(
+            f"--date {given} is before the incident was discovered ({incident.discovered})"
+        )
     key = _recipient_key(recipient, state)
     p.repo.add_incident_notice(incident_id, key, given, p.now_iso, p.actor)
     p.touch(f"incident:{incident_id}", f"notice:{key}")
