@@ -150,3 +150,19 @@ def test_the_assessment_walk_at_a_terminal(demo_cli: Cli) -> None:
     shown = _json(cli, "incident", "show", n)
     assert shown["breach"] is True and shown["affected"] == 2
     assert {d["to"] for d in shown["deadlines"]} == {"individuals", "hhs"}
+
+
+def test_an_unassessed_incident_is_due_and_turns_red_when_its_notice_would_be_late(
+    demo_cli: Cli,
+) -> None:
+    cli = demo_cli  # today is 2026-03-02
+    n = cli.ok("incident", "add", "--discovered", "2026-02-20", "--summary", SUMMARY).stdout.strip()
+    due = [i for i in _json(cli, "due")["items"] if i["area"] == "incidents"]
+    assert [(i["date"], i["status"]) for i in due] == [("2026-03-02", "yellow")]
+    assert "a breach needs notices by 2026-04-21" in due[0]["what"]
+    assert "individuals must be told by 2026-04-21" in cli.ok("status").stdout
+    # presumed a breach until assessed (164.402(2)): past the 60 days it is red
+    late = _json(cli, "status", "--as-of", "2026-04-22")["program"]["incidents"]
+    assert late["status"] == "red" and late["unassessed"] == [int(n)]
+    cli.ok("incident", "assess", n, "--breach", "no", "--reason", "counsel: low probability")
+    assert not [i for i in _json(cli, "due")["items"] if i["area"] == "incidents"]

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from ctcm.domain.credentials import Light, check_text
 from ctcm.domain.incidents import (
+    NOTICE_DAYS,
     Assessment,
     Conclusion,
     Deadline,
@@ -188,14 +189,40 @@ def status(p: Practice) -> IncidentsStatus:
         lines.append(
             f"Incident {incident_id}: notice to {s.deadline.label} {late} {s.deadline.due}"
         )
-    if unassessed and light.severity < Light.YELLOW.severity:
-        light = Light.YELLOW
-    lines += [f"Incident {n} has no breach risk assessment yet" for n in unassessed]
+    for i in incidents:
+        if i.breach is not None:
+            continue
+        # until assessed, an incident is presumed a breach (164.402(2)): its notice clock runs
+        lit = _unassessed_light(i, today)
+        if lit.severity > light.severity:
+            light = lit
+        lines.append(
+            f"Incident {i.id} has no breach risk assessment yet (if it is a breach, "
+            f"individuals must be told by {_latest_notice(i)})"
+        )
     return IncidentsStatus(len(incidents), unassessed, tuple(pending), light, tuple(lines))
+
+
+def _latest_notice(incident: Incident) -> date:
+    return incident.discovered + timedelta(days=NOTICE_DAYS)
+
+
+def _unassessed_light(incident: Incident, today: date) -> Light:
+    return Light.RED if _latest_notice(incident) < today else Light.YELLOW
 
 
 def incidents_due(p: Practice, until: date) -> Iterable[DueItem]:
     today = p.today
+    for i in p.repo.incidents():
+        if i.open and i.breach is None:
+            yield DueItem(
+                today,
+                "incidents",
+                f"Incident {i.id}: assess it (a breach needs notices by {_latest_notice(i)})",
+                None,
+                _unassessed_light(i, today),
+                f"incident:{i.id}:assess",
+            )
     for incident_id, s in status(p).deadlines:
         if s.deadline.due <= until:
             yield DueItem(
