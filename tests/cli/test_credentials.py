@@ -365,7 +365,7 @@ def test_status_json_contract(demo_cli: Cli, golden) -> None:  # type: ignore[no
     data = _json(demo_cli, "--as-of", "2026-03-02", "status")
     assert set(data) == {"as_of", "practice", "summary", "people", "program"}
     assert data["as_of"] == "2026-03-02" and data["practice"] == "Test Practice"
-    assert data["summary"] == {"green": 1, "yellow": 1, "red": 1}
+    assert data["summary"] == {"green": 0, "yellow": 2, "red": 1}  # young: no policy yet
     assert [p["id"] for p in data["people"]] == ["ada", "bob", "cy"]
     req = data["people"][0]["requirements"][0]
     assert set(req) == {

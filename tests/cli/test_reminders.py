@@ -523,3 +523,27 @@ def test_recipients_new_hires_and_no_admins(cli: Cli, smtp: Any) -> None:
     data = json.loads(plan.stdout)
     assert all(d["cc_admins"] is False for d in data["due"])
     assert any("nowhere to go" in n for n in data["notes"])
+
+
+def test_a_person_with_no_policy_is_a_doubt_not_fine(demo_cli: Cli, tmp_path: Path) -> None:
+    import email.policy
+
+    cli = demo_cli  # cy has no compliance policy: nothing is tracked for them
+    people = json.loads(cli.ok("status", "--format", "json").stdout)["people"]
+    cy = next(p for p in people if p["id"] == "cy")
+    assert cy["status"] == "yellow" and cy["requirements"] == []
+    assert "Nothing tracked" in cli.ok("status", "cy").stdout
+    cli.ok("mail", "configure", "--admins", "boss@example.org")
+    out = tmp_path / "out"
+    cli.ok("notify", "status", "cy", "--out", str(out))
+    cli.ok("digest", "--out", str(out))
+    mails = {
+        ("status" if "-status-" in f.name else "digest"): email.message_from_bytes(
+            f.read_bytes(), policy=email.policy.default
+        )
+        for f in out.glob("*.eml")
+    }
+    status_body = mails["status"].get_body(("plain",)).get_content()
+    assert "none are tracked for you" in status_body and "Overall: YELLOW" in status_body
+    digest_body = mails["digest"].get_body(("plain",)).get_content()
+    assert "Cy Young | YELLOW | nothing tracked: no compliance policy assigned" in digest_body

@@ -111,9 +111,10 @@ def test_person_light_is_worst_and_waived_counts_as_satisfied() -> None:
     assert worst([Light.YELLOW, Light.RED, Light.GREEN]) is Light.RED
 
 
-def test_person_without_requirements_is_green() -> None:
+def test_person_without_requirements_is_yellow_not_green() -> None:
+    # nothing required is nothing tracked: a compliance tool must not call it fine
     s = evaluate_person(Person("p", "P", "p@x.org"), {}, {}, {}, {}, AS_OF)
-    assert s.status is Light.GREEN and s.requirements == ()
+    assert s.status is Light.YELLOW and s.requirements == ()
 
 
 @pytest.mark.parametrize(

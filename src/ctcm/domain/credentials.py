@@ -238,7 +238,7 @@ def requirement_status(
 
 
 def worst(lights: Iterable[Light]) -> Light:
-    """A person's light: their worst requirement; waived counts as satisfied; none is GREEN."""
+    """The worst of some requirements' lights; waived counts as satisfied."""
     result = Light.GREEN
     for light in lights:
         if light.severity > result.severity:
@@ -260,7 +260,8 @@ def evaluate_person(
         requirement_status(doctypes[k], current.get(k), waivers.get(k), as_of, default_warn_days)
         for k in required_doctypes(person, policies, doctypes)
     )
-    return PersonStatus(person, worst(r.status for r in reqs), reqs)
+    # nothing required is nothing tracked: never GREEN (a person without a policy is a doubt)
+    return PersonStatus(person, worst(r.status for r in reqs) if reqs else Light.YELLOW, reqs)
 
 
 @dataclass(frozen=True, slots=True)

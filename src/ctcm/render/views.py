@@ -196,6 +196,9 @@ def worst_light(program: Any, sections: Sequence[Any]) -> Light:
     return light
 
 
+NOTHING_TRACKED = "nothing tracked: no compliance policy assigned (ctcm person assign)"
+
+
 def dashboard_view(d: Dashboard, program: Any = None, sections: Sequence[Any] = ()) -> View:
     summary = d.summary()
 
@@ -220,6 +223,8 @@ def dashboard_view(d: Dashboard, program: Any = None, sections: Sequence[Any] = 
         out = []
         for p in d.people:
             problems = [f"{r.doctype}: {why(r)}" for r in p.requirements if r.status.severity > 0]
+            if not p.requirements:
+                problems = [NOTHING_TRACKED]
             out.append(
                 [
                     p.person.id,
@@ -278,6 +283,7 @@ def person_status_view(s: PersonStatus, as_of: date) -> View:
         rows,
         title=f"{s.person.name} ({s.person.id}): {s.status.value.upper()} "
         f"as of {as_of.isoformat()}",
+        footer=None if s.requirements else NOTHING_TRACKED.capitalize(),
     )
 
 

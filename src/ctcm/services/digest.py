@@ -52,6 +52,8 @@ def _attention_section(p: Practice, board: Dashboard) -> DigestSection | None:
         if s.status.severity == 0:
             continue
         problems = "; ".join(f"{r.name}: {why(r)}" for r in s.requirements if r.status.severity)
+        if not s.requirements:
+            problems = "nothing tracked: no compliance policy assigned"
         rows.append((s.person.name, s.status.value.upper(), problems))
     return DigestSection("People needing attention", ("Person", "Status", "Why"), tuple(rows))
 
