@@ -152,6 +152,7 @@ def _register() -> None:
         incident,
         log,
         mail,
+        manual,
         people,
         policy,
         practice,
@@ -181,6 +182,7 @@ def _register() -> None:
     app.add_typer(incident.app, name="incident")
     app.add_typer(vendor.app, name="vendor")
     app.add_typer(device.app, name="device")
+    app.add_typer(manual.app, name="manual")
 
 
 _register()

@@ -58,6 +58,8 @@ class Reason(StrEnum):
     EXPIRED = "expired"
     MISSING = "missing"
     WAIVED = "waived"
+    ACKNOWLEDGED = "acknowledged"  # the manual in force, read and signed (domain/manual.py)
+    UNACKNOWLEDGED = "not acknowledged"
 
 
 def check_key(value: str, what: str) -> str:
@@ -174,6 +176,12 @@ class RequirementStatus:
     days_left: int | None
     document_id: int | None
     waived_until: date | None
+    manual_version: int | None = None  # an acknowledgment of the manual (domain/manual.py)
+    acknowledged: date | None = None
+
+    @property
+    def is_document(self) -> bool:
+        return self.manual_version is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +192,11 @@ class PersonStatus:
 
     def count(self, light: Light) -> int:
         return sum(1 for r in self.requirements if r.status is light)
+
+    @property
+    def tracks_documents(self) -> bool:
+        """False when no compliance policy or extra asks this person for any document."""
+        return any(r.is_document for r in self.requirements)
 
 
 def required_doctypes(
@@ -254,14 +267,17 @@ def evaluate_person(
     waivers: Mapping[str, Waiver],
     as_of: date,
     default_warn_days: int = DEFAULT_WARN_DAYS,
+    extra: tuple[RequirementStatus, ...] = (),
 ) -> PersonStatus:
-    """Evaluate every requirement of one person. ``current`` and ``waivers`` are keyed by type."""
+    """Evaluate every requirement of one person. ``current`` and ``waivers`` are keyed by type;
+    ``extra`` are requirements from elsewhere (the manual's acknowledgment)."""
     reqs = tuple(
         requirement_status(doctypes[k], current.get(k), waivers.get(k), as_of, default_warn_days)
         for k in required_doctypes(person, policies, doctypes)
     )
     # nothing required is nothing tracked: never GREEN (a person without a policy is a doubt)
-    return PersonStatus(person, worst(r.status for r in reqs) if reqs else Light.YELLOW, reqs)
+    light = worst(r.status for r in reqs) if reqs else Light.YELLOW
+    return PersonStatus(person, worst([light, *(r.status for r in extra)]), reqs + extra)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ def _autoescape(name: str | None) -> bool:
     return bool(name) and (name.endswith(".html.j2") or name.endswith(".html"))  # type: ignore[union-attr]
 
 
-def make_environment(override_dir: Path | None) -> Any:
+def make_environment(override_dir: Path | None, undefined: Any = None) -> Any:
     from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -35,7 +35,7 @@ def make_environment(override_dir: Path | None) -> Any:
     loaders.append(FileSystemLoader(str(shipped_dir("templates"))))
     return SandboxedEnvironment(
         loader=ChoiceLoader(loaders),
-        undefined=StrictUndefined,
+        undefined=undefined or StrictUndefined,
         autoescape=_autoescape,
         trim_blocks=True,
         lstrip_blocks=True,

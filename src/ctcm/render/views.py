@@ -101,6 +101,12 @@ def why(r: RequirementStatus) -> str:
             return "on file (no expiry)"
         case Reason.CURRENT:
             return "current"
+        case Reason.ACKNOWLEDGED:
+            return f"acknowledged on {r.acknowledged}"
+        case Reason.UNACKNOWLEDGED:
+            if (r.days_left or 0) < 0:
+                return f"not acknowledged, due {days(-(r.days_left or 0))} ago ({r.expires})"
+            return f"not acknowledged yet, due by {r.expires}"
     return r.reason.value
 
 
@@ -222,9 +228,13 @@ def dashboard_view(d: Dashboard, program: Any = None, sections: Sequence[Any] = 
     def rows() -> list[list[Any]]:
         out = []
         for p in d.people:
-            problems = [f"{r.doctype}: {why(r)}" for r in p.requirements if r.status.severity > 0]
-            if not p.requirements:
-                problems = [NOTHING_TRACKED]
+            problems = [
+                f"{r.doctype if r.is_document else 'manual'}: {why(r)}"
+                for r in p.requirements
+                if r.status.severity > 0
+            ]
+            if not p.tracks_documents:
+                problems = [NOTHING_TRACKED, *problems]
             out.append(
                 [
                     p.person.id,
@@ -283,7 +293,7 @@ def person_status_view(s: PersonStatus, as_of: date) -> View:
         rows,
         title=f"{s.person.name} ({s.person.id}): {s.status.value.upper()} "
         f"as of {as_of.isoformat()}",
-        footer=None if s.requirements else NOTHING_TRACKED.capitalize(),
+        footer=None if s.tracks_documents else NOTHING_TRACKED.capitalize(),
     )
 
 

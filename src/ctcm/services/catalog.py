@@ -197,6 +197,22 @@ def _load_demo_program(p: Practice, directory: Path, program: dict[str, Any]) ->
                 allow_past=True,  # the demo shows an overdue task on purpose
             )
     _load_demo_activities(p, directory, program)
+    if "manual" in program:
+        _load_demo_manual(p, directory, program["manual"])
+
+
+def _load_demo_manual(p: Practice, directory: Path, manual: dict[str, Any]) -> None:
+    """The manual's answers, a version in force since 45 days ago, some acknowledgments."""
+    from ctcm.domain.dates import parse_date
+    from ctcm.services import manualversions
+    from ctcm.services.manual import read_answer_file, set_answers
+
+    set_answers(p, read_answer_file(directory / manual["answers"]))
+    manualversions.set_ack_rule(p, "all", int(manual.get("ack_days", 30)))
+    effective = parse_date(resolve_relative_dates(manual["effective"], p.today), "effective")
+    v = manualversions.adopt(p, effective, "demo: first manual")
+    for person in manual.get("acknowledged", []):
+        manualversions.acknowledge(p, person, v.number, effective)
 
 
 def _load_demo_activities(p: Practice, directory: Path, program: dict[str, Any]) -> None:

@@ -575,22 +575,24 @@ def evaluate_active(p: Practice, policy: str | None = None) -> list[PersonStatus
     per_waivers: dict[str, dict[str, Waiver]] = {}
     for (pid, dt), w in waivers.items():
         per_waivers.setdefault(pid, {})[dt] = w
-    people = []
+    from ctcm.services.manualversions import ack_requirements
+
     today, warn_days = p.today, p.warn_days
-    for person in p.repo.people(active_only=True):
-        if policy is not None and policy not in person.policies:
-            continue
-        people.append(
-            evaluate_person(
-                person,
-                policies,
-                doctypes,
-                per_docs.get(person.id, {}),
-                per_waivers.get(person.id, {}),
-                today,
-                warn_days,
-            )
+    active = [x for x in p.repo.people(active_only=True) if policy is None or policy in x.policies]
+    acks = ack_requirements(p, active)
+    people = [
+        evaluate_person(
+            person,
+            policies,
+            doctypes,
+            per_docs.get(person.id, {}),
+            per_waivers.get(person.id, {}),
+            today,
+            warn_days,
+            acks.get(person.id, ()),
         )
+        for person in active
+    ]
     return people
 
 
@@ -600,7 +602,16 @@ def person_status(p: Practice, person_id: str) -> PersonStatus:
         raise InvalidInput(f"{person_id} is inactive (deactivated {person.deactivated_on})")
     docs = {dt: d for (pid, dt), d in p.repo.current_documents().items() if pid == person_id}
     waivers = {dt: w for (pid, dt), w in p.repo.waivers().items() if pid == person_id}
+    from ctcm.services.manualversions import ack_requirements
+
     p.touch(f"person:{person_id}")
     return evaluate_person(
-        person, p.repo.policies(), p.repo.doctypes(), docs, waivers, p.today, p.warn_days
+        person,
+        p.repo.policies(),
+        p.repo.doctypes(),
+        docs,
+        waivers,
+        p.today,
+        p.warn_days,
+        ack_requirements(p, [person]).get(person.id, ()),
     )

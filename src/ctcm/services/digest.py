@@ -52,8 +52,10 @@ def _attention_section(p: Practice, board: Dashboard) -> DigestSection | None:
         if s.status.severity == 0:
             continue
         problems = "; ".join(f"{r.name}: {why(r)}" for r in s.requirements if r.status.severity)
-        if not s.requirements:
-            problems = "nothing tracked: no compliance policy assigned"
+        if not s.tracks_documents:
+            problems = "; ".join(
+                ["nothing tracked: no compliance policy assigned", *filter(None, [problems])]
+            )
         rows.append((s.person.name, s.status.value.upper(), problems))
     return DigestSection("People needing attention", ("Person", "Status", "Why"), tuple(rows))
 
@@ -67,6 +69,7 @@ def _upcoming_section(p: Practice, board: Dashboard) -> DigestSection | None:
         if r.expires is not None
         and board.as_of <= r.expires <= horizon
         and r.status is not Light.WAIVED
+        and r.is_document
     )
     return DigestSection(
         "Expiring in the next 60 days", ("Expires", "Person", "Document", "Days left"), tuple(rows)

@@ -79,7 +79,11 @@ def build_ics(p: Practice, days: int, person: str | None, private: bool) -> byte
         label = "" if private else f": {short_name(who.name)}"
         for r in status.requirements:
             ref = f"doc:{who.id}:{r.doctype}"
-            if r.reason is Reason.MISSING:
+            if r.reason is Reason.UNACKNOWLEDGED and r.expires is not None:
+                event(
+                    f"{ref}:v{r.manual_version}", f"{r.name}: acknowledgment due{label}", r.expires
+                )
+            elif r.reason is Reason.MISSING:
                 event(ref, f"{r.name} missing{label}", today)
             elif r.expires is not None and r.expires <= until and r.status is not Light.WAIVED:
                 event(f"{ref}:{r.expires}", f"{r.name} expires{label}", r.expires)

@@ -336,7 +336,19 @@ def sample_contexts(practice: str, instructions: str, as_of: date) -> dict[str, 
     missing = RequirementStatus(
         "hipaa-training", "HIPAA training", Light.RED, Reason.MISSING, None, None, None, None
     )
-    status = PersonStatus(person, Light.RED, (expiring, missing))
+    manual = RequirementStatus(
+        "@manual",
+        "Policies and procedures manual, version 2",
+        Light.YELLOW,
+        Reason.UNACKNOWLEDGED,
+        as_of + timedelta(days=10),
+        10,
+        None,
+        None,
+        2,
+    )
+    status = PersonStatus(person, Light.RED, (expiring, missing, manual))
+    hint = "You will find the manual in the Compliance folder."
     view = DigestView(
         practice,
         as_of.strftime("%Y-%m"),
@@ -352,9 +364,9 @@ def sample_contexts(practice: str, instructions: str, as_of: date) -> dict[str, 
     )
     return {
         "reminder": reminder_context(
-            practice, person, [expiring, missing], True, instructions, as_of
+            practice, person, [expiring, missing, manual], True, instructions, as_of, hint
         ),
-        "status": status_context(practice, status, instructions, as_of),
+        "status": status_context(practice, status, instructions, as_of, hint),
         "digest": digest_context(view),
         "test": {"practice": practice, "as_of": as_of.isoformat()},
         "awareness": _awareness_sample(practice),

@@ -33,7 +33,17 @@ def credentials_due(p: Practice, until: date) -> Iterable[DueItem]:
         person = status.person
         for r in status.requirements:
             ref = f"doc:{person.id}:{r.doctype}"
-            if r.reason is Reason.MISSING:
+            if r.reason is Reason.UNACKNOWLEDGED and r.expires is not None:
+                late = " (overdue)" if r.status is Light.RED else ""
+                yield DueItem(
+                    r.expires,
+                    "manual",
+                    f"{r.name}: read and acknowledge by {_long(r.expires)}{late}",
+                    person.id,
+                    r.status,
+                    f"manual:{person.id}:v{r.manual_version}",
+                )
+            elif r.reason is Reason.MISSING:
                 yield DueItem(
                     today, "credentials", f"{r.name}: missing, send it", person.id, Light.RED, ref
                 )
@@ -117,6 +127,12 @@ def _incidents_due(p: Practice, until: date) -> Iterable[DueItem]:
     return incidents_due(p, until)
 
 
+def _manual_due(p: Practice, until: date) -> Iterable[DueItem]:
+    from ctcm.services.manualversions import manual_due
+
+    return manual_due(p, until)
+
+
 def _assets_due(p: Practice, until: date) -> Iterable[DueItem]:
     from ctcm.services.assets import assets_due
 
@@ -129,6 +145,7 @@ AREAS: tuple[ProgramArea, ...] = (
     ProgramArea("activities", "Security activities (the compliance calendar)", _activities_due),
     ProgramArea("incidents", "Incidents and breach notices", _incidents_due),
     ProgramArea("assets", "Vendors and BAAs, devices", _assets_due),
+    ProgramArea("manual", "Policies and procedures manual", _manual_due),
 )
 
 
@@ -201,6 +218,15 @@ def _devices_section(p: Practice) -> Section:
     )
 
 
+def _manual_section(p: Practice) -> Section:
+    from ctcm.services.manualversions import manual_status
+
+    s = manual_status(p)
+    return Section(
+        "manual", s.light, s.to_json(), s.lines, tuple(x.split(" (ctcm ")[0] for x in s.lines)
+    )
+
+
 # The areas beside the risk analysis (whose section is riskprogram.program_status): a new area
 # adds its section function here.
 SECTIONS: tuple[Callable[[Practice], Section], ...] = (
@@ -208,6 +234,7 @@ SECTIONS: tuple[Callable[[Practice], Section], ...] = (
     _incidents_section,
     _vendors_section,
     _devices_section,
+    _manual_section,
 )
 
 

@@ -179,13 +179,27 @@ def plan_reminders(p: Practice) -> ReminderPlan:
         for r in status.requirements:
             if r.status is Light.WAIVED or r.reason is Reason.NO_EXPIRY:
                 continue
-            if r.reason is Reason.MISSING:
+            if r.reason is Reason.ACKNOWLEDGED:
+                continue
+            if r.reason is Reason.UNACKNOWLEDGED:
+                # the manual in force, not yet read: once now, then every N days like a
+                # missing document; red (and escalated) only after its due date
+                assert r.expires is not None
+                about = f"manual:v{r.manual_version}"
+                key = (person.id, r.doctype, about)
+                start = anchors.get(key, today)
+                reached = [Threshold("missing+0", start)]
+                repeat: int | None = config.missing_every
+                red_since: date | None = (
+                    r.expires + timedelta(days=1) if r.status is Light.RED else None
+                )
+            elif r.reason is Reason.MISSING:
                 about = "missing"
                 key = (person.id, r.doctype, about)
                 start = anchors.get(key, today)
                 reached = [Threshold("missing+0", start)] if start <= today else []
-                repeat: int | None = config.missing_every
-                red_since: date | None = start
+                repeat = config.missing_every
+                red_since = start
             else:
                 assert r.expires is not None
                 about = f"expiry:{r.expires.isoformat()}"
@@ -197,11 +211,12 @@ def plan_reminders(p: Practice) -> ReminderPlan:
                 red_since = r.expires + timedelta(days=1) if r.status is Light.RED else None
             result = due_threshold(reached, recorded[key])
             due = result.due
-            overdue = (red_since is not None and today >= red_since) or (r.reason is Reason.MISSING)
+            pending = r.reason in (Reason.MISSING, Reason.UNACKNOWLEDGED)
+            overdue = (red_since is not None and today >= red_since) or pending
             if due is None and overdue and repeat:
                 last = last_sent.get(key)
                 offset = (today - start).days
-                label = f"missing+{offset}" if r.reason is Reason.MISSING else f"+{offset}"
+                label = f"missing+{offset}" if pending else f"+{offset}"
                 if (last is None or (today - last).days >= repeat) and label not in recorded[key]:
                     due = Threshold(label, today)
             if due is None:
@@ -228,6 +243,8 @@ def headline(r: RequirementStatus) -> str:
     match r.reason:
         case Reason.MISSING:
             return "is missing"
+        case Reason.UNACKNOWLEDGED:
+            return "is waiting for you to read and acknowledge it"
         case Reason.EXPIRED:
             return "has expired"
         case _:
@@ -245,6 +262,13 @@ def say(r: RequirementStatus, today: date) -> str:
 
     if r.reason is Reason.MISSING:
         return f"{r.name}: not on file yet. Please send it."
+    if r.reason is Reason.ACKNOWLEDGED:
+        return f"{r.name}: read and acknowledged on {long_date(r.acknowledged or today, today)}."
+    if r.reason is Reason.UNACKNOWLEDGED and r.expires is not None:
+        when = long_date(r.expires, today)
+        if r.expires < today:
+            return f"{r.name}: please read it and sign its acknowledgment; it was due on {when}."
+        return f"{r.name}: please read it and sign its acknowledgment by {when}."
     if r.status is Light.WAIVED:
         until = f" until {long_date(r.waived_until, today)}" if r.waived_until else ""
         return f"{r.name}: waived{until}."
@@ -279,18 +303,36 @@ def reminder_context(
     escalated: bool,
     instructions: str,
     as_of: date,
+    manual_hint: str = "",
 ) -> dict[str, Any]:
-    items = [_item_context(r, as_of) for r in reminder_items]
+    """Documents in ``items``; the manual to read and acknowledge in ``manual`` (with where to
+    find it), so a reminder never asks for a scan of a manual."""
+    listed = list(reminder_items)
+    items = [_item_context(r, as_of) for r in listed if r.is_document]
+    manual = [_item_context(r, as_of) for r in listed if not r.is_document]
     return {
         "practice": practice,
         "as_of": as_of.isoformat(),
         "person": {"name": person.name},
         "items": items,
+        "manual": manual,
+        "manual_hint": manual_hint,
         "activities": [],
-        "urgent": any(i["status"] == "red" for i in items),
+        "urgent": any(i["status"] == "red" for i in items + manual),
         "escalated": escalated,
         "instructions": instructions,
     }
+
+
+def manual_hint(p: Practice) -> str:
+    """Where staff find the manual and whom they tell once read (from the manual's answers)."""
+    answers = p.repo.manual_answers()
+    where = answers.get("manual_location")
+    who = answers.get("security_official") or answers.get("privacy_official")
+    text = f"You will find the manual {where}." if where else ""
+    if who:
+        text += f" Once you have read it, sign its acknowledgment with {who}."
+    return text.strip() or "Ask the office where to find the manual and how to acknowledge it."
 
 
 def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport, list[Outgoing]]:
@@ -347,6 +389,11 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
 
     mailer = Mailer(p, channel)
     outgoing = []
+    hint = (
+        manual_hint(p)
+        if any(not i.requirement.is_document for r in plan.reminders for i in r.items)
+        else ""
+    )
     for reminder in plan.reminders:
         person = reminder.person
         cc = (
@@ -359,6 +406,7 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
             bool(cc),
             mailer.config.instructions,
             plan.as_of,
+            hint,
         )
         context["activities"] = [a.say(plan.as_of) for a in reminder.activities]
         recipients = ",".join([person.email, *(a.addr_spec for a in cc)])
@@ -411,7 +459,7 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
 
 
 def status_context(
-    practice: str, status: PersonStatus, instructions: str, as_of: date
+    practice: str, status: PersonStatus, instructions: str, as_of: date, manual_hint: str = ""
 ) -> dict[str, Any]:
     requirements = [_item_context(r, as_of) for r in status.requirements]
     return {
@@ -425,8 +473,11 @@ def status_context(
             if any(r["status"] == light for r in requirements)
         ],
         "requirements": requirements,
-        "to_renew": any(r.status.severity > 0 for r in status.requirements),
+        "to_renew": any(r.status.severity > 0 for r in status.requirements if r.is_document),
         "instructions": instructions,
+        "manual_hint": manual_hint,
+        "no_documents": not status.tracks_documents,
+        "to_read": any(r.status.severity > 0 for r in status.requirements if not r.is_document),
     }
 
 
@@ -442,7 +493,9 @@ def prepare_status_notices(
         person = status.person
         msg = mailer.message(
             "status",
-            status_context(mailer.practice, status, mailer.config.instructions, p.today),
+            status_context(
+                mailer.practice, status, mailer.config.instructions, p.today, manual_hint(p)
+            ),
             [person_address(person)],
         )
         entry = LedgerEntry(

@@ -143,6 +143,20 @@ def _v10_vendors_devices(connection: Any) -> None:
     )
 
 
+def _v11_manual(connection: Any) -> None:
+    from sqlmodel import SQLModel
+
+    from ctcm.storage.tables import (
+        ManualAckRow,
+        ManualAnswerRow,
+        ManualSectionRow,
+        ManualVersionRow,
+    )
+
+    tables = (ManualAnswerRow, ManualVersionRow, ManualSectionRow, ManualAckRow)
+    SQLModel.metadata.create_all(connection, tables=[t.__table__ for t in tables])  # type: ignore[attr-defined]
+
+
 MIGRATIONS: list[Migration] = [
     ("initial schema: practice, credentials, attachments, audit", _v1_initial),
     ("reminder schedules per document type; delivery ledger", _v2_reminders),
@@ -157,6 +171,7 @@ MIGRATIONS: list[Migration] = [
     ("forms & logs, activity kinds and the compliance calendar", _v8_activities),
     ("security incidents, breach assessments and notices", _v9_incidents),
     ("vendors with their BAAs; devices and their disposal", _v10_vendors_devices),
+    ("the policies and procedures manual: answers, versions, acknowledgments", _v11_manual),
 ]
 LATEST = len(MIGRATIONS)
 

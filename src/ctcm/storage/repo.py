@@ -18,6 +18,7 @@ from ctcm.storage.db import Database
 from ctcm.storage.activityrepo import ActivityQueries
 from ctcm.storage.assetrepo import AssetQueries
 from ctcm.storage.incidentrepo import IncidentQueries
+from ctcm.storage.manualrepo import ManualQueries
 from ctcm.storage.riskrepo import RiskQueries
 
 
@@ -61,7 +62,7 @@ def audit_hash(
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
-class Repository(RiskQueries, ActivityQueries, IncidentQueries, AssetQueries):
+class Repository(RiskQueries, ActivityQueries, IncidentQueries, AssetQueries, ManualQueries):
     def __init__(self, db: Database) -> None:
         self.db = db
         self.conn = db.conn

@@ -348,6 +348,52 @@ class DeviceRow(SQLModel, table=True):
     created_at: str
 
 
+class ManualAnswerRow(SQLModel, table=True):
+    """The practice's answers to the manual's questions (schema v11); value is JSON."""
+
+    __tablename__ = "manual_answers"
+    key: str = Field(primary_key=True)
+    value: str
+    set_at: str
+    set_by: str
+
+
+class ManualVersionRow(SQLModel, table=True):
+    """An adopted version of the manual (schema v11): kept, never deleted."""
+
+    __tablename__ = "manual_versions"
+    number: int = Field(primary_key=True)
+    effective: date
+    adopted_at: str
+    adopted_on: date
+    adopted_by: str
+    note: str | None = None
+    content_hash: str
+
+
+class ManualSectionRow(SQLModel, table=True):
+    """One policy of an adopted version, as rendered (Markdown)."""
+
+    __tablename__ = "manual_sections"
+    version: int = Field(primary_key=True, foreign_key="manual_versions.number")
+    slug: str = Field(primary_key=True)
+    position: int
+    title: str
+    rule: str
+    text: str
+
+
+class ManualAckRow(SQLModel, table=True):
+    """A person's acknowledgment that they read one version of the manual."""
+
+    __tablename__ = "manual_acks"
+    person_id: str = Field(primary_key=True, foreign_key="people.id")
+    version: int = Field(primary_key=True, foreign_key="manual_versions.number")
+    acknowledged_on: date
+    recorded_at: str
+    recorded_by: str
+
+
 class MigrationRow(SQLModel, table=True):
     __tablename__ = "schema_migrations"
     version: int = Field(primary_key=True)
@@ -384,5 +430,9 @@ ALL_TABLES = [
     IncidentNoticeRow,
     VendorRow,
     DeviceRow,
+    ManualAnswerRow,
+    ManualVersionRow,
+    ManualSectionRow,
+    ManualAckRow,
     MigrationRow,
 ]
