@@ -200,7 +200,9 @@ def demo(
         "what the draft still lacks), "
         "ctcm due (what is due this month), ctcm calendar, ctcm calendar ics --out "
         "/tmp/riverbend.ics, ctcm log list, ctcm training matrix, ctcm incident show 1, "
-        "ctcm incident letter 1, ctcm vendor list, ctcm device list, "
+        "ctcm incident letter 1, ctcm vendor list, ctcm device list, ctcm manual acks (who has "
+        "read the manual in force), ctcm manual render --out /tmp/riverbend-manual, "
+        "ctcm manual diff 1 (after ctcm manual set screen_lock_minutes 5), "
         "ctcm audit list (reads are recorded too, without saving the vault), ctcm audit head "
         "(the figures to keep outside the vault), ctcm backup list"
     )

@@ -135,7 +135,7 @@ def read_answer_file(path: Path) -> dict[str, Any]:
     except Exception as err:  # noqa: BLE001 - any parse error is the file's fault
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise InvalidInput(
-            f"{path}: not valid {path.suffix.lstrip('.') or 'TOML'}: {first}"
+            f"{path}: not valid {path.suffix.lstrip('.').upper() or 'TOML'}: {first}"
         ) from None
     if isinstance(data, dict) and isinstance(data.get("answers"), dict):
         data = data["answers"]
@@ -152,7 +152,8 @@ def suggestion(p: Practice, q: Question, answers: Mapping[str, Any]) -> tuple[st
     if source == "setting":
         value, where = p.settings.get(arg) or None, "practice settings"
     elif source.startswith("officer"):
-        person = p.repo.people().get(p.settings.get(arg) or "") if p.settings.get(arg) else None
+        wanted = p.settings.get(arg)
+        person = next((x for x in p.repo.people() if x.id == wanted), None) if wanted else None
         if person is not None:
             named = f"{person.name}, {person.title}" if person.title else person.name
             phone = p.settings.get("contact.phone")
@@ -166,7 +167,7 @@ def suggestion(p: Practice, q: Question, answers: Mapping[str, Any]) -> tuple[st
                 value = named
             where = f"the {arg.replace('_', ' ')} in the practice settings"
     elif source == "people" and arg == "solo":
-        active = [x for x in p.repo.people().values() if x.active]
+        active = p.repo.people(active_only=True)
         if active:
             value, where = ("yes" if len(active) == 1 else "no"), f"{len(active)} active people"
     elif source in ("vendor", "vendors"):

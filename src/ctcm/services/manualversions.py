@@ -71,7 +71,7 @@ def current(p: Practice) -> ManualVersion | None:
 
 def heading(p: Practice, v: ManualVersion | None) -> Heading:
     """How a rendered manual names itself: never a draft passing for the adopted manual."""
-    name = p.settings.get("practice_name", "")
+    name = p.repo.manual_answers().get("practice_name") or p.settings.get("practice_name", "")
     if v is None:
         return Heading(name, "DRAFT, not adopted: not in force until adopted", True)
     state = next(s for s in version_states(p.repo.manual_versions(), p.today) if s.version == v)
