@@ -281,7 +281,7 @@ def test_reminder_asks_to_read_the_manual_never_for_a_scan(demo_cli: Cli, tmp_pa
     assert "please read it and sign its acknowledgment by 1 April" in cy
     assert "in the shared Compliance folder" in cy and "Jordan Blake" in cy
     assert "photo or scan" not in cy and "renewed document" not in cy
-    # once sent, not again the next day; again after the repeat interval
+    # once sent, not again the same day (the delivery ledger)
     cli.ok("remind", "--out", str(tmp_path / "mail2"))
     assert not list((tmp_path / "mail2").glob("*-reminder-cy.eml"))
 
@@ -319,7 +319,8 @@ def test_a_practice_can_add_and_override_policies(cli: Cli, tmp_path: Path) -> N
     r = cli("manual", "render", "--out", str(tmp_path / "x"))
     assert r.exit_code == 1 and "sanctions_by_board" in r.stderr  # an unknown name is missing
     (own / "03-sanctions.md.j2").write_text(
-        "# Sanctions\n\n**Rule:** 45 CFR 164.308(a)(1)(ii)(C)\n\n{{ ''.__class__.__mro__[1].__subclasses__() }}\n"
+        "# Sanctions\n\n**Rule:** 45 CFR 164.308(a)(1)(ii)(C)\n\n"
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}\n"
     )
     r = cli("manual", "render", "--out", str(tmp_path / "y"))
     assert r.exit_code == 1 and "Traceback" not in r.stderr  # the sandbox refuses

@@ -163,6 +163,8 @@ def render(
     from ctcm.errors import InvalidInput
     from ctcm.services.manualversions import export_version
 
+    if fmt not in ("md", "html"):
+        raise InvalidInput("--format must be md or html")
     if out.exists() and not out.is_dir():
         raise InvalidInput(f"--out {out} exists and is not a directory")
     with opened(ctx, "manual render", write=False) as p:
