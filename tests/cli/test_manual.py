@@ -328,3 +328,27 @@ def test_a_practice_can_add_and_override_policies(cli: Cli, tmp_path: Path) -> N
     cli.ok("manual", "render", "--out", str(tmp_path / "z"), "--format", "md")
     assert "service animals only" in (tmp_path / "z" / "27-pets.md").read_text()
     assert "Animals in the office" in (tmp_path / "z" / "index.md").read_text()
+
+
+def test_the_monthly_security_tip_cites_the_practices_own_manual(
+    demo_cli: Cli, tmp_path: Path
+) -> None:
+    import email
+    import email.policy
+
+    from ctcm.services.awareness import TIP_POLICY, tip_names
+
+    cli = demo_cli
+    assert {n.removesuffix(".txt.j2") for n in tip_names()} == set(TIP_POLICY)
+    cli.ok("mail", "configure", "--from", "Office <office@example.org>")
+
+    def body(out: Path) -> str:
+        raw = next(f for f in sorted(out.iterdir()) if "ada" in f.name).read_bytes()
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        return str(msg.get_body(("plain",)).get_content())
+
+    cli.ok("manual", "import", str(FIXTURES / "clinic.toml"))
+    cli.ok("manual", "adopt")
+    cli.ok("awareness", "send", "--out", str(tmp_path / "after"))
+    text = " ".join(body(tmp_path / "after").split())
+    assert "policies and procedures manual (version 1), in the shared Compliance folder" in text

@@ -33,18 +33,54 @@ def _contact(p: Practice) -> str:
     return f"{person.name}, the security official" if person else "the security official"
 
 
+# Each tip's policy in the practice's own manual (templates/manual/), cited when it is in force.
+TIP_POLICY = {
+    "01-phishing": "09-malware-patching",
+    "02-lost-phone": "17-remote-mobile",
+    "03-public-wifi": "17-remote-mobile",
+    "04-screen-lock": "14-workstations",
+    "05-misdirected-email": "16-encryption-transmission",
+    "06-report-incident": "10-incident-response",
+    "07-passwords": "08-passwords-mfa",
+    "08-paper": "26-paper-and-conversations",
+    "09-phone-calls": "22-uses-disclosures",
+    "10-software-updates": "09-malware-patching",
+    "11-personal-apps": "17-remote-mobile",
+    "12-visitors": "13-facility-access",
+}
+
+
+def _manual_citation(p: Practice, tip: str) -> str:
+    """'Our own rule: "Passwords and ..." in the manual (version 2), found in ...' or ''."""
+    from ctcm.services.manualversions import current
+
+    slug = TIP_POLICY.get(tip.removesuffix(".txt.j2"))
+    v = current(p) if slug else None
+    if v is None:
+        return ""
+    title = next((s.title for s in p.repo.manual_sections(v.number) if s.slug == slug), None)
+    if title is None:
+        return ""
+    where = p.repo.manual_answers().get("manual_location")
+    found = f", {where}" if where else ""
+    return f'Our own rule: "{title}" in the policies and procedures manual (version {v.number}){found}.'
+
+
 def render_tip(p: Practice, day: date) -> tuple[str, str]:
-    """(title, body) of the month's tip, rendered with the practice's details."""
+    """(title, body) of the month's tip, rendered with the practice's details, citing the
+    practice's own manual where one is in force."""
     from ctcm.render.templates import make_environment, render
 
     env = make_environment(p.vault.root / "templates")
+    tip = tip_of_the_month(day)
     text = render(
         env,
-        f"awareness/{tip_of_the_month(day)}",
+        f"awareness/{tip}",
         {"practice": p.settings.get("practice_name", ""), "contact": _contact(p)},
     ).strip()
     title, _, body = text.partition("\n")
-    return title.strip(), body.strip()
+    citation = _manual_citation(p, tip)
+    return title.strip(), body.strip() + (f"\n\n{citation}" if citation else "")
 
 
 def prepare_awareness(p: Practice, channel: str | None) -> tuple[DeliveryReport, list[Outgoing]]:
