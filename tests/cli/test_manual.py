@@ -190,12 +190,16 @@ def test_acknowledgment_turns_green_and_a_new_version_turns_it_yellow(demo_cli: 
     req = _manual_req(_status(cli, "ada"))
     assert (req["status"], req["expires"]) == ("yellow", "2026-04-01")  # 30 days
     assert _manual_req(_status(cli, "ada", "--as-of", "2026-04-02"))["status"] == "red"
-    assert (
-        "@manual" in cli.ok("due", "--days", "40").stdout
-        or "acknowledge" in cli.ok("due", "--days", "40").stdout
-    )
+    due = json.loads(cli.ok("due", "--days", "40", "--format", "json").stdout)["items"]
+    ada = [i for i in due if i["area"] == "manual" and i["person"] == "ada"]
+    assert [(i["date"], i["status"]) for i in ada] == [("2026-04-01", "yellow")]
+    assert "read and acknowledge by 1 April 2026" in ada[0]["what"]
+    ics = cli.tmp / "cal.ics"
+    cli.ok("calendar", "ics", "--out", str(ics), "--days", "60")
+    assert "acknowledgment due" in ics.read_text()
     cli.ok("manual", "ack", "ada")
-    assert _manual_req(_status(cli, "ada"))["status"] == "green"
+    req = _manual_req(_status(cli, "ada"))
+    assert (req["status"], req["manual_version"], req["acknowledged"]) == ("green", 1, "2026-03-02")
     r = cli("manual", "ack", "ada")
     assert r.exit_code == 1 and "acknowledged manual version 1 on 2026-03-02" in r.stderr
     r = cli("manual", "ack", "bob", "--date", "2026-03-09")
@@ -284,6 +288,16 @@ def test_reminder_asks_to_read_the_manual_never_for_a_scan(demo_cli: Cli, tmp_pa
     # once sent, not again the same day (the delivery ledger)
     cli.ok("remind", "--out", str(tmp_path / "mail2"))
     assert not list((tmp_path / "mail2").glob("*-reminder-cy.eml"))
+    # the admins' digest names who has not acknowledged it, and the manual area
+    cli.ok("mail", "configure", "--admins", "boss@example.org")
+    cli.ok("digest", "--out", str(tmp_path / "digest"))
+    raw = next((tmp_path / "digest").iterdir()).read_bytes()
+    digest = email.message_from_bytes(raw, policy=email.policy.default)
+    text = " ".join(str(digest.get_body(("plain",)).get_content()).split())
+    assert (
+        "Policies and procedures manual, version 1: not acknowledged yet, due by 2026-04-01" in text
+    )
+    assert "Manual version 1 in force since 2 March 2026: 0 of 3 acknowledged" in text
 
 
 def test_configure_at_the_terminal_is_resumable(cli: Cli) -> None:

@@ -28,7 +28,7 @@ def requirement_json(r: RequirementStatus) -> dict[str, Any]:
     # The light goes in as the StrEnum itself (a str, written as its value) and the dates are
     # formatted inline: this runs 60,000 times for a large practice's status.
     expires, waived = r.expires, r.waived_until
-    return {
+    out = {
         "doctype": r.doctype,
         "name": r.name,
         "status": r.status,
@@ -37,6 +37,10 @@ def requirement_json(r: RequirementStatus) -> dict[str, Any]:
         "document_id": r.document_id,
         "waived_until": waived.isoformat() if waived else None,
     }
+    if r.manual_version is not None:  # "@manual": "expires" is the acknowledgment's due date
+        out["manual_version"] = r.manual_version
+        out["acknowledged"] = r.acknowledged.isoformat() if r.acknowledged else None
+    return out
 
 
 def person_status_json(s: PersonStatus) -> dict[str, Any]:
