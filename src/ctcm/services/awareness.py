@@ -63,7 +63,8 @@ def _manual_citation(p: Practice, tip: str) -> str:
         return ""
     where = p.repo.manual_answers().get("manual_location")
     found = f", {where}" if where else ""
-    return f'Our own rule: "{title}" in the policies and procedures manual (version {v.number}){found}.'
+    manual = f"the policies and procedures manual (version {v.number})"
+    return f'Our own rule: "{title}" in {manual}{found}.'
 
 
 def render_tip(p: Practice, day: date) -> tuple[str, str]:
