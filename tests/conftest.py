@@ -88,7 +88,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
         load_starter("small-practice"),
     )
     with open_practice(env, "slot add-service") as p:
-        _, text = add_service_identity(p, "tests")
+        _, text = add_service_identity(p, "tests", "officer")  # all but users
     assert created.recovery_code
     return Template(root / "vault", text, created.recovery_code)
 

@@ -68,7 +68,7 @@ def test_deleted_rows_do_not_survive_in_the_saved_image(cli: Cli) -> None:
     cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
     cli.ok("person", "waive", "a", "npi", "--reason", "MARKER-WAIVER-REASON-XYZZY")
     cli.ok("person", "unwaive", "a", "npi")
-    with open_practice(cli.environment(), "inspect") as p:
+    with open_practice(cli.environment(), "inspect", write=False) as p:
         parsed = p.vault.read_parsed()
         image = bytes(fmt.decrypt(parsed, p.unlocked.dek))
     assert b"XYZZY" not in image

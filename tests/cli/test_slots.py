@@ -104,7 +104,7 @@ def test_removing_a_user_leaves_backups_listed_or_purged(cli: Cli) -> None:
     bob = {"CTCM_PASSPHRASE": BOB_PASS, "CTCM_USER": "bob"}
     cli.ok("status", env=bob, identity=False)
     r = cli("slot", "remove", "alice", env=bob, identity=False)
-    assert r.exit_code == 1 and "only an admin user" in r.stderr
+    assert r.exit_code == 1 and "'slot remove' needs the role admin" in r.stderr
     r = cli("slot", "remove", "alice", env=ALICE, identity=False)
     assert r.exit_code == 1 and "last admin" in r.stderr
 
@@ -142,5 +142,7 @@ def test_add_recovery_once(cli: Cli, tmp_path: Path) -> None:
     path.write_text(code)
     path.chmod(0o600)
     assert cli.ok("status", env={"CTCM_IDENTITY_FILE": str(path)}, identity=False)
-    r = cli("slot", "add-recovery")  # a service identity is not an admin
-    assert r.exit_code == 1 and "only an admin user" in r.stderr
+    cron = tmp_path / "cron.identity"
+    cli.ok("slot", "add-service", "cron", "--out", str(cron), env=ALICE, identity=False)
+    r = cli("slot", "add-recovery", env={"CTCM_IDENTITY_FILE": str(cron)})  # cron: not admin
+    assert r.exit_code == 1 and "'slot add-recovery' needs the role admin" in r.stderr

@@ -13,7 +13,7 @@ from tests.conftest import Cli
 
 
 def _statements_for_dashboard(cli: Cli, people: int) -> tuple[int, int]:
-    with open_practice(cli.environment(), "synthetic") as p:
+    with open_practice(cli.environment(), "person import") as p:
         populate(p, people, date(2026, 3, 2))
     with open_practice(cli.environment(), "status") as p:
         statements: list[str] = []
@@ -41,7 +41,7 @@ def test_status_statement_count_is_independent_of_n(
 
 
 def test_synthetic_practice_shows_every_light(cli: Cli) -> None:
-    with open_practice(cli.environment(), "synthetic") as p:
+    with open_practice(cli.environment(), "person import") as p:
         assert populate(p, 80, date(2026, 3, 2)) > 80
     with open_practice(cli.environment(env={}), "status") as p:
         p.env.as_of = date(2026, 3, 2)

@@ -14,7 +14,7 @@ from ctcm.storage.migrations import LATEST, MIGRATIONS, current_version, migrate
 from ctcm.storage.repo import Repository
 from ctcm.vault import format as fmt
 from ctcm.vault.store import VaultDir
-from tests.conftest import Cli
+from tests.conftest import PASSPHRASE, Cli
 
 
 def _db_with_entries(n: int = 5) -> Database:
@@ -123,16 +123,21 @@ def test_failed_command_writes_nothing(cli: Cli) -> None:
 
 def test_service_identity_can_be_added_and_used(cli: Cli) -> None:
     out = cli.tmp / "cron.identity"
-    cli.ok("slot", "add-service", "cron", "--out", str(out))
+    alice = {"CTCM_PASSPHRASE": PASSPHRASE, "CTCM_USER": "alice"}
+    r = cli("slot", "add-service", "cron", "--out", str(out))  # the tests' officer identity
+    assert r.exit_code == 1 and "needs the role admin" in r.stderr and not out.exists()
+    cli.ok("slot", "add-service", "cron", "--out", str(out), env=alice, identity=False)
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     slots = json.loads(cli.ok("slot", "list", "--format", "json").stdout)
     assert [s["id"] for s in slots] == ["user:alice", "recovery", "svc:tests", "svc:cron"]
     assert "pub" not in json.dumps(slots)
     cli.ok("status", env={"CTCM_IDENTITY_FILE": str(out)})
-    r = cli("slot", "add-service", "cron", "--out", str(cli.tmp / "again.identity"))
+    again = cli.tmp / "again.identity"
+    r = cli("slot", "add-service", "cron", "--out", str(again), env=alice, identity=False)
     assert r.exit_code == 1 and "exists already" in r.stderr
 
-    with open_practice(cli.environment(env={"CTCM_IDENTITY_FILE": str(out)}), "x") as p:
+    env = cli.environment(env={"CTCM_IDENTITY_FILE": str(out)})
+    with open_practice(env, "x", write=False) as p:
         assert p.actor == "svc:cron"
 
 
@@ -151,7 +156,7 @@ def test_a_vault_written_by_schema_v1_opens_and_is_migrated(tmp_path) -> None:  
     data = json.loads(old.ok("--as-of", "2026-01-10", "status", "--format", "json").stdout)
     assert data["practice"] == "Fixture Practice v1"
     assert [p["id"] for p in data["people"]] == ["ann"]
-    with open_practice(old.environment(), "inspect") as p:
+    with open_practice(old.environment(), "inspect", write=False) as p:
         versions = p.db.conn.execute(
             "SELECT version FROM schema_migrations ORDER BY version"
         ).fetchall()

@@ -34,7 +34,7 @@ def test_loose_permissions_are_reported(cli: Cli) -> None:
     env.warn = warnings.append
     from ctcm.services.practice import open_practice
 
-    with open_practice(env, "test"):
+    with open_practice(env, "person edit"):
         pass
     assert warnings and "vault.ctcm" in warnings[0] and "chmod" in warnings[0]
 
@@ -81,7 +81,7 @@ def test_crash_between_temp_write_and_replace_keeps_the_old_generation(cli: Cli)
                                "CTCM_STATE_DIR": {str(cli.tmp / "state")!r},
                                "CTCM_RUNTIME_DIR": {str(cli.tmp / "run")!r}}},
                           vault_path=__import__("pathlib").Path({str(cli.vault)!r}))
-        with open_practice(env, "crash") as p:
+        with open_practice(env, "person edit") as p:
             cred.add_person(p, Person("crash", "Crash Test", "c@example.org"))
     """)
     assert result.returncode == 9, result.stderr
@@ -105,7 +105,7 @@ env = Environment(env={"CTCM_IDENTITY_FILE": identity, "CTCM_RUNTIME_DIR": run,
                        "CTCM_STATE_DIR": run + "/state"},
                   vault_path=pathlib.Path(vault), lock_timeout=60)
 for i in range(int(n)):
-    with open_practice(env, "concurrency") as p:
+    with open_practice(env, "person edit") as p:
         cred.add_person(p, Person(f"{tag}-{i}", f"Person {tag} {i}", f"{tag}{i}@example.org"))
 """
 

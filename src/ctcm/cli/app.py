@@ -160,6 +160,7 @@ def _register() -> None:
         slot,
         status,
         training,
+        user,
         vaultcmds,
         vendor,
     )
@@ -183,6 +184,7 @@ def _register() -> None:
     app.add_typer(vendor.app, name="vendor")
     app.add_typer(device.app, name="device")
     app.add_typer(manual.app, name="manual")
+    app.add_typer(user.app, name="user")
 
 
 _register()

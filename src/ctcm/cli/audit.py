@@ -16,11 +16,19 @@ app = typer.Typer(help="Audit trail: one hash-chained entry per command.", no_ar
 def list_(
     ctx: typer.Context,
     since: Annotated[str | None, typer.Option("--since", metavar="YYYY-MM-DD")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Only the entries of this user or service (name or slot id). (--user is the "
+            "global option that picks whose key opens the vault.)",
+        ),
+    ] = None,
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """List audit entries (times in the practice's zone in the table, UTC in JSON).
 
-    Example: ctcm audit list --since 2026-11-01
+    Example: ctcm audit list --since 2026-11-01 --by frank
     """
     from zoneinfo import ZoneInfo
 
@@ -30,6 +38,9 @@ def list_(
     day = parse_optional_date(since, "--since date")
     with opened(ctx, "audit list", write=False) as p:
         entries = audit_list(p, day)
+        if by is not None:
+            wanted = {by, f"user:{by}", f"svc:{by}"}
+            entries = [e for e in entries if e.actor in wanted]
         zone = ZoneInfo(p.timezone)
     from datetime import datetime
 

@@ -49,8 +49,12 @@ class AppContext:
 
 
 def app_context(ctx: typer.Context) -> AppContext:
+    """The process's AppContext; called from a command, it also records which command runs
+    ("person add"), for the permission table."""
     obj = ctx.find_root().obj
     assert isinstance(obj, AppContext)
+    if ctx.parent is not None and " " in ctx.command_path:
+        obj.environment.command = ctx.command_path.split(" ", 1)[1]
     return obj
 
 

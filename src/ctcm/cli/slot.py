@@ -35,6 +35,9 @@ def add_service(
     ctx: typer.Context,
     name: str,
     out: Annotated[Path, typer.Option("--out", help="Identity file to create (0600).")],
+    role: Annotated[
+        str, typer.Option("--role", help="cron (default: reminders and reads), auditor, ...")
+    ] = "cron",
 ) -> None:
     """Create a service identity for unattended runs (cron); it pays no KDF and can be revoked.
 
@@ -47,7 +50,7 @@ def add_service(
     if out.exists():
         raise AlreadyExists(f"{out} exists; refusing to overwrite it")
     with opened(ctx, "slot add-service") as p:
-        slot_id, text = add_service_identity(p, name)
+        slot_id, text = add_service_identity(p, name, role)
         try:
             fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         except OSError as err:
@@ -55,7 +58,7 @@ def add_service(
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
     app_context(ctx).say(
-        f"Added slot {slot_id}; identity written to {out} (mode 0600). "
+        f"Added slot {slot_id} (role {role}); identity written to {out} (mode 0600). "
         f"Use it with CTCM_IDENTITY_FILE={out}."
     )
 
@@ -87,7 +90,11 @@ def remove(
 
     with opened(ctx, "slot remove") as p:
         result = remove_slot(p, name, rewrite_backups, purge_backups)
-    actx = app_context(ctx)
+    report_removal(app_context(ctx), result)
+
+
+def report_removal(actx, result) -> None:  # type: ignore[no-untyped-def]
+    """What a slot removal did, and the plain truth about what it cannot undo."""
     actx.say(
         f"Removed {result.slot_id}; the data key was rotated and {result.attachments} "
         "attachment(s) re-encrypted. The removed key opens nothing saved from now on."
@@ -104,8 +111,9 @@ def remove(
             "change that"
         )
     actx.say(
-        "Anyone who held the old key may have kept copies of what it opened; other users' "
-        "sessions end, and they unlock again with their own key."
+        "Anyone who held the removed key may have kept copies of what it opened until now: "
+        "only what is saved from now on is protected from them. Other users' sessions end; "
+        "they unlock again with their own key."
     )
 
 

@@ -204,7 +204,12 @@ def demo(
         "read the manual in force), ctcm manual render --out /tmp/riverbend-manual, "
         "ctcm manual diff 1 (after ctcm manual set screen_lock_minutes 5), "
         "ctcm audit list (reads are recorded too, without saving the vault), ctcm audit head "
-        "(the figures to keep outside the vault), ctcm backup list"
+        "(the figures to keep outside the vault), ctcm backup list. Users and roles: "
+        "CTCM_NEW_PASSPHRASE='frank picks a long one' ctcm user add frank --role manager "
+        "--person fnguyen; from then on name the user (CTCM_USER=demo for the admin); "
+        "CTCM_USER=frank CTCM_PASSPHRASE='frank picks a long one' ctcm risk new is refused "
+        "(a manager keeps people and documents, not the risk analysis), and "
+        "CTCM_USER=demo ctcm audit list --by frank shows the denial"
     )
 
 

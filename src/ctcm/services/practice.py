@@ -263,6 +263,7 @@ def open_practice(
             command=command,
             state=state,
         )
+        _enforce_role(practice, write=False)
         yield practice
         Journal(vault.root, first.header["vault_id"]).append(
             unlocked.dek,
@@ -297,10 +298,40 @@ def open_practice(
             state=state,
             _opened_dek=unlocked.dek,
         )
+        _enforce_role(practice, write=True)
         yield practice
         practice._save(final=True)
         for step in practice.after_save:
             step()
+
+
+def _enforce_role(practice: Practice, write: bool) -> None:
+    """The permission table (services/roles.py): a denied command leaves an entry in the read
+    journal (folded into the audit trail at the next write) and exits 1, changing nothing."""
+    from ctcm.services.roles import PermissionDenied, allowed, denial, role_of
+
+    env = practice.env
+    command = env.command or practice.command
+    role = role_of(practice.repo.users(), practice.actor)
+    pending = any(u.must_change and u.slot_id == practice.actor for u in practice.repo.user_infos())
+    if pending and command not in ("user passwd", "unlock", "lock"):
+        message = (
+            f"{practice.actor} still has a one-time enrolment passphrase: choose your own first "
+            "with 'ctcm user passwd'"
+        )
+    elif allowed(role, command, write):
+        return
+    else:
+        message = denial(command, write, practice.actor, role)
+    Journal(practice.vault.root, practice.header["vault_id"]).append(
+        practice.unlocked.dek,
+        practice.now_iso,
+        practice.actor,
+        f"denied: {command}",
+        [f"role {role}"],
+        practice.generation,
+    )
+    raise PermissionDenied(message)
 
 
 def unlock_once(env: Environment) -> Unlocked:
@@ -436,13 +467,17 @@ def init_practice(
     )
 
 
-def add_service_identity(practice: Practice, name: str) -> tuple[str, str]:
-    """Add a service slot (for cron); return (slot id, identity file text). Admin only."""
+def add_service_identity(practice: Practice, name: str, role: str = "cron") -> tuple[str, str]:
+    """Add a service slot with its role (least privilege: ``cron``); return (slot id, identity
+    file text). Admin only."""
     from ctcm.domain.credentials import check_key
     from ctcm.errors import AlreadyExists
+    from ctcm.services.roles import SERVICE_ROLES
     from ctcm.vault.unlock import format_identity
 
     check_key(name, "service name")
+    if role not in SERVICE_ROLES:
+        raise InvalidInput(f"--role must be one of {', '.join(SERVICE_ROLES)}")
     slot_id = f"svc:{name}"
     header = practice.header
     if any(s["id"] == slot_id for s in header["slots"]):
@@ -456,7 +491,8 @@ def add_service_identity(practice: Practice, name: str) -> tuple[str, str]:
         fmt.auth_epoch(header),
     )
     header["slots"] = [*header["slots"], slot]
-    practice.touch(slot_id)
+    practice.repo.add_user(slot_id, slot_id, role, practice.now_iso)
+    practice.touch(slot_id, f"role {role}")
     return slot_id, format_identity(private, header["vault_id"], slot_id)
 
 

@@ -157,6 +157,12 @@ def _v11_manual(connection: Any) -> None:
     SQLModel.metadata.create_all(connection, tables=[t.__table__ for t in tables])  # type: ignore[attr-defined]
 
 
+def _v12_users(connection: Any) -> None:
+    from sqlalchemy import Integer, String
+
+    _add_columns(connection, "users", ("person_id", String()), ("must_change", Integer()))
+
+
 MIGRATIONS: list[Migration] = [
     ("initial schema: practice, credentials, attachments, audit", _v1_initial),
     ("reminder schedules per document type; delivery ledger", _v2_reminders),
@@ -172,6 +178,7 @@ MIGRATIONS: list[Migration] = [
     ("security incidents, breach assessments and notices", _v9_incidents),
     ("vendors with their BAAs; devices and their disposal", _v10_vendors_devices),
     ("the policies and procedures manual: answers, versions, acknowledgments", _v11_manual),
+    ("users: their person record; one-time enrolment passphrases", _v12_users),
 ]
 LATEST = len(MIGRATIONS)
 

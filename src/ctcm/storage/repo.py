@@ -20,6 +20,7 @@ from ctcm.storage.assetrepo import AssetQueries
 from ctcm.storage.incidentrepo import IncidentQueries
 from ctcm.storage.manualrepo import ManualQueries
 from ctcm.storage.riskrepo import RiskQueries
+from ctcm.storage.userrepo import UserQueries
 
 
 def _d(value: Any) -> date | None:
@@ -62,7 +63,9 @@ def audit_hash(
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
-class Repository(RiskQueries, ActivityQueries, IncidentQueries, AssetQueries, ManualQueries):
+class Repository(
+    RiskQueries, ActivityQueries, IncidentQueries, AssetQueries, ManualQueries, UserQueries
+):
     def __init__(self, db: Database) -> None:
         self.db = db
         self.conn = db.conn

@@ -23,6 +23,8 @@ class UserRow(SQLModel, table=True):
     slot_id: str
     role: str
     created_at: str
+    person_id: str | None = None  # the person record of this user (schema v12)
+    must_change: int | None = None  # 1: a one-time enrolment passphrase, to change first
 
 
 class DocTypeRow(SQLModel, table=True):

@@ -1,0 +1,155 @@
+"""Roles and the one table of permissions, enforced when a command opens the vault
+(services/practice.open_practice).
+
+A command that only reads needs the ``read`` area, which every role has. A command that writes
+needs its area below. A command missing from the table is allowed to admins only (fail closed;
+tests/services/test_roles.py checks that every command is in the table).
+
+Roles guard against mistakes and overreach by people without the data key in their head, not
+against a member who holds the data key: anyone whose slot opens the vault can decrypt it with
+other software. README ("Security model") says so.
+"""
+
+from __future__ import annotations
+
+from ctcm.errors import CtcmError
+
+USER_ROLES = ("admin", "officer", "manager", "auditor")
+# a service is given its role explicitly (cron by default); user management needs a person
+SERVICE_ROLES = ("cron", "auditor", "manager", "officer")
+ROLES = ("admin", "officer", "manager", "auditor", "cron")
+
+AREAS = {
+    "read": "every command that only reads (status, lists, reports, exports, previews)",
+    "session": "unlock and lock",
+    "people": "personnel, documents, document types and compliance policies",
+    "reminders": "sending reminders, status mails, the digest and the monthly tip",
+    "mail": "mail settings and reminder schedules",
+    "calendar": "the compliance calendar, logs, training and manual acknowledgments",
+    "risk": "the risk analysis, mitigation plan and incidents",
+    "program": "vendors and BAAs, devices, the policies and procedures manual",
+    "settings": "practice settings (officers, session limits, warning window)",
+    "vault": "restoring a backup",
+    "users": "users, roles, service identities, key slots",
+}
+
+GRANTS: dict[str, frozenset[str]] = {
+    "admin": frozenset(AREAS),
+    "officer": frozenset(AREAS) - {"users"},
+    "manager": frozenset({"read", "session", "people", "reminders", "mail", "calendar"}),
+    "auditor": frozenset({"read", "session"}),
+    "cron": frozenset({"read", "session", "reminders"}),
+}
+
+_PEOPLE = (
+    "person add", "person assign", "person deactivate", "person edit", "person import",
+    "person reactivate", "person require", "person unassign", "person unrequire",
+    "person unwaive", "person waive", "doc add", "doc attach", "doc import", "doc void",
+    "doctype add", "doctype archive", "doctype edit", "policy add", "policy require",
+    "policy unrequire",
+)  # fmt: skip
+_RISK = (
+    "risk answer", "risk finalize", "risk import", "risk mitigate", "risk new", "risk rate",
+    "risk walk", "risk task accept", "risk task done", "risk task reopen", "risk task start",
+    "incident add", "incident assess", "incident close", "incident notify",
+)  # fmt: skip
+_PROGRAM = (
+    "vendor add", "vendor baa", "vendor edit", "device add", "device audit", "device edit",
+    "device retire", "manual adopt", "manual configure", "manual import", "manual set",
+    "manual settings",
+)  # fmt: skip
+_READS = (
+    "audit head", "audit list", "audit verify", "backup export", "backup list", "backup verify",
+    "calendar", "calendar ics", "device list", "device show", "doc export", "doc export-csv",
+    "doc list", "doc show", "doctype list", "doctype show", "due", "incident letter",
+    "incident list", "incident show", "log kinds", "log list", "log show", "mail log",
+    "mail show", "mail templates check", "manual acks", "manual answers", "manual diff",
+    "manual render", "manual show", "manual versions", "person export", "person list",
+    "person show", "policy list", "policy show", "practice show", "risk checklist",
+    "risk list", "risk report", "risk scenarios", "risk show", "risk tasks", "slot list",
+    "status", "training list", "training matrix", "user list", "vendor list", "vendor show",
+)  # fmt: skip
+
+COMMANDS: dict[str, str] = {
+    **dict.fromkeys(_READS, "read"),
+    **dict.fromkeys(("unlock", "lock", "user passwd"), "session"),  # passwd: own, or admin
+    **dict.fromkeys(_PEOPLE, "people"),
+    **dict.fromkeys(
+        ("remind", "notify status", "digest", "awareness send", "mail test"), "reminders"
+    ),
+    **dict.fromkeys(("mail configure", "mail schedule"), "mail"),
+    **dict.fromkeys(
+        (
+            "calendar set",
+            "calendar off",
+            "log add",
+            "log kind-add",
+            "training record",
+            "manual ack",
+            "manual ack-import",
+        ),
+        "calendar",
+    ),  # fmt: skip
+    **dict.fromkeys(_RISK, "risk"),
+    **dict.fromkeys(_PROGRAM, "program"),
+    "practice set": "settings",
+    "backup restore": "vault",
+    **dict.fromkeys(
+        (
+            "slot add-recovery",
+            "slot add-service",
+            "slot remove",
+            "user add",
+            "user add-service",
+            "user remove",
+            "user role",
+        ),
+        "users",
+    ),  # fmt: skip
+    # no vault to guard yet: they create one
+    **dict.fromkeys(("init", "demo"), "none"),
+}
+
+
+class PermissionDenied(CtcmError):
+    """The command needs a role the user or service does not have (exit 1, audited)."""
+
+
+def area_of(command: str, write: bool) -> str:
+    """What a command needs: ``read`` when it only reads, else its area (unknown: users)."""
+    if not write:
+        return "read"
+    return COMMANDS.get(command, "users")
+
+
+def allowed(role: str, command: str, write: bool) -> bool:
+    """An unknown role (one a newer or older ctcm wrote) only reads."""
+    area = area_of(command, write)
+    return area == "none" or area in GRANTS.get(role, GRANTS["auditor"])
+
+
+def roles_for(command: str, write: bool) -> list[str]:
+    """The roles that may run it, most restricted first."""
+    return [r for r in reversed(ROLES) if allowed(r, command, write)]
+
+
+def role_of(users: list[tuple[str, str, str]], slot_id: str) -> str:
+    """The role of the slot that opened the vault: its user or service row; a service slot
+    without one is ``cron`` (least privilege), the recovery code ``admin`` (break glass), any
+    other slot without a row ``auditor`` (read only)."""
+    for _, slot, role in users:
+        if slot == slot_id:
+            return role
+    if slot_id.startswith("svc:"):
+        return "cron"
+    if slot_id == "recovery":
+        return "admin"
+    return "auditor"
+
+
+def denial(command: str, write: bool, slot_id: str, role: str) -> str:
+    need = roles_for(command, write)
+    return (
+        f"'{command}' needs the role {' or '.join(need) if need else 'admin'}; "
+        f"{slot_id} has the role {role} (an admin changes it with 'ctcm user role')"
+    )

@@ -1,0 +1,139 @@
+"""Users, roles and service identities through the real CLI: enforced on every command,
+denials audited, enrolment passphrases, removal with key rotation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ctcm.errors import VaultError
+from ctcm.vault import format as fmt
+from ctcm.vault.store import VaultDir
+from tests.conftest import PASSPHRASE, Cli
+
+ALICE = {"CTCM_PASSPHRASE": PASSPHRASE, "CTCM_USER": "alice"}
+FRANK_PASS = "frank's own long passphrase"
+
+
+def as_user(name: str, passphrase: str) -> dict[str, str]:
+    return {"CTCM_PASSPHRASE": passphrase, "CTCM_USER": name}
+
+
+def admin(cli: Cli, *args: str, **kw: object):  # type: ignore[no-untyped-def]
+    return cli.ok(*args, env={**ALICE, **kw.pop("env", {})}, identity=False, **kw)  # type: ignore[arg-type]
+
+
+def test_users_with_roles_and_what_each_may_do(cli: Cli) -> None:
+    cli.ok("person", "add", "fnguyen", "--name", "Frank Nguyen", "--email", "f@example.org")
+    r = admin(
+        cli, "user", "add", "frank", "--role", "manager", "--person", "fnguyen",
+        env={"CTCM_NEW_PASSPHRASE": FRANK_PASS},
+    )  # fmt: skip
+    assert "Added user frank (role manager)" in r.stderr
+    users = json.loads(admin(cli, "user", "list", "--format", "json").stdout)
+    frank = next(u for u in users if u["name"] == "frank")
+    assert (frank["role"], frank["person"], frank["kind"]) == ("manager", "fnguyen", "user")
+    assert {u["slot"]: u["role"] for u in users}["recovery"] == "admin"
+    frank_env = as_user("frank", FRANK_PASS)
+    # a manager keeps personnel and documents, not the risk analysis or users
+    cli.ok("person", "add", "zed", "--name", "Zed", "--email", "z@example.org", env=frank_env,
+           identity=False)  # fmt: skip
+    r = cli("risk", "new", env=frank_env, identity=False)
+    assert r.exit_code == 1
+    assert r.stderr.strip() == (
+        "ctcm: 'risk new' needs the role officer or admin; user:frank has the role manager "
+        "(an admin changes it with 'ctcm user role')"
+    )
+    r = cli("user", "add", "gina", "--role", "auditor", "--enrolment", env=frank_env,
+            identity=False)  # fmt: skip
+    assert r.exit_code == 1 and "needs the role admin" in r.stderr
+    # the denials are in the audit trail, under frank's name
+    rows = json.loads(admin(cli, "audit", "list", "--by", "frank", "--format", "json").stdout)
+    assert [e["command"] for e in rows if e["command"].startswith("denied")] == [
+        "denied: risk new",
+        "denied: user add",
+    ]
+    assert {e["actor"] for e in rows} == {"user:frank"}
+    # promoted, frank may; the last admin cannot be demoted
+    admin(cli, "user", "role", "frank", "officer")
+    cli.ok("risk", "new", env=frank_env, identity=False)
+    r = cli("user", "role", "alice", "auditor", env=ALICE, identity=False)
+    assert r.exit_code == 1 and "last admin" in r.stderr
+    r = cli("user", "role", "frank", "boss", env=ALICE, identity=False)
+    assert r.exit_code == 1 and "--role must be one of" in r.stderr
+
+
+def test_cron_service_gets_least_privilege(cli: Cli, tmp_path: Path) -> None:
+    identity = tmp_path / "cron.identity"
+    r = admin(cli, "user", "add-service", "cron", "--out", str(identity))
+    assert "role cron" in r.stderr and oct(identity.stat().st_mode & 0o777) == "0o600"
+    cron = {"CTCM_IDENTITY_FILE": str(identity)}
+    cli.ok("status", env=cron, identity=False)
+    cli.ok("remind", env=cron, identity=False)
+    cli.ok("backup", "verify", env=cron, identity=False)
+    r = cli("person", "add", "x", "--name", "X", "--email", "x@example.org", env=cron,
+            identity=False)  # fmt: skip
+    assert r.exit_code == 1 and "svc:cron has the role cron" in r.stderr
+    r = cli("mail", "configure", "--from", "a@example.org", env=cron, identity=False)
+    assert r.exit_code == 1 and "needs the role manager" in r.stderr
+
+
+def test_a_service_cannot_be_made_admin(cli: Cli, tmp_path: Path) -> None:
+    r = cli("user", "add-service", "x", "--out", str(tmp_path / "x"), "--role", "admin",
+            env=ALICE, identity=False)  # fmt: skip
+    assert r.exit_code == 1 and "--role must be one of cron, auditor, manager, officer" in r.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_enrolment_passphrase_must_be_changed_first(cli: Cli) -> None:
+    r = admin(cli, "user", "add", "gina", "--role", "auditor", "--enrolment")
+    one_time = r.stdout.strip()
+    assert len(one_time) == 29 and "must choose their own" in r.stderr
+    gina = as_user("gina", one_time)
+    r = cli("status", env=gina, identity=False)
+    assert r.exit_code == 1 and "one-time enrolment passphrase" in r.stderr
+    cli.ok("user", "passwd", env={**gina, "CTCM_NEW_PASSPHRASE": "gina's very own phrase"},
+           identity=False)  # fmt: skip
+    r = cli("status", env=gina, identity=False)
+    assert r.exit_code == 1 and "wrong passphrase" in r.stderr  # the one-time one is gone
+    cli.ok("status", env=as_user("gina", "gina's very own phrase"), identity=False)
+    # an admin resets it: a new one-time passphrase, to change again
+    r = admin(cli, "user", "passwd", "gina")
+    again = r.stdout.strip()
+    r = cli("status", env=as_user("gina", again), identity=False)
+    assert r.exit_code == 1 and "one-time enrolment" in r.stderr
+    # a non-admin cannot reset someone else's
+    r = cli("user", "passwd", "alice", env=as_user("gina", again), identity=False)
+    assert r.exit_code == 1
+
+
+def test_a_new_passphrase_never_comes_from_argv_and_needs_a_source(cli: Cli) -> None:
+    r = cli("user", "add", "hal", "--role", "auditor", env=ALICE, identity=False)
+    assert r.exit_code == 1 and "CTCM_NEW_PASSPHRASE" in r.stderr
+    short = {**ALICE, "CTCM_NEW_PASSPHRASE": "short"}
+    r = cli("user", "add", "hal", "--role", "auditor", env=short, identity=False)
+    assert r.exit_code == 1 and "at least" in r.stderr
+    users = json.loads(admin(cli, "user", "list", "--format", "json").stdout)
+    assert "hal" not in {u["name"] for u in users}  # nothing half-written
+
+
+def test_removing_a_user_rotates_the_key_and_says_what_it_cannot_undo(cli: Cli) -> None:
+    admin(cli, "user", "add", "frank", "--role", "manager", env={"CTCM_NEW_PASSPHRASE": FRANK_PASS})
+    frank = as_user("frank", FRANK_PASS)
+    cli.ok("status", env=frank, identity=False)
+    before = VaultDir(cli.vault).read_parsed()
+    slot = next(s for s in before.header["slots"] if s["id"] == "user:frank")
+    frank_key = fmt.user_private_key(slot, FRANK_PASS, before.header["vault_id"])
+    r = admin(cli, "user", "remove", "frank", "--rewrite-backups")
+    assert "Removed user:frank; the data key was rotated" in r.stderr
+    assert "only what is saved from now on is protected" in r.stderr
+    after = VaultDir(cli.vault).read_parsed()
+    old_dek = fmt.unwrap_dek(frank_key, slot, before.header["vault_id"], before.header["dek_id"])
+    with pytest.raises(VaultError):
+        fmt.decrypt(after, old_dek)
+    r = cli("status", env=frank, identity=False)
+    assert r.exit_code == 1
+    cli.ok("status", env=ALICE, identity=False)  # the others still open everything
+    cli.ok("status")  # the tests' service identity too
