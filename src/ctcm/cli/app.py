@@ -149,6 +149,7 @@ def _register() -> None:
         device,
         doc,
         doctype,
+        inbox,
         incident,
         log,
         mail,
@@ -185,6 +186,7 @@ def _register() -> None:
     app.add_typer(device.app, name="device")
     app.add_typer(manual.app, name="manual")
     app.add_typer(user.app, name="user")
+    inbox.register(app)
 
 
 _register()

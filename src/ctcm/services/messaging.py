@@ -366,7 +366,9 @@ def sample_contexts(practice: str, instructions: str, as_of: date) -> dict[str, 
         "reminder": reminder_context(
             practice, person, [expiring, missing, manual], True, instructions, as_of, hint
         ),
-        "status": status_context(practice, status, instructions, as_of, hint),
+        "status": status_context(
+            practice, status, instructions, as_of, hint, "ctcm submit --key ... --person sample"
+        ),
         "digest": digest_context(view),
         "test": {"practice": practice, "as_of": as_of.isoformat()},
         "awareness": _awareness_sample(practice),

@@ -324,6 +324,20 @@ def reminder_context(
     }
 
 
+def submit_hint(p: Practice, person_id: str) -> str:
+    """How a person sends in a renewed document themselves, once the practice has a
+    submission key (ctcm inbox key); else nothing."""
+    if "inbox" not in p.header:
+        return ""
+    from ctcm.services.inbox import drop_dir
+
+    return (
+        "You can also send a renewed document yourself, sealed so only the practice can open "
+        f"it: ctcm submit --key <the practice's key file> --person {person_id} --type TYPE "
+        f"--file SCAN --out {drop_dir(p)}"
+    )
+
+
 def manual_hint(p: Practice) -> str:
     """Where staff find the manual and whom they tell once read (from the manual's answers)."""
     answers = p.repo.manual_answers()
@@ -459,7 +473,12 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
 
 
 def status_context(
-    practice: str, status: PersonStatus, instructions: str, as_of: date, manual_hint: str = ""
+    practice: str,
+    status: PersonStatus,
+    instructions: str,
+    as_of: date,
+    manual_hint: str = "",
+    submit_hint: str = "",
 ) -> dict[str, Any]:
     requirements = [_item_context(r, as_of) for r in status.requirements]
     return {
@@ -477,6 +496,7 @@ def status_context(
         "instructions": instructions,
         "manual_hint": manual_hint,
         "no_documents": not status.tracks_documents,
+        "submit_hint": submit_hint,
         "to_read": any(r.status.severity > 0 for r in status.requirements if not r.is_document),
     }
 
@@ -494,7 +514,12 @@ def prepare_status_notices(
         msg = mailer.message(
             "status",
             status_context(
-                mailer.practice, status, mailer.config.instructions, p.today, manual_hint(p)
+                mailer.practice,
+                status,
+                mailer.config.instructions,
+                p.today,
+                manual_hint(p),
+                submit_hint(p, person.id),
             ),
             [person_address(person)],
         )

@@ -44,7 +44,7 @@ GRANTS: dict[str, frozenset[str]] = {
 _PEOPLE = (
     "person add", "person assign", "person deactivate", "person edit", "person import",
     "person reactivate", "person require", "person unassign", "person unrequire",
-    "person unwaive", "person waive", "doc add", "doc attach", "doc import", "doc void",
+    "person unwaive", "person waive", "inbox key", "inbox accept", "inbox reject", "doc add", "doc attach", "doc import", "doc void",
     "doctype add", "doctype archive", "doctype edit", "policy add", "policy require",
     "policy unrequire",
 )  # fmt: skip
@@ -61,7 +61,8 @@ _PROGRAM = (
 _READS = (
     "audit head", "audit list", "audit verify", "backup export", "backup list", "backup verify",
     "calendar", "calendar ics", "device list", "device show", "doc export", "doc export-csv",
-    "doc list", "doc show", "doctype list", "doctype show", "due", "incident letter",
+    "doc list", "doc show", "doctype list", "doctype show", "due", "inbox list", "inbox show",
+    "incident letter",
     "incident list", "incident show", "log kinds", "log list", "log show", "mail log",
     "mail show", "mail templates check", "manual acks", "manual answers", "manual diff",
     "manual render", "manual show", "manual versions", "person export", "person list",
@@ -107,7 +108,7 @@ COMMANDS: dict[str, str] = {
         "users",
     ),  # fmt: skip
     # no vault to guard yet: they create one
-    **dict.fromkeys(("init", "demo"), "none"),
+    **dict.fromkeys(("init", "demo", "submit"), "none"),
 }
 
 
