@@ -148,6 +148,7 @@ def _register() -> None:
         calendar,
         device,
         doc,
+        doctor,
         doctype,
         inbox,
         incident,
@@ -187,6 +188,7 @@ def _register() -> None:
     app.add_typer(manual.app, name="manual")
     app.add_typer(user.app, name="user")
     inbox.register(app)
+    doctor.register(app)
 
 
 _register()

@@ -158,7 +158,7 @@ def submit(
     """Send in your own renewed document, sealed so only the practice's vault can open it (no
     vault access needed; you cannot read it back). The office reviews it.
 
-    Example: ctcm submit --key riverbend.ctcmkey --person bchen --type state-license --issued 2026-11-20 --file license.pdf --out /srv/share/ctcm-inbox
+    Example: ctcm submit --key rb.ctcmkey --person bchen --type npi --file npi.pdf --out /srv/drop
     """
     from ctcm.domain.dates import parse_optional_date
     from ctcm.services.inbox import submit as do_submit

@@ -44,9 +44,9 @@ GRANTS: dict[str, frozenset[str]] = {
 _PEOPLE = (
     "person add", "person assign", "person deactivate", "person edit", "person import",
     "person reactivate", "person require", "person unassign", "person unrequire",
-    "person unwaive", "person waive", "inbox key", "inbox accept", "inbox reject", "doc add", "doc attach", "doc import", "doc void",
-    "doctype add", "doctype archive", "doctype edit", "policy add", "policy require",
-    "policy unrequire",
+    "person unwaive", "person waive", "inbox key", "inbox accept", "inbox reject", "doc add",
+    "doc attach", "doc import", "doc void", "doctype add", "doctype archive", "doctype edit",
+    "policy add", "policy require", "policy unrequire",
 )  # fmt: skip
 _RISK = (
     "risk answer", "risk finalize", "risk import", "risk mitigate", "risk new", "risk rate",
@@ -61,11 +61,10 @@ _PROGRAM = (
 _READS = (
     "audit head", "audit list", "audit verify", "backup export", "backup list", "backup verify",
     "calendar", "calendar ics", "device list", "device show", "doc export", "doc export-csv",
-    "doc list", "doc show", "doctype list", "doctype show", "due", "inbox list", "inbox show",
-    "incident letter",
-    "incident list", "incident show", "log kinds", "log list", "log show", "mail log",
-    "mail show", "mail templates check", "manual acks", "manual answers", "manual diff",
-    "manual render", "manual show", "manual versions", "person export", "person list",
+    "doc list", "doc show", "doctor", "doctype list", "doctype show", "due", "inbox list",
+    "inbox show", "incident letter", "incident list", "incident show", "log kinds", "log list",
+    "log show", "mail log", "mail show", "mail templates check", "manual acks", "manual answers",
+    "manual diff", "manual render", "manual show", "manual versions", "person export", "person list",
     "person show", "policy list", "policy show", "practice show", "risk checklist",
     "risk list", "risk report", "risk scenarios", "risk show", "risk tasks", "slot list",
     "status", "training list", "training matrix", "user list", "vendor list", "vendor show",
