@@ -137,3 +137,32 @@ def test_removing_a_user_rotates_the_key_and_says_what_it_cannot_undo(cli: Cli) 
     assert r.exit_code == 1
     cli.ok("status", env=ALICE, identity=False)  # the others still open everything
     cli.ok("status")  # the tests' service identity too
+
+
+def test_each_user_has_their_own_session(cli: Cli) -> None:
+    admin(cli, "user", "add", "frank", "--role", "manager", env={"CTCM_NEW_PASSPHRASE": FRANK_PASS})
+
+    def unlock(env: dict[str, str]) -> str:
+        out = cli.ok("unlock", env=env, identity=False).stdout.strip()
+        return out.split("=", 1)[1].strip("'\"")
+
+    alice_token = unlock(ALICE)
+    frank_token = unlock(as_user("frank", FRANK_PASS))
+    both = f"{alice_token},{frank_token}"
+    # each names themselves and gets their own session (no passphrase needed)
+    cli.ok("person", "add", "p1", "--name", "P", "--email", "p@example.org",
+           env={"CTCM_SESSION": both, "CTCM_USER": "frank"}, identity=False)  # fmt: skip
+    cli.ok("practice", "set", "--warn-days", "20",
+           env={"CTCM_SESSION": both, "CTCM_USER": "alice"}, identity=False)  # fmt: skip
+    rows = json.loads(admin(cli, "audit", "list", "--format", "json").stdout)
+    actors = {e["command"]: e["actor"] for e in rows}
+    assert actors["person add"] == "user:frank" and actors["practice set"] == "user:alice"
+    # two sessions and nobody named: ctcm asks instead of guessing
+    r = cli("status", env={"CTCM_SESSION": both}, identity=False)
+    assert r.exit_code == 5 and "several users have a session open" in r.stderr
+    # frank locks his own; alice's goes on
+    cli.ok("lock", env={"CTCM_SESSION": both, "CTCM_USER": "frank"}, identity=False)
+    r = cli("status", env={"CTCM_SESSION": both, "CTCM_USER": "frank"}, identity=False)
+    assert r.exit_code == 5
+    cli.ok("status", env={"CTCM_SESSION": both, "CTCM_USER": "alice"}, identity=False)
+    cli.ok("status", env={"CTCM_SESSION": both}, identity=False)  # only one left: hers

@@ -85,8 +85,9 @@ def live_session_keys(directory: Path, keys: list[bytes]) -> list[bytes]:
 
 
 def _vault_aad(path: Path) -> bytes:
-    """The vault id a session file belongs to (its name is the id made path-safe)."""
-    safe = path.name.removeprefix("session-").replace("_", "/").replace("-", "+")
+    """The vault id a session file belongs to (its name is the id made path-safe, then the
+    user's slot after a dot)."""
+    safe = path.name.removeprefix("session-").split(".", 1)[0].replace("_", "/").replace("-", "+")
     return (safe + "=" * (-len(safe) % 4)).encode()
 
 
@@ -112,13 +113,35 @@ class SessionState:
 
 
 class SessionStore:
-    """Reads and writes the session file of one vault for the current OS user."""
+    """Reads and writes one user's session file of one vault for the current OS user (each
+    ctcm user who unlocks in the same OS account has their own; ``slot_id`` None is the single
+    session file of ctcm before sessions were per user)."""
 
-    def __init__(self, directory: Path, vault_id: str, clock: Clock) -> None:
+    def __init__(
+        self, directory: Path, vault_id: str, clock: Clock, slot_id: str | None = None
+    ) -> None:
         safe = vault_id.replace("/", "_").replace("+", "-").rstrip("=")
-        self.path = directory / f"session-{safe}"
+        suffix = f".{slot_id.replace(':', '~')}" if slot_id else ""
+        self.path = directory / f"session-{safe}{suffix}"
         self.vault_id = vault_id
         self.clock = clock
+        self.slot_id = slot_id
+
+    @property
+    def account(self) -> str:
+        """Its name in the OS keyring."""
+        return f"session:{self.vault_id}" + (f":{self.slot_id}" if self.slot_id else "")
+
+    @classmethod
+    def all_of(cls, directory: Path, vault_id: str, clock: Clock) -> list[SessionStore]:
+        """Every session file of this vault in ``directory`` (legacy first)."""
+        base = cls(directory, vault_id, clock)
+        out = [base] if base.path.exists() else []
+        for path in sorted(directory.glob(f"{base.path.name}.*")):
+            if ".tmp-" not in path.name:
+                slot = path.name[len(base.path.name) + 1 :].replace("~", ":")
+                out.append(cls(directory, vault_id, clock, slot))
+        return out
 
     def create(self, dek: bytes, slot_id: str, idle: timedelta, maximum: timedelta) -> bytes:
         """Start a session; return the session key S (to keep in the keyring or the env)."""

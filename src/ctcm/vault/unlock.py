@@ -133,8 +133,51 @@ def choose_user_slot(header: dict[str, Any], environment: Environment) -> dict[s
     raise WrongKey(f"no user '{wanted}' in this vault (users: {names}); pass --user NAME")
 
 
-def session_store(environment: Environment, header: dict[str, Any]) -> SessionStore:
-    return SessionStore(runtime_dir(dict(environment.env)), header["vault_id"], environment.clock)
+def session_store(
+    environment: Environment, header: dict[str, Any], slot_id: str | None = None
+) -> SessionStore:
+    return SessionStore(
+        runtime_dir(dict(environment.env)), header["vault_id"], environment.clock, slot_id
+    )
+
+
+def session_stores(environment: Environment, header: dict[str, Any]) -> list[SessionStore]:
+    """The session files to consider: the named user's (``--user`` / ``CTCM_USER``), else
+    every user's session of this vault in this OS account."""
+    directory = runtime_dir(dict(environment.env))
+    every = SessionStore.all_of(directory, header["vault_id"], environment.clock)
+    explicit = environment.user or environment.env.get("CTCM_USER")
+    if explicit:
+        wanted = f"user:{explicit}"
+        return [s for s in every if s.slot_id in (wanted, None)]
+    return every
+
+
+def _live_session(environment: Environment, header: dict[str, Any]) -> Any:
+    """The one live session that applies, or None; several users' sessions open in this OS
+    account with no user named is a question only the person at the keyboard can answer."""
+    explicit = environment.user or environment.env.get("CTCM_USER")
+    found = []
+    for store in session_stores(environment, header):
+        key = _session_key(environment, store)
+        if key is None:
+            continue
+        state = store._read(key)
+        if state is None or state.expired(store.clock.now()):
+            continue
+        if explicit and state.slot_id != f"user:{explicit}":
+            continue
+        found.append((store, key))
+    if len(found) > 1:
+        users = ", ".join(sorted(s.slot_id or "?" for s, _ in found))
+        raise VaultLocked(
+            f"several users have a session open for this vault here ({users}): "
+            "say which you are with --user NAME or CTCM_USER"
+        )
+    if not found:
+        return None
+    store, key = found[0]
+    return store.use(key)
 
 
 def _session_key(environment: Environment, store: SessionStore) -> bytes | None:
@@ -148,7 +191,7 @@ def _session_key(environment: Environment, store: SessionStore) -> bytes | None:
     if backend is None:
         return None
     try:
-        stored = backend.get_password(KEYRING_SERVICE, f"session:{store.vault_id}")
+        stored = backend.get_password(KEYRING_SERVICE, store.account)
     except Exception:  # noqa: BLE001 - any keyring failure means "no session here"
         return None
     return decode_token(stored) if stored else None
@@ -175,13 +218,10 @@ def unlock(
     """
     header = parsed.header
     vault_id = header["vault_id"]
-    explicit_user = environment.user or environment.env.get("CTCM_USER")
 
     with contextlib.suppress(PermissionError, OSError):
-        store = session_store(environment, header)
-        key = _session_key(environment, store)
-        state = store.use(key) if key is not None else None
-        if state is not None and (not explicit_user or state.slot_id == f"user:{explicit_user}"):
+        state = _live_session(environment, header)
+        if state is not None:
             return Unlocked(state.dek, state.slot_id, "session")
 
     identity = environment.identity or (
@@ -250,7 +290,7 @@ def start_session(
     maximum: timedelta,
 ) -> tuple[str | None, bool]:
     """Create a session; return (token to export or None, whether the keyring holds it)."""
-    store = session_store(environment, parsed.header)
+    store = session_store(environment, parsed.header, unlocked.slot_id)
     key = store.create(unlocked.dek, unlocked.slot_id, idle, maximum)
     token = encode_token(key)
     # Keep the shell's sessions of other vaults: unlocking one never ends another.
@@ -261,7 +301,7 @@ def start_session(
     backend = _secure_keyring(environment)
     if backend is not None:
         try:
-            backend.set_password(KEYRING_SERVICE, f"session:{parsed.header['vault_id']}", token)
+            backend.set_password(KEYRING_SERVICE, store.account, token)
             return None, True
         except Exception:  # noqa: BLE001 - fall back to the exported token
             pass
@@ -269,9 +309,13 @@ def start_session(
 
 
 def end_session(environment: Environment, parsed: fmt.Parsed) -> bool:
-    ended = session_store(environment, parsed.header).end()
-    backend = _secure_keyring(environment)
+    """End the named user's session of this vault, or with no user named every session of it
+    in this OS account (locking more than asked is the safe side)."""
+    stores = session_stores(environment, parsed.header)
+    ended = [store.end() for store in stores]
+    backend = _secure_keyring(environment) if stores else None
     if backend is not None:
-        with contextlib.suppress(Exception):
-            backend.delete_password(KEYRING_SERVICE, f"session:{parsed.header['vault_id']}")
-    return ended
+        for store in stores:
+            with contextlib.suppress(Exception):
+                backend.delete_password(KEYRING_SERVICE, store.account)
+    return any(ended)
