@@ -50,7 +50,7 @@ def test_users_with_roles_and_what_each_may_do(cli: Cli) -> None:
             identity=False)  # fmt: skip
     assert r.exit_code == 1 and "needs the role admin" in r.stderr
     # the denials are in the audit trail, under frank's name
-    rows = json.loads(admin(cli, "audit", "list", "--by", "frank", "--format", "json").stdout)
+    rows = json.loads(admin(cli, "audit", "list", "--user", "frank", "--format", "json").stdout)
     assert [e["command"] for e in rows if e["command"].startswith("denied")] == [
         "denied: risk new",
         "denied: user add",

@@ -16,9 +16,10 @@ from ctcm.errors import CtcmError, ExitCode
 GLOBAL_OPTIONS = ("--as-of", "--vault", "--user", "--identity")
 
 
-def hoist_global_options(args: list[str]) -> list[str]:
+def hoist_global_options(args: list[str], own: frozenset[str] = frozenset()) -> list[str]:
     """Return ``args`` with every global option (and its value) moved to the front; nothing
-    after a ``--`` is touched."""
+    after a ``--`` is touched, and an option the command itself declares (``own``: ``audit
+    list --user``) stays with the command."""
     front: list[str] = []
     rest: list[str] = []
     i = 0
@@ -28,7 +29,7 @@ def hoist_global_options(args: list[str]) -> list[str]:
             rest.extend(args[i:])
             break
         name = arg.split("=", 1)[0]
-        if name in GLOBAL_OPTIONS:
+        if name in GLOBAL_OPTIONS and name not in own:
             if "=" in arg:
                 front.append(arg)
             else:
@@ -44,7 +45,21 @@ class CtcmGroup(TyperGroup):
     """Translates every CtcmError into one stderr line and its exit code (the only place)."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, hoist_global_options(list(args)))
+        return super().parse_args(ctx, hoist_global_options(list(args), self._own_options(args)))
+
+    def _own_options(self, args: list[str]) -> frozenset[str]:
+        """The option names the command named in ``args`` declares itself."""
+        command: Any = self
+        for arg in args:
+            if arg.startswith("-"):
+                continue
+            sub = getattr(command, "commands", {}).get(arg)
+            if sub is None:
+                break
+            command = sub
+        if command is self:
+            return frozenset()
+        return frozenset(o for p in command.params for o in getattr(p, "opts", ()))
 
     def invoke(self, ctx: Any) -> Any:
         try:

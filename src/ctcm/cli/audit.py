@@ -16,19 +16,19 @@ app = typer.Typer(help="Audit trail: one hash-chained entry per command.", no_ar
 def list_(
     ctx: typer.Context,
     since: Annotated[str | None, typer.Option("--since", metavar="YYYY-MM-DD")] = None,
-    by: Annotated[
+    user: Annotated[
         str | None,
         typer.Option(
-            "--by",
-            help="Only the entries of this user or service (name or slot id). (--user is the "
-            "global option that picks whose key opens the vault.)",
+            "--user",
+            help="Only the entries of this user or service (name or slot id). To open the "
+            "vault as someone else here, put --user before the command or set CTCM_USER.",
         ),
     ] = None,
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """List audit entries (times in the practice's zone in the table, UTC in JSON).
 
-    Example: ctcm audit list --since 2026-11-01 --by frank
+    Example: ctcm audit list --since 2026-11-01 --user frank
     """
     from zoneinfo import ZoneInfo
 
@@ -38,8 +38,8 @@ def list_(
     day = parse_optional_date(since, "--since date")
     with opened(ctx, "audit list", write=False) as p:
         entries = audit_list(p, day)
-        if by is not None:
-            wanted = {by, f"user:{by}", f"svc:{by}"}
+        if user is not None:
+            wanted = {user, f"user:{user}", f"svc:{user}"}
             entries = [e for e in entries if e.actor in wanted]
         zone = ZoneInfo(p.timezone)
     from datetime import datetime

@@ -209,7 +209,7 @@ def demo(
         "--person fnguyen; from then on name the user (CTCM_USER=demo for the admin); "
         "CTCM_USER=frank CTCM_PASSPHRASE='frank picks a long one' ctcm risk new is refused "
         "(a manager keeps people and documents, not the risk analysis), and "
-        "CTCM_USER=demo ctcm audit list --by frank shows the denial"
+        "CTCM_USER=demo ctcm audit list --user frank shows the denial"
     )
 
 
