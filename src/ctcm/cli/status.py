@@ -1,11 +1,12 @@
 """``ctcm status``: the practice dashboard and one person's lights."""
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ctcm.cli.context import app_context, opened
+from ctcm.cli.context import app_context, opened, write_output
 from ctcm.cli.options import FormatOpt
 from ctcm.errors import InvalidInput, ThresholdReached
 from ctcm.render.formats import OutputFormat
@@ -14,6 +15,13 @@ from ctcm.render.formats import OutputFormat
 class FailOn(StrEnum):
     RED = "red"
     YELLOW = "yellow"
+
+
+class StatusFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    HTML = "html"
 
 
 def status(
@@ -34,7 +42,18 @@ def status(
             case_sensitive=False,
         ),
     ] = None,
-    fmt: FormatOpt = OutputFormat.TABLE,
+    fmt: Annotated[
+        StatusFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, json, csv, or html (one self-contained page).",
+            case_sensitive=False,
+        ),
+    ] = StatusFormat.TABLE,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the html page to this file (0600).")
+    ] = None,
 ) -> None:
     """Show green / yellow / red compliance lights for the practice or one person.
 
@@ -49,10 +68,19 @@ def status(
         raise InvalidInput("--red and --yellow exclude each other")
     if person is not None and (red or yellow or policy):
         raise InvalidInput("filters apply to the practice dashboard, not to one person")
+    if out is not None and fmt is not StatusFormat.HTML:
+        raise InvalidInput("--out writes the html page: add --format html")
+    html = fmt is StatusFormat.HTML
+    shown_fmt = OutputFormat.TABLE if html else OutputFormat(fmt.value)
     with opened(ctx, "status", write=False) as p:
         if person is not None:
             one = cred.person_status(p, person)
-            actx.show(person_status_view(one, p.today), fmt)
+            if html:
+                from ctcm.services.dashboard import render_html
+
+                page = render_html(p, [one], None, scope=f"{one.person.name} only")
+            else:
+                actx.show(person_status_view(one, p.today), shown_fmt)
             shown = [one]
         else:
             from ctcm.render.views import worst_light
@@ -62,9 +90,24 @@ def status(
             light = Light.RED if red else Light.YELLOW if yellow else None
             board = cred.dashboard(p, light, policy)
             program, sections = program_status(p), program_sections(p)
-            actx.show(dashboard_view(board, program, sections), fmt)
+            if html:
+                from ctcm.services.dashboard import render_html
+
+                scope = ", ".join(
+                    x
+                    for x in (
+                        f"people with a {light.value} requirement" if light else "",
+                        f"people assigned {policy}" if policy else "",
+                    )
+                    if x
+                )
+                page = render_html(p, board.people, board, program, sections, scope)
+            else:
+                actx.show(dashboard_view(board, program, sections), shown_fmt)
             shown = list(board.people)
             program_light = worst_light(program, sections)
+    if html:
+        write_output(actx, page, out)
     if fail_on is not None:
         threshold = Light(fail_on.value).severity
         hit = [s.person.id for s in shown if s.status.severity >= threshold]

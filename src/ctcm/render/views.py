@@ -209,6 +209,20 @@ def worst_light(program: Any, sections: Sequence[Any]) -> Light:
 NOTHING_TRACKED = "nothing tracked: no compliance policy assigned (ctcm person assign)"
 
 
+def program_lines(program: Any, sections: Sequence[Any]) -> list[str]:
+    """What the security program says needs attention: the risk analysis's warnings and open
+    high risks, then every area's lines."""
+    return (
+        program.warnings
+        + [
+            f"Open {lv} risk {s}: {t}"
+            for s, t, lv in program.open_high_risks
+            if (s, t, lv) not in program.unplanned_high_risks
+        ]
+        + [line for section in sections for line in section.lines]
+    )
+
+
 def dashboard_view(d: Dashboard, program: Any = None, sections: Sequence[Any] = ()) -> View:
     summary = d.summary()
 
@@ -257,15 +271,7 @@ def dashboard_view(d: Dashboard, program: Any = None, sections: Sequence[Any] = 
         f"{summary['red']} red"
     )
     if program is not None:
-        lines = (
-            program.warnings
-            + [
-                f"Open {lv} risk {s}: {t}"
-                for s, t, lv in program.open_high_risks
-                if (s, t, lv) not in program.unplanned_high_risks
-            ]
-            + [line for section in sections for line in section.lines]
-        )
+        lines = program_lines(program, sections)
         light = worst_light(program, sections)
         areas = ", ".join(
             f"{key} {lit.value.upper()}"
