@@ -13,7 +13,7 @@ from ctcm.errors import CtcmError, ExitCode
 
 # Global options people type after the command too (`ctcm status --as-of 2026-12-31`): they are
 # moved in front of the command before parsing. Each takes a value.
-GLOBAL_OPTIONS = ("--as-of", "--vault", "--user", "--identity")
+GLOBAL_OPTIONS = ("--as-of", "--vault", "--practice", "--user", "--identity")
 
 
 def hoist_global_options(args: list[str], own: frozenset[str] = frozenset()) -> list[str]:
@@ -133,6 +133,10 @@ def root(
         Path | None,
         typer.Option("--identity", help="Service identity file (0600) that opens the vault."),
     ] = None,
+    practice: Annotated[
+        str | None,
+        typer.Option("--practice", help="A registered practice's vault (ctcm practice list)."),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -146,6 +150,14 @@ def root(
     env = ctx.obj.environment
     if vault is not None:
         env.vault_path = vault
+    if practice is not None:
+        from ctcm.services.portfolio import resolve
+
+        if vault is not None:
+            from ctcm.errors import UsageError
+
+            raise UsageError("give --practice or --vault, not both")
+        env.vault_path = resolve(env, practice)
     if as_of is not None:
         from ctcm.domain.dates import parse_date
 
@@ -172,6 +184,7 @@ def _register() -> None:
         manual,
         people,
         policy,
+        portfolio,
         practice,
         risk,
         slot,
@@ -204,6 +217,7 @@ def _register() -> None:
     app.add_typer(user.app, name="user")
     inbox.register(app)
     doctor.register(app)
+    portfolio.register(app)
 
 
 _register()

@@ -1,5 +1,6 @@
 """``ctcm practice``: the practice's own settings."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -133,3 +134,35 @@ def set_(
             },
         )
     app_context(ctx).show(_view(settings))
+
+
+@app.command("register")
+def register(ctx: typer.Context, name: str, path: Path) -> None:
+    """Register a client practice's vault under a short name (for --practice NAME and ctcm
+    portfolio). Kept in your config directory: names and paths only.
+
+    Example: ctcm practice register riverbend ~/clients/riverbend-vault
+    """
+    from ctcm.services.portfolio import register as do_register
+
+    where = do_register(app_context(ctx).environment, name, path)
+    app_context(ctx).say(f"Registered {name}: {where}. Use it with ctcm --practice {name} ...")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """The registered practices (no vault is opened).
+
+    Example: ctcm practice list
+    """
+    from ctcm.services.portfolio import registered
+
+    known = registered(app_context(ctx).environment)
+    data = [
+        {"name": k, "path": str(v), "exists": (v / "vault.ctcm").exists()} for k, v in known.items()
+    ]
+    rows = [[d["name"], d["path"], "" if d["exists"] else "missing"] for d in data]
+    footer = None if data else "No practice registered (ctcm practice register NAME PATH)."
+    app_context(ctx).show(
+        View(data, ["name", "path", "missing"], rows, status_column=None, footer=footer), fmt
+    )

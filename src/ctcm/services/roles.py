@@ -63,7 +63,8 @@ _READS = (
     "calendar", "calendar ics", "device list", "device show", "doc export", "doc export-csv",
     "doc list", "doc show", "doctor", "doctype list", "doctype show", "due", "inbox list",
     "inbox show", "incident letter", "incident list", "incident show", "log kinds", "log list",
-    "log show", "mail log", "mail show", "mail templates check", "manual acks", "manual answers",
+    "log show", "mail log", "mail show", "portfolio", "mail templates check", "manual acks",
+    "manual answers",
     "manual diff", "manual render", "manual show", "manual versions", "person export",
     "person list",
     "person show", "policy list", "policy show", "practice show", "risk checklist",
@@ -108,7 +109,7 @@ COMMANDS: dict[str, str] = {
         "users",
     ),  # fmt: skip
     # no vault to guard yet: they create one
-    **dict.fromkeys(("init", "demo", "submit"), "none"),
+    **dict.fromkeys(("init", "demo", "submit", "practice register", "practice list"), "none"),
 }
 
 
