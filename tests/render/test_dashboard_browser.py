@@ -107,3 +107,14 @@ def test_html_needs_its_format_and_one_person_page(demo_cli: Cli, tmp_path: Path
     assert r.exit_code == 1 and "--format html" in r.stderr
     page = demo_cli.ok("status", "ada", "--format", "html").stdout
     assert "Ada Lovelace only" in page and "Security program" not in page
+
+
+def test_the_packet_index_in_a_browser(demo_cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "packet"
+    demo_cli.ok("packet", "build", "--out", str(out))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    errors, requests, _ = open_in_browser(out / "index.html", ARTIFACTS / "packet-index.png")
+    assert errors == [] and requests == []
+    errors, requests, png = open_in_browser(out / "status" / "status.html", tmp_path / "s.png")
+    assert errors == [] and requests == []
+    assert COLOURS["red"] in pixels(png)

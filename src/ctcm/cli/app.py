@@ -182,6 +182,7 @@ def _register() -> None:
         log,
         mail,
         manual,
+        packet,
         people,
         policy,
         portfolio,
@@ -215,6 +216,7 @@ def _register() -> None:
     app.add_typer(device.app, name="device")
     app.add_typer(manual.app, name="manual")
     app.add_typer(user.app, name="user")
+    app.add_typer(packet.app, name="packet")
     inbox.register(app)
     doctor.register(app)
     portfolio.register(app)

@@ -41,7 +41,10 @@ def render_html(
     program: Any = None,
     sections: Sequence[Any] = (),
     scope: str = "",
+    generated: str | None = None,
 ) -> str:
+    """``generated``: the generated-at text (None: now; "" leaves the line out, as the audit
+    packet does, whose index carries the one generated-at line)."""
     from zoneinfo import ZoneInfo
 
     from ctcm.render.templates import make_environment, render
@@ -53,7 +56,9 @@ def render_html(
     context: dict[str, Any] = {
         "practice": p.settings.get("practice_name", ""),
         "as_of": p.today.isoformat(),
-        "generated_at": p.now.astimezone(ZoneInfo(p.timezone)).strftime("%Y-%m-%d %H:%M %Z"),
+        "generated_at": generated
+        if generated is not None
+        else p.now.astimezone(ZoneInfo(p.timezone)).strftime("%Y-%m-%d %H:%M %Z"),
         "generation": p.generation,
         "scope": scope,
         "summary": board.summary() if board is not None else summary,

@@ -63,7 +63,7 @@ _READS = (
     "calendar", "calendar ics", "device list", "device show", "doc export", "doc export-csv",
     "doc list", "doc show", "doctor", "doctype list", "doctype show", "due", "inbox list",
     "inbox show", "incident letter", "incident list", "incident show", "log kinds", "log list",
-    "log show", "mail log", "mail show", "portfolio", "mail templates check", "manual acks",
+    "log show", "mail log", "mail show", "packet build", "portfolio", "mail templates check", "manual acks",
     "manual answers",
     "manual diff", "manual render", "manual show", "manual versions", "person export",
     "person list",

@@ -69,6 +69,9 @@ class Repository(
     def __init__(self, db: Database) -> None:
         self.db = db
         self.conn = db.conn
+        # as-of reads (the audit packet): people and documents recorded after this UTC
+        # timestamp are left out, and a voiding after it is not yet a voiding
+        self.cutoff: str | None = None
 
     # ================================================================== reads (DB-API)
 
@@ -140,6 +143,10 @@ class Repository(
     def people(self, active_only: bool = False) -> list[Person]:
         """All people (sorted by id) in three queries, however many there are."""
         where = " WHERE active = 1" if active_only else ""
+        params: tuple[str, ...] = ()
+        if self.cutoff is not None:
+            where += (" AND" if where else " WHERE") + " created_at <= ?"
+            params = (self.cutoff,)
         pol: dict[str, list[str]] = defaultdict(list)
         for pid, key in self.conn.execute(
             "SELECT person_id, policy_key FROM person_policies ORDER BY policy_key"
@@ -153,7 +160,8 @@ class Repository(
         rows = self.conn.execute(
             "SELECT id, name, email, title, start_date, active, deactivated_on FROM people"
             + where
-            + " ORDER BY id"
+            + " ORDER BY id",
+            params,
         ).fetchall()
         return [
             Person(
@@ -215,20 +223,26 @@ class Repository(
     def current_documents(self) -> dict[tuple[str, str], Document]:
         """The document in force per (person, type): the most recently recorded one that was
         not voided."""
+        cut = self.cutoff or "9999"
         rows = self.conn.execute(
             "SELECT d.id, d.person_id, d.doctype_key, d.issued, d.expires, d.number, d.note, 0, "
             "NULL FROM documents d WHERE d.id IN "
-            "(SELECT MAX(id) FROM documents WHERE voided_at IS NULL "
-            "GROUP BY person_id, doctype_key)"
+            "(SELECT MAX(id) FROM documents WHERE (voided_at IS NULL OR voided_at > ?) "
+            "AND created_at <= ? GROUP BY person_id, doctype_key)",
+            (cut, cut),
         ).fetchall()
         return {(r[1], r[2]): self._doc(r) for r in rows}
 
     def documents(self, person_id: str | None = None) -> list[Document]:
+        cut = self.cutoff or "9999"
         if person_id is None:
-            rows = self.conn.execute(self._DOC_COLUMNS + " ORDER BY d.id").fetchall()
+            rows = self.conn.execute(
+                self._DOC_COLUMNS + " WHERE d.created_at <= ? ORDER BY d.id", (cut,)
+            ).fetchall()
         else:
             rows = self.conn.execute(
-                self._DOC_COLUMNS + " WHERE d.person_id = ? ORDER BY d.id", (person_id,)
+                self._DOC_COLUMNS + " WHERE d.person_id = ? AND d.created_at <= ? ORDER BY d.id",
+                (person_id, cut),
             ).fetchall()
         return [self._doc(r) for r in rows]
 

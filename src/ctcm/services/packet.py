@@ -1,0 +1,146 @@
+"""The audit packet: everything an auditor asks for, as of a date, in one folder or zip with an
+index and a SHA-256 manifest (``sha256sum -c MANIFEST.sha256``). The parts come from the
+program areas' registry (services/program.py ``_packet_parts``); this module only assembles.
+
+Reproducible: the same vault, as-of date and period give the same bytes, except the one
+generated-at line of index.html (and so its line in the manifest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from ctcm.errors import AlreadyExists, InvalidInput
+from ctcm.services.packetparts import PacketFile, PacketSpec
+from ctcm.services.practice import Practice
+
+
+def spec_for(
+    p: Practice, start: date | None, end: date | None, redact: bool, attachments: bool
+) -> PacketSpec:
+    as_of = p.today
+    end = end or as_of
+    start = start or (end - timedelta(days=365) + timedelta(days=1))
+    if start > end:
+        raise InvalidInput(f"--from {start} is after --to {end}")
+    if end > as_of:
+        raise InvalidInput(f"--to {end} is after the as-of date {as_of}")
+    return PacketSpec(as_of, start, end, redact, attachments)
+
+
+def _cutoff(p: Practice, as_of: date) -> str | None:
+    """The end of the as-of day in the practice's zone, in UTC (None: today, everything)."""
+    if p.env.as_of is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    from ctcm.services.practice import iso_utc
+
+    end = datetime.combine(as_of + timedelta(days=1), time(0), ZoneInfo(p.timezone))
+    return iso_utc(end - timedelta(microseconds=1))
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    files: list[PacketFile]  # index, parts, manifest
+    spec: PacketSpec
+
+
+def build(p: Practice, spec: PacketSpec, progress: Any = None) -> Built:
+    from ctcm.render.templates import make_environment, render
+    from ctcm.services.program import _packet_parts
+
+    p.repo.cutoff = _cutoff(p, spec.as_of)
+    parts: list[PacketFile] = []
+    for make in _packet_parts():
+        parts += make(p, spec)
+        if progress is not None:
+            progress()
+    seen: set[str] = set()
+    for f in parts:
+        if f.path in seen or f.path in ("index.html", "MANIFEST.sha256"):
+            raise AssertionError(f"two packet parts write {f.path}")
+        seen.add(f.path)
+    from zoneinfo import ZoneInfo
+
+    context = {
+        "practice": p.settings.get("practice_name", ""),
+        "as_of": spec.as_of.isoformat(),
+        "start": spec.start.isoformat(),
+        "end": spec.end.isoformat(),
+        "redact": spec.redact,
+        "with_attachments": spec.with_attachments,
+        "generation": p.generation,
+        "audit_head": p.repo.audit_head(),
+        "generated_at": p.now.astimezone(ZoneInfo(p.timezone)).strftime("%Y-%m-%d %H:%M %Z"),
+        "parts": [
+            {"path": f.path, "title": f.title, "draft": f.draft, "size": len(f.data)}
+            for f in parts
+            if not f.path.startswith("personnel/scans/")
+        ],
+        "scans": sum(1 for f in parts if f.path.startswith("personnel/scans/")),
+    }
+    env = make_environment(p.vault.root / "templates")
+    index = PacketFile("index.html", render(env, "packet/index.html.j2", context).encode(), "")
+    files = [index, *parts]
+    manifest = "".join(
+        f"{hashlib.sha256(f.data).hexdigest()}  {f.path}\n"
+        for f in sorted(files, key=lambda f: f.path)
+    )
+    p.touch("packet", f"as of {spec.as_of}", f"{spec.start}..{spec.end}",
+            *(["redacted"] if spec.redact else []),
+            *(["with attachments"] if spec.with_attachments else []))  # fmt: skip
+    return Built([*files, PacketFile("MANIFEST.sha256", manifest.encode(), "")], spec)
+
+
+def write_dir(built: Built, out: Path) -> None:
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise AlreadyExists(f"{out} exists and is not an empty directory")
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for f in built.files:
+        target = out / f.path
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(f.data)
+
+
+def write_zip(built: Built, out: Path, password: str | None) -> None:
+    """A zip whose entries carry the as-of date (so two builds give the same bytes); with a
+    password, AES-256 encrypted (WinZip AES, opened by 7-Zip, macOS and Windows tools)."""
+    import zipfile
+
+    if out.exists():
+        raise AlreadyExists(f"{out} exists; refusing to overwrite it")
+    stamp = (built.spec.as_of.year, built.spec.as_of.month, built.spec.as_of.day, 0, 0, 0)
+    tmp = out.with_name(f".{out.name}.tmp")
+    if password is not None:
+        import pyzipper
+
+        archive: Any = pyzipper.AESZipFile(
+            tmp, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES
+        )
+        archive.setpassword(password.encode())
+        archive.setencryption(pyzipper.WZ_AES, nbits=256)
+    else:
+        archive = zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED)
+    try:
+        with archive:
+            for f in built.files:
+                if password is not None:  # random salts: never byte-identical anyway
+                    archive.writestr(f.path, f.data)
+                    continue
+                info = zipfile.ZipInfo(f.path, date_time=stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o600 << 16
+                archive.writestr(info, f.data)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,147 @@
+"""The audit packet: verifiable with sha256sum, reproducible, redactable, encryptable, as-of."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ctcm.clock import FixedClock
+from tests.conftest import Cli
+
+SHA256SUM = shutil.which("sha256sum")
+
+
+def _packet(cli: Cli) -> Cli:
+    cli.ok("doc", "add", "ada", "npi", "--number", "NPI-SECRET-4242", "--note", "a private note")
+    cli.ok("log", "add", "risk-analysis", "--date", "2026-02-20", "--note", "note in a log")
+    return cli
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        str(f.relative_to(root)): f.read_bytes() for f in sorted(root.rglob("*")) if f.is_file()
+    }
+
+
+@pytest.mark.skipif(SHA256SUM is None, reason="sha256sum (coreutils) not installed")
+def test_manifest_verifies_and_catches_a_change(demo_cli: Cli, tmp_path: Path) -> None:
+    cli = _packet(demo_cli)
+    out = tmp_path / "packet"
+    r = cli.ok("packet", "build", "--out", str(out))
+    assert "sha256sum -c MANIFEST.sha256" in r.stderr
+    files = _files(out)
+    for part in (
+        "index.html", "status/status.html", "status/status.json", "status/status.csv",
+        "personnel/roster.csv", "personnel/documents.csv", "risk/mitigation-plan.csv",
+        "manual/versions.csv", "manual/acknowledgments.csv", "activities/logs.csv",
+        "activities/training.csv", "incidents/incidents.csv", "assets/vendors.csv",
+        "assets/devices.csv", "reminders/ledger.csv", "audit/trail.csv",
+        "audit/verification.txt",
+    ):  # fmt: skip
+        assert part in files, part
+    listed = {line.split("  ", 1)[1] for line in files["MANIFEST.sha256"].decode().splitlines()}
+    assert listed == set(files) - {"MANIFEST.sha256"}
+    index = files["index.html"].decode()
+    assert "audit head" in index and "vault generation" in index
+    assert all(f'href="{name}"' in index for name in files if name.startswith("status/"))
+    ok = subprocess.run([SHA256SUM, "-c", "MANIFEST.sha256"], cwd=out, capture_output=True)
+    assert ok.returncode == 0, ok.stdout
+    (out / "personnel" / "roster.csv").write_bytes(files["personnel/roster.csv"] + b"x,y\n")
+    bad = subprocess.run([SHA256SUM, "-c", "MANIFEST.sha256"], cwd=out, capture_output=True)
+    assert bad.returncode == 1 and b"personnel/roster.csv: FAILED" in bad.stdout
+
+
+def test_two_builds_differ_only_in_the_generated_at_line(demo_cli: Cli, tmp_path: Path) -> None:
+    cli = _packet(demo_cli)
+    cli.ok("packet", "build", "--out", str(tmp_path / "one"))
+    cli.clock = FixedClock(datetime(2026, 3, 2, 18, 30, tzinfo=UTC))  # built again, later
+    cli.ok("packet", "build", "--out", str(tmp_path / "two"))
+    one, two = _files(tmp_path / "one"), _files(tmp_path / "two")
+    assert set(one) == set(two)
+    differing = sorted(name for name in one if one[name] != two[name])
+    assert differing == ["MANIFEST.sha256", "index.html"]
+    lines = zip(
+        one["index.html"].decode().splitlines(),
+        two["index.html"].decode().splitlines(),
+        strict=True,
+    )
+    changed = [(a, b) for a, b in lines if a != b]
+    assert len(changed) == 1 and changed[0][0].startswith("<p>Generated ")
+    manifest = zip(
+        one["MANIFEST.sha256"].splitlines(), two["MANIFEST.sha256"].splitlines(), strict=True
+    )
+    assert [a for a, b in manifest if a != b][0].endswith(b"  index.html")
+
+
+def test_redact_leaves_no_number_note_or_email(demo_cli: Cli, tmp_path: Path) -> None:
+    cli = _packet(demo_cli)
+    cli.ok("packet", "build", "--out", str(tmp_path / "full"))
+    full = b"".join(_files(tmp_path / "full").values())
+    assert b"NPI-SECRET-4242" in full and b"note in a log" in full
+    cli.ok("packet", "build", "--redact", "--out", str(tmp_path / "red"))
+    for name, data in _files(tmp_path / "red").items():
+        assert b"NPI-SECRET-4242" not in data, name
+        assert b"note in a log" not in data and b"a private note" not in data, name
+        assert b"@example.org" not in data, name
+
+
+def test_encrypted_zip_opens_with_the_password_only(demo_cli: Cli, tmp_path: Path) -> None:
+    import pyzipper
+
+    cli = _packet(demo_cli)
+    out = tmp_path / "packet.zip"
+    r = cli("packet", "build", "--encrypt", "--out", str(out))
+    assert r.exit_code == 1 and "CTCM_PACKET_PASSWORD" in r.stderr and not out.exists()
+    cli.ok("packet", "build", "--encrypt", "--out", str(out),
+           env={"CTCM_PACKET_PASSWORD": "auditor's long password"})  # fmt: skip
+    with zipfile.ZipFile(out) as plain, pytest.raises(RuntimeError):
+        plain.read("index.html")
+    with pyzipper.AESZipFile(out) as z:
+        z.setpassword(b"wrong password entirely")
+        with pytest.raises(RuntimeError):
+            z.read("index.html")
+        z.setpassword(b"auditor's long password")
+        assert b"compliance packet" in z.read("index.html")
+    r = cli("packet", "build", "--encrypt", "--out", str(tmp_path / "dir"))
+    assert r.exit_code == 1 and "zip" in r.stderr
+
+
+def test_as_of_leaves_out_later_records(demo_cli: Cli, tmp_path: Path) -> None:
+    cli = _packet(demo_cli)  # everything recorded on 2026-03-02
+    cli.ok("packet", "build", "--as-of", "2026-03-01", "--out", str(tmp_path / "before"))
+    before = _files(tmp_path / "before")
+    assert before["personnel/documents.csv"].decode().strip().count("\n") == 0  # header only
+    assert before["personnel/roster.csv"].decode().strip().count("\n") == 0
+    assert b"As of <strong>2026-03-01</strong>" in before["index.html"]
+    cli.ok("packet", "build", "--out", str(tmp_path / "now"))
+    now = _files(tmp_path / "now")
+    assert b"NPI-SECRET-4242" in now["personnel/documents.csv"]
+    r = cli(
+        "packet",
+        "build",
+        "--from",
+        "2026-03-05",
+        "--to",
+        "2026-03-01",
+        "--out",
+        str(tmp_path / "x"),
+    )
+    assert r.exit_code == 1 and "is after" in r.stderr
+
+
+def test_with_attachments_warns_and_includes_the_scans(demo_cli: Cli, tmp_path: Path) -> None:
+    cli = demo_cli
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(b"%PDF scan bytes")
+    cli.ok("doc", "add", "bob", "i9", "--file", str(scan))
+    r = cli.ok("packet", "build", "--with-attachments", "--out", str(tmp_path / "p"))
+    assert "decrypted scans in clear" in r.stderr
+    files = _files(tmp_path / "p")
+    scans = [n for n in files if n.startswith("personnel/scans/")]
+    assert len(scans) == 1 and files[scans[0]] == b"%PDF scan bytes"
+    assert b"decrypted scan(s) in clear" in files["index.html"]
