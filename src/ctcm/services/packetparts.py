@@ -147,7 +147,7 @@ def risk_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
         files.append(
             PacketFile(
                 f"risk/risk-analysis-{latest.id}.html",
-                render_report(p, latest.id, "html").encode(),
+                render_report(p, latest.id, "html", spec.redact).encode(),
                 f"Risk analysis #{latest.id}" + ("" if signed else " (DRAFT)"),
                 draft=signed is None,
             )

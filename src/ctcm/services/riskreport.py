@@ -340,14 +340,19 @@ def _summary(d: AssessmentDetail, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def render_report(p: Practice, assessment_id: int, fmt: str) -> str:
+def render_report(p: Practice, assessment_id: int, fmt: str, redact: bool = False) -> str:
+    """The report; ``redact`` (audit packets) leaves out the free-text notes of the answers
+    (the evidence named, reasons and alternatives stay: they are the findings)."""
     from ctcm.render.templates import make_environment, render
 
     if fmt not in ("md", "html"):
         raise InvalidInput("--format for a report is md or html")
     d = detail(p, assessment_id)
     env = make_environment(p.vault.root / "templates")
-    return render(env, f"risk/report.{fmt}.j2", report_context(p, d))
+    context = report_context(p, d)
+    if redact:
+        context["items"] = [{**i, "note": None} for i in context["items"]]
+    return render(env, f"risk/report.{fmt}.j2", context)
 
 
 def checklist_items(rule: str) -> list[dict[str, Any]]:
