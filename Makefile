@@ -10,7 +10,7 @@ DATA_HOME   ?= $(if $(XDG_DATA_HOME),$(XDG_DATA_HOME),$(HOME)/.local/share)
 INSTALL_DIR ?= $(DATA_HOME)/ctcm/venv
 BIN_DIR     ?= $(HOME)/.local/bin
 
-.PHONY: demo test venv test-venv bench clean install uninstall
+.PHONY: demo test venv test-venv bench reliability clean install uninstall
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: test-venv
 
 bench: venv
 	$(BIN)/python bench/run.py
+
+# The fault-injection suites in their long form (1,000 crash trials, the whole corruption
+# sweep); writes RELIABILITY.md. `make test` runs their short form.
+reliability: test-venv
+	$(BIN)/python bench/reliability.py
 
 install:
 	$(PYTHON) -m venv --clear $(INSTALL_DIR)
