@@ -54,8 +54,7 @@ def test_every_damaged_vault_file_is_refused_cleanly(cli: Cli, tmp_path: Path) -
     header_len = len(parsed.signed) + len(parsed.mac)
     # every chunk boundary of the payload (and a few odd places)
     cuts = {0, 1, 8, header_len - 1, size // 2, size - 1, *range(header_len, size, fmt.CHUNK)}
-    for cut in sorted(cuts):
-        trials.append((f"truncated at {cut}", original[:cut]))
+    trials += [(f"truncated at {cut}", original[:cut]) for cut in sorted(cuts)]
     figures = {"tried": 0, "refused": 0, "accepted": 0, "tracebacks": 0}
     problems = []
     for what, data in trials:

@@ -47,12 +47,12 @@ def _people(cli: Cli) -> set[str]:
 
 
 def _plaintext_anywhere(*roots: Path) -> list[str]:
-    found = []
-    for root in roots:
-        for path in root.rglob("*"):
-            if path.is_file() and MARKER in path.read_bytes():
-                found.append(str(path))
-    return found
+    return [
+        str(path)
+        for root in roots
+        for path in root.rglob("*")
+        if path.is_file() and MARKER in path.read_bytes()
+    ]
 
 
 def test_killed_writers_never_leave_a_broken_or_half_written_vault(
@@ -80,8 +80,10 @@ def test_killed_writers_never_leave_a_broken_or_half_written_vault(
                 f"p{n}@example.org",
             ]
         elif kind == 1:
-            args = ["person", "add", f"p{n}", "--name", f"PLAINMARKER {n}", "--email", f"p{n}@example.org",
-                    "--policy", "office-staff"]  # fmt: skip
+            args = [
+                *("person", "add", f"p{n}", "--name", f"PLAINMARKER {n}"),
+                *("--email", f"p{n}@example.org", "--policy", "office-staff"),
+            ]
         else:
             csv = tmp_path / f"import{n}.csv"
             csv.write_text(
