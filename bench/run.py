@@ -251,6 +251,36 @@ def _remind_row(work: Path, n: int, attention: float) -> str:
     )
 
 
+def bench_outputs(work: Path) -> list[str]:
+    """The dashboard page, `ctcm due` and the audit packet as practices grow (one run each,
+    whole process with a session)."""
+    rows = [
+        "| people | `status --format html` | `due --days 30` | `packet build` (directory) |",
+        "|---|---|---|---|",
+    ]
+    for n in (100, 1000) if QUICK else (100, 1000, 10000):
+        where = work / f"outputs-{n}"
+        where.mkdir()
+        vault, identity = make_practice(where, n)
+        session = _session_env(_env(vault, identity, work / "run"))
+
+        def timed(*args: str) -> float:
+            start = time.perf_counter()
+            subprocess.run(
+                [str(CTCM), "--as-of", "2026-03-02", *args],
+                env=session,  # noqa: B023
+                check=True,
+                capture_output=True,
+            )
+            return time.perf_counter() - start
+
+        html = timed("status", "--format", "html", "--out", str(where / "status.html"))
+        due = timed("due", "--days", "30")
+        packet = timed("packet", "build", "--out", str(where / "packet"))
+        rows.append(f"| {n:,} | {html * 1000:.0f} ms | {due * 1000:.0f} ms | {packet:.1f} s |")
+    return rows
+
+
 def bench_help() -> str:
     t = median_time(
         lambda: subprocess.run([str(CTCM), "--help"], check=True, capture_output=True), runs=7
@@ -296,6 +326,14 @@ def main() -> None:
             "of SQL statements per status is independent of N (tests/services/test_scale.py).",
             "",
             *bench_status(work),
+            "",
+            "## The dashboard page, `ctcm due` and the audit packet",
+            "",
+            "One run each (a fresh process with a session) on the same synthetic practices. "
+            "A packet holds the status (html, json, csv), the roster, the document register, the "
+            "risk, manual, log, incident, asset, ledger and audit parts and the manifest.",
+            "",
+            *bench_outputs(work),
             "",
             "## Reminders",
             "",
