@@ -333,9 +333,17 @@ def reminders_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
 def audit_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
     from ctcm.services.vaultops import audit_verify
 
+    import re
+
+    email = re.compile(r"[^\s@;,<>]+@[^\s@;,<>]+")
+
+    def targets(values: Sequence[str]) -> str:
+        text = ";".join(values)
+        return email.sub("[email redacted]", text) if spec.redact else text
+
     check = audit_verify(p)
     rows = [
-        (e.seq, e.ts, e.actor, e.command, ";".join(e.targets), e.hash)
+        (e.seq, e.ts, e.actor, e.command, targets(e.targets), e.hash)
         for e in p.repo.audit_entries()
         if spec.in_period(p.local_date(e.ts))
     ]
