@@ -331,9 +331,9 @@ def reminders_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
 
 
 def audit_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
-    from ctcm.services.vaultops import audit_verify
-
     import re
+
+    from ctcm.services.vaultops import audit_verify
 
     email = re.compile(r"[^\s@;,<>]+@[^\s@;,<>]+")
 
