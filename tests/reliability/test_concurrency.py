@@ -30,9 +30,11 @@ def test_concurrent_writers_and_readers(cli: Cli, tmp_path: Path) -> None:
     audit_before = len(json.loads(cli.ok("audit", "list", "-f", "json").stdout))
     procs = []
     for w in range(WRITERS):
-        for k in range(3):
-            procs.append(_spawn(env, "person", "add", f"w{w}k{k}", "--name", f"W {w} {k}",
-                                "--email", f"w{w}k{k}@example.org"))  # fmt: skip
+        procs += [
+            _spawn(env, "person", "add", f"w{w}k{k}", "--name", f"W {w} {k}",
+                   "--email", f"w{w}k{k}@example.org")
+            for k in range(3)
+        ]  # fmt: skip
         procs.append(_spawn(env, "status"))
     readers_started = time.monotonic()
     read = subprocess.run([str(CTCM_BIN), "status"], env=env, capture_output=True, text=True)
