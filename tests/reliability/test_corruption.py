@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from ctcm.vault import format as fmt
 from tests.conftest import ROOT, Cli
 
 pytestmark = pytest.mark.reliability
+SWEEP_ALL = os.environ.get("CTCM_SWEEP") == "all"  # read at import: fixtures clear CTCM_*
 
 
 def _outcome(cli: Cli, data: bytes) -> str:
@@ -36,28 +38,32 @@ def test_every_damaged_vault_file_is_refused_cleanly(cli: Cli, tmp_path: Path) -
     original = (cli.vault / "vault.ctcm").read_bytes()
     size = len(original)
     rng = random.Random(20261125)
-    if os.environ.get("CTCM_SWEEP") == "all":
+    if SWEEP_ALL:
         positions = list(range(size))
     else:
         positions = sorted(set(range(0, 64)) | set(rng.sample(range(size), min(size, 250))))
-    trials: list[tuple[str, bytes]] = []
-    for i in positions:
-        changed = bytearray(original)
-        changed[i] ^= 0xFF
-        trials.append((f"byte {i} changed", bytes(changed)))
-    for _ in range(100):
-        i, bit = rng.randrange(size), rng.randrange(8)
-        flipped = bytearray(original)
-        flipped[i] ^= 1 << bit
-        trials.append((f"bit {bit} of byte {i} flipped", bytes(flipped)))
     parsed = fmt.parse(original)
     header_len = len(parsed.signed) + len(parsed.mac)
     # every chunk boundary of the payload (and a few odd places)
     cuts = {0, 1, 8, header_len - 1, size // 2, size - 1, *range(header_len, size, fmt.CHUNK)}
-    trials += [(f"truncated at {cut}", original[:cut]) for cut in sorted(cuts)]
+    flips = [(rng.randrange(size), rng.randrange(8)) for _ in range(100)]
+
+    def trials() -> Iterator[tuple[str, bytes]]:
+        """One damaged copy at a time (the whole sweep would not fit in memory at once)."""
+        for i in positions:
+            changed = bytearray(original)
+            changed[i] ^= 0xFF
+            yield f"byte {i} changed", bytes(changed)
+        for i, bit in flips:
+            flipped = bytearray(original)
+            flipped[i] ^= 1 << bit
+            yield f"bit {bit} of byte {i} flipped", bytes(flipped)
+        for cut in sorted(cuts):
+            yield f"truncated at {cut}", original[:cut]
+
     figures = {"tried": 0, "refused": 0, "accepted": 0, "tracebacks": 0}
     problems = []
-    for what, data in trials:
+    for what, data in trials():
         outcome = _outcome(cli, data)
         figures["tried"] += 1
         if outcome == "refused":

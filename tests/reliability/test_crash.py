@@ -21,7 +21,9 @@ import pytest
 from tests.conftest import CTCM_BIN, ROOT, Cli
 
 pytestmark = pytest.mark.reliability
+# read at import: the tests' autouse fixture clears every CTCM_* variable
 TRIALS = int(os.environ.get("CTCM_CRASH_TRIALS", "50"))
+SEED = int(os.environ.get("CTCM_CRASH_SEED", "20261125"))
 MARKER = b"PLAINMARKER"
 
 
@@ -58,7 +60,7 @@ def _plaintext_anywhere(*roots: Path) -> list[str]:
 def test_killed_writers_never_leave_a_broken_or_half_written_vault(
     cli: Cli, tmp_path: Path
 ) -> None:
-    rng = random.Random(int(os.environ.get("CTCM_CRASH_SEED", "20261125")))
+    rng = random.Random(SEED)
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = _env(cli, tmp)
