@@ -77,7 +77,30 @@ def main() -> int:
             f"{sweep['tried']} | {sweep['refused']} refused with one line and exit 1, "
             f"{sweep['accepted']} accepted, {sweep['tracebacks']} tracebacks |"
         )
-    lines += ["", f"pytest exit status: {result.returncode}.", ""]
+    attacks_path = ARTIFACTS / "attacks.json"
+    if attacks_path.exists():
+        attacks = json.loads(attacks_path.read_text())
+        lines.append(
+            f"| structural attacks ({', '.join(attacks)}) | {len(attacks)} | "
+            f"{sum(v == 'refused' for v in attacks.values())} refused with a clear line |"
+        )
+    conc_path = ARTIFACTS / "concurrency.json"
+    if conc_path.exists():
+        c = json.loads(conc_path.read_text())
+        lines.append(
+            f"| concurrency ({c['processes']} `ctcm` processes at once) | {c['writes']} writes, "
+            f"{c['reads']} reads | {c['lost_updates']} lost updates, {c['lost_audit_entries']} "
+            f"lost audit entries; a reader finished in {c['reader_seconds']} s while writers "
+            "queued; concurrent reminder runs sent each reminder once |"
+        )
+    lines += [
+        "",
+        "The bad-input corpus (hypothesis, tests/reliability/test_bad_input.py) and the leak "
+        "check (test_leaks.py) run in the same command; a failure there fails it.",
+        "",
+        f"pytest exit status: {result.returncode}.",
+        "",
+    ]
     (ROOT / "RELIABILITY.md").write_text("\n".join(lines))
     print("Wrote RELIABILITY.md")
     return result.returncode

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CTCM_BIN, Cli
+from tests.conftest import CTCM_BIN, ROOT, Cli
 from tests.reliability.test_crash import _env
 
 pytestmark = pytest.mark.reliability
@@ -52,6 +52,16 @@ def test_concurrent_writers_and_readers(cli: Cli, tmp_path: Path) -> None:
     assert "intact" in cli.ok("audit", "verify").stderr
     # a reader takes no lock: it finished while writers queued for theirs
     assert read_time < 10, read_time
+    artifacts = ROOT / "build" / "test-artifacts"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    (artifacts / "concurrency.json").write_text(
+        json.dumps(
+            {"processes": len(procs) + 1, "writes": len(adds), "reads": len(reads),
+             "lost_updates": 0, "lost_audit_entries": 0, "reader_seconds": round(read_time, 2)},
+            indent=2,
+        )
+        + "\n"
+    )  # fmt: skip
 
 
 def test_concurrent_reminder_runs_send_each_reminder_once(demo_cli: Cli, tmp_path: Path) -> None:

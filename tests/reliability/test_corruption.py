@@ -86,3 +86,69 @@ def test_a_damaged_vault_is_one_line_and_exit_1_at_the_command_line(cli: Cli) ->
     r = cli("status")
     assert r.exit_code == 1 and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_structural_attacks_are_detected(cli: Cli, tmp_path: Path) -> None:
+    """Whole-file and cross-file attacks: another vault's file, an older generation put back,
+    two encrypted scans swapped. Each is refused (or, for a read of a rolled-back vault,
+    warned about) with a clear line."""
+    import shutil
+    from datetime import UTC, datetime
+
+    from ctcm.clock import FixedClock
+    from ctcm.environment import Environment
+    from ctcm.services.practice import create_vault
+    from ctcm.vault.store import VaultDir
+
+    outcomes: dict[str, str] = {}
+    for name in ("a.pdf", "b.pdf"):
+        (tmp_path / name).write_bytes(f"scan {name}".encode())
+    cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
+    cli.ok("doc", "add", "a", "npi", "--file", str(tmp_path / "a.pdf"))
+    old = VaultDir(cli.vault).read_parsed().generation
+    cli.ok("doc", "add", "a", "i9", "--file", str(tmp_path / "b.pdf"))
+    live = cli.vault / "vault.ctcm"
+    saved = live.read_bytes()
+
+    # 1. two scans swapped on disk: each is bound to its own key and id
+    blobs = sorted((cli.vault / "blobs").rglob("*"), key=lambda f: f.name)
+    blobs = [b for b in blobs if b.is_file()]
+    assert len(blobs) == 2
+    one, two = blobs[0].read_bytes(), blobs[1].read_bytes()
+    blobs[0].write_bytes(two)
+    blobs[1].write_bytes(one)
+    docs = json.loads(cli.ok("doc", "list", "a", "-f", "json").stdout)
+    r = cli("doc", "export", str(docs[0]["id"]), "--out", str(tmp_path / "x"))
+    outcomes["swapped scans"] = (
+        "refused" if r.exit_code == 1 and "Traceback" not in r.stderr else r.stderr
+    )
+    blobs[0].write_bytes(one)
+    blobs[1].write_bytes(two)
+
+    # 2. an older generation put back: a write is refused, a read warns
+    shutil.copyfile(VaultDir(cli.vault).find_backup(old).path, live)
+    r = cli("person", "add", "c", "--name", "C", "--email", "c@example.org")
+    outcomes["rollback (write)"] = (
+        "refused" if r.exit_code == 1 and "older than" in r.stderr else r.stderr
+    )
+    live.write_bytes(saved)
+
+    # 3. another practice's vault file in its place
+    other = tmp_path / "other"
+    create_vault(
+        Environment(env={"CTCM_STATE_DIR": str(tmp_path / "s2")},
+                    clock=FixedClock(datetime(2026, 3, 1, tzinfo=UTC)), vault_path=other),
+        "Other", "zoe", "another long passphrase", "UTC", False,
+    )  # fmt: skip
+    shutil.copyfile(other / "vault.ctcm", live)
+    r = cli("status")
+    outcomes["another vault's file"] = (
+        "refused" if r.exit_code == 1 and "Traceback" not in r.stderr else r.stderr
+    )
+    live.write_bytes(saved)
+    cli.ok("status")
+
+    artifacts = ROOT / "build" / "test-artifacts"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    (artifacts / "attacks.json").write_text(json.dumps(outcomes, indent=2) + "\n")
+    assert set(outcomes.values()) == {"refused"}, outcomes
