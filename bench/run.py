@@ -255,8 +255,9 @@ def bench_outputs(work: Path) -> list[str]:
     """The dashboard page, `ctcm due` and the audit packet as practices grow (one run each,
     whole process with a session)."""
     rows = [
-        "| people | `status --format html` | `due --days 30` | `packet build` (directory) |",
-        "|---|---|---|---|",
+        "| people | `status --format html` | `due --days 30` | `calendar ics` | `digest --out` "
+        "| `packet build` (directory) |",
+        "|---|---|---|---|---|---|",
     ]
     for n in (100, 1000) if QUICK else (100, 1000, 10000):
         where = work / f"outputs-{n}"
@@ -277,10 +278,20 @@ def bench_outputs(work: Path) -> list[str]:
 
         html = timed("status", "--format", "html", "--out", str(where / "status.html"))
         due = timed("due", "--days", "30")
+        ics = timed("calendar", "ics", "--out", str(where / "cal.ics"))
+        subprocess.run(
+            [str(CTCM), "mail", "configure", "--from", "Bench <office@example.org>",
+             "--admins", "boss@example.org"],
+            env=session, check=True, capture_output=True,
+        )  # fmt: skip
+        digest = timed("digest", "--out", str(where / "digest"), as_of=False)
         # today, not --as-of: the synthetic records were made today, and a packet as of an
         # earlier day rightly leaves them out
         packet = timed("packet", "build", "--out", str(where / "packet"), as_of=False)
-        rows.append(f"| {n:,} | {html * 1000:.0f} ms | {due * 1000:.0f} ms | {packet:.1f} s |")
+        rows.append(
+            f"| {n:,} | {html * 1000:.0f} ms | {due * 1000:.0f} ms | {ics * 1000:.0f} ms | "
+            f"{digest * 1000:.0f} ms | {packet:.1f} s |"
+        )
     return rows
 
 
@@ -330,7 +341,7 @@ def main() -> None:
             "",
             *bench_status(work),
             "",
-            "## The dashboard page, `ctcm due` and the audit packet",
+            "## The dashboard page, `ctcm due`, the calendar, the digest and the audit packet",
             "",
             "One run each (a fresh process with a session) on the same synthetic practices. "
             "A packet holds the status (html, json, csv), the roster, the document register, the "
