@@ -228,6 +228,8 @@ def open_practice(
     The key is found before any lock (a passphrase prompt never holds up a cron job). On any
     error nothing is written.
     """
+    from ctcm.services.roles import enforce
+
     if write and env.as_of is not None:
         raise UsageError(
             f"--as-of only previews, and '{command}' records; it has its own date options "
@@ -263,7 +265,7 @@ def open_practice(
             command=command,
             state=state,
         )
-        _enforce_role(practice, write=False)
+        enforce(practice, write=False)
         yield practice
         Journal(vault.root, first.header["vault_id"]).append(
             unlocked.dek,
@@ -298,40 +300,11 @@ def open_practice(
             state=state,
             _opened_dek=unlocked.dek,
         )
-        _enforce_role(practice, write=True)
+        enforce(practice, write=True)
         yield practice
         practice._save(final=True)
         for step in practice.after_save:
             step()
-
-
-def _enforce_role(practice: Practice, write: bool) -> None:
-    """The permission table (services/roles.py): a denied command leaves an entry in the read
-    journal (folded into the audit trail at the next write) and exits 1, changing nothing."""
-    from ctcm.services.roles import PermissionDenied, allowed, denial, role_of
-
-    env = practice.env
-    command = env.command or practice.command
-    role = role_of(practice.repo.users(), practice.actor)
-    pending = any(u.must_change and u.slot_id == practice.actor for u in practice.repo.user_infos())
-    if pending and command not in ("user passwd", "unlock", "lock"):
-        message = (
-            f"{practice.actor} still has a one-time enrolment passphrase: choose your own first "
-            "with 'ctcm user passwd'"
-        )
-    elif allowed(role, command, write):
-        return
-    else:
-        message = denial(command, write, practice.actor, role)
-    Journal(practice.vault.root, practice.header["vault_id"]).append(
-        practice.unlocked.dek,
-        practice.now_iso,
-        practice.actor,
-        f"denied: {command}",
-        [f"role {role}"],
-        practice.generation,
-    )
-    raise PermissionDenied(message)
 
 
 def unlock_once(env: Environment) -> Unlocked:

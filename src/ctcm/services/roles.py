@@ -12,6 +12,8 @@ other software. README ("Security model") says so.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ctcm.errors import CtcmError
 
 USER_ROLES = ("admin", "officer", "manager", "auditor")
@@ -63,13 +65,12 @@ _READS = (
     "calendar", "calendar ics", "device list", "device show", "doc export", "doc export-csv",
     "doc list", "doc show", "doctor", "doctype list", "doctype show", "due", "inbox list",
     "inbox show", "incident letter", "incident list", "incident show", "log kinds", "log list",
-    "log show", "mail log", "mail show", "packet build", "portfolio", "mail templates check", "manual acks",
-    "manual answers",
-    "manual diff", "manual render", "manual show", "manual versions", "person export",
-    "person list",
-    "person show", "policy list", "policy show", "practice show", "risk checklist",
-    "risk list", "risk report", "risk scenarios", "risk show", "risk tasks", "slot list",
-    "status", "training list", "training matrix", "user list", "vendor list", "vendor show",
+    "log show", "mail log", "mail show", "mail templates check", "manual acks",
+    "manual answers", "manual diff", "manual render", "manual show", "manual versions",
+    "packet build", "person export", "person list", "person show", "policy list",
+    "policy show", "portfolio", "practice show", "risk checklist", "risk list", "risk report",
+    "risk scenarios", "risk show", "risk tasks", "slot list", "status", "training list",
+    "training matrix", "user list", "vendor list", "vendor show",
 )  # fmt: skip
 
 COMMANDS: dict[str, str] = {
@@ -155,3 +156,32 @@ def denial(command: str, write: bool, slot_id: str, role: str) -> str:
         f"'{command}' needs the role {' or '.join(need) if need else 'admin'}; "
         f"{slot_id} has the role {role} (an admin changes it with 'ctcm user role')"
     )
+
+
+def enforce(practice: Any, write: bool) -> None:
+    """The permission table (services/roles.py): a denied command leaves an entry in the read
+    journal (folded into the audit trail at the next write) and exits 1, changing nothing."""
+    from ctcm.vault.journal import Journal
+
+    env = practice.env
+    command = env.command or practice.command
+    role = role_of(practice.repo.users(), practice.actor)
+    pending = any(u.must_change and u.slot_id == practice.actor for u in practice.repo.user_infos())
+    if pending and command not in ("user passwd", "unlock", "lock"):
+        message = (
+            f"{practice.actor} still has a one-time enrolment passphrase: choose your own first "
+            "with 'ctcm user passwd'"
+        )
+    elif allowed(role, command, write):
+        return
+    else:
+        message = denial(command, write, practice.actor, role)
+    Journal(practice.vault.root, practice.header["vault_id"]).append(
+        practice.unlocked.dek,
+        practice.now_iso,
+        practice.actor,
+        f"denied: {command}",
+        [f"role {role}"],
+        practice.generation,
+    )
+    raise PermissionDenied(message)
