@@ -123,3 +123,16 @@ def test_status_mail_tells_staff_how_to_submit(demo_cli: Cli, tmp_path: Path) ->
 def _body(path: Path) -> str:
     msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     return str(msg.get_body(("plain",)).get_content())
+
+
+def test_a_missing_drop_folder_is_an_error_not_an_empty_inbox(
+    demo_cli: Cli, tmp_path: Path
+) -> None:
+    cli = demo_cli
+    assert "No submissions waiting" in cli.ok("inbox", "list").stdout  # never set up: empty
+    _key_and_drop(cli, tmp_path)
+    (tmp_path / "drop").rmdir()  # the share is not mounted today
+    r = cli("inbox", "list")
+    assert r.exit_code == 1 and "does not exist (or is not mounted)" in r.stderr
+    r = cli("inbox", "list", "--dir", str(tmp_path / "typo"))
+    assert r.exit_code == 1 and "typo" in r.stderr

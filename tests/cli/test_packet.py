@@ -145,3 +145,12 @@ def test_with_attachments_warns_and_includes_the_scans(demo_cli: Cli, tmp_path: 
     scans = [n for n in files if n.startswith("personnel/scans/")]
     assert len(scans) == 1 and files[scans[0]] == b"%PDF scan bytes"
     assert b"decrypted scan(s) in clear" in files["index.html"]
+
+
+def test_a_packet_without_a_manual_says_so(demo_cli: Cli, tmp_path: Path) -> None:
+    demo_cli.ok("packet", "build", "--out", str(tmp_path / "p"))
+    files = _files(tmp_path / "p")
+    note = files["manual/NOT-IN-FORCE.txt"].decode()
+    assert "No policies and procedures manual is in force" in note and "more answer(s)" in note
+    assert b'Manual: none in force <span class="draft">DRAFT</span>' in files["index.html"]
+    assert "No risk analysis is on record" in files["risk/NOT-ON-RECORD.txt"].decode()

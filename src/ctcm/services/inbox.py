@@ -90,7 +90,11 @@ def _open(p: Practice, path: Path) -> Entry:
 def entries(p: Practice, directory: Path | None) -> list[Entry]:
     folder = drop_dir(p, directory)
     if not folder.is_dir():
-        return []
+        if directory is None and not p.settings.get("inbox_dir"):
+            return []  # the default folder, never used yet: truly nothing submitted
+        # a folder named or configured that is not there (a typo, an unmounted share) is a
+        # doubt, never "no submissions waiting"
+        raise NotFound(f"the drop folder {folder} does not exist (or is not mounted)")
     out = [_open(p, f) for f in sorted(folder.glob(f"*{SUFFIX}")) if f.is_file()]
     p.touch("inbox", *(f"submission:{e.id}" for e in out))
     return out

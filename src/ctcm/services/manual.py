@@ -8,6 +8,7 @@ question) before anything is written. The real render then runs with StrictUndef
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -79,7 +80,9 @@ class Question:
         return str(value)
 
 
+@functools.cache
 def questions() -> dict[str, Question]:
+    """The catalog, parsed once per process (``manual answers`` looks up every question)."""
     from importlib import resources
 
     text = (resources.files("ctcm") / "catalog" / "manual-questions.toml").read_text()

@@ -127,13 +127,16 @@ def personnel_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
 def _attachments(p: Practice) -> list[PacketFile]:
     from ctcm.services.credentials import safe_filename
 
-    out = []
-    for d in p.repo.documents():
-        for a in p.repo.attachments(d.id):
-            data = p.vault.get_blob(a.key, a.id)
-            name = f"personnel/scans/{d.id}-{safe_filename(a.filename, 'scan')}"
-            out.append(PacketFile(name, data, f"Scan of document {d.id}"))
-    return out
+    shown = {d.id for d in p.repo.documents()}  # as of the packet's date
+    return [
+        PacketFile(
+            f"personnel/scans/{a.document_id}-{safe_filename(a.filename, 'scan')}",
+            p.vault.get_blob(a.key, a.id),
+            f"Scan of document {a.document_id}",
+        )
+        for a in p.repo.attachments(None)
+        if a.document_id in shown
+    ]
 
 
 def risk_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
@@ -150,6 +153,15 @@ def risk_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
                 render_report(p, latest.id, "html", spec.redact).encode(),
                 f"Risk analysis #{latest.id}" + ("" if signed else " (DRAFT)"),
                 draft=signed is None,
+            )
+        )
+    else:  # absent is said, never left for the reader to notice
+        files.append(
+            PacketFile(
+                "risk/NOT-ON-RECORD.txt",
+                f"No risk analysis is on record on {spec.as_of} (ctcm risk new).\n".encode(),
+                "Risk analysis: none on record",
+                draft=True,
             )
         )
     tasks = [task_json(t) for t in p.repo.tasks()]
@@ -192,15 +204,20 @@ def manual_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
                 PacketFile(f"manual/v{current.number}/{name}", text.encode(), "Manual in force")
             )
     else:
+        from ctcm.errors import CtcmError
+
         try:
             sections, head = draft(p)
-        except Exception:  # noqa: BLE001 - unanswered questions: no draft to show
-            sections = []
-        if sections:
             for name, text in manual_files(p, sections, head, "html"):
                 files.append(
                     PacketFile(f"manual/draft/{name}", text.encode(), "Manual (DRAFT)", True)
                 )
+        except CtcmError as err:  # unanswered questions, a broken override: say so
+            note = f"No policies and procedures manual is in force on {spec.as_of}.\n"
+            note += f"No draft could be rendered either: {err}\n"
+            files.append(
+                PacketFile("manual/NOT-IN-FORCE.txt", note.encode(), "Manual: none in force", True)
+            )
     files.append(
         PacketFile(
             "manual/versions.csv",

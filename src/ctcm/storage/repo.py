@@ -14,9 +14,9 @@ from typing import Any
 
 from ctcm.domain.credentials import Category, DocType, Document, Person, Policy, Waiver
 from ctcm.domain.reminders import LedgerEntry
-from ctcm.storage.db import Database
 from ctcm.storage.activityrepo import ActivityQueries
 from ctcm.storage.assetrepo import AssetQueries
+from ctcm.storage.db import Database
 from ctcm.storage.incidentrepo import IncidentQueries
 from ctcm.storage.manualrepo import ManualQueries
 from ctcm.storage.riskrepo import RiskQueries
@@ -257,14 +257,17 @@ class Repository(
         row = self.conn.execute(self._DOC_COLUMNS + " WHERE d.id = ?", (doc_id,)).fetchone()
         return self._doc(row) if row else None
 
-    def attachments(self, doc_id: int) -> list[Attachment]:
+    def attachments(self, doc_id: int | None) -> list[Attachment]:
+        """One document's attachments in order, or (None) every document's, in one query."""
         import base64
 
-        rows = self.conn.execute(
-            "SELECT id, document_id, filename, media_type, size, sha256, key FROM attachments "
-            "WHERE document_id = ? ORDER BY position",
-            (doc_id,),
-        ).fetchall()
+        columns = "SELECT id, document_id, filename, media_type, size, sha256, key FROM attachments"
+        if doc_id is None:
+            rows = self.conn.execute(columns + " ORDER BY document_id, position").fetchall()
+        else:
+            rows = self.conn.execute(
+                columns + " WHERE document_id = ? ORDER BY position", (doc_id,)
+            ).fetchall()
         return [
             Attachment(r[0], r[1], r[2], r[3], r[4], r[5], base64.b64decode(r[6])) for r in rows
         ]
