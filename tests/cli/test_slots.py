@@ -146,3 +146,29 @@ def test_add_recovery_once(cli: Cli, tmp_path: Path) -> None:
     cli.ok("slot", "add-service", "cron", "--out", str(cron), env=ALICE, identity=False)
     r = cli("slot", "add-recovery", env={"CTCM_IDENTITY_FILE": str(cron)})  # cron: not admin
     assert r.exit_code == 1 and "'slot add-recovery' needs the role admin" in r.stderr
+
+
+@pytest.mark.slow
+def test_slot_removal_re_encrypts_log_evidence_and_baa_files_too(cli: Cli) -> None:
+    """Every encrypted file is re-keyed, not only document scans: a removed key holder who
+    kept the old per-file keys opens none of the files the vault now names."""
+    evidence, baa = cli.tmp / "evidence.txt", cli.tmp / "baa.pdf"
+    evidence.write_bytes(b"log evidence")
+    baa.write_bytes(b"%PDF signed BAA")
+    cli.ok("log", "add", "log-review", "--field", "systems=EHR", "--field", "findings=none",
+           "--file", str(evidence))  # fmt: skip
+    cli.ok("vendor", "add", "shredco", "--name", "ShredCo", "--service", "shred", "--phi", "yes")
+    cli.ok("vendor", "baa", "shredco", "--signed", "2026-02-01", "--file", str(baa))
+    with open_practice(cli.environment(), "status", write=False) as p:
+        old = dict(p.repo.attachment_keys())
+    assert len(old) == 2
+
+    r = cli.ok("slot", "remove", "tests", "--purge-backups", env=ALICE, identity=False)
+    assert "2 attachment(s) re-encrypted" in r.stderr
+    with open_practice(cli.environment(ALICE, identity=False), "status", write=False) as p:
+        new = dict(p.repo.attachment_keys())
+        contents = sorted(p.vault.get_blob(key, blob) for blob, key in new.items())
+    assert not set(new) & set(old) and not set(new.values()) & set(old.values())
+    assert contents == [b"%PDF signed BAA", b"log evidence"]
+    files = {f.name for f in (cli.vault / "blobs").iterdir() if not f.name.startswith(".")}
+    assert files == set(new)  # the old files are gone

@@ -279,3 +279,127 @@ def test_no_plaintext_on_disk(cli: Cli, tmp_path: Path) -> None:
         for marker in markers:
             assert marker not in data, f"{marker!r} found in {path}"
     assert not any(p.is_file() for p in tmpdir.rglob("*")), "nothing may be written to TMPDIR"
+
+
+def _killed_attach(cli: Cli, dies_in: str) -> subprocess.CompletedProcess[str]:
+    """A child that stores a scan for a new document and dies at ``dies_in``: 'blob' (after
+    the blob, before the save) or 'save' (after the save, before it could tidy up)."""
+    return _child(f"""
+        import os, pathlib
+        from ctcm.environment import Environment
+        from ctcm.services.practice import open_practice
+        from ctcm.services import credentials as cred
+        import ctcm.vault.store as store
+        if {dies_in!r} == "save":
+            store.VaultDir.committed = lambda self: os._exit(9)
+        env = Environment(env={{"CTCM_IDENTITY_FILE": {str(cli.identity)!r},
+                               "CTCM_STATE_DIR": {str(cli.tmp / "state")!r},
+                               "CTCM_RUNTIME_DIR": {str(cli.tmp / "run")!r}}},
+                          vault_path=pathlib.Path({str(cli.vault)!r}))
+        with open_practice(env, "doc add") as p:
+            doc = p.repo.documents()[0].id
+            cred.store_blob(p, doc, "scan.pdf", b"a scan")
+            p.repo.add_attachment(cred.store_blob(p, doc, "kept.pdf", b"kept"), p.now_iso)
+            if {dies_in!r} == "blob":
+                os._exit(9)
+    """)
+
+
+def _blob_files(cli: Cli) -> set[str]:
+    return {p.name for p in (cli.vault / "blobs").iterdir() if not p.name.startswith(".")}
+
+
+def _named(cli: Cli) -> set[str]:
+    from ctcm.services.practice import open_practice
+
+    with open_practice(cli.environment(), "status", write=False) as p:
+        return p.repo.blob_ids()
+
+
+def test_a_scan_written_by_a_killed_writer_is_removed_by_the_next_writer(cli: Cli) -> None:
+    cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
+    cli.ok("doc", "add", "a", "npi")
+    before = _blob_files(cli)
+    r = _killed_attach(cli, "blob")
+    assert r.returncode == 9, r.stderr
+    orphans = _blob_files(cli) - before
+    assert len(orphans) == 2 and not orphans & _named(cli)  # no generation names them
+    cli.ok("status")  # a reader deletes nothing
+    assert _blob_files(cli) - before == orphans
+    cli.ok("practice", "set", "--warn-days", "31")  # the next writer settles the list
+    assert _blob_files(cli) == before == _named(cli)
+    assert not (cli.vault / "blobs" / ".pending").exists()
+
+
+def test_a_scan_whose_save_landed_before_the_kill_is_kept(cli: Cli) -> None:
+    cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
+    cli.ok("doc", "add", "a", "npi")
+    r = _killed_attach(cli, "save")
+    assert r.returncode == 9, r.stderr
+    assert (cli.vault / "blobs" / ".pending").exists()  # never told that the save landed
+    cli.ok("practice", "set", "--warn-days", "31")
+    # the scan the saved generation names stays; the one it does not name goes
+    assert _blob_files(cli) == _named(cli) and len(_named(cli)) == 1
+    docs = json.loads(cli.ok("doc", "list", "a", "--format", "json").stdout)
+    out = cli.tmp / "export"
+    cli.ok("doc", "export", str(docs[0]["id"]), "--out", str(out))
+    assert [f.read_bytes() for f in out.iterdir()] == [b"kept"]
+
+
+def test_a_failed_command_takes_its_scans_with_it(cli: Cli) -> None:
+    from ctcm.errors import InvalidInput
+    from ctcm.services import credentials as cred
+    from ctcm.services.practice import open_practice
+
+    cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
+    before = _blob_files(cli)
+    with pytest.raises(InvalidInput), open_practice(cli.environment(), "doc add") as p:
+        cred.store_blob(p, 1, "scan.pdf", b"scan")
+        raise InvalidInput("refused after the scan was stored")
+    assert _blob_files(cli) == before
+    assert not (cli.vault / "blobs" / ".pending").exists()
+
+
+def test_scans_only_a_backup_names_are_never_settled_away(cli: Cli, tmp_path: Path) -> None:
+    """A scan named by an older generation alone (here: the generation before a restore) is
+    not pending, so no writer deletes it, and the backup still verifies with it."""
+    cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
+    old = VaultDir(cli.vault).read_parsed().generation
+    scan = tmp_path / "s.pdf"
+    scan.write_bytes(b"scan")
+    cli.ok("doc", "add", "a", "npi", "--file", str(scan))
+    newer = VaultDir(cli.vault).read_parsed().generation
+    cli.ok("backup", "restore", str(old))
+    cli.ok("practice", "set", "--warn-days", "31")
+    assert len(_blob_files(cli)) == 1 and not _named(cli)
+    verified = json.loads(
+        cli.ok("backup", "verify", "--generation", str(newer), "--format", "json").stdout
+    )
+    assert verified["ok"] and verified["attachments"] == 1
+
+
+def test_backup_verify_fails_when_a_named_scan_is_missing(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
+    scan = tmp_path / "s.pdf"
+    scan.write_bytes(b"scan")
+    cli.ok("doc", "add", "a", "npi", "--file", str(scan))
+    cli.ok("practice", "set", "--warn-days", "31")  # the newest backup names the scan
+    for blob in _blob_files(cli):
+        (cli.vault / "blobs" / blob).unlink()
+    r = cli("backup", "verify")
+    assert r.exit_code == 1 and "failed verification" in r.stderr
+    assert "1 MISSING from blobs/" in r.stdout
+
+
+def test_temp_files_of_a_killed_writer_go_at_the_next_write(cli: Cli) -> None:
+    left = [
+        cli.vault / ".vault.ctcm.tmp-0123456789abcdef",
+        cli.vault / "blobs" / ".tmp-0123456789abcdef0123456789abcdef",
+        cli.vault / "backups" / ".g00000001-20260101T000000Z.ctcm.tmp-abcd",
+    ]
+    for path in left:
+        path.write_bytes(b"half")
+    cli.ok("status")
+    assert all(p.exists() for p in left)  # a reader may race a live writer: it leaves them
+    cli.ok("practice", "set", "--warn-days", "31")
+    assert not any(p.exists() for p in left)

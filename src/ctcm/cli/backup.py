@@ -65,7 +65,7 @@ def verify(
     ] = None,
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
-    """Decrypt a backup and check its database and audit chain (evidence of a restore test).
+    """Decrypt a backup; check its database, audit chain and attachment files (a restore test).
 
     Example: ctcm backup verify
     """
@@ -80,6 +80,8 @@ def verify(
         "integrity": result.integrity or ["ok"],
         "audit_entries": result.audit_entries,
         "audit_broken_at": result.audit_broken_at,
+        "attachments": result.attachments,
+        "missing_attachments": list(result.missing_attachments),
     }
     details = [
         ("generation", str(result.generation)),
@@ -93,6 +95,15 @@ def verify(
                 "intact"
                 if result.audit_broken_at is None
                 else f"broken at entry {result.audit_broken_at}"
+            ),
+        ),
+        (
+            "attachments",
+            f"{result.attachments} named, "
+            + (
+                "all present"
+                if not result.missing_attachments
+                else f"{len(result.missing_attachments)} MISSING from blobs/"
             ),
         ),
     ]

@@ -301,8 +301,16 @@ def open_practice(
             _opened_dek=unlocked.dek,
         )
         enforce(practice, write=True)
-        yield practice
-        practice._save(final=True)
+        # what a killed writer left: temp files, and scans that no generation names
+        vault.remove_stale_temps()
+        vault.settle_pending(practice.repo.blob_ids)
+        try:
+            yield practice
+            practice._save(final=True)
+        except BaseException:
+            vault.discard_uncommitted(parsed.generation)
+            raise
+        vault.committed()
         for step in practice.after_save:
             step()
 

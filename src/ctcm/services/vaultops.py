@@ -15,7 +15,7 @@ from ctcm.storage.db import Database
 from ctcm.storage.repo import GENESIS, AuditEntry, Repository, audit_hash
 from ctcm.vault import format as fmt
 from ctcm.vault.journal import Journal, JournalRead
-from ctcm.vault.store import Backup, VaultDir
+from ctcm.vault.store import PENDING_FILE, Backup, VaultDir
 from ctcm.vault.unlock import end_session, start_session
 
 
@@ -104,14 +104,18 @@ class Verified:
     integrity: list[str]
     audit_entries: int
     audit_broken_at: int | None
+    attachments: int  # encrypted files the generation names
+    missing_attachments: tuple[str, ...]  # ... of which these are not in blobs/
 
     @property
     def ok(self) -> bool:
-        return not self.integrity and self.audit_broken_at is None
+        return not self.integrity and self.audit_broken_at is None and not self.missing_attachments
 
 
 def verify_backup(p: Practice, generation: int | None) -> Verified:
-    """Decrypt a backup (the newest by default), run the integrity check and audit chain check."""
+    """Decrypt a backup (the newest by default), run the integrity check and audit chain check,
+    and check that every encrypted file it names is still in the vault's blobs/ (a restore
+    without them would bring back documents whose scans are gone)."""
     backups = p.vault.list_backups()
     if not backups:
         raise VaultError("there are no backups yet (one is kept at every save)")
@@ -119,6 +123,7 @@ def verify_backup(p: Practice, generation: int | None) -> Verified:
     db = _open_backup(p, backup)
     repo = Repository(db)
     entries = repo.audit_entries()
+    named = repo.blob_ids()
     p.touch(f"backup:g{backup.generation}")
     return Verified(
         backup.generation,
@@ -126,6 +131,8 @@ def verify_backup(p: Practice, generation: int | None) -> Verified:
         db.integrity_errors(),
         len(entries),
         first_bad_entry(entries),
+        len(named),
+        tuple(sorted(b for b in named if not p.vault.blob_path(b).is_file())),
     )
 
 
@@ -169,7 +176,9 @@ def export_backup(p: Practice, dest: Path, generation: int | None) -> Path:
         shutil.copyfile(source, target)
         os.chmod(target, 0o600)
         if p.vault.blobs.is_dir():
-            shutil.copytree(p.vault.blobs, dest / "blobs", ignore=shutil.ignore_patterns(".tmp-*"))
+            shutil.copytree(
+                p.vault.blobs, dest / "blobs", ignore=shutil.ignore_patterns(".tmp-*", PENDING_FILE)
+            )
     except OSError as err:
         raise InvalidInput(f"cannot export to {dest}: {err.strerror}") from None
     p.touch(f"export:{dest}")

@@ -314,22 +314,47 @@ class Repository(
         )
         self.conn.commit()
 
+    # where an encrypted file is named: (table, id column, key column)
+    _BLOB_REFS = (
+        ("attachments", "id", "key"),
+        ("activity_attachments", "id", "key"),
+        ("vendors", "baa_blob", "baa_key"),
+    )
+
+    def _blob_tables(self) -> list[tuple[str, str, str]]:
+        # a backup from an older schema may lack the later tables (backups are not migrated)
+        present = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        return [ref for ref in self._BLOB_REFS if ref[0] in present]
+
+    def _blob_keys_sql(self) -> str:
+        parts = [
+            f"SELECT {i} AS id, {k} AS key FROM {t} WHERE {i} IS NOT NULL"
+            for t, i, k in self._blob_tables()
+        ]
+        return " UNION ALL ".join(parts) or "SELECT NULL AS id, NULL AS key WHERE 0 = 1"
+
     def attachment_keys(self) -> list[tuple[str, bytes]]:
+        """Every encrypted file this generation names, with its key: document scans, log
+        evidence and vendors' BAA files."""
         import base64
 
-        return [
-            (r[0], base64.b64decode(r[1]))
-            for r in self.conn.execute("SELECT id, key FROM attachments ORDER BY id")
-        ]
+        sql = f"SELECT id, key FROM ({self._blob_keys_sql()}) ORDER BY id"
+        return [(r[0], base64.b64decode(r[1])) for r in self.conn.execute(sql)]
+
+    def blob_ids(self) -> set[str]:
+        """The ids of every encrypted file this generation names."""
+        return {r[0] for r in self.conn.execute(f"SELECT id FROM ({self._blob_keys_sql()})")}
 
     def rekey_attachments(self, mapping: dict[str, tuple[str, bytes]]) -> None:
-        """Point attachments at re-encrypted files: old id -> (new id, new key)."""
+        """Point every file reference (scans, log evidence, BAA files) at re-encrypted files:
+        old id -> (new id, new key)."""
         import base64
 
-        self.conn.executemany(
-            "UPDATE attachments SET id = ?, key = ? WHERE id = ?",
-            [(new, base64.b64encode(key).decode(), old) for old, (new, key) in mapping.items()],
-        )
+        rows = [(new, base64.b64encode(key).decode(), old) for old, (new, key) in mapping.items()]
+        for table, id_col, key_col in self._blob_tables():
+            self.conn.executemany(
+                f"UPDATE {table} SET {id_col} = ?, {key_col} = ? WHERE {id_col} = ?", rows
+            )
         self.conn.commit()
 
     def remove_user(self, name: str) -> None:

@@ -4,6 +4,12 @@ A vault is a directory holding ``vault.ctcm`` (the encrypted database), ``blobs/
 (encrypted attachments), ``backups/`` (earlier generations, still encrypted) and ``lock``
 (the writers' lock file; ``vault.ctcm`` itself is swapped by ``os.replace`` and so cannot be
 locked). Directories are 0700 and files 0600.
+
+A blob is written before the generation that names it is saved, so a writer killed between
+the two leaves a blob no generation names (encrypted under a key that died with the process).
+Each new blob's id is first written to ``blobs/.pending``; the next writer, under the lock,
+deletes the pending blobs the live generation does not name and empties the list
+(``settle_pending``). Blobs named only by backups are never listed there, so never touched.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from ctcm.vault import format as fmt
 
 VAULT_FILE = "vault.ctcm"
 LOCK_FILE = "lock"
+PENDING_FILE = ".pending"  # in blobs/: ids of blobs written by a writer not yet committed
+BLOB_ID_RE = re.compile(r"[0-9a-f]{32}")
 BACKUP_RE = re.compile(r"^g(\d{8})-(\d{8}T\d{6}Z)\.ctcm$")
 
 
@@ -69,6 +77,8 @@ class VaultDir:
         self.backups_dir = root / "backups"
         self.lock_path = root / LOCK_FILE
         self.lock_timeout = lock_timeout
+        self.pending = self.blobs / PENDING_FILE
+        self._put: list[str] = []  # blobs this process wrote and has not yet seen committed
 
     # ------------------------------------------------------------------ checks
 
@@ -197,7 +207,6 @@ class VaultDir:
             raise VaultError(
                 "the vault changed while this command ran (another ctcm saved); run it again"
             )
-        self._remove_stale_temps()
         new = dict(current.header) | {k: v for k, v in header.items() if k != "payload_salt"}
         new["generation"] = expected_generation + 1
         new["saved_at"] = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -210,11 +219,81 @@ class VaultDir:
         self.prune_backups(now)
         return new
 
-    def _remove_stale_temps(self) -> None:
-        # Safe under the lock: a temp file left by a crashed writer is never the live vault.
-        for stale in self.root.glob(f".{VAULT_FILE}.tmp-*"):
+    def remove_stale_temps(self) -> int:
+        """Delete the temp files a killed writer left (a half-written generation, blob or
+        rewritten backup); return how many. The caller holds the lock: no live writer owns
+        one then, and none of them is ever the live vault."""
+        stale = [
+            *self.root.glob(f".{VAULT_FILE}.tmp-*"),
+            *self.blobs.glob(".tmp-*"),
+            *self.backups_dir.glob(".*.tmp-*"),
+        ]
+        for path in stale:
             with contextlib.suppress(FileNotFoundError):
-                stale.unlink()
+                path.unlink()
+        return len(stale)
+
+    # ------------------------------------------------------------------ pending blobs
+
+    def pending_blobs(self) -> list[str]:
+        """The blob ids listed by writers that have not (yet) seen their save through."""
+        try:
+            text = self.pending.read_text(errors="replace")
+        except FileNotFoundError:
+            return []
+        # a line torn by a kill was never followed by its blob (the list is fsynced first)
+        return [line for line in text.split("\n") if BLOB_ID_RE.fullmatch(line)]
+
+    def settle_pending(self, named: Callable[[], set[str]]) -> int:
+        """Under the lock, before this writer writes: delete each pending blob that ``named()``
+        (the blob ids the live generation names) leaves out, then empty the list. Return how
+        many were deleted. ``named`` is only called when there is a list."""
+        pending = self.pending_blobs()
+        if not pending and not self.pending.exists():
+            return 0
+        keep = named()
+        orphans = [b for b in pending if b not in keep]
+        for blob_id in orphans:
+            with contextlib.suppress(FileNotFoundError):
+                (self.blobs / blob_id).unlink()
+        self.pending.unlink(missing_ok=True)
+        if orphans:
+            _fsync_dir(self.blobs)
+        return len(orphans)
+
+    def committed(self) -> None:
+        """The save that names this process's new blobs is on disk: they are no longer
+        pending."""
+        if self._put:
+            self.pending.unlink(missing_ok=True)
+            self._put.clear()
+
+    def discard_uncommitted(self, opened_generation: int) -> None:
+        """The command failed: unless its save reached the disk after all, delete the blobs it
+        wrote (no generation names them) and their pending entries. When the file cannot be
+        read now, the list stays for the next writer to settle."""
+        if not self._put:
+            return
+        try:
+            live = self.read_parsed().generation
+        except VaultError:
+            return
+        if live != opened_generation:
+            self.committed()
+            return
+        for blob_id in self._put:
+            with contextlib.suppress(FileNotFoundError):
+                (self.blobs / blob_id).unlink()
+        self.pending.unlink(missing_ok=True)
+        self._put.clear()
+
+    def _note_pending(self, blob_id: str) -> None:
+        fd = os.open(self.pending, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+        try:
+            os.write(fd, f"{blob_id}\n".encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     # ------------------------------------------------------------------ backups
 
@@ -286,7 +365,7 @@ class VaultDir:
     # ------------------------------------------------------------------ blobs
 
     def blob_path(self, blob_id: str) -> Path:
-        if not re.fullmatch(r"[0-9a-f]{32}", blob_id):
+        if not BLOB_ID_RE.fullmatch(blob_id):
             raise VaultError(f"bad attachment id {blob_id!r}")
         return self.blobs / blob_id
 
@@ -295,6 +374,8 @@ class VaultDir:
         self.blobs.mkdir(mode=0o700, exist_ok=True)
         path = self.blob_path(blob_id)
         tmp = self.blobs / f".tmp-{blob_id}"
+        self._note_pending(blob_id)  # before the blob: a kill can never leave it unlisted
+        self._put.append(blob_id)
         write_private(tmp, [fmt.blob_encrypt(key, blob_id, data)])
         os.replace(tmp, path)
         _fsync_dir(self.blobs)
