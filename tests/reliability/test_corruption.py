@@ -9,6 +9,7 @@ import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,10 +89,19 @@ def test_a_damaged_vault_is_one_line_and_exit_1_at_the_command_line(cli: Cli) ->
     assert len(r.stderr.strip().splitlines()) == 1
 
 
+def _refused(r: Any, says: str = "") -> str:
+    """'refused' for one clear line and exit 1 (naming ``says``), else what happened."""
+    lines = r.stderr.strip().splitlines()
+    if r.exit_code == 1 and "Traceback" not in r.stderr and says in r.stderr and lines:
+        return "refused"
+    return f"exit {r.exit_code}: {r.stderr.strip()[:200]}"
+
+
 def test_structural_attacks_are_detected(cli: Cli, tmp_path: Path) -> None:
-    """Whole-file and cross-file attacks: another vault's file, an older generation put back,
-    two encrypted scans swapped. Each is refused (or, for a read of a rolled-back vault,
-    warned about) with a clear line."""
+    """Whole-file and cross-file attacks: two encrypted scans swapped, an older generation put
+    back, another vault's file or header, a forged data key, read-journal records edited,
+    reordered or deleted, and an audit entry rewritten by a key holder. Each is refused with
+    one clear line and exit 1."""
     import shutil
     from datetime import UTC, datetime
 
@@ -119,18 +129,14 @@ def test_structural_attacks_are_detected(cli: Cli, tmp_path: Path) -> None:
     blobs[1].write_bytes(one)
     docs = json.loads(cli.ok("doc", "list", "a", "-f", "json").stdout)
     r = cli("doc", "export", str(docs[0]["id"]), "--out", str(tmp_path / "x"))
-    outcomes["swapped scans"] = (
-        "refused" if r.exit_code == 1 and "Traceback" not in r.stderr else r.stderr
-    )
+    outcomes["swapped scans"] = _refused(r)
     blobs[0].write_bytes(one)
     blobs[1].write_bytes(two)
 
     # 2. an older generation put back: a write is refused, a read warns
     shutil.copyfile(VaultDir(cli.vault).find_backup(old).path, live)
     r = cli("person", "add", "c", "--name", "C", "--email", "c@example.org")
-    outcomes["rollback (write)"] = (
-        "refused" if r.exit_code == 1 and "older than" in r.stderr else r.stderr
-    )
+    outcomes["rollback (write)"] = _refused(r, "older than")
     live.write_bytes(saved)
 
     # 3. another practice's vault file in its place
@@ -142,9 +148,50 @@ def test_structural_attacks_are_detected(cli: Cli, tmp_path: Path) -> None:
     )  # fmt: skip
     shutil.copyfile(other / "vault.ctcm", live)
     r = cli("status")
-    outcomes["another vault's file"] = (
-        "refused" if r.exit_code == 1 and "Traceback" not in r.stderr else r.stderr
-    )
+    outcomes["another vault's file"] = _refused(r)
+    live.write_bytes(saved)
+
+    # 4. another vault's header spliced onto this vault's encrypted payload
+    mine, theirs = fmt.parse(saved), fmt.parse((other / "vault.ctcm").read_bytes())
+    cut = len(mine.signed) + len(mine.mac)
+    live.write_bytes(theirs.signed + theirs.mac + saved[cut:])
+    outcomes["another vault's header on this payload"] = _refused(cli("status"))
+    live.write_bytes(saved)
+
+    # 5. a data key forged to the slots' public keys (no key needed to do it)
+    from tests.vault.test_trust import _forge
+
+    _forge(cli.vault)
+    r = cli("status")
+    outcomes["forged data key"] = _refused(r, "not written by a key holder")
+    live.write_bytes(saved)
+
+    # 6. read-journal records edited, reordered, deleted
+    for attack in ("edited", "reordered", "deleted"):
+        for _ in range(3):
+            cli.ok("status")
+        journal = cli.vault / "journal"
+        lines = journal.read_bytes().splitlines(keepends=True)
+        original = b"".join(lines)
+        if attack == "edited":
+            raw = bytearray(lines[1])
+            raw[20] ^= 0x01
+            lines[1] = bytes(raw)
+        elif attack == "reordered":
+            lines[0], lines[1] = lines[1], lines[0]
+        else:
+            del lines[1]
+        journal.write_bytes(b"".join(lines))
+        outcomes[f"journal record {attack}"] = _refused(
+            cli("audit", "verify"), "read journal record"
+        )
+        journal.write_bytes(original)
+
+    # 7. a key holder rewrites an audit entry inside the database and saves it properly
+    with open_practice(cli.environment(), "person edit") as p:
+        p.db.conn.execute("UPDATE audit_log SET command = 'status' WHERE seq = 2")
+        p.db.conn.commit()
+    outcomes["audit entry edited by a key holder"] = _refused(cli("audit", "verify"), "broken")
     live.write_bytes(saved)
     cli.ok("status")
 
