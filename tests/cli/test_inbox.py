@@ -8,6 +8,8 @@ import email.policy
 import json
 from pathlib import Path
 
+from ctcm.services.inbox import inbox_key
+from ctcm.services.practice import open_practice
 from ctcm.vault import submission as sub
 from tests.conftest import Cli, run_ctcm
 
@@ -88,6 +90,31 @@ def test_tampered_foreign_and_unknown_submissions_are_refused(
     assert not stranger.exists()
     audit = cli.ok("audit", "list", "--format", "json").stdout
     assert "rejected" in audit and "no such person here" in audit
+
+
+def test_a_sealed_submission_with_forged_metadata_is_refused_not_a_crash(
+    demo_cli: Cli, tmp_path: Path
+) -> None:
+    """Whoever has the key file writes the metadata; the bad-input corpus found that a date
+    given as a number (or a list for a person) ended in a traceback at accept."""
+    cli = demo_cli
+    _key_and_drop(cli, tmp_path)
+    with open_practice(cli.environment(), "status", write=False) as p:
+        key = inbox_key(p, None)
+    drop = tmp_path / "drop"
+    for name, meta in [
+        ("number.ctcmsub", {"person": "ada", "doctype": "npi", "issued": 20260102}),
+        ("list.ctcmsub", {"person": ["ada"], "doctype": "npi"}),
+        ("array.ctcmsub", []),
+    ]:
+        (drop / name).write_bytes(sub.seal(key, meta, b"scan"))
+    listed = {e["file"]: e for e in json.loads(cli.ok("inbox", "list", "-f", "json").stdout)}
+    assert "issued is not text" in listed["number.ctcmsub"]["refused"]
+    assert "no person" in listed["list.ctcmsub"]["refused"]
+    assert "no metadata" in listed["array.ctcmsub"]["refused"]
+    for entry in listed.values():
+        r = cli("inbox", "accept", entry["id"])
+        assert r.exit_code == 1 and "is refused: its contents are not a ctcm submission" in r.stderr
 
 
 def test_submit_refuses_bad_input_in_one_line(tmp_path: Path) -> None:

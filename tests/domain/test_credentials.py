@@ -125,6 +125,9 @@ def test_person_without_requirements_is_yellow_not_green() -> None:
         ("2026-02-30", False),
         ("2026-13-01", False),
         ("26-1-1", False),
+        ("0000-01-00", False),  # year 0: was a ValueError traceback (bad-input corpus)
+        ("0000-01-01", False),
+        ("0001-01-01", True),
         ("tomorrow", False),
         ("", False),
     ],

@@ -26,6 +26,8 @@ def parse_date(text: str, what: str = "date", fmt: str | None = None) -> date:
     if not _ISO.match(text):
         raise InvalidInput(f"bad {what} {text!r}: expected YYYY-MM-DD")
     year, month, day = (int(x) for x in text.split("-"))
+    if year < 1:
+        raise InvalidInput(f"bad {what} {text!r}: there is no year 0")
     if not 1 <= month <= 12:
         raise InvalidInput(f"bad {what} {text!r}: no month {month}")
     try:

@@ -84,7 +84,30 @@ def _open(p: Practice, path: Path) -> Entry:
         )
     except sub.SubmissionRefused as err:
         return Entry(entry_id, path, None, None, str(err))
+    wrong = _wrong_meta(meta)
+    if wrong:
+        return Entry(
+            entry_id, path, None, None, f"its contents are not a ctcm submission ({wrong})"
+        )
     return Entry(entry_id, path, meta, content, None)
+
+
+_REQUIRED = ("person", "doctype")
+_OPTIONAL = ("issued", "expires", "filename", "submitted_on")
+
+
+def _wrong_meta(meta: object) -> str | None:
+    """What is wrong with a submission's metadata, else None. Whoever holds the submission key
+    writes it, so it can be any JSON at all: only the shape ``submit`` writes is accepted."""
+    if not isinstance(meta, dict):
+        return "no metadata"
+    for name in _REQUIRED:
+        if not isinstance(meta.get(name), str) or not meta[name]:
+            return f"no {name}"
+    for name in _OPTIONAL:
+        if meta.get(name) is not None and not isinstance(meta[name], str):
+            return f"{name} is not text"
+    return None
 
 
 def entries(p: Practice, directory: Path | None) -> list[Entry]:
