@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -95,6 +96,26 @@ def test_init_user_after_the_command_and_no_recovery(tmp_path: Path) -> None:
     )
     assert r.exit_code == 0, r.stderr
     assert "user 'dana' is admin" in r.stderr and "Recovery code" not in r.stderr
+
+
+def test_init_after_a_global_vault_option_keeps_its_own_practice_name(tmp_path: Path) -> None:
+    """Found by the leak session: with --vault DIR before the command, init's own --practice
+    NAME was taken for the global --practice ("give --practice or --vault, not both")."""
+    import typer.main
+
+    group: Any = typer.main.get_command(app)
+    own = group._own_options(["--vault", "/x", "init", "--practice", "P"])
+    assert "--practice" in own and "--timezone" in own
+    assert "--practice" not in group._own_options(["--vault", "/x", "status"])
+    from tests.conftest import run_ctcm
+
+    r = run_ctcm(
+        "--vault", str(tmp_path / "v2"), "init", "--practice", "Second", "--user", "zoe",
+        "--timezone", "UTC", "--no-recovery-code",
+        env={"CTCM_PASSPHRASE": PASSPHRASE, "CTCM_RUNTIME_DIR": str(tmp_path / "run")},
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "for 'Second'" in r.stderr
 
 
 @pytest.mark.parametrize(

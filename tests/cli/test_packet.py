@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import zipfile
@@ -145,6 +146,23 @@ def test_with_attachments_warns_and_includes_the_scans(demo_cli: Cli, tmp_path: 
     scans = [n for n in files if n.startswith("personnel/scans/")]
     assert len(scans) == 1 and files[scans[0]] == b"%PDF scan bytes"
     assert b"decrypted scan(s) in clear" in files["index.html"]
+
+
+def test_two_scans_of_one_name_on_one_document_both_go_in(demo_cli: Cli, tmp_path: Path) -> None:
+    """Found by the leak session: the second scan named like the first ended the packet build
+    in a traceback ("two packet parts write ...")."""
+    cli = demo_cli
+    for n, body in enumerate((b"front", b"back")):
+        folder = tmp_path / f"s{n}"
+        folder.mkdir()
+        (folder / "scan.pdf").write_bytes(body)
+    cli.ok("doc", "add", "bob", "i9", "--file", str(tmp_path / "s0" / "scan.pdf"))
+    doc = json.loads(cli.ok("doc", "list", "bob", "-f", "json").stdout)[-1]["id"]
+    cli.ok("doc", "attach", str(doc), "--file", str(tmp_path / "s1" / "scan.pdf"))
+    cli.ok("packet", "build", "--with-attachments", "--out", str(tmp_path / "p"))
+    files = _files(tmp_path / "p")
+    assert files[f"personnel/scans/{doc}-scan.pdf"] == b"front"
+    assert files[f"personnel/scans/{doc}-scan-2.pdf"] == b"back"
 
 
 def test_a_packet_without_a_manual_says_so(demo_cli: Cli, tmp_path: Path) -> None:

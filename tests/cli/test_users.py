@@ -109,6 +109,26 @@ def test_enrolment_passphrase_must_be_changed_first(cli: Cli) -> None:
     assert r.exit_code == 1
 
 
+def test_naming_yourself_in_passwd_changes_your_own_never_locks_you_out(cli: Cli) -> None:
+    """Found by the leak session: 'ctcm user passwd frank' run by frank took the admin's reset
+    path, put a random enrolment passphrase in frank's slot and never showed it."""
+    # the user found another way than by name (here the only user): refused, and the
+    # passphrase is what it was
+    only = {"CTCM_PASSPHRASE": PASSPHRASE, "CTCM_NEW_PASSPHRASE": "never used at all"}
+    r = cli("user", "passwd", "alice", env=only, identity=False)
+    assert r.exit_code == 1 and "alice is you" in r.stderr, r.stderr
+    cli.ok("status", env=ALICE, identity=False)
+    r = admin(cli, "user", "add", "gina", "--role", "auditor", "--enrolment")
+    gina = as_user("gina", r.stdout.strip())
+    cli.ok("user", "passwd", env={**gina, "CTCM_NEW_PASSPHRASE": "gina's very own phrase"},
+           identity=False)  # fmt: skip
+    mine = as_user("gina", "gina's very own phrase")
+    r = cli.ok("user", "passwd", "gina", env={**mine, "CTCM_NEW_PASSPHRASE": "gina's next one"},
+               identity=False)  # fmt: skip
+    assert "Passphrase of gina changed" in r.stderr and not r.stdout.strip()
+    cli.ok("status", env=as_user("gina", "gina's next one"), identity=False)
+
+
 def test_a_new_passphrase_never_comes_from_argv_and_needs_a_source(cli: Cli) -> None:
     r = cli("user", "add", "hal", "--role", "auditor", env=ALICE, identity=False)
     assert r.exit_code == 1 and "CTCM_NEW_PASSPHRASE" in r.stderr

@@ -50,8 +50,13 @@ class CtcmGroup(TyperGroup):
     def _own_options(self, args: list[str]) -> frozenset[str]:
         """The option names the command named in ``args`` declares itself."""
         command: Any = self
+        value_next = False
         for arg in args:
+            if value_next:  # the value of a global option before the command (`--vault DIR`)
+                value_next = False
+                continue
             if arg.startswith("-"):
+                value_next = arg in GLOBAL_OPTIONS
                 continue
             sub = getattr(command, "commands", {}).get(arg)
             if sub is None:

@@ -89,9 +89,13 @@ def passwd(
     from ctcm.services.users import change_passphrase, enrolment_passphrase, new_passphrase
 
     actx = app_context(ctx)
-    secret = enrolment_passphrase() if name else new_passphrase(actx.environment, "your")
+    env = actx.environment
+    if name is not None and name == (env.user or env.env.get("CTCM_USER")):
+        name = None  # your own name: a change of your own, never a reset to a random one
+    enrolment = name is not None
+    secret = enrolment_passphrase() if enrolment else new_passphrase(env, "your")
     with opened(ctx, "user passwd") as p:
-        user, enrolment = change_passphrase(p, name, secret)
+        user, enrolment = change_passphrase(p, name, secret, enrolment)
     if enrolment:
         actx.say(f"New one-time enrolment passphrase for {user.name} (shown once):")
         typer.echo(secret)

@@ -125,18 +125,32 @@ def personnel_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
 
 
 def _attachments(p: Practice) -> list[PacketFile]:
+    """Each scan of the documents shown, as ``<document>-<file name>``; a document's second
+    scan of the same name is numbered (``-2``), as ``doc export`` does."""
+    import os
+
     from ctcm.services.credentials import safe_filename
 
     shown = {d.id for d in p.repo.documents()}  # as of the packet's date
-    return [
-        PacketFile(
-            f"personnel/scans/{a.document_id}-{safe_filename(a.filename, 'scan')}",
-            p.vault.get_blob(a.key, a.id),
-            f"Scan of document {a.document_id}",
+    files, used = [], set()
+    for a in p.repo.attachments(None):
+        if a.document_id not in shown:
+            continue
+        name = f"{a.document_id}-{safe_filename(a.filename, 'scan')}"
+        stem, suffix = os.path.splitext(name)
+        n = 1
+        while name in used:
+            n += 1
+            name = f"{stem}-{n}{suffix}"
+        used.add(name)
+        files.append(
+            PacketFile(
+                f"personnel/scans/{name}",
+                p.vault.get_blob(a.key, a.id),
+                f"Scan of document {a.document_id}",
+            )
         )
-        for a in p.repo.attachments(None)
-        if a.document_id in shown
-    ]
+    return files
 
 
 def risk_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:

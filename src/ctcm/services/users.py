@@ -81,9 +81,14 @@ def add_user(
     return get_user(p, name)
 
 
-def change_passphrase(p: Practice, name: str | None, passphrase: str) -> tuple[UserInfo, bool]:
+def change_passphrase(
+    p: Practice, name: str | None, passphrase: str, enrolment_given: bool
+) -> tuple[UserInfo, bool]:
     """Your own passphrase (clears a pending enrolment), or, as an admin, another user's: a new
-    one-time enrolment passphrase they must change. Returns (user, whether it is an enrolment)."""
+    one-time enrolment passphrase they must change. ``enrolment_given`` says which the caller
+    prepared; when it does not fit the target (a random enrolment passphrase for your own
+    slot, which nobody would ever be shown) nothing changes. Returns (user, whether it is an
+    enrolment)."""
     own = p.actor
     target = get_user(p, name) if name is not None else None
     if target is None:
@@ -95,6 +100,13 @@ def change_passphrase(p: Practice, name: str | None, passphrase: str) -> tuple[U
             f"{target.slot_id} is a service: it has an identity file, not a passphrase"
         )
     enrolment = target.slot_id != own
+    if enrolment_given and not enrolment:
+        raise InvalidInput(
+            f"{target.name} is you: to change your own passphrase run 'ctcm user passwd' "
+            "without a name"
+        )
+    if enrolment and not enrolment_given:
+        raise InvalidInput(f"name the user whose passphrase to reset ({target.name})")
     if enrolment and p.actor not in {f"user:{a}" for a in _user_admins(p)}:
         raise InvalidInput("only an admin can reset another user's passphrase")
     _put_slot(p, target.slot_id, target.name, passphrase)
