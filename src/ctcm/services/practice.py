@@ -280,6 +280,8 @@ def open_practice(
         return
 
     with vault.locked(command):
+        if env.env.get("CTCM_TRACE") and env.warn:
+            env.warn(f"trace: waited {vault.lock_waited:.3f} s for the writer lock")
         parsed = vault.read_parsed()
         if seen is not None and parsed.generation < seen.generation:
             raise VaultError(

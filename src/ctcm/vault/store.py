@@ -78,6 +78,7 @@ class VaultDir:
         self.lock_path = root / LOCK_FILE
         self.lock_timeout = lock_timeout
         self.pending = self.blobs / PENDING_FILE
+        self.lock_waited = 0.0  # seconds the last ``locked()`` waited for another writer
         self._put: list[str] = []  # blobs this process wrote and has not yet seen committed
 
     # ------------------------------------------------------------------ checks
@@ -126,10 +127,12 @@ class VaultDir:
         except FileNotFoundError:
             raise NotFound(f"no vault at {self.root}") from None
         try:
-            deadline = time.monotonic() + self.lock_timeout
+            started = time.monotonic()
+            deadline = started + self.lock_timeout
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    self.lock_waited = time.monotonic() - started
                     break
                 except OSError as err:
                     if err.errno not in (errno.EAGAIN, errno.EACCES):
