@@ -11,10 +11,11 @@ An incident's title is its number and the notice due, never its summary.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
-from typing import Any
+import re
+from datetime import UTC, date, timedelta
 
 from ctcm.domain.credentials import Light, Reason
+from ctcm.errors import InvalidInput
 from ctcm.services.practice import Practice
 
 
@@ -30,9 +31,53 @@ def _uid(vault_id: str, ref: str) -> str:
     return hashlib.sha256(f"{vault_id}|{ref}".encode()).hexdigest()[:32] + "@ctcm"
 
 
-def build_ics(p: Practice, days: int, person: str | None, private: bool) -> bytes:
-    from icalendar import Calendar, Event, vRecur
+# Written directly rather than through icalendar's object model, which took 4 of the 5.5 s of
+# an export for 10,000 people; the tests parse every export back with icalendar.
+_RECUR = re.compile(r"[A-Z0-9=;,+-]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # TEXT allows none but tab
 
+
+def _text(value: str) -> str:
+    """An RFC 5545 TEXT value (3.3.11): backslash, semicolon, comma and newlines escaped,
+    other control characters dropped."""
+    return (
+        _CONTROL.sub("", value)
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+
+
+def _fold(line: str) -> bytes:
+    """One content line, folded at 75 octets without splitting a UTF-8 character (3.1)."""
+    raw = line.encode()
+    if len(raw) <= 75:
+        return raw + b"\r\n"
+    out, start, limit = [], 0, 75
+    while start < len(raw):
+        end = min(start + limit, len(raw))
+        while end < len(raw) and (raw[end] & 0xC0) == 0x80:  # inside a character: back off
+            end -= 1
+        out.append(raw[start:end])
+        start, limit = end, 74  # continuation lines start with a space
+    return b"\r\n ".join(out) + b"\r\n"
+
+
+def _recur(rule: str, kind: str) -> str:
+    """A stored rule as an RRULE value. Rules are checked and normalised when set
+    (domain.activities.check_rrule); one that is not is refused, never written half-right."""
+    if _RECUR.fullmatch(rule):
+        return rule
+    raise InvalidInput(
+        f"the schedule of {kind} holds {rule!r}, not an RRULE: set it again "
+        f"(ctcm calendar set {kind} --rrule ...)"
+    )
+
+
+def build_ics(p: Practice, days: int, person: str | None, private: bool) -> bytes:
     from ctcm.services import credentials as cred
     from ctcm.services.activities import kinds
 
@@ -42,25 +87,28 @@ def build_ics(p: Practice, days: int, person: str | None, private: bool) -> byte
     until = today + timedelta(days=days)
     vid = p.header["vault_id"]
     practice = p.settings.get("practice_name", "")
-    cal = Calendar()
-    cal.add("prodid", "-//ctcm//compliance calendar//EN")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", f"{practice} compliance" if practice else "Compliance")
-    stamp = p.now
+    lines = [
+        b"BEGIN:VCALENDAR\r\n",
+        _fold("PRODID:-//ctcm//compliance calendar//EN"),
+        b"VERSION:2.0\r\n",
+        b"CALSCALE:GREGORIAN\r\n",
+        _fold("X-WR-CALNAME:" + _text(f"{practice} compliance" if practice else "Compliance")),
+    ]
+    stamp = p.now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
-    def event(ref: str, summary: str, start: date, rule: str | None = None) -> Any:
-        ev = Event()
-        ev.add("uid", _uid(vid, ref))
-        ev.add("dtstamp", stamp)
-        ev.add("dtstart", start)
-        ev.add("dtend", start + timedelta(days=1))
-        ev.add("summary", summary)
-        ev.add("transp", "TRANSPARENT")
-        if rule:
-            ev.add("rrule", vRecur.from_ical(rule))
-        cal.add_component(ev)
-        return ev
+    def event(ref: str, summary: str, start: date, rule: str | None = None) -> None:
+        recur = [_fold(f"RRULE:{_recur(rule, ref.removeprefix('activity:'))}")] if rule else []
+        lines.extend(
+            (
+                b"BEGIN:VEVENT\r\n",
+                _fold(f"SUMMARY:{_text(summary)}"),
+                f"DTSTART;VALUE=DATE:{start:%Y%m%d}\r\n".encode(),
+                f"DTEND;VALUE=DATE:{start + timedelta(days=1):%Y%m%d}\r\n".encode(),
+                f"DTSTAMP:{stamp}\r\nUID:{_uid(vid, ref)}\r\n".encode(),
+                *recur,
+                b"TRANSP:TRANSPARENT\r\nEND:VEVENT\r\n",
+            )
+        )
 
     from ctcm.domain.activities import occurrence_dates
 
@@ -114,4 +162,5 @@ def build_ics(p: Practice, days: int, person: str | None, private: bool) -> byte
             summary = f"Device: {'fix encryption or screen lock' if red else 'audit due'}"
         event(item.ref, summary, item.on)
     p.touch("calendar:ics", *([f"person:{person}"] if person else []))
-    return bytes(cal.to_ical())
+    lines.append(b"END:VCALENDAR\r\n")
+    return b"".join(lines)
