@@ -39,8 +39,8 @@ def test_any_summary_round_trips_through_an_independent_parser(summary: str) -> 
 def test_stored_rules_pass_through_and_a_corrupt_one_is_refused() -> None:
     from ctcm.domain.activities import check_rrule
 
-    for given in ("FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=1", " rrule:freq=weekly;byday=mo,tu "):
-        rule = check_rrule(given)
+    for typed in ("FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=1", " rrule:freq=weekly;byday=mo,tu "):
+        rule = check_rrule(typed)
         assert _recur(rule, "k") == rule
     with pytest.raises(InvalidInput, match="not an RRULE"):
         _recur("FREQ=DAILY\r\nBEGIN:VEVENT", "log-review")
