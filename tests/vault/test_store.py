@@ -16,7 +16,7 @@ import pytest
 
 from ctcm.errors import ExitCode
 from ctcm.vault.store import Backup, VaultDir, backups_to_keep
-from tests.conftest import ROOT, Cli
+from tests.conftest import ROOT, Cli, run_ctcm
 
 
 def test_layout_and_permissions(cli: Cli) -> None:
@@ -326,7 +326,12 @@ def test_a_scan_written_by_a_killed_writer_is_removed_by_the_next_writer(cli: Cl
     assert len(orphans) == 2 and not orphans & _named(cli)  # no generation names them
     cli.ok("status")  # a reader deletes nothing
     assert _blob_files(cli) - before == orphans
-    cli.ok("practice", "set", "--warn-days", "31")  # the next writer settles the list
+    r = run_ctcm(
+        "practice", "set", "--warn-days", "31",  # the next writer settles the list
+        env={"CTCM_VAULT": str(cli.vault), "CTCM_IDENTITY_FILE": str(cli.identity),
+             "CTCM_STATE_DIR": str(cli.tmp / "state"), "CTCM_TRACE": "1"},
+    )  # fmt: skip
+    assert "removed 0 temp file(s) and 2 unnamed scan(s)" in r.stderr, r.stderr
     assert _blob_files(cli) == before == _named(cli)
     assert not (cli.vault / "blobs" / ".pending").exists()
 

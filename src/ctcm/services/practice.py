@@ -279,9 +279,10 @@ def open_practice(
             practice.remember()
         return
 
+    trace = env.warn if env.env.get("CTCM_TRACE") else None
     with vault.locked(command):
-        if env.env.get("CTCM_TRACE") and env.warn:
-            env.warn(f"trace: waited {vault.lock_waited:.3f} s for the writer lock")
+        if trace:
+            trace(f"trace: waited {vault.lock_waited:.3f} s for the writer lock")
         parsed = vault.read_parsed()
         if seen is not None and parsed.generation < seen.generation:
             raise VaultError(
@@ -304,8 +305,10 @@ def open_practice(
         )
         enforce(practice, write=True)
         # what a killed writer left: temp files, and scans that no generation names
-        vault.remove_stale_temps()
-        vault.settle_pending(practice.repo.blob_ids)
+        temps = vault.remove_stale_temps()
+        scans = vault.settle_pending(practice.repo.blob_ids)
+        if trace and (temps or scans):
+            trace(f"trace: removed {temps} temp file(s) and {scans} unnamed scan(s) left behind")
         try:
             yield practice
             practice._save(final=True)

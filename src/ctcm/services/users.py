@@ -105,8 +105,6 @@ def change_passphrase(
             f"{target.name} is you: to change your own passphrase run 'ctcm user passwd' "
             "without a name"
         )
-    if enrolment and not enrolment_given:
-        raise InvalidInput(f"name the user whose passphrase to reset ({target.name})")
     if enrolment and p.actor not in {f"user:{a}" for a in _user_admins(p)}:
         raise InvalidInput("only an admin can reset another user's passphrase")
     _put_slot(p, target.slot_id, target.name, passphrase)
