@@ -185,7 +185,8 @@ def make_practice(work: Path, people: int, attention: float = 0.30) -> tuple[Pat
     from ctcm.clock import SystemClock
     from ctcm.environment import Environment
     from ctcm.services.catalog import load_starter
-    from ctcm.services.practice import add_service_identity, create_vault, open_practice
+    from ctcm.services.creation import create_vault
+    from ctcm.services.practice import add_service_identity, open_practice
     from ctcm.services.synthetic import populate
 
     root = work / f"practice{people}"

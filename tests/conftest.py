@@ -66,7 +66,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     """One vault with the small-practice starter, a service identity and a recovery slot.
     Built once (the Argon2id KDF is deliberately slow) and copied into each test."""
     from ctcm.services.catalog import load_starter
-    from ctcm.services.practice import add_service_identity, create_vault, open_practice
+    from ctcm.services.creation import create_vault
+    from ctcm.services.practice import add_service_identity, open_practice
 
     root = tmp_path_factory.mktemp("template")
     env = Environment(

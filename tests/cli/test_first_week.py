@@ -209,7 +209,7 @@ def test_sessions_of_two_vaults_side_by_side(cli: Cli, tmp_path: Any) -> None:
 
     from ctcm.clock import FixedClock
     from ctcm.environment import Environment
-    from ctcm.services.practice import create_vault
+    from ctcm.services.creation import create_vault
     from tests.conftest import PASSPHRASE
 
     other = tmp_path / "client-b"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ctcm.clock import FixedClock
 from ctcm.environment import Environment
-from ctcm.services.practice import create_vault
+from ctcm.services.creation import create_vault
 from tests.conftest import PASSPHRASE, Cli
 
 

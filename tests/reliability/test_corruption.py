@@ -107,7 +107,7 @@ def test_structural_attacks_are_detected(cli: Cli, tmp_path: Path) -> None:
 
     from ctcm.clock import FixedClock
     from ctcm.environment import Environment
-    from ctcm.services.practice import create_vault
+    from ctcm.services.creation import create_vault
     from ctcm.vault.store import VaultDir
 
     outcomes: dict[str, str] = {}

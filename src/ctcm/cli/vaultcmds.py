@@ -41,7 +41,7 @@ def init(
     Example: ctcm init --practice "Lakeside Counseling" --user alice --starter small-practice
     """
     from ctcm.errors import CtcmError
-    from ctcm.services.practice import (
+    from ctcm.services.creation import (
         check_new_user,
         check_timezone,
         init_practice,
@@ -155,7 +155,8 @@ def demo(
     from ctcm.render.views import dashboard_view
     from ctcm.services import credentials as cred
     from ctcm.services.catalog import DEMO_PASSPHRASE, DEMO_USER, examples_dir, load_demo
-    from ctcm.services.practice import create_vault, open_practice
+    from ctcm.services.creation import create_vault
+    from ctcm.services.practice import open_practice
 
     actx = app_context(ctx)
     base = actx.environment

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from ctcm.environment import Environment
 from ctcm.errors import InvalidInput, UsageError, VaultError, WrongKey
@@ -327,130 +325,6 @@ def unlock_once(env: Environment) -> Unlocked:
     parsed = vault.read_parsed()
     seen = LocalState(state_dir(env.env), parsed.header["vault_id"]).load()
     return unlock(env, parsed, seen.pin if seen else None)
-
-
-def check_new_user(user: str) -> str:
-    """A new user name as typed (lower case letters, digits, dashes); raise InvalidInput."""
-    from ctcm.domain.credentials import check_key
-
-    check_key(user.strip(), "user name")
-    return user.strip()
-
-
-def check_timezone(tz: str) -> str:
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown time zone {tz!r} (use a name like America/Chicago)") from None
-    return tz
-
-
-def machine_timezone() -> str:
-    """The machine's IANA zone name, or UTC when it cannot be told."""
-    with contextlib.suppress(OSError):
-        link = os.readlink("/etc/localtime")
-        if "zoneinfo/" in link:
-            return link.split("zoneinfo/", 1)[1]
-    return "UTC"
-
-
-@dataclass(frozen=True, slots=True)
-class Created:
-    vault_id: str
-    user: str
-    recovery_code: str | None
-
-
-def create_vault(
-    env: Environment,
-    practice_name: str,
-    user: str,
-    passphrase: str,
-    timezone: str,
-    recovery: bool,
-    content: dict[str, Any] | None = None,
-) -> Created:
-    """Create a new vault with one admin user slot (and a recovery slot if asked)."""
-    from ctcm.domain.credentials import check_key, check_text
-    from ctcm.storage.migrations import migrate
-    from ctcm.vault.unlock import check_new_passphrase, format_recovery_code
-
-    practice_name = check_text(practice_name, "practice name")
-    check_key(user, "user name")
-    check_timezone(timezone)
-    check_new_passphrase(passphrase)
-    vault = VaultDir(env.vault, env.effective_lock_timeout)
-    if vault.exists():
-        raise VaultError(f"a vault already exists at {vault.root}; refusing to overwrite it")
-    dek = secrets.token_bytes(32)
-    vault_id = fmt.b64e(secrets.token_bytes(16))
-    dek_id = fmt.b64e(secrets.token_bytes(8))
-    slots = [fmt.make_user_slot(f"user:{user}", user, passphrase, dek, vault_id, dek_id)]
-    code = None
-    if recovery:
-        slot, private = fmt.make_key_slot("recovery", "recovery code", dek, vault_id, dek_id)
-        slots.append(slot)
-        code = format_recovery_code(private)
-    now = env.clock.now()
-    db = Database.empty()
-    migrate(db, iso_utc(now))
-    repo = Repository(db)
-    repo.set_settings(
-        {
-            "practice_name": practice_name,
-            "timezone": timezone,
-            "warn_days": "30",
-            "idle_minutes": str(DEFAULT_IDLE_MINUTES),
-            "max_hours": str(DEFAULT_MAX_HOURS),
-        }
-    )
-    repo.add_user(user, f"user:{user}", "admin", iso_utc(now))
-    if content is not None:
-        from ctcm.services.catalog import apply_content
-
-        apply_content(repo, iso_utc(now), content, f"starter:{content.get('name', '')}")
-    repo.append_audit(iso_utc(now), f"user:{user}", "init", [practice_name])
-    header = {
-        "format": "ctcm-vault",
-        "v": 1,
-        "vault_id": vault_id,
-        "generation": 1,
-        "saved_at": iso_utc(now),
-        "dek_id": dek_id,
-        "aead": "A256GCM-STREAM",
-        "chunk": fmt.CHUNK,
-        "slots": slots,
-        "auth": fmt.new_auth(),
-        "note": fmt.seal_note(dek, "init"),
-    }
-    vault.create(fmt.encrypt(header, dek, db.image()))
-    LocalState(state_dir(env.env), vault_id).record(
-        Seen(1, repo.audit_head(), 0, fmt.auth_fingerprint(fmt.auth_key(dek)), True)
-    )
-    return Created(vault_id, user, code)
-
-
-def init_practice(
-    env: Environment,
-    practice_name: str,
-    user: str,
-    timezone: str | None,
-    starter: str | None,
-    recovery: bool,
-) -> Created:
-    """``ctcm init``: ask for (or read) the new passphrase, then create the vault."""
-    from ctcm.services.catalog import load_starter
-    from ctcm.vault.unlock import read_passphrase
-
-    content = load_starter(starter) if starter else None
-    if not env.interactive and not (
-        env.env.get("CTCM_PASSPHRASE_FILE") or env.env.get("CTCM_PASSPHRASE")
-    ):
-        raise InvalidInput("no terminal to ask for a passphrase: set CTCM_PASSPHRASE_FILE")
-    passphrase, _ = read_passphrase(env, "New passphrase (12+ characters)", confirm=True)
-    return create_vault(
-        env, practice_name, user, passphrase, timezone or machine_timezone(), recovery, content
-    )
 
 
 def add_service_identity(practice: Practice, name: str, role: str = "cron") -> tuple[str, str]:

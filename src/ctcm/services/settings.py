@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from ctcm.domain.credentials import check_text
 from ctcm.errors import InvalidInput
-from ctcm.services.practice import Practice, check_timezone
+from ctcm.services.creation import check_timezone
+from ctcm.services.practice import Practice
 
 
 @dataclass(frozen=True, slots=True)

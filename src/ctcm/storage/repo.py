@@ -4,11 +4,8 @@ number of portable SELECTs (no SQLAlchemy import on the read path); writes go th
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -16,55 +13,30 @@ from ctcm.domain.credentials import Category, DocType, Document, Person, Policy,
 from ctcm.domain.reminders import LedgerEntry
 from ctcm.storage.activityrepo import ActivityQueries
 from ctcm.storage.assetrepo import AssetQueries
+from ctcm.storage.auditrepo import GENESIS, AuditEntry, AuditQueries, audit_hash
 from ctcm.storage.db import Database
+from ctcm.storage.filerepo import Attachment, FileQueries
 from ctcm.storage.incidentrepo import IncidentQueries
 from ctcm.storage.manualrepo import ManualQueries
 from ctcm.storage.riskrepo import RiskQueries
 from ctcm.storage.userrepo import UserQueries
+
+__all__ = ["GENESIS", "Attachment", "AuditEntry", "Repository", "audit_hash"]
 
 
 def _d(value: Any) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-@dataclass(frozen=True, slots=True)
-class Attachment:
-    id: str
-    document_id: int
-    filename: str
-    media_type: str
-    size: int
-    sha256: str
-    key: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    seq: int
-    ts: str
-    actor: str
-    command: str
-    targets: tuple[str, ...]
-    prev_hash: str
-    hash: str
-
-
-GENESIS = "0" * 64
-
-
-def audit_hash(
-    prev_hash: str, seq: int, ts: str, actor: str, command: str, targets: Iterable[str]
-) -> str:
-    body = json.dumps(
-        {"seq": seq, "ts": ts, "actor": actor, "command": command, "targets": list(targets)},
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
-
-
 class Repository(
-    RiskQueries, ActivityQueries, IncidentQueries, AssetQueries, ManualQueries, UserQueries
+    RiskQueries,
+    ActivityQueries,
+    IncidentQueries,
+    AssetQueries,
+    ManualQueries,
+    UserQueries,
+    AuditQueries,
+    FileQueries,
 ):
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -257,34 +229,6 @@ class Repository(
         row = self.conn.execute(self._DOC_COLUMNS + " WHERE d.id = ?", (doc_id,)).fetchone()
         return self._doc(row) if row else None
 
-    def attachments(self, doc_id: int | None) -> list[Attachment]:
-        """One document's attachments in order, or (None) every document's, in one query."""
-        import base64
-
-        columns = "SELECT id, document_id, filename, media_type, size, sha256, key FROM attachments"
-        if doc_id is None:
-            rows = self.conn.execute(columns + " ORDER BY document_id, position").fetchall()
-        else:
-            rows = self.conn.execute(
-                columns + " WHERE document_id = ? ORDER BY position", (doc_id,)
-            ).fetchall()
-        return [
-            Attachment(r[0], r[1], r[2], r[3], r[4], r[5], base64.b64decode(r[6])) for r in rows
-        ]
-
-    def audit_entries(self, since_ts: str | None = None) -> list[AuditEntry]:
-        sql = "SELECT seq, ts, actor, command, targets, prev_hash, hash FROM audit_log"
-        params: tuple[str, ...] = ()
-        if since_ts:
-            sql += " WHERE ts >= ?"
-            params = (since_ts,)
-        return [
-            AuditEntry(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5], r[6])
-            for r in self.conn.execute(sql + " ORDER BY seq", params)
-        ]
-
-    # ================================================================== audit (DB-API)
-
     # ------------------------------------------------------------------ outbox claims
 
     def drop_stale_claims(self, before: str) -> None:
@@ -314,99 +258,9 @@ class Repository(
         )
         self.conn.commit()
 
-    # where an encrypted file is named: (table, id column, key column)
-    _BLOB_REFS = (
-        ("attachments", "id", "key"),
-        ("activity_attachments", "id", "key"),
-        ("vendors", "baa_blob", "baa_key"),
-    )
-
-    def _blob_tables(self) -> list[tuple[str, str, str]]:
-        # a backup from an older schema may lack the later tables (backups are not migrated)
-        present = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
-        return [ref for ref in self._BLOB_REFS if ref[0] in present]
-
-    def _blob_keys_sql(self) -> str:
-        parts = [
-            f"SELECT {i} AS id, {k} AS key FROM {t} WHERE {i} IS NOT NULL"
-            for t, i, k in self._blob_tables()
-        ]
-        return " UNION ALL ".join(parts) or "SELECT NULL AS id, NULL AS key WHERE 0 = 1"
-
-    def attachment_keys(self) -> list[tuple[str, bytes]]:
-        """Every encrypted file this generation names, with its key: document scans, log
-        evidence and vendors' BAA files."""
-        import base64
-
-        sql = f"SELECT id, key FROM ({self._blob_keys_sql()}) ORDER BY id"
-        return [(r[0], base64.b64decode(r[1])) for r in self.conn.execute(sql)]
-
-    def blob_ids(self) -> set[str]:
-        """The ids of every encrypted file this generation names."""
-        return {r[0] for r in self.conn.execute(f"SELECT id FROM ({self._blob_keys_sql()})")}
-
-    def rekey_attachments(self, mapping: dict[str, tuple[str, bytes]]) -> None:
-        """Point every file reference (scans, log evidence, BAA files) at re-encrypted files:
-        old id -> (new id, new key)."""
-        import base64
-
-        rows = [(new, base64.b64encode(key).decode(), old) for old, (new, key) in mapping.items()]
-        for table, id_col, key_col in self._blob_tables():
-            self.conn.executemany(
-                f"UPDATE {table} SET {id_col} = ?, {key_col} = ? WHERE {id_col} = ?", rows
-            )
-        self.conn.commit()
-
     def remove_user(self, name: str) -> None:
         self.conn.execute("DELETE FROM users WHERE name = ?", (name,))
         self.conn.commit()
-
-    def audit_head(self) -> str:
-        """The hash of the newest audit entry (GENESIS when there is none)."""
-        row = self.conn.execute("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-        return row[0] if row else GENESIS
-
-    def audit_count(self) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM audit_log").fetchone()[0])
-
-    def append_audit(self, ts: str, actor: str, command: str, targets: Iterable[str]) -> None:
-        self.append_audit_many([(ts, actor, command, tuple(targets))])
-
-    def append_audit_many(self, entries: Iterable[tuple[str, str, str, Iterable[str]]]) -> None:
-        """Append entries in order, each chained to the one before (one INSERT statement)."""
-        last = self.conn.execute(
-            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
-        ).fetchone()
-        seq, prev = (last[0], last[1]) if last else (0, GENESIS)
-        rows = []
-        for ts, actor, command, targets in entries:
-            seq += 1
-            listed = list(targets)
-            digest = audit_hash(prev, seq, ts, actor, command, listed)
-            rows.append((seq, ts, actor, command, json.dumps(listed), prev, digest))
-            prev = digest
-        if rows:
-            self.conn.executemany(
-                "INSERT INTO audit_log (seq, ts, actor, command, targets, prev_hash, hash) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-        self.conn.commit()
-
-    def replace_audit(self, rows: list[tuple[Any, ...]]) -> None:
-        """Make the audit trail exactly ``rows`` (raw audit_log rows, as ``audit_rows``)."""
-        self.conn.execute("DELETE FROM audit_log")
-        self.conn.executemany(
-            "INSERT INTO audit_log (seq, ts, actor, command, targets, prev_hash, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        self.conn.commit()
-
-    def audit_rows(self) -> list[tuple[Any, ...]]:
-        return self.conn.execute(
-            "SELECT seq, ts, actor, command, targets, prev_hash, hash FROM audit_log ORDER BY seq"
-        ).fetchall()
 
     # ================================================================== writes (SQLModel)
 
@@ -601,25 +455,3 @@ class Repository(
         if rows:
             with self.db.engine().begin() as connection:
                 connection.execute(insert(DeliveryRow), rows)
-
-    def add_attachment(self, att: Attachment, now: str) -> None:
-        import base64
-
-        from ctcm.storage.tables import AttachmentRow
-
-        position = self.conn.execute(
-            "SELECT COUNT(*) FROM attachments WHERE document_id = ?", (att.document_id,)
-        ).fetchone()[0]
-        self._save(
-            AttachmentRow(
-                id=att.id,
-                document_id=att.document_id,
-                position=position,
-                filename=att.filename,
-                media_type=att.media_type,
-                size=att.size,
-                sha256=att.sha256,
-                key=base64.b64encode(att.key).decode(),
-                created_at=now,
-            )
-        )
