@@ -36,11 +36,13 @@ PROMISES = """\
   header that only key holders can write; the audit trail is a SHA-256 hash chain, reads go
   to a sealed, hash-chained journal. A changed, truncated, swapped, forged or rolled-back file
   is refused with one line, exit 1.
-- **Reminders: none lost, at most one twice.** Each reminder is claimed in the delivery ledger
-  before it goes and settled after. A run killed between the mail server's acceptance and the
-  settlement sends that one message again once its claim times out (15 minutes): a killed run
-  can repeat the one message it had in flight, never more, and loses none. Overlapping runs
-  never send the same reminder.
+- **Reminders: none lost; after a kill, what was in flight may go again.** With `--send`, each
+  reminder is claimed in the delivery ledger before it goes and settled after: a run killed
+  between the mail server's acceptance and the settlement sends that one message again once
+  its claim times out (15 minutes), never more than that one, and loses none. With `--out`, a
+  run's files are recorded at its save: a run killed before it has its files written again
+  by the next run (in the same folder, beside them as `NAME-1.eml`). Overlapping runs never
+  send the same reminder.
 - **Readers never wait.** Commands that only read take no lock: a long writer (a reminder run
   talking to a slow server) never holds up `status`, `due` or a report.
 - **Bad input never hurts.** Every parser a user feeds refuses what it cannot take with one
