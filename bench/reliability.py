@@ -72,6 +72,11 @@ def _crash_rows(crash: dict[str, Any]) -> list[str]:
                 f" ({w['lost']} reminders lost; {w['sent_twice_in_the_window']} sent twice, "
                 "each the one message in flight at a kill)"
             )
+        elif "written_again" in w:
+            extra = (
+                f" ({w['lost']} reminders lost; {w['written_again']} written again, by the run "
+                "after one killed before its save)"
+            )
         rows.append(
             f"| {name} | {w['trials']} | {w['killed_before_commit']} | "
             f"{w['killed_after_commit']} | {w['completed']}{extra} |"

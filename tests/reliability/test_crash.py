@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import time
@@ -221,6 +222,42 @@ def _remind_trial(
         w.figures["killed_before_commit"] += 1
 
 
+def _remind_out_trial(
+    cli: Cli, n: int, env: dict[str, str], rng: random.Random, w: Workload
+) -> None:
+    """``remind --out`` killed at random: its files are recorded at its save, so the next run
+    writes again what a run killed before its save had written (never for a run that
+    finished), and nobody's reminder is lost."""
+    staff = cli.tmp / f"files{n}.csv"
+    people = [f"f{n}{x}" for x in "ab"]
+    staff.write_text(
+        "id,name,email,policies\n"
+        + "".join(f"{p},Staff {p},{p}@example.org,office-staff\n" for p in people)
+    )
+    cli.ok("person", "import", str(staff))
+    out = cli.tmp / f"out{n}"
+    done, code, took = _run_and_kill(["remind", "--out", str(out)], env, rng, w.durations)
+    assert "intact" in cli.ok("audit", "verify").stderr, n
+    written_by_the_run = len(list(out.glob("*.eml"))) if out.exists() else 0
+    cli.ok("remind", "--out", str(out), env={"CTCM_TODAY": DAY})  # the next run, same folder
+    named = [re.fullmatch(r".*-reminder-([a-z0-9]+)(?:-\d+)?\.eml", f.name) for f in out.iterdir()]
+    copies = {p: sum(bool(m and m[1] == p) for m in named) for p in people}
+    assert all(c >= 1 for c in copies.values()), (n, copies)  # none lost
+    assert all(c <= 2 for c in copies.values()), (n, copies)
+    twice = sum(c - 1 for c in copies.values())
+    assert twice == 0 or not (done and code == 0), (n, copies)  # a finished run is recorded
+    w.figures["trials"] += 1
+    w.figures["written_again"] = w.figures.get("written_again", 0) + twice
+    w.figures["lost"] = 0
+    if done and code == 0:
+        w.durations.append(took)
+        w.figures["completed"] += 1
+    elif twice or not written_by_the_run:  # its files (if any) were not yet recorded
+        w.figures["killed_before_commit"] += 1
+    else:
+        w.figures["killed_after_commit"] += 1
+
+
 def test_killed_writers_never_leave_a_broken_or_half_written_vault(
     cli: Cli, smtp: Any, tmp_path: Path
 ) -> None:
@@ -240,11 +277,14 @@ def test_killed_writers_never_leave_a_broken_or_half_written_vault(
         Workload("doc add --file (encrypted scan)", _numbers, _doc_with_scan),
         Workload("backup restore", _people, _restore),
         Workload("remind --send (SMTP)", _people, _person_add),
+        Workload("remind --out (files)", _people, _person_add),
     ]
     for n in range(TRIALS):
         w = workloads[n % len(workloads)]
-        if w.name.startswith("remind"):
+        if w.name.startswith("remind --send"):
             _remind_trial(cli, smtp, n, env, rng, w)
+        elif w.name.startswith("remind --out"):
+            _remind_out_trial(cli, n, env, rng, w)
         else:
             args, expected = w.prepare(cli, n, sources)
             before = w.state(cli)
