@@ -408,3 +408,69 @@ def test_temp_files_of_a_killed_writer_go_at_the_next_write(cli: Cli) -> None:
     assert all(p.exists() for p in left)  # a reader may race a live writer: it leaves them
     cli.ok("practice", "set", "--warn-days", "31")
     assert not any(p.exists() for p in left)
+
+
+def test_a_waiting_writer_times_out_cleanly_in_any_thread(cli: Cli) -> None:
+    """The main thread waits in the kernel's queue, ended by a timer; the timer and the
+    SIGALRM handler are put back afterwards. Other threads poll. Both end in VaultBusy."""
+    import signal
+    import threading
+
+    from ctcm.errors import VaultBusy
+
+    held = VaultDir(cli.vault)
+    outcomes: list[object] = []
+    with held.locked("remind"):
+        before = signal.getsignal(signal.SIGALRM)
+        started = datetime.now(UTC)
+        with pytest.raises(VaultBusy, match="'ctcm remind'"), VaultDir(cli.vault, 0.3).locked():
+            pass
+        assert timedelta(seconds=0.25) < datetime.now(UTC) - started < timedelta(seconds=5)
+        assert signal.getsignal(signal.SIGALRM) is before
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+        def other() -> None:
+            try:
+                with VaultDir(cli.vault, 0.3).locked():
+                    outcomes.append("got it")
+            except VaultBusy as err:
+                outcomes.append(err)
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(10)
+    assert len(outcomes) == 1 and isinstance(outcomes[0], VaultBusy)
+    with VaultDir(cli.vault, 0.3).locked():  # free again: taken at once
+        pass
+
+
+WAITER = """
+import sys, time, pathlib
+from ctcm.vault.store import VaultDir
+vault, index, at, log = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+time.sleep(max(0.0, at - time.time()))
+with VaultDir(pathlib.Path(vault), 30).locked(f"waiter {index}"):
+    with open(log, "a") as fh:
+        fh.write(index + "\\n")
+    time.sleep(0.1)
+"""
+
+
+@pytest.mark.slow
+def test_writers_get_the_lock_in_the_order_they_asked(cli: Cli, tmp_path: Path) -> None:
+    """First come, first served: with polling, a writer could lose its turn again and again."""
+    import time
+
+    log = tmp_path / "order"
+    start = time.time() + 1.5  # after the children have started Python
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", WAITER, str(cli.vault), str(i), str(start + 0.3 * i), str(log)],
+            cwd=ROOT,
+        )
+        for i in range(4)
+    ]
+    with VaultDir(cli.vault).locked("holder"):
+        time.sleep(max(0.0, start + 1.5 - time.time()))  # every waiter is queued by now
+    assert all(c.wait(timeout=60) == 0 for c in children)
+    assert log.read_text().split() == ["0", "1", "2", "3"]
