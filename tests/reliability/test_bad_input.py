@@ -178,6 +178,13 @@ def test_command_arguments(cli, person: str, name: str, email: str) -> None:  # 
         cli.ok("person", "deactivate", person)
 
 
+def _with_person(cli) -> None:  # type: ignore[no-untyped-def]
+    """Person ``a``, once per test (the vault is shared by a test's examples)."""
+    if not hasattr(cli, "_person"):
+        cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
+        cli._person = True
+
+
 # about half of each argument well formed, so the checks after the first one are reached
 DATE_ARG = st.one_of(
     st.dates(date(2000, 1, 1), date(2026, 3, 1)).map(str),
@@ -193,9 +200,7 @@ ARGS = settings(max_examples=60, deadline=None, suppress_health_check=list(Healt
 @example("npi", "A" * 5000, "2026-13-01", "")
 @example("", "", "", "0000-01-00")
 def test_doc_arguments(cli, doctype: str, number: str, issued: str, expires: str) -> None:  # type: ignore[no-untyped-def]
-    if not hasattr(cli, "_person"):
-        cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
-        cli._person = True
+    _with_person(cli)
     command_refuses_cleanly(
         cli, "doc", "add", "a", doctype, "--number", number, "--issued", issued,
         "--expires", expires,
@@ -240,9 +245,7 @@ def test_vendor_arguments(cli, key: str, name: str, service: str, phi: str, sign
 @example("laptop-1", "laptop", "nobody-here", "yes")
 @example("\x1b[31m", "laptop", "", "unknown")
 def test_device_arguments(cli, key: str, kind: str, owner: str, encrypted: str) -> None:  # type: ignore[no-untyped-def]
-    if not hasattr(cli, "_person"):
-        cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
-        cli._person = True
+    _with_person(cli)
     command_refuses_cleanly(
         cli, "device", "add", key, "--type", kind, "--owner", owner, "--encrypted", encrypted
     )

@@ -182,19 +182,25 @@ def _run_and_kill(
     return done, code, time.monotonic() - started
 
 
+def _due_staff(cli: Cli, prefix: str) -> list[str]:
+    """Two new office staff with no documents: each is due a reminder."""
+    people = [f"{prefix}{x}" for x in "ab"]
+    staff = cli.tmp / f"{prefix}.csv"
+    staff.write_text(
+        "id,name,email,policies\n"
+        + "".join(f"{p},Staff {p},{p}@example.org,office-staff\n" for p in people)
+    )
+    cli.ok("person", "import", str(staff))
+    return people
+
+
 def _remind_trial(
     cli: Cli, smtp: Any, n: int, env: dict[str, str], rng: random.Random, w: Workload
 ) -> None:
     """A reminder run killed at random: afterwards (once the claim timeout has passed) a run
     delivers what the killed one did not; nobody's reminder is lost, and at most the one
     message in flight at the kill goes twice."""
-    staff = cli.tmp / f"staff{n}.csv"
-    people = [f"m{n}{x}" for x in "ab"]
-    staff.write_text(
-        "id,name,email,policies\n"
-        + "".join(f"{p},Staff {p},{p}@example.org,office-staff\n" for p in people)
-    )
-    cli.ok("person", "import", str(staff))
+    people = _due_staff(cli, f"m{n}")
     seen = len(smtp.messages)
     done, code, took = _run_and_kill(["remind", "--send"], env, rng, w.durations)
     accepted_before_kill = len(smtp.messages) - seen
@@ -228,13 +234,7 @@ def _remind_out_trial(
     """``remind --out`` killed at random: its files are recorded at its save, so the next run
     writes again what a run killed before its save had written (never for a run that
     finished), and nobody's reminder is lost."""
-    staff = cli.tmp / f"files{n}.csv"
-    people = [f"f{n}{x}" for x in "ab"]
-    staff.write_text(
-        "id,name,email,policies\n"
-        + "".join(f"{p},Staff {p},{p}@example.org,office-staff\n" for p in people)
-    )
-    cli.ok("person", "import", str(staff))
+    people = _due_staff(cli, f"f{n}")
     out = cli.tmp / f"out{n}"
     done, code, took = _run_and_kill(["remind", "--out", str(out)], env, rng, w.durations)
     assert "intact" in cli.ok("audit", "verify").stderr, n
