@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +92,17 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
         _, text = add_service_identity(p, "tests", "officer")  # all but users
     assert created.recovery_code
     return Template(root / "vault", text, created.recovery_code)
+
+
+def rehearsal_now(day: str, later: timedelta = timedelta(0), base: Any = None) -> FixedClock:
+    """A fixed clock ``later`` than what a ``CTCM_TODAY=day`` process sees now. Give it to the
+    in-process CLI without CTCM_TODAY: the rehearsal clock keeps the time of day and moves the
+    date, so "now + 16 minutes" under CTCM_TODAY falls back a whole day after real midnight
+    (the crash suite once ran into that at 23:45 UTC)."""
+    from ctcm.clock import SystemClock
+    from ctcm.environment import RehearsalClock
+
+    return FixedClock(RehearsalClock(base or SystemClock(), day).now() + later)
 
 
 @dataclass

@@ -6,13 +6,12 @@ import os
 import signal
 import subprocess
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from ctcm.clock import FixedClock
-from tests.conftest import CTCM_BIN, Cli, configure_mail, run_ctcm
+from tests.conftest import CTCM_BIN, Cli, configure_mail, rehearsal_now, run_ctcm
 
 
 def _staff(cli: Cli, n: int) -> None:
@@ -113,15 +112,31 @@ def test_a_claim_left_by_a_killed_run_is_sent_after_the_timeout(cli: Cli, smtp: 
     proc.wait(timeout=10)
     smtp.delay = 0.0
     # at once: the claims are fresh, so nothing goes twice
-    cli.clock = FixedClock(datetime.now(UTC))
-    r = cli("remind", "--send", env={"CTCM_TODAY": "2026-03-02"})
+    cli.clock = rehearsal_now("2026-03-02")
+    r = cli("remind", "--send")
     assert r.exit_code == 0 and "0 reminder(s) delivered" in r.stderr
     # after the timeout the items are due again and go exactly once
-    cli.clock = FixedClock(datetime.now(UTC) + timedelta(minutes=16))
-    r = cli("remind", "--send", env={"CTCM_TODAY": "2026-03-02"})
+    cli.clock = rehearsal_now("2026-03-02", timedelta(minutes=16))
+    r = cli("remind", "--send")
     assert r.exit_code == 0 and "3 reminder(s) delivered" in r.stderr, r.stderr
     assert sorted(r for rcpts, _ in smtp.messages for r in rcpts) == [
         f"p{i:02d}@example.org" for i in range(3)
     ]
-    r = cli("remind", "--send", env={"CTCM_TODAY": "2026-03-02"})
+    r = cli("remind", "--send")
     assert "0 reminder(s) delivered" in r.stderr
+
+
+def test_the_later_clock_of_these_tests_never_goes_back_at_midnight() -> None:
+    """What a CTCM_TODAY process saw at 23:55 UTC, plus 16 minutes, is after it: wrapping
+    "now + 16 minutes" in CTCM_TODAY again put it a day before (a claim never went stale)."""
+    from datetime import UTC, datetime
+
+    from ctcm.clock import FixedClock
+    from ctcm.environment import RehearsalClock
+
+    real = FixedClock(datetime(2026, 12, 1, 23, 55, tzinfo=UTC))
+    seen = RehearsalClock(real, "2026-03-02").now()
+    later = rehearsal_now("2026-03-02", timedelta(minutes=16), base=real).now()
+    assert later - seen == timedelta(minutes=16)
+    wrapped = RehearsalClock(FixedClock(real.now() + timedelta(minutes=16)), "2026-03-02").now()
+    assert wrapped < seen  # the old way

@@ -21,16 +21,15 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ctcm.clock import FixedClock
 from ctcm.services.practice import open_practice
 from ctcm.vault.store import VaultDir
-from tests.conftest import CTCM_BIN, ROOT, Cli, configure_mail
+from tests.conftest import CTCM_BIN, ROOT, Cli, configure_mail, rehearsal_now
 
 pytestmark = pytest.mark.reliability
 # read at import: the tests' autouse fixture clears every CTCM_* variable
@@ -206,15 +205,15 @@ def _remind_trial(
     accepted_before_kill = len(smtp.messages) - seen
     assert "intact" in cli.ok("audit", "verify").stderr, n
     # the next run, past the claim timeout, finishes the work
-    cli.clock = FixedClock(datetime.now(UTC) + timedelta(minutes=16))
-    r = cli.ok("remind", "--send", env={"CTCM_TODAY": DAY})
+    cli.clock = rehearsal_now(DAY, timedelta(minutes=16))
+    r = cli.ok("remind", "--send")
     got = [rcpts for rcpts, _ in smtp.messages[seen:]]
     copies = {p: sum(f"{p}@example.org" in rcpts for rcpts in got) for p in people}
     assert all(c >= 1 for c in copies.values()), (n, copies, r.stderr)  # none lost
     twice = sum(c - 1 for c in copies.values())
     assert twice <= (0 if done and code == 0 else 1), (n, copies)
     assert twice <= accepted_before_kill, (n, copies, accepted_before_kill)
-    assert "0 reminder(s) delivered" in cli.ok("remind", "--send", env={"CTCM_TODAY": DAY}).stderr
+    assert "0 reminder(s) delivered" in cli.ok("remind", "--send").stderr
     w.figures["trials"] += 1
     w.figures.setdefault("sent_twice_in_the_window", 0)
     w.figures["sent_twice_in_the_window"] += twice
