@@ -162,7 +162,7 @@ def test_two_scans_of_one_name_on_one_document_both_go_in(demo_cli: Cli, tmp_pat
     cli.ok("packet", "build", "--with-attachments", "--out", str(tmp_path / "p"))
     files = _files(tmp_path / "p")
     assert files[f"personnel/scans/{doc}-scan.pdf"] == b"front"
-    assert files[f"personnel/scans/{doc}-scan-2.pdf"] == b"back"
+    assert files[f"personnel/scans/{doc}-scan-1.pdf"] == b"back"
 
 
 def test_a_packet_without_a_manual_says_so(demo_cli: Cli, tmp_path: Path) -> None:

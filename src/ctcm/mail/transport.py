@@ -126,12 +126,10 @@ class DirectoryTransport:
         return None
 
     def deliver(self, msg: EmailMessage, name_hint: str) -> str:
+        from ctcm.domain.files import numbered
+
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name_hint)[:80]
-        target = self.directory / f"{safe}.eml"
-        n = 1
-        while target.exists():
-            target = self.directory / f"{safe}-{n}.eml"
-            n += 1
+        target = self.directory / numbered(f"{safe}.eml", lambda n: (self.directory / n).exists())
         try:
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         except OSError as err:

@@ -26,6 +26,7 @@ from ctcm.domain.credentials import (
     check_text,
     evaluate_person,
 )
+from ctcm.domain.files import numbered
 from ctcm.errors import AlreadyExists, InvalidInput, NotFound, VaultError
 from ctcm.services.practice import Practice
 from ctcm.storage.repo import Attachment
@@ -531,12 +532,7 @@ def export_attachments(p: Practice, doc_id: int, out_dir: Path) -> list[Path]:
     written = []
     for att, data in plain:
         name = safe_filename(att.filename, f"attachment-{att.id[:8]}")
-        target = out_dir / name
-        stem, suffix = os.path.splitext(name)
-        n = 1
-        while target.exists():
-            target = out_dir / f"{stem}-{n}{suffix}"
-            n += 1
+        target = out_dir / numbered(name, lambda n: (out_dir / n).exists())
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

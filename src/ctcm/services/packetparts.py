@@ -126,9 +126,8 @@ def personnel_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
 
 def _attachments(p: Practice) -> list[PacketFile]:
     """Each scan of the documents shown, as ``<document>-<file name>``; a document's second
-    scan of the same name is numbered (``-2``), as ``doc export`` does."""
-    import os
-
+    scan of the same name is numbered (``-1``), as ``doc export`` does."""
+    from ctcm.domain.files import numbered
     from ctcm.services.credentials import safe_filename
 
     shown = {d.id for d in p.repo.documents()}  # as of the packet's date
@@ -136,12 +135,7 @@ def _attachments(p: Practice) -> list[PacketFile]:
     for a in p.repo.attachments(None):
         if a.document_id not in shown:
             continue
-        name = f"{a.document_id}-{safe_filename(a.filename, 'scan')}"
-        stem, suffix = os.path.splitext(name)
-        n = 1
-        while name in used:
-            n += 1
-            name = f"{stem}-{n}{suffix}"
+        name = numbered(f"{a.document_id}-{safe_filename(a.filename, 'scan')}", used.__contains__)
         used.add(name)
         files.append(
             PacketFile(
