@@ -14,12 +14,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner
 
 from ctcm.cli.app import app
 from ctcm.cli.context import AppContext
 from ctcm.clock import FixedClock
 from ctcm.environment import Environment
+
+# Typer builds the whole command tree (140 commands) on every CliRunner.invoke: 70% of an
+# in-process CLI test's time. The tree never changes within a test session, so build it once.
+_COMMANDS: dict[int, Any] = {}
+
+
+def _command_once(typer_app: Any) -> Any:
+    key = id(typer_app)
+    if key not in _COMMANDS:
+        _COMMANDS[key] = typer.main.get_command(typer_app)
+    return _COMMANDS[key]
+
+
+typer.testing._get_command = _command_once  # type: ignore[attr-defined]
 
 PASSPHRASE = "correct horse battery staple"
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +50,12 @@ def _no_real_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith("CTCM_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long suites first: under pytest-xdist (make test) a minute-long test that starts
+    last keeps one core busy after the other has finished."""
+    items.sort(key=lambda item: item.get_closest_marker("reliability") is None)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,6 +74,22 @@ def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
         assert text == path.read_text(), f"golden file {name} differs (run with --update-golden)"
 
     return check
+
+
+CHROMIUM_MISSING = (
+    "chromium is not installed: run `sudo apt-get install chromium` "
+    "(make test installs it when it may: scripts/test-deps.sh)"
+)
+
+
+def system_chromium() -> str:
+    """Debian's chromium on PATH, for the tests that open pages in a real browser. Missing, the
+    test fails with the one line that says how to install it: never a skip, and never a browser
+    build downloaded by Playwright."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.fail(CHROMIUM_MISSING, pytrace=False)
+    return path
 
 
 @dataclass

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from ctcm.errors import CtcmError
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.reliability
+# one worker runs the whole module under pytest-xdist: its figures are counted per module
+pytestmark = [pytest.mark.reliability, pytest.mark.xdist_group("bad_input")]
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=300)
 # inputs tried and refused per parser, for RELIABILITY.md (written when the module ends)

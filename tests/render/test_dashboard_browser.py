@@ -1,24 +1,16 @@
-"""The HTML dashboard in a real headless browser (Debian's chromium, driven by Playwright):
+"""The HTML dashboard in a real headless browser (the system's chromium, driven by Playwright):
 no console errors, no network request, and every light visibly drawn. The screenshot is kept
 in build/test-artifacts/."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import struct
 import zlib
 from pathlib import Path
 
-import pytest
 
-from tests.conftest import ROOT, Cli
+from tests.conftest import ROOT, Cli, system_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("CI"),
-    reason="no chromium here (CI installs it: .ci/run)",
-)
 ARTIFACTS = ROOT / "build" / "test-artifacts"
 COLOURS = {"green": (0x2E, 0x7D, 0x32), "yellow": (0xF2, 0xB6, 0x00), "red": (0xC6, 0x28, 0x28)}
 
@@ -65,11 +57,12 @@ def pixels(png: bytes) -> set[tuple[int, int, int]]:
 
 
 def open_in_browser(page_path: Path, shot: Path) -> tuple[list[str], list[str], bytes]:
+    chromium = system_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=chromium,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         page = browser.new_page(viewport={"width": 1100, "height": 900})

@@ -1,30 +1,21 @@
-"""The rendered manual in a real headless browser (Debian's chromium, installed by .ci/run)."""
+"""The rendered manual in a real headless browser (the system's chromium: scripts/test-deps.sh
+installs Debian's)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 
-from tests.conftest import ROOT, Cli
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("CI"),
-    reason="no chromium here (CI installs it: .ci/run)",
-)
+from tests.conftest import ROOT, Cli, system_chromium
 
 
 def dom(page: Path, profile: Path) -> str:
     """The page as the browser built it, with the network closed (a self-contained page needs
     none)."""
-    assert CHROMIUM is not None, "CI must install chromium (.ci/run)"
     result = subprocess.run(
         [
-            CHROMIUM,
+            system_chromium(),
             "--headless",
             "--no-sandbox",
             "--disable-gpu",

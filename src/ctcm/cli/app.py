@@ -230,5 +230,43 @@ def _register() -> None:
 _register()
 
 
+def _command_word(args: list[str]) -> str | None:
+    """The first word of ``args`` that names a command (global options and values skipped)."""
+    value_next = False
+    for arg in hoist_global_options(args):
+        if value_next:
+            value_next = False
+        elif arg == "--":
+            return None
+        elif arg.startswith("-"):
+            value_next = arg in GLOBAL_OPTIONS
+        else:
+            return arg
+    return None
+
+
+def only(word: str | None) -> typer.Typer:
+    """The root app with just the top-level command or group ``word``: Typer builds the Click
+    tree of every command it holds at each start (60 ms for ~140 commands), and a run needs one
+    branch. Any other word (none, a typo, --help) gets the whole tree, and so the full listing
+    and Typer's own "No such command"."""
+    import copy
+
+    from typer.main import get_command_name
+
+    groups = [g for g in app.registered_groups if g.name == word]
+    commands = [
+        c
+        for c in app.registered_commands
+        if (c.name or get_command_name(getattr(c.callback, "__name__", ""))) == word
+    ]
+    if not groups and not commands:
+        return app
+    pruned = copy.copy(app)
+    pruned.registered_groups = groups
+    pruned.registered_commands = commands
+    return pruned
+
+
 def main() -> None:
-    sys.exit(app(prog_name="ctcm"))
+    sys.exit(only(_command_word(sys.argv[1:]))(prog_name="ctcm"))
