@@ -8,7 +8,6 @@ import struct
 import zlib
 from pathlib import Path
 
-
 from tests.conftest import ROOT, Cli, system_chromium
 
 ARTIFACTS = ROOT / "build" / "test-artifacts"

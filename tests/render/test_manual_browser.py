@@ -6,7 +6,6 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-
 from tests.conftest import ROOT, Cli, system_chromium
 
 
