@@ -40,12 +40,14 @@ fi
 
 echo "test-deps: installing ${missing[*]} (Debian packages, once)" >&2
 export DEBIAN_FRONTEND=noninteractive
-# The package lists of a new machine may be empty or old: install, and on failure refresh and
-# try once more.
-if ! "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
-  "${SUDO[@]}" apt-get update -qq >/dev/null 2>&1
-  if ! "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# The package lists of a new machine may be empty or old: install, and on failure refresh
+# them and try once more.
+if ! "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+  if ! { "${SUDO[@]}" apt-get update -qq &&
+         "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    tail -n 5 "$log" >&2
     echo "test-deps: could not install ${missing[*]}; install with: sudo apt-get install ${missing[*]}" >&2
-    exit 0
   fi
 fi
