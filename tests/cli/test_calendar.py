@@ -87,11 +87,17 @@ def test_calendar_statuses_in_status_due_and_the_digest(demo_cli: Cli) -> None:
     cli.ok("log", "add", "security-reminder", "--date", "2026-02-02")
     cal = _json(cli, "calendar", "--days", "40")
     by = {(o["kind"], o["date"]): o["status"] for o in cal["occurrences"]}
-    assert by[("security-reminder", "2026-01-01")] == "overdue"
+    # January was never done and February's is due: January is missed (history, not red);
+    # the entry of 2 February closes February's, late; March's is overdue
+    assert ("security-reminder", "2026-01-01") not in by  # missed and past: not listed
     assert ("security-reminder", "2026-02-01") not in by  # done and past: not listed
     assert by[("security-reminder", "2026-03-01")] == "overdue"
-    assert by[("security-reminder", "2026-04-01")] == "due_soon"
+    assert by[("security-reminder", "2026-04-01")] == "upcoming"  # a week's warning, not 30 days
     assert by[("access-review", "2026-01-01")] == "overdue"
+    past = _json(cli, "calendar", "--days", "40", "--from", "2026-01-01")["occurrences"]
+    by = {(o["kind"], o["date"]): (o["status"], o["done_on"]) for o in past}
+    assert by[("security-reminder", "2026-01-01")] == ("missed", None)
+    assert by[("security-reminder", "2026-02-01")] == ("done_late", "2026-02-02")
     assert {"date", "area", "status", "person", "what"} == set(cal["dated"][0])
     program = _json(cli, "status")["program"]["activities"]
     assert program["status"] == "red"

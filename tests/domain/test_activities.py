@@ -1,122 +1,37 @@
-"""Recurring activities: occurrences, windows and statuses across month and year ends."""
+"""Activity kinds: recurrence rules and the fields an entry records (which occurrence an entry
+closes: tests/program/test_model.py)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from ctcm.domain.activities import (
-    ActivityKind,
-    ActivitySchedule,
-    LogEntry,
-    OccurrenceStatus,
-    check_rrule,
-    occurrence_dates,
-    occurrences,
-    parse_fields,
-)
+from ctcm.domain.activities import ActivityKind, check_rrule, occurrence_dates, parse_fields
 from ctcm.errors import InvalidInput
 
 
-def _entry(i: int, on: date, corrects: int | None = None) -> LogEntry:
-    return LogEntry(i, "k", on, None, None, (), corrects, "2026-01-01T00:00:00Z")
-
-
-MONTHLY = ActivitySchedule("k", "FREQ=MONTHLY;BYMONTHDAY=1", date(2025, 11, 1), None)
-
-
 def test_monthly_occurrences_cross_the_year_end() -> None:
-    assert occurrence_dates(MONTHLY.rrule, date(2025, 11, 1), date(2026, 2, 1)) == [
+    assert occurrence_dates("FREQ=MONTHLY;BYMONTHDAY=1", date(2025, 11, 1), date(2026, 2, 1)) == [
         date(2025, 11, 1),
         date(2025, 12, 1),
         date(2026, 1, 1),
         date(2026, 2, 1),
     ]
-    occ = occurrences(
-        MONTHLY,
-        [_entry(1, date(2025, 12, 30))],
-        date(2025, 11, 1),
+
+
+def test_the_dates_after_the_range_end_the_last_period() -> None:
+    rule = "FREQ=MONTHLY;BYMONTHDAY=1"
+    assert occurrence_dates(rule, date(2026, 3, 18), date(2026, 3, 20), after=1) == [
+        date(2026, 4, 1)
+    ]
+    assert occurrence_dates(rule, date(2026, 3, 1), date(2026, 3, 1), after=2) == [
         date(2026, 3, 1),
-        today=date(2026, 1, 10),
-        warn_days=30,
-    )
-    status = {o.on: o.status for o in occ}
-    assert status[date(2025, 11, 1)] is OccurrenceStatus.OVERDUE
-    assert status[date(2025, 12, 1)] is OccurrenceStatus.OVERDUE
-    # done two days early: counts for 1 January, across the year end
-    assert status[date(2026, 1, 1)] is OccurrenceStatus.DONE
-    assert status[date(2026, 2, 1)] is OccurrenceStatus.DUE_SOON
-    assert status[date(2026, 3, 1)] is OccurrenceStatus.UPCOMING
-
-
-def test_a_yearly_rule_past_new_year() -> None:
-    schedule = ActivitySchedule("k", "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31", date(2025, 1, 1), None)
-    occ = occurrences(
-        schedule, [], date(2025, 1, 1), date(2026, 12, 31), today=date(2026, 1, 2), warn_days=30
-    )
-    assert [(o.on, o.status) for o in occ] == [
-        (date(2025, 12, 31), OccurrenceStatus.OVERDUE),
-        (date(2026, 12, 31), OccurrenceStatus.UPCOMING),
+        date(2026, 4, 1),
+        date(2026, 5, 1),
     ]
-    late = occurrences(
-        schedule,
-        [_entry(1, date(2026, 1, 2))],
-        date(2025, 1, 1),
-        date(2026, 12, 31),
-        today=date(2026, 1, 2),
-        warn_days=30,
-    )
-    assert late[0].status is OccurrenceStatus.DONE and late[1].status is OccurrenceStatus.UPCOMING
-
-
-@given(st.dates(min_value=date(2025, 11, 16), max_value=date(2027, 6, 15)))
-def test_an_entry_satisfies_exactly_one_occurrence(day: date) -> None:
-    for rule in (
-        "FREQ=MONTHLY;BYMONTHDAY=1",
-        "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=10",
-        "FREQ=WEEKLY;BYDAY=MO",
-        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
-    ):
-        schedule = ActivitySchedule("k", rule, date(2025, 1, 1), None)
-        occ = occurrences(
-            schedule,
-            [_entry(1, day)],
-            date(2025, 1, 1),
-            date(2029, 1, 1),
-            today=date(2029, 6, 1),
-            warn_days=30,
-        )
-        done = [o for o in occ if o.done_by == 1]
-        covered = occ and occ[0].window[0] <= day < occ[-1].window[1]
-        assert len(done) == (1 if covered else 0), rule
-        if done:
-            assert done[0].window[0] <= day < done[0].window[1]
-
-
-def test_windows_tile_the_time_line() -> None:
-    occ = occurrences(
-        MONTHLY, [], date(2025, 11, 1), date(2026, 6, 1), today=date(2025, 10, 1), warn_days=0
-    )
-    for a, b in zip(occ, occ[1:]):
-        assert a.window[1] == b.window[0] and a.window[0] <= a.on < a.window[1]
-
-
-def test_a_corrected_entry_no_longer_counts() -> None:
-    occ = occurrences(
-        MONTHLY,
-        [_entry(1, date(2026, 1, 1)), _entry(2, date(2026, 2, 1), corrects=1)],
-        date(2026, 1, 1),
-        date(2026, 2, 1),
-        today=date(2026, 2, 10),
-        warn_days=0,
-    )
-    assert [(o.on, o.status) for o in occ] == [
-        (date(2026, 1, 1), OccurrenceStatus.OVERDUE),
-        (date(2026, 2, 1), OccurrenceStatus.DONE),
-    ]
+    # the start itself, when the rule falls on it and the range ends before it
+    assert occurrence_dates(rule, date(2026, 4, 1), date(2026, 3, 1), after=1) == [date(2026, 4, 1)]
 
 
 @pytest.mark.parametrize(

@@ -19,27 +19,44 @@ app = typer.Typer(
 def calendar(
     ctx: typer.Context,
     days: Annotated[int, typer.Option("--days", help="How far ahead to show.")] = 90,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="YYYY-MM-DD",
+            help="Also show past occurrences from this day, with their states "
+            "(done, done late, missed).",
+        ),
+    ] = None,
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Show the calendar: each scheduled activity's occurrences (done, due soon, overdue) and
     the dated items of the other areas (expiries, mitigation tasks, the risk analysis review).
 
-    Example: ctcm calendar --days 30
+    Example: ctcm calendar --days 30 --from 2026-01-01
     """
     if ctx.invoked_subcommand is not None:
         return
     from datetime import timedelta
 
+    from ctcm.domain.dates import parse_optional_date
     from ctcm.errors import InvalidInput
-    from ctcm.services.activities import all_occurrences, kinds
+    from ctcm.services.activities import all_occurrences, kind_of, kinds
     from ctcm.services.program import AREAS
 
     if not 0 <= days <= 3650:
         raise InvalidInput("--days must be between 0 and 3650")
+    first = parse_optional_date(since, "--from")
     with opened(ctx, "calendar", write=False) as p:
         today = p.today
         until = today + timedelta(days=days)
-        occ = [o for o in all_occurrences(p, until) if o.on >= today or o.status.value == "overdue"]
+        if first is not None and first > today:
+            raise InvalidInput(f"--from {first} is after today ({today}): it shows the past")
+        occ = [
+            o
+            for o in all_occurrences(p, until, first)
+            if o.due >= today or o.state.value == "overdue" or first is not None
+        ]
         names = kinds(p)
         owners = {s.kind: s.owner for s in p.repo.activity_schedules()}
         dated = [i for a in AREAS if a.key != "activities" for i in a.due(p, until)]
@@ -48,13 +65,14 @@ def calendar(
         "until": until.isoformat(),
         "occurrences": [
             {
-                "kind": o.kind,
-                "name": names[o.kind].name,
-                "date": o.on.isoformat(),
-                "status": o.status.value,
-                "window": [o.window[0].isoformat(), o.window[1].isoformat()],
-                "done_by": o.done_by,
-                "owner": owners.get(o.kind),
+                "kind": kind_of(o),
+                "name": names[kind_of(o)].name,
+                "date": o.due.isoformat(),
+                "status": o.state.value,
+                "warn_from": o.warn.isoformat(),
+                "done_by": o.evidence,
+                "done_on": o.closed_on.isoformat() if o.closed_on else None,
+                "owner": owners.get(kind_of(o)),
             }
             for o in occ
         ],
@@ -72,11 +90,12 @@ def calendar(
     rows = sorted(
         [
             [
-                o.on.isoformat(),
-                o.status.value.replace("_", " "),
+                o.due.isoformat(),
+                o.state.label
+                + (f" ({o.closed_on})" if o.closed_on and o.closed_on != o.due else ""),
                 "activities",
-                names[o.kind].name,
-                owners.get(o.kind) or "",
+                names[kind_of(o)].name,
+                owners.get(kind_of(o)) or "",
             ]
             for o in occ
         ]
@@ -109,7 +128,12 @@ def set_(
     owner: Annotated[str | None, typer.Option("--owner", help="PERSON responsible.")] = None,
     start: Annotated[
         str | None,
-        typer.Option("--start", metavar="YYYY-MM-DD", help="First occurrence on or after."),
+        typer.Option(
+            "--first",
+            "--start",
+            metavar="YYYY-MM-DD",
+            help="First occurrence on or after this day (default: today).",
+        ),
     ] = None,
 ) -> None:
     """Put an activity on the calendar, or change its rule or owner.

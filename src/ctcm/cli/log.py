@@ -46,21 +46,38 @@ def add(
     corrects: Annotated[
         int | None, typer.Option("--corrects", help="The entry this one corrects.")
     ] = None,
+    for_: Annotated[
+        str | None,
+        typer.Option(
+            "--for",
+            metavar="YYYY-MM-DD",
+            help="The calendar occurrence this closes (late work for an earlier one).",
+        ),
+    ] = None,
 ) -> None:
     """Record a security activity done. Prints the entry id.
 
-    Entries are never edited: a correction is a new entry with --corrects ID.
+    An entry closes the open occurrence of the period it falls in (late, when after its day);
+    --for names an earlier occurrence it catches up on. Entries are never edited: a correction
+    is a new entry with --corrects ID.
 
-    Example: ctcm log add device-audit --by fnguyen --field device=laptop-3 --field result=encrypted
+    Example: ctcm log add log-review --date 2026-03-18 --for 2026-02-01 --field systems=EHR
     """
     from ctcm.domain.dates import parse_optional_date
-    from ctcm.services.activities import add_entry
+    from ctcm.services.activities import add_entry, closed_by
 
     day = parse_optional_date(on, "--date")
+    occurrence = parse_optional_date(for_, "--for")
     with opened(ctx, "log add") as p:
-        entry_id = add_entry(p, kind, day, by, note, list(file or []), list(field or []), corrects)
+        entry_id = add_entry(
+            p, kind, day, by, note, list(file or []), list(field or []), corrects, occurrence
+        )
+        closed = closed_by(p, kind, entry_id)
     typer.echo(entry_id)
-    app_context(ctx).say(f"Recorded {kind} as entry {entry_id}.")
+    what = f"Recorded {kind} as entry {entry_id}"
+    if closed is not None:
+        what += f": the occurrence of {closed.due} is {closed.state.label}"
+    app_context(ctx).say(what + ".")
 
 
 @app.command("list")

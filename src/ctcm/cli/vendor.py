@@ -25,6 +25,7 @@ def _json(p, v):  # type: ignore[no-untyped-def]
         "baa_signed": v.baa_signed.isoformat() if v.baa_signed else None,
         "review_months": v.review_months,
         "review_due": due.isoformat() if due else None,
+        "last_review": v.last_review.isoformat() if v.last_review else None,
         "baa_file": v.baa_file,
         "status": light.value,
         "why": why,

@@ -1,18 +1,11 @@
-"""Security activities: kinds, log entries, recurring schedules and whether each occurrence was
-done (pure: stdlib and dateutil only).
-
-An occurrence on day d is *done* when a log entry of its kind falls in d's window: from halfway
-after the previous occurrence to halfway before the next one, so each entry counts for exactly
-one occurrence, early or late. Not done: *upcoming*, *due soon* (within the warning days),
-*overdue* once d has passed.
-"""
+"""Security activities: kinds, log entries and recurring schedules (pure: stdlib and dateutil
+only). Which occurrence an entry closes is the program model's rule (ctcm.program.model)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from enum import StrEnum
+from datetime import date, datetime
 
 from ctcm.errors import InvalidInput
 
@@ -39,6 +32,7 @@ class LogEntry:
     corrects: int | None  # the entry this one corrects (entries are never edited)
     created_at: str
     attachments: int = 0
+    for_date: date | None = None  # the occurrence it names (`log add --for`), else its period's
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,22 +41,6 @@ class ActivitySchedule:
     rrule: str
     start: date
     owner: str | None
-
-
-class OccurrenceStatus(StrEnum):
-    DONE = "done"
-    UPCOMING = "upcoming"
-    DUE_SOON = "due_soon"
-    OVERDUE = "overdue"
-
-
-@dataclass(frozen=True, slots=True)
-class Occurrence:
-    kind: str
-    on: date
-    window: tuple[date, date]  # [from, to): a log entry in here does this occurrence
-    status: OccurrenceStatus
-    done_by: int | None  # the log entry id that did it
 
 
 def check_rrule(text: str) -> str:
@@ -86,54 +64,22 @@ def check_rrule(text: str) -> str:
     return rule
 
 
-def occurrence_dates(rule: str, start: date, until: date) -> list[date]:
-    """The rule's dates from ``start`` up to ``until`` (inclusive)."""
+def occurrence_dates(rule: str, start: date, until: date, after: int = 0) -> list[date]:
+    """The rule's dates from ``start`` up to ``until`` (inclusive), and ``after`` more past it
+    (the next one ends the last period)."""
     from dateutil.rrule import rrulestr
 
-    if until < start:
-        return []
     dtstart = datetime(start.year, start.month, start.day)
     end = datetime(until.year, until.month, until.day)
     rr = rrulestr(rule, dtstart=dtstart)
-    return [d.date() for d in rr.between(dtstart, end, inc=True)]
-
-
-def occurrences(
-    schedule: ActivitySchedule,
-    entries: Sequence[LogEntry],
-    since: date,
-    until: date,
-    today: date,
-    warn_days: int,
-) -> list[Occurrence]:
-    """The schedule's occurrences from ``since`` to ``until`` with their status on ``today``.
-
-    Corrected entries are replaced by their corrections (an entry that a later one corrects
-    no longer counts)."""
-    corrected = {e.corrects for e in entries if e.corrects is not None}
-    logs = sorted((e for e in entries if e.id not in corrected), key=lambda e: (e.on, e.id))
-    # One occurrence either side, to know the windows of the first and the last.
-    dates = occurrence_dates(schedule.rrule, schedule.start, until + timedelta(days=1500))
-    out = []
-    for i, day in enumerate(dates):
-        if day > until:
+    out = [d.date() for d in rr.between(dtstart, end, inc=True)] if until >= start else []
+    nxt = max(dtstart, end)
+    for _ in range(after):
+        later = rr.after(nxt, inc=not out and nxt == dtstart)
+        if later is None:
             break
-        prev = dates[i - 1] if i > 0 else day - (dates[1] - day if len(dates) > 1 else timedelta(0))
-        nxt = dates[i + 1] if i + 1 < len(dates) else day + (day - prev)
-        lo = day - (day - prev) // 2
-        hi = day + (nxt - day) // 2 + timedelta(days=(nxt - day).days % 2)
-        if day < since:
-            continue
-        done = next((e for e in logs if lo <= e.on < hi), None)
-        if done is not None:
-            status = OccurrenceStatus.DONE
-        elif day < today:
-            status = OccurrenceStatus.OVERDUE
-        elif (day - today).days <= warn_days:
-            status = OccurrenceStatus.DUE_SOON
-        else:
-            status = OccurrenceStatus.UPCOMING
-        out.append(Occurrence(schedule.kind, day, (lo, hi), status, done.id if done else None))
+        out.append(later.date())
+        nxt = later
     return out
 
 

@@ -34,9 +34,14 @@ class Vendor:
     baa_signed: date | None = None
     review_months: int = 12
     baa_file: str | None = None  # the attachment's file name
+    last_review: date | None = None  # the latest logged BAA review (evidence, not a signature)
 
     def review_due(self) -> date | None:
-        return add_months(self.baa_signed, self.review_months) if self.baa_signed else None
+        """The next review: ``review_months`` after the signature or the latest review."""
+        if self.baa_signed is None:
+            return None
+        since = max(self.baa_signed, self.last_review or self.baa_signed)
+        return add_months(since, self.review_months)
 
     def light(self, today: date, warn_days: int) -> tuple[Light, str]:
         """A PHI vendor without a BAA is RED; a BAA due for review within the warning window
@@ -51,7 +56,8 @@ class Vendor:
             return Light.YELLOW, f"BAA review overdue since {due}"
         if (due - today).days <= warn_days:
             return Light.YELLOW, f"BAA review due {due}"
-        return Light.GREEN, f"BAA signed {self.baa_signed}, review {due}"
+        reviewed = f", reviewed {self.last_review}" if self.last_review else ""
+        return Light.GREEN, f"BAA signed {self.baa_signed}{reviewed}, review {due}"
 
 
 class DeviceType(StrEnum):

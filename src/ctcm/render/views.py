@@ -114,28 +114,42 @@ def why(r: RequirementStatus) -> str:
     return r.reason.value
 
 
+def _occurrence_json(acts: Any, o: Any) -> dict[str, Any]:
+    kind = o.key.removeprefix("activity:")
+    return {"kind": kind, "name": acts.names[kind], "date": o.due.isoformat()}
+
+
 def activities_json(acts: Any) -> dict[str, Any]:
     return {
         "status": acts.light.value,
         "scheduled": acts.scheduled,
-        "overdue": [
-            {"kind": o.kind, "name": acts.names[o.kind], "date": o.on.isoformat()}
-            for o in acts.overdue
-        ],
-        "due_soon": [
-            {"kind": o.kind, "name": acts.names[o.kind], "date": o.on.isoformat()}
-            for o in acts.due_soon
-        ],
+        "overdue": [_occurrence_json(acts, o) for o in acts.overdue],
+        "due_soon": [_occurrence_json(acts, o) for o in acts.due_soon],
+        "missed": [_occurrence_json(acts, o) for o in acts.missed],
     }
 
 
 def activity_lines(acts: Any) -> list[str]:
-    """The program section's lines about the compliance calendar."""
+    """The program section's lines about the compliance calendar (missed occurrences of the
+    last year are gaps on record: said, but not red)."""
     if not acts.scheduled:
         return ["No security activities are on the calendar (ctcm calendar set KIND)"]
-    return [f"Activity overdue since {o.on}: {acts.names[o.kind]}" for o in acts.overdue] + [
-        f"Activity due {o.on}: {acts.names[o.kind]}" for o in acts.due_soon
-    ]
+
+    def name(o: Any) -> str:
+        return str(acts.names[o.key.removeprefix("activity:")])
+
+    missed: dict[tuple[str, str], list[str]] = {}
+    for o in acts.missed:
+        missed.setdefault((o.key.removeprefix("activity:"), name(o)), []).append(o.due.isoformat())
+    return (
+        [f"Activity overdue since {o.due}: {name(o)}" for o in acts.overdue]
+        + [f"Activity due {o.due}: {name(o)}" for o in acts.due_soon]
+        + [
+            f"Missed in the last year: {n} on {', '.join(days)} "
+            f"(ctcm log add {kind} --for DATE records late work)"
+            for (kind, n), days in missed.items()
+        ]
+    )
 
 
 def program_json(program: Any) -> dict[str, Any]:

@@ -16,19 +16,18 @@ from ctcm.domain.activities import (
     ActivityKind,
     ActivitySchedule,
     LogEntry,
-    Occurrence,
-    OccurrenceStatus,
     check_rrule,
-    occurrences,
+    occurrence_dates,
     parse_fields,
 )
 from ctcm.domain.credentials import Document, Light, check_key, check_text
 from ctcm.domain.program import DueItem
 from ctcm.errors import AlreadyExists, InvalidInput, NotFound
+from ctcm.program.model import Evidence, Occurrence, State, current, light_of, recurring
 from ctcm.services import credentials as cred
 from ctcm.services.practice import Practice
 
-LOOKBACK_DAYS = 365  # how far back an occurrence not done still counts as overdue
+LOOKBACK_DAYS = 365  # how far back the calendar and the program look by default
 TRAINING_KIND = "training-session"
 
 
@@ -101,13 +100,17 @@ def add_entry(
     files: list[Path],
     field_pairs: list[str],
     corrects: int | None = None,
+    for_date: date | None = None,
 ) -> int:
     """Record one activity done (with its evidence); a correction is a new entry that names
-    the one it corrects, which stays on record."""
+    the one it corrects, which stays on record. ``for_date`` names the occurrence it closes
+    (the only way to close one older than the current period)."""
     kind = get_kind(p, kind_key)
     day = on or p.today
     if day > p.today:
         raise InvalidInput(f"--date {day} is in the future: record activities once done")
+    if for_date is not None:
+        _check_occurrence(p, kind, for_date, day)
     if by is not None:
         cred.get_person(p, by)
     if corrects is not None:
@@ -125,6 +128,7 @@ def add_entry(
         fields,
         corrects,
         p.now_iso,
+        for_date=for_date,
     )
     entry_id = p.repo.add_log_entry(entry, p.actor)
     for position, (path, data) in enumerate(zip(files, payloads, strict=True)):
@@ -171,6 +175,8 @@ def show_entry(p: Practice, entry_id: int) -> EntryDetail:
 def set_schedule(
     p: Practice, kind_key: str, rrule: str | None, owner: str | None, start: date | None
 ) -> ActivitySchedule:
+    """Put a kind on the calendar (or change it). Its first occurrence is on or after ``start``
+    (default: today), so a new activity is never overdue on the day it is set up."""
     kind = get_kind(p, kind_key)
     if owner is not None:
         cred.get_person(p, owner)
@@ -178,7 +184,7 @@ def set_schedule(
     schedule = ActivitySchedule(
         kind.key,
         check_rrule(rrule) if rrule else (current.rrule if current else kind.cadence),
-        start or (current.start if current else p.today.replace(day=1)),
+        start or (current.start if current else p.today),
         owner if owner is not None else (current.owner if current else None),
     )
     p.repo.put_activity_schedule(schedule, p.now_iso)
@@ -193,51 +199,101 @@ def schedule_off(p: Practice, kind_key: str) -> None:
     p.touch(f"calendar:{kind_key}")
 
 
-def all_occurrences(p: Practice, until: date) -> list[Occurrence]:
-    """Every scheduled occurrence from a year back up to ``until`` (a fixed number of queries)."""
-    today = p.today
-    entries = p.repo.log_entries()
-    by_kind: dict[str, list[LogEntry]] = {}
-    for e in entries:
-        by_kind.setdefault(e.kind, []).append(e)
-    out: list[Occurrence] = []
-    for schedule in p.repo.activity_schedules():
-        out.extend(
-            occurrences(
-                schedule,
-                by_kind.get(schedule.kind, []),
-                max(schedule.start, today - timedelta(days=LOOKBACK_DAYS)),
-                until,
-                today,
-                p.warn_days,
-            )
+def obligation_key(kind: str) -> str:
+    return f"activity:{kind}"
+
+
+def kind_of(o: Occurrence) -> str:
+    return o.key.removeprefix("activity:")
+
+
+def _check_occurrence(p: Practice, kind: ActivityKind, day: date, done: date) -> None:
+    schedule = {s.kind: s for s in p.repo.activity_schedules()}.get(kind.key)
+    if schedule is None:
+        raise InvalidInput(
+            f"{kind.key} is not on the calendar: --for names one of its occurrences "
+            f"(ctcm calendar set {kind.key})"
         )
-    return sorted(out, key=lambda o: (o.on, o.kind))
+    if day > done:
+        raise InvalidInput(f"--for {day} is after --date {done}: work is done for an earlier day")
+    if day not in occurrence_dates(schedule.rrule, day, day):
+        near = occurrence_dates(schedule.rrule, schedule.start, day + timedelta(days=1), 1)
+        nearest = min(near, key=lambda d: abs((d - day).days), default=None)
+        hint = f" (the nearest is {nearest})" if nearest else ""
+        raise InvalidInput(f"{kind.key} has no occurrence on {day}{hint}")
+    if day < schedule.start:
+        raise InvalidInput(f"--for {day} is before {kind.key} was put on the calendar")
 
 
-_LIGHTS = {
-    OccurrenceStatus.OVERDUE: Light.RED,
-    OccurrenceStatus.DUE_SOON: Light.YELLOW,
-    OccurrenceStatus.UPCOMING: Light.GREEN,
-    OccurrenceStatus.DONE: Light.GREEN,
-}
+def _evidence(p: Practice) -> dict[str, list[Evidence]]:
+    """What closes each kind's occurrences: its log entries (a corrected one no longer counts)
+    and, for the risk analysis review, each finalized analysis on its sign-off day."""
+    entries = p.repo.log_entries()
+    corrected = {e.corrects for e in entries if e.corrects is not None}
+    out: dict[str, list[Evidence]] = {}
+    for e in entries:
+        if e.id not in corrected:
+            out.setdefault(e.kind, []).append(
+                Evidence(obligation_key(e.kind), e.on, f"log:{e.id}", e.for_date)
+            )
+    for signoff in p.repo.signoffs().values():
+        out.setdefault("risk-analysis", []).append(
+            Evidence(obligation_key("risk-analysis"), signoff.on, f"risk:{signoff.assessment_id}")
+        )
+    return out
+
+
+def schedule_occurrences(p: Practice, until: date) -> dict[str, list[Occurrence]]:
+    """Each scheduled kind's occurrences from its start to ``until`` (and the one after), with
+    their states as of today (a fixed number of queries)."""
+    today = p.today
+    evidence = _evidence(p)
+    out: dict[str, list[Occurrence]] = {}
+    for schedule in p.repo.activity_schedules():
+        dates = occurrence_dates(schedule.rrule, schedule.start, max(until, today), after=1)
+        out[schedule.kind] = recurring(
+            obligation_key(schedule.kind),
+            dates,
+            evidence.get(schedule.kind, []),
+            today,
+            p.warn_days,
+        )
+    return out
+
+
+def closed_by(p: Practice, kind: str, entry_id: int) -> Occurrence | None:
+    """The calendar occurrence the entry closed, if its kind is on the calendar."""
+    ref = f"log:{entry_id}"
+    occ = schedule_occurrences(p, p.today).get(kind, [])
+    return next((o for o in occ if o.evidence == ref), None)
+
+
+def all_occurrences(p: Practice, until: date, since: date | None = None) -> list[Occurrence]:
+    """Every scheduled occurrence from ``since`` (default: a year back) up to ``until``."""
+    start = since or p.today - timedelta(days=LOOKBACK_DAYS)
+    out = [
+        o for occ in schedule_occurrences(p, until).values() for o in occ if start <= o.due <= until
+    ]
+    return sorted(out, key=lambda o: (o.due, o.key))
 
 
 def activities_due(p: Practice, until: date) -> Iterable[DueItem]:
-    """The program area's dated actions: occurrences not done, overdue ones first."""
+    """The program area's dated actions: the occurrences open now (overdue or coming by
+    ``until``); missed ones are history, not actions."""
     names = kinds(p)
     owners = {s.kind: s.owner for s in p.repo.activity_schedules()}
     for o in all_occurrences(p, until):
-        if o.status is OccurrenceStatus.DONE:
+        if o.state not in (State.OVERDUE, State.DUE_SOON, State.UPCOMING):
             continue
-        late = " (overdue)" if o.status is OccurrenceStatus.OVERDUE else ""
+        kind = kind_of(o)
+        late = " (overdue)" if o.state is State.OVERDUE else ""
         yield DueItem(
-            o.on,
+            o.due,
             "activities",
-            f"{names[o.kind].name}{late}",
-            owners.get(o.kind),
-            _LIGHTS[o.status],
-            f"activity:{o.kind}:{o.on.isoformat()}",
+            f"{names[kind].name}{late}",
+            owners.get(kind),
+            o.light,
+            f"activity:{kind}:{o.due.isoformat()}",
         )
 
 
@@ -247,6 +303,7 @@ class ActivitiesStatus:
     overdue: tuple[Occurrence, ...]
     due_soon: tuple[Occurrence, ...]
     names: dict[str, str]  # kind -> its name
+    missed: tuple[Occurrence, ...] = ()  # in the last year: gaps on record, not red
 
     @property
     def light(self) -> Light:
@@ -256,12 +313,30 @@ class ActivitiesStatus:
 
 
 def activities_status(p: Practice) -> ActivitiesStatus:
-    occ = all_occurrences(p, p.today + timedelta(days=p.warn_days))
+    """Each kind's light follows its latest due occurrence and the coming one."""
+    today = p.today
+    by_kind = schedule_occurrences(p, today + timedelta(days=p.warn_days))
+    overdue: list[Occurrence] = []
+    due_soon: list[Occurrence] = []
+    for occ in by_kind.values():
+        light = light_of(occ, today)
+        now = current(occ, today)
+        if light is Light.RED:
+            overdue.extend(o for o in now if o.state is State.OVERDUE)
+        elif light is Light.YELLOW:
+            due_soon.extend(o for o in now if o.state is State.DUE_SOON)
+    missed = tuple(
+        o
+        for occ in by_kind.values()
+        for o in occ
+        if o.state is State.MISSED and o.due >= today - timedelta(days=LOOKBACK_DAYS)
+    )
     return ActivitiesStatus(
-        len(p.repo.activity_schedules()),
-        tuple(o for o in occ if o.status is OccurrenceStatus.OVERDUE),
-        tuple(o for o in occ if o.status is OccurrenceStatus.DUE_SOON),
+        len(by_kind),
+        tuple(overdue),
+        tuple(due_soon),
         {k: v.name for k, v in kinds(p).items()},
+        missed,
     )
 
 

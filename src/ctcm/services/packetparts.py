@@ -267,17 +267,27 @@ def manual_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
 
 
 def activities_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
-    from ctcm.services.activities import list_training
+    from ctcm.services.activities import all_occurrences, kind_of, list_training
 
     entries = [e for e in p.repo.log_entries() if spec.in_period(e.on)]
     logs = table(
-        ("id", "kind", "date", "by", "fields", "note", "corrects", "attachments"),
+        ("id", "kind", "date", "for_occurrence", "by", "fields", "note", "corrects",
+         "attachments", "recorded_at"),
         (
-            (e.id, e.kind, _iso(e.on), e.by, ";".join(f"{k}={v}" for k, v in e.fields),
-             "" if spec.redact else (e.note or ""), e.corrects or "", e.attachments)
+            (e.id, e.kind, _iso(e.on), _iso(e.for_date), e.by,
+             ";".join(f"{k}={v}" for k, v in e.fields), "" if spec.redact else (e.note or ""),
+             e.corrects or "", e.attachments, e.created_at)
             for e in entries
         ),
     )  # fmt: skip
+    # every scheduled occurrence due in the period, with its state: late work and gaps shown
+    occurrences = table(
+        ("kind", "due", "state", "done_on", "evidence"),
+        (
+            (kind_of(o), _iso(o.due), o.state.value, _iso(o.closed_on), o.evidence or "")
+            for o in all_occurrences(p, min(spec.end, spec.as_of), spec.start)
+        ),
+    )
     training = table(
         ("entry", "date", "topic", "attendees"),
         (
@@ -288,6 +298,11 @@ def activities_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
     )
     return [
         PacketFile("activities/logs.csv", logs, "Forms and logs in the period"),
+        PacketFile(
+            "activities/occurrences.csv",
+            occurrences,
+            "The calendar's occurrences in the period: done, done late, missed",
+        ),
         PacketFile("activities/training.csv", training, "Training records in the period"),
     ]
 

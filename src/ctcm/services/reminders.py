@@ -76,8 +76,8 @@ def plan_activity_reminders(
 ) -> dict[str, list[ActivityDue]]:
     """Per owner, the calendar activities to remind them of today (each threshold once), and
     for the privacy (else security) official the BAA reviews and missing BAAs."""
-    from ctcm.domain.activities import OccurrenceStatus
-    from ctcm.services.activities import all_occurrences, kinds
+    from ctcm.program.model import State
+    from ctcm.services.activities import all_occurrences, kind_of, kinds
 
     today = p.today
     out: dict[str, list[ActivityDue]] = {}
@@ -103,16 +103,17 @@ def plan_activity_reminders(
         return out
     names = {k: v.name for k, v in kinds(p).items()}
     for o in all_occurrences(p, today + timedelta(days=ACTIVITY_LEAD_DAYS)):
-        owner = owners.get(o.kind)
-        if owner is None or o.status is OccurrenceStatus.DONE:
+        kind = kind_of(o)
+        owner = owners.get(kind)
+        if owner is None or o.state not in (State.OVERDUE, State.DUE_SOON, State.UPCOMING):
             continue
-        threshold = "overdue" if o.status is OccurrenceStatus.OVERDUE else "due"
-        about = f"occurrence:{o.on.isoformat()}"
-        if (owner, o.kind, f"{about}:{threshold}") in recorded:
+        threshold = "overdue" if o.state is State.OVERDUE else "due"
+        about = f"occurrence:{o.due.isoformat()}"
+        if (owner, kind, f"{about}:{threshold}") in recorded:
             continue
-        if threshold == "due" and (o.on - today).days > ACTIVITY_LEAD_DAYS:
+        if threshold == "due" and (o.due - today).days > ACTIVITY_LEAD_DAYS:
             continue
-        out.setdefault(owner, []).append(ActivityDue(o.kind, names[o.kind], o.on, threshold))
+        out.setdefault(owner, []).append(ActivityDue(kind, names[kind], o.due, threshold))
     return out
 
 

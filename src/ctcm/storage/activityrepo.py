@@ -52,7 +52,7 @@ class ActivityQueries:
     def log_entries(self, kind: str | None = None) -> list[LogEntry]:
         sql = (
             "SELECT l.id, l.kind, l.done_on, l.by, l.note, l.fields, l.corrects, l.created_at, "
-            "(SELECT COUNT(*) FROM activity_attachments a WHERE a.entry_id = l.id) "
+            "(SELECT COUNT(*) FROM activity_attachments a WHERE a.entry_id = l.id), l.for_date "
             "FROM activity_log l"
         )
         rows = (
@@ -71,6 +71,7 @@ class ActivityQueries:
                 r[6],
                 r[7],
                 r[8],
+                date.fromisoformat(r[9]) if r[9] else None,
             )
             for r in rows
         ]
@@ -78,7 +79,7 @@ class ActivityQueries:
     def add_log_entry(self, e: LogEntry, actor: str) -> int:
         cur = self.conn.execute(
             "INSERT INTO activity_log (kind, done_on, by, note, fields, corrects, created_at, "
-            "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_by, for_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 e.kind,
                 e.on.isoformat(),
@@ -88,6 +89,7 @@ class ActivityQueries:
                 e.corrects,
                 e.created_at,
                 actor,
+                e.for_date.isoformat() if e.for_date else None,
             ),
         )
         self.conn.commit()

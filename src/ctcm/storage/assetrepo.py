@@ -23,7 +23,28 @@ class AssetQueries:
             "SELECT key, name, service, phi, baa_signed, review_months, baa_filename "
             "FROM vendors ORDER BY key"
         ).fetchall()
-        return {r[0]: Vendor(r[0], r[1], r[2], bool(r[3]), _d(r[4]), r[5], r[6]) for r in rows}
+        reviewed = self._baa_reviews()
+        return {
+            r[0]: Vendor(r[0], r[1], r[2], bool(r[3]), _d(r[4]), r[5], r[6], reviewed.get(r[0]))
+            for r in rows
+        }
+
+    def _baa_reviews(self) -> dict[str, date]:
+        """Each vendor's latest logged BAA review (`log add baa-review --field vendor=KEY`);
+        an entry that a later one corrects no longer counts."""
+        import json
+
+        rows = self.conn.execute(
+            "SELECT id, done_on, fields, corrects FROM activity_log WHERE kind = 'baa-review'"
+        ).fetchall()
+        corrected = {r[3] for r in rows if r[3] is not None}
+        latest: dict[str, date] = {}
+        for entry_id, done_on, fields, _ in rows:
+            vendor = json.loads(fields).get("vendor", "").strip()
+            day = date.fromisoformat(done_on)
+            if entry_id not in corrected and vendor and day > latest.get(vendor, date.min):
+                latest[vendor] = day
+        return latest
 
     def put_vendor(self, v: Vendor, now: str) -> None:
         exists = self.conn.execute("SELECT 1 FROM vendors WHERE key = ?", (v.key,)).fetchone()

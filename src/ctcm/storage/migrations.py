@@ -163,6 +163,12 @@ def _v12_users(connection: Any) -> None:
     _add_columns(connection, "users", ("person_id", String()), ("must_change", Integer()))
 
 
+def _v13_log_for(connection: Any) -> None:
+    from sqlalchemy import Date
+
+    _add_columns(connection, "activity_log", ("for_date", Date()))
+
+
 MIGRATIONS: list[Migration] = [
     ("initial schema: practice, credentials, attachments, audit", _v1_initial),
     ("reminder schedules per document type; delivery ledger", _v2_reminders),
@@ -179,6 +185,7 @@ MIGRATIONS: list[Migration] = [
     ("vendors with their BAAs; devices and their disposal", _v10_vendors_devices),
     ("the policies and procedures manual: answers, versions, acknowledgments", _v11_manual),
     ("users: their person record; one-time enrolment passphrases", _v12_users),
+    ("a log entry can name the occurrence it closes (log add --for)", _v13_log_for),
 ]
 LATEST = len(MIGRATIONS)
 

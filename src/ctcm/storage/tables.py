@@ -255,6 +255,7 @@ class ActivityLogRow(SQLModel, table=True):
     corrects: int | None = Field(default=None, foreign_key="activity_log.id")
     created_at: str
     created_by: str
+    for_date: date | None = None  # the occurrence it closes, when named (schema v13)
 
 
 class ActivityAttachmentRow(SQLModel, table=True):

@@ -1,0 +1,138 @@
+"""The one program model through the real ctcm: doing the work makes red go away (late work,
+catch-up with --for, a finalized analysis as the yearly review, a logged BAA review) and a new
+activity is never overdue on the day it is set up."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from ctcm.clock import FixedClock
+from tests.cli.test_risk import _complete
+from tests.conftest import Cli
+
+
+def _json(cli: Cli, *args: str) -> Any:
+    return json.loads(cli.ok(*args, "--format", "json").stdout)
+
+
+def _on(cli: Cli, day: str) -> None:
+    cli.clock = FixedClock(datetime.fromisoformat(day).replace(hour=15, tzinfo=UTC))
+
+
+def _activities(cli: Cli) -> dict[str, Any]:
+    return _json(cli, "status")["program"]["activities"]  # type: ignore[no-any-return]
+
+
+def test_a_monthly_activity_logged_late_counts_for_its_own_month(cli: Cli) -> None:
+    _on(cli, "2026-01-01")
+    cli.ok("calendar", "set", "log-review", "--rrule", "FREQ=MONTHLY;BYMONTHDAY=1")
+    _on(cli, "2026-03-18")
+    assert _activities(cli)["status"] == "red"  # March's review not done
+    r = cli.ok("log", "add", "log-review", "--field", "systems=EHR", "--field", "findings=none")
+    assert "the occurrence of 2026-03-01 is done late" in r.stderr
+    acts = _activities(cli)
+    assert acts["status"] == "green" and acts["overdue"] == []  # not April's: March's
+    assert {o["date"] for o in acts["missed"]} == {"2026-01-01", "2026-02-01"}
+
+
+def test_catch_up_two_missed_months_with_for(cli: Cli, tmp_path: Any) -> None:
+    _on(cli, "2026-01-01")
+    cli.ok("calendar", "set", "log-review", "--rrule", "FREQ=MONTHLY;BYMONTHDAY=1")
+    cli.ok("log", "add", "log-review", "--field", "systems=EHR", "--field", "findings=none")
+    _on(cli, "2026-03-20")  # February and March never done
+    status = _activities(cli)
+    assert status["status"] == "red" and [o["date"] for o in status["missed"]] == ["2026-02-01"]
+    for day in ("2026-02-01", "2026-03-01"):
+        r = cli.ok("log", "add", "log-review", "--for", day,
+                   "--field", "systems=EHR", "--field", "findings=none")  # fmt: skip
+        assert f"the occurrence of {day} is done late" in r.stderr
+    status = _activities(cli)
+    assert status["status"] == "green" and status["missed"] == [] and status["overdue"] == []
+    cal = _json(cli, "calendar", "--from", "2026-01-01", "--days", "5")["occurrences"]
+    states = {o["date"]: o["status"] for o in cal if o["kind"] == "log-review"}
+    assert states == {"2026-01-01": "done", "2026-02-01": "done_late", "2026-03-01": "done_late"}
+    table = cli.ok("calendar", "--from", "2026-01-01", "--days", "5").stdout
+    assert "done late (2026-03-20)" in table
+    out = tmp_path / "packet"
+    cli.ok("packet", "build", "--out", str(out), "--from", "2026-01-01")
+    rows = list(csv.DictReader(io.StringIO((out / "activities" / "occurrences.csv").read_text())))
+    assert [(r["due"], r["state"]) for r in rows if r["kind"] == "log-review"] == [
+        ("2026-01-01", "done"), ("2026-02-01", "done_late"), ("2026-03-01", "done_late"),
+    ]  # fmt: skip
+    logs = (out / "activities" / "logs.csv").read_text()
+    assert "for_occurrence" in logs and "recorded_at" in logs
+
+
+def test_for_names_a_real_occurrence_or_is_refused(cli: Cli) -> None:
+    _on(cli, "2026-01-01")
+    r = cli("log", "add", "log-review", "--for", "2026-01-01",
+            "--field", "systems=EHR", "--field", "findings=none")  # fmt: skip
+    assert r.exit_code == 1 and "not on the calendar" in r.stderr
+    cli.ok("calendar", "set", "log-review", "--rrule", "FREQ=MONTHLY;BYMONTHDAY=1")
+    _on(cli, "2026-03-20")
+    before = cli.ok("log", "list", "--format", "json").stdout
+    for day, message in [
+        ("2026-02-02", "no occurrence on 2026-02-02 (the nearest is 2026-02-01)"),
+        ("2026-04-01", "is after --date"),
+        ("2025-12-01", "before log-review was put on the calendar"),
+    ]:
+        r = cli("log", "add", "log-review", "--for", day,
+                "--field", "systems=EHR", "--field", "findings=none")  # fmt: skip
+        assert r.exit_code == 1 and message in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+    assert cli.ok("log", "list", "--format", "json").stdout == before  # nothing recorded
+
+
+def test_a_new_activity_is_not_overdue_on_the_day_it_is_set_up(cli: Cli) -> None:
+    _on(cli, "2026-03-18")
+    cli.ok("calendar", "set", "log-review", "--rrule", "FREQ=MONTHLY;BYMONTHDAY=1")
+    acts = _activities(cli)
+    assert acts["status"] == "green" and acts["overdue"] == []
+    cal = _json(cli, "calendar", "--days", "20")["occurrences"]
+    assert [o["date"] for o in cal] == ["2026-04-01"]
+    _on(cli, "2026-03-18")
+    cli.ok("calendar", "set", "access-review", "--first", "2026-05-15",
+           "--rrule", "FREQ=YEARLY")  # fmt: skip
+    cal = _json(cli, "calendar", "--days", "90")["occurrences"]
+    assert ("access-review", "2026-05-15") in {(o["kind"], o["date"]) for o in cal}
+
+
+def test_finalizing_the_risk_analysis_is_the_yearly_review(cli: Cli) -> None:
+    cli.ok("person", "add", "ana", "--name", "Ana Officer", "--email", "ana@example.org")
+    _on(cli, "2025-12-01")
+    cli.ok("calendar", "set", "risk-analysis")  # yearly, 1 January
+    _on(cli, "2026-01-10")
+    assert _activities(cli)["status"] == "red"
+    aid = cli.ok("risk", "new").stdout.strip()
+    _complete(cli, aid)
+    cli.ok("practice", "set", "--security-officer", "ana")
+    cli.ok("risk", "finalize", aid, "--by", "ana")
+    _on(cli, "2026-01-11")  # the day after sign-off: not "review overdue"
+    acts = _activities(cli)
+    assert acts["status"] == "green" and acts["overdue"] == []
+    cal = _json(cli, "calendar", "--from", "2026-01-01", "--days", "5")["occurrences"]
+    assert [(o["date"], o["status"], o["done_by"]) for o in cal] == [
+        ("2026-01-01", "done_late", f"risk:{aid}")
+    ]
+
+
+def test_a_logged_baa_review_clears_review_overdue_and_keeps_the_signature(cli: Cli) -> None:
+    _on(cli, "2026-03-02")
+    cli.ok("vendor", "add", "shredco", "--name", "ShredCo", "--service", "shredding",
+           "--phi", "yes")  # fmt: skip
+    cli.ok("vendor", "baa", "shredco", "--signed", "2025-01-15")
+    vendors = _json(cli, "status")["program"]["vendors"]
+    assert vendors["status"] == "yellow"
+    assert any("BAA review overdue since 2026-01-15" in line for line in vendors["warnings"])
+    cli.ok("log", "add", "baa-review", "--field", "vendor=shredco", "--note", "still fits")
+    vendors = _json(cli, "status")["program"]["vendors"]
+    assert vendors["status"] == "green", vendors
+    shown = _json(cli, "vendor", "show", "shredco")
+    assert shown["baa_signed"] == "2025-01-15"  # a review is not a signature
+    assert shown["review_due"] == "2027-03-02" and shown["last_review"] == "2026-03-02"
+    due = _json(cli, "due", "--days", "60")["items"]
+    assert not [i for i in due if i["area"] == "vendors"]
