@@ -170,9 +170,11 @@ def test_ics_export_parses_back_with_stable_uids_and_no_identifiers(demo_cli: Cl
     assert str(recurring["summary"]) == "Audit / access log review"
     ins = next(e for e in events if "Malpractice" in str(e["summary"]))
     assert (
-        str(ins["summary"]) == "Malpractice / professional liability insurance expires: A. Lovelace"
+        str(ins["summary"]) == "Renew Malpractice / professional liability insurance: A. Lovelace"
     )
-    assert ins.decoded("dtstart") == date(2026, 3, 20)
+    # expires 20 March: its renew-by day (30 days before) has passed, so it stands on today
+    assert ins.decoded("dtstart") == date(2026, 3, 2)
+    assert "Expires 2026-03-20" in str(ins["description"])
     private = cli.tmp / "p.ics"
     cli.ok("calendar", "ics", "--out", str(private), "--private")
     assert b"Lovelace" not in private.read_bytes()
@@ -321,3 +323,53 @@ def test_owners_are_reminded_of_their_activities_once_per_threshold(
         ("occurrence:2026-03-15", "due"),
         ("occurrence:2026-03-15", "overdue"),
     ]
+
+
+def test_a_renewal_moves_its_event_instead_of_adding_one(demo_cli: Cli) -> None:
+    """One series per obligation: the same UID before and after a renewal, SEQUENCE up; the
+    expiry on its renew-by day with an alarm; overdue work dated today; read by two libraries."""
+    import recurring_ical_events
+    from icalendar import Calendar
+
+    cli = demo_cli  # 2026-03-02; ada's license issued 2025-01-10 expires 2027-01-10
+    cli.ok("calendar", "set", "log-review", "--first", "2026-02-01",
+           "--rrule", "FREQ=MONTHLY;BYMONTHDAY=1")  # fmt: skip
+    cli.ok("calendar", "set", "risk-analysis", "--first", "2026-06-01")
+    before, after = cli.tmp / "before.ics", cli.tmp / "after.ics"
+    cli.ok("calendar", "ics", "--out", str(before), "--days", "400")
+
+    def license_events(path):  # type: ignore[no-untyped-def]
+        cal = Calendar.from_ical(path.read_bytes())
+        return cal, [e for e in cal.walk("VEVENT") if "State professional license" in e["summary"]]
+
+    cal, [old] = license_events(before)
+    assert old.decoded("dtstart") < date(2027, 1, 10)  # renew-by, before the expiry
+    assert "Expires 2027-01-10" in str(old["description"]) and "ctcm doc add" in str(
+        old["description"]
+    )
+    alarm = old.walk("VALARM")[0]
+    assert alarm["action"] == "DISPLAY" and str(alarm["trigger"].to_ical()) != ""
+    cli.ok("doc", "add", "ada", "state-license", "--issued", "2026-03-01")
+    cli.ok("calendar", "ics", "--out", str(after), "--days", "800")
+    cal2, [new] = license_events(after)
+    assert str(new["uid"]) == str(old["uid"]) and int(new["sequence"]) > int(old["sequence"])
+    assert new.decoded("dtstart") > old.decoded("dtstart")
+    # the risk review is defined once (the calendar's activity, not also the program's)
+    reviews = [e for e in cal2.walk("VEVENT") if "isk analysis review" in str(e["summary"])]
+    assert len(reviews) == 1
+    # March's log review is not done: an overdue item dated today, not one in the past
+    # (February's is missed: history, not something to do)
+    late = [e for e in cal2.walk("VEVENT") if str(e["summary"]).startswith("OVERDUE")]
+    assert all(e.decoded("dtstart") == date(2026, 3, 2) for e in late)
+    [review] = [e for e in late if "log review" in str(e["summary"])]
+    assert "Overdue since 2026-03-01" in str(review["description"])
+    assert "--for 2026-03-01" in str(review["description"])
+    # a second library expands the recurring series the way calendar programs do
+    days = [
+        e.decoded("dtstart")
+        for e in recurring_ical_events.of(cal2).between(date(2026, 3, 1), date(2026, 6, 2))
+        if str(e["summary"]) == "Audit / access log review"
+    ]
+    assert days == [date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1), date(2026, 6, 1)]
+    uids = [str(e["uid"]) for e in cal2.walk("VEVENT")]
+    assert len(uids) == len(set(uids))

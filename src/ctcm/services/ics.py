@@ -1,11 +1,15 @@
 """The compliance calendar as an RFC 5545 file (for Google Calendar, Outlook, Apple Calendar).
 
-Recurring activities are events with their RRULE; document expiries, mitigation tasks, the
-risk analysis review, breach notice deadlines, BAA reviews and device audits are all-day
-events. Every event has a UID that stays the same across exports (so importing an updated file
-updates events instead of adding copies), and carries no identifier or note: at most a type of
-document and a short name ("CPR card expires: J. Rivera"), and with ``private`` not even that.
-An incident's title is its number and the notice due, never its summary.
+One series per obligation: recurring activities are events with their RRULE; document expiries,
+mitigation tasks, the risk analysis review, breach notice deadlines, BAA reviews and device
+audits are all-day events. Each has a UID from the obligation's stable identity, so a renewal
+moves its event (SEQUENCE goes up) instead of adding one, and importing an updated file updates
+events instead of adding copies. An expiry stands on its renew-by day with the expiry date in
+its description; anything overdue is an event dated today, not one in the past; each event
+carries an alarm at its warn window and says what to do and the command that records it. No
+identifier or note: at most a type of document and a short name ("CPR card expires: J.
+Rivera"), and with ``private`` not even that. An incident's title is its number and the notice
+due, never its summary.
 """
 
 from __future__ import annotations
@@ -77,6 +81,15 @@ def _recur(rule: str, kind: str) -> str:
     )
 
 
+def _action(area: str) -> str:
+    return {
+        "vendors": "Review or sign the BAA: ctcm log add baa-review --field vendor=KEY, "
+        "or ctcm vendor baa KEY --signed DATE",
+        "devices": "Audit the device: ctcm device audit KEY --encrypted yes --screen-lock yes",
+        "incidents": "Give the notice, then: ctcm incident notify ID --to WHOM --date DATE",
+    }.get(area, "")
+
+
 def build_ics(p: Practice, days: int, person: str | None, private: bool) -> bytes:
     from ctcm.services import credentials as cred
     from ctcm.services.activities import kinds
@@ -96,30 +109,71 @@ def build_ics(p: Practice, days: int, person: str | None, private: bool) -> byte
     ]
     stamp = p.now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
-    def event(ref: str, summary: str, start: date, rule: str | None = None) -> None:
+    def event(
+        ref: str,
+        summary: str,
+        start: date,
+        rule: str | None = None,
+        what: str = "",
+        warn: int = 0,
+        sequence: int = 0,
+    ) -> None:
         recur = [_fold(f"RRULE:{_recur(rule, ref.removeprefix('activity:'))}")] if rule else []
+        overdue = rule is None and start < today
+        day = today if overdue else start
+        title = f"OVERDUE: {summary}" if overdue else summary
+        note = (f"Overdue since {start.isoformat()}. " if overdue else "") + what
+        alarm = (
+            [
+                b"BEGIN:VALARM\r\nACTION:DISPLAY\r\n",
+                _fold(f"DESCRIPTION:{_text(title)}"),
+                f"TRIGGER;RELATED=START:-P{warn}D\r\nEND:VALARM\r\n".encode(),
+            ]
+            if not overdue
+            else []
+        )
         lines.extend(
             (
                 b"BEGIN:VEVENT\r\n",
-                _fold(f"SUMMARY:{_text(summary)}"),
-                f"DTSTART;VALUE=DATE:{start:%Y%m%d}\r\n".encode(),
-                f"DTEND;VALUE=DATE:{start + timedelta(days=1):%Y%m%d}\r\n".encode(),
-                f"DTSTAMP:{stamp}\r\nUID:{_uid(vid, ref)}\r\n".encode(),
+                _fold(f"SUMMARY:{_text(title)}"),
+                *([_fold(f"DESCRIPTION:{_text(note)}")] if note else []),
+                f"DTSTART;VALUE=DATE:{day:%Y%m%d}\r\n".encode(),
+                f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}\r\n".encode(),
+                f"DTSTAMP:{stamp}\r\nUID:{_uid(vid, ref)}\r\nSEQUENCE:{sequence}\r\n".encode(),
                 *recur,
-                b"TRANSP:TRANSPARENT\r\nEND:VEVENT\r\n",
+                b"TRANSP:TRANSPARENT\r\n",
+                *alarm,
+                b"END:VEVENT\r\n",
             )
         )
 
     from ctcm.domain.activities import occurrence_dates
+    from ctcm.program.model import State
+    from ctcm.services.activities import schedule_occurrences
 
     names = kinds(p)
-    for s in p.repo.activity_schedules():
+    schedules = p.repo.activity_schedules()
+    scheduled = {s.kind for s in schedules}
+    occurrences = schedule_occurrences(p, today)
+    for s in schedules:
         if person is not None and s.owner != person:
             continue
         # DTSTART must be the first occurrence itself, or calendars show an extra one
         first = occurrence_dates(s.rrule, s.start, s.start + timedelta(days=800))
+        record = f"Record it: ctcm log add {s.kind}"
         if first:
-            event(f"activity:{s.kind}", names[s.kind].name, first[0], s.rrule)
+            event(f"activity:{s.kind}", names[s.kind].name, first[0], s.rrule, record, 7)
+        late = [o for o in occurrences.get(s.kind, []) if o.state is State.OVERDUE]
+        for o in late:  # the open one, as something to do today
+            event(
+                f"activity:{s.kind}:overdue",
+                names[s.kind].name,
+                o.due,
+                None,
+                f"{record} --for {o.due.isoformat()}",
+            )
+    doctypes = p.repo.doctypes()
+    counts = p.repo.document_counts()
     for status in cred.evaluate_active(p):
         who = status.person
         if person is not None and who.id != person:
@@ -127,23 +181,55 @@ def build_ics(p: Practice, days: int, person: str | None, private: bool) -> byte
         label = "" if private else f": {short_name(who.name)}"
         for r in status.requirements:
             ref = f"doc:{who.id}:{r.doctype}"
+            sequence = counts.get((who.id, r.doctype), 0)
             if r.reason is Reason.UNACKNOWLEDGED and r.expires is not None:
                 event(
-                    f"{ref}:v{r.manual_version}", f"{r.name}: acknowledgment due{label}", r.expires
+                    f"{ref}:v{r.manual_version}",
+                    f"{r.name}: acknowledgment due{label}",
+                    r.expires,
+                    what="Read the manual in force and acknowledge it: ctcm manual ack PERSON",
+                    warn=7,
                 )
             elif r.reason is Reason.MISSING:
-                event(ref, f"{r.name} missing{label}", today)
+                what = f"Send it in, then: ctcm doc add PERSON {r.doctype}"
+                event(ref, f"{r.name} missing{label}", today, what=what, sequence=sequence)
             elif r.expires is not None and r.expires <= until and r.status is not Light.WAIVED:
-                event(f"{ref}:{r.expires}", f"{r.name} expires{label}", r.expires)
+                dt = doctypes.get(r.doctype)
+                lead = dt.warn_days if dt is not None and dt.warn_days is not None else p.warn_days
+                event(
+                    ref,
+                    f"Renew {r.name}{label}",
+                    max(r.expires - timedelta(days=lead), today)
+                    if r.expires >= today
+                    else r.expires,
+                    what=f"Expires {r.expires.isoformat()}. Renew it, then record the new one: "
+                    f"ctcm doc add PERSON {r.doctype} --issued DATE",
+                    warn=7,
+                    sequence=sequence,
+                )
     for t in p.repo.tasks():
         if t.status.closed or t.due > until or (person is not None and t.owner != person):
             continue
-        event(f"task:{t.id}", f"Security task {t.id} due (mitigation plan)", t.due)
+        event(
+            f"task:{t.id}",
+            f"Security task {t.id} due (mitigation plan)",
+            t.due,
+            what=f"Do it, then: ctcm risk task done {t.id}",
+            warn=7,
+        )
     from ctcm.services.riskprogram import program_status
 
     program = program_status(p)
-    if person is None and program.review_due is not None and program.review_due <= until:
-        event("risk-analysis-review", "Risk analysis review due", program.review_due)
+    review = program.review_due
+    # the risk review is defined once: the calendar's risk-analysis activity when scheduled
+    if person is None and "risk-analysis" not in scheduled and review and review <= until:
+        event(
+            "risk-analysis-review",
+            "Risk analysis review due",
+            review,
+            what="Review the risk analysis: ctcm risk new, then ctcm risk finalize ID --by PERSON",
+            warn=30,
+        )
     from ctcm.services.assets import assets_due
     from ctcm.services.incidents import incidents_due
 
@@ -160,7 +246,9 @@ def build_ics(p: Practice, days: int, person: str | None, private: bool) -> byte
         elif private and item.area == "devices":
             red = item.light is Light.RED
             summary = f"Device: {'fix encryption or screen lock' if red else 'audit due'}"
-        event(item.ref, summary, item.on)
+        if item.area == "devices" and item.light is not Light.RED and "device-audit" in scheduled:
+            continue  # the calendar's device-audit activity is the one audit series
+        event(item.ref, summary, item.on, what=_action(item.area), warn=7)
     p.touch("calendar:ics", *([f"person:{person}"] if person else []))
     lines.append(b"END:VCALENDAR\r\n")
     return b"".join(lines)

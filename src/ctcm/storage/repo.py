@@ -218,6 +218,16 @@ class Repository(
             ).fetchall()
         return [self._doc(r) for r in rows]
 
+    def document_counts(self) -> dict[tuple[str, str], int]:
+        """How many documents each (person, document type) has had: it only ever grows, so a
+        calendar event's SEQUENCE can follow it across renewals."""
+        rows = self.conn.execute(
+            "SELECT person_id, doctype_key, COUNT(*) FROM documents WHERE created_at <= ? "
+            "GROUP BY person_id, doctype_key",
+            (self.cutoff or "9999",),
+        ).fetchall()
+        return {(r[0], r[1]): r[2] for r in rows}
+
     def void_document(self, doc_id: int, reason: str, at: str, by: str) -> None:
         self.conn.execute(
             "UPDATE documents SET voided_at = ?, void_reason = ?, voided_by = ? WHERE id = ?",
