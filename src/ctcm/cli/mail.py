@@ -302,7 +302,7 @@ def templates_check(ctx: typer.Context) -> None:
 
     Example: ctcm mail templates check
     """
-    from ctcm.services.messaging import check_message_templates
+    from ctcm.services.templatecheck import check_message_templates
 
     with opened(ctx, "mail templates check", write=False) as p:
         problems = check_message_templates(p)

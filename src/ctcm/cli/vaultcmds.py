@@ -40,13 +40,9 @@ def init(
 
     Example: ctcm init --practice "Lakeside Counseling" --user alice --starter small-practice
     """
+    from ctcm.domain.dates import check_timezone
     from ctcm.errors import CtcmError
-    from ctcm.services.creation import (
-        check_new_user,
-        check_timezone,
-        init_practice,
-        machine_timezone,
-    )
+    from ctcm.services.creation import check_new_user, init_practice, machine_timezone
 
     actx = app_context(ctx)
     env = actx.environment

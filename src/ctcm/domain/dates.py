@@ -58,3 +58,14 @@ def check_date_format(fmt: str | None) -> str | None:
 
 def add_months(day: date, months: int) -> date:
     return day + relativedelta(months=months)
+
+
+def check_timezone(tz: str) -> str:
+    """An IANA time zone name, checked; refused with one line."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown time zone {tz!r} (use a name like America/Chicago)") from None
+    return tz

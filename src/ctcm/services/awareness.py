@@ -52,7 +52,7 @@ TIP_POLICY = {
 
 def _manual_citation(p: Practice, tip: str) -> str:
     """'Our own rule: "Passwords and ..." in the manual (version 2), found in ...' or ''."""
-    from ctcm.services.manualversions import current
+    from ctcm.services.manualacks import current
 
     slug = TIP_POLICY.get(tip.removesuffix(".txt.j2"))
     v = current(p) if slug else None

@@ -8,8 +8,8 @@ import os
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ctcm.domain.dates import check_timezone
 from ctcm.environment import Environment
 from ctcm.errors import InvalidInput, VaultError
 from ctcm.services.practice import DEFAULT_IDLE_MINUTES, DEFAULT_MAX_HOURS, iso_utc
@@ -26,14 +26,6 @@ def check_new_user(user: str) -> str:
 
     check_key(user.strip(), "user name")
     return user.strip()
-
-
-def check_timezone(tz: str) -> str:
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown time zone {tz!r} (use a name like America/Chicago)") from None
-    return tz
 
 
 def machine_timezone() -> str:

@@ -14,7 +14,6 @@ from ctcm.domain.manual import (
     ManualVersion,
     Section,
     VersionState,
-    ack_requirement,
     check_ack_date,
     check_effective,
     content_hash,
@@ -24,15 +23,12 @@ from ctcm.domain.manual import (
 from ctcm.domain.program import DueItem
 from ctcm.errors import AlreadyExists, InvalidInput, NotFound
 from ctcm.services.manual import Heading, render_sections
+from ctcm.services.manualacks import ack_requirements, ack_rule, current
 from ctcm.services.practice import Practice
 
 
 def _long(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
-
-
-def ack_rule(p: Practice) -> AckRule:
-    return AckRule.parse(p.settings.get("manual_ack_who"), p.settings.get("manual_ack_days"))
 
 
 def set_ack_rule(p: Practice, who: str | None, days: int | None) -> AckRule:
@@ -63,10 +59,6 @@ def get_version(p: Practice, number: int) -> ManualVersion:
         if v.number == number:
             return v
     raise NotFound(f"no manual version {number} (see: ctcm manual versions)")
-
-
-def current(p: Practice) -> ManualVersion | None:
-    return in_force(p.repo.manual_versions(), p.today)
 
 
 def heading(p: Practice, v: ManualVersion | None) -> Heading:
@@ -250,17 +242,6 @@ def import_acks(p: Practice, text: str, source: str) -> AckImport:
     p.repo.add_manual_acks([(pid, n, d) for (pid, n), d in new.items()], p.now_iso, p.actor)
     p.touch(*(f"person:{pid}" for pid, _ in new))
     return AckImport(len(new), already)
-
-
-def ack_requirements(
-    p: Practice, people: Iterable[Person]
-) -> dict[str, tuple[RequirementStatus, ...]]:
-    """Each person's acknowledgment requirement of the version in force (two queries)."""
-    v = current(p)
-    if v is None:
-        return {}
-    acks, rule = p.repo.manual_acks(), ack_rule(p)
-    return {x.id: ack_requirement(x, v, acks, rule, p.today) for x in people}
 
 
 @dataclass(frozen=True, slots=True)

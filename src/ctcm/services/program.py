@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from ctcm.domain.credentials import Light, Reason
 from ctcm.domain.program import DueItem
@@ -241,21 +240,3 @@ SECTIONS: tuple[Callable[[Practice], Section], ...] = (
 
 def program_sections(p: Practice) -> list[Section]:
     return [build(p) for build in SECTIONS]
-
-
-# What each area contributes to the audit packet (services/packetparts.py): a new area adds
-# its part here, and the packet (services/packet.py) includes it without other changes.
-def _packet_parts() -> tuple[Callable[..., list[Any]], ...]:
-    from ctcm.services import packetparts as pp
-
-    return (
-        pp.status_part,
-        pp.personnel_part,
-        pp.risk_part,
-        pp.activities_part,
-        pp.incidents_part,
-        pp.assets_part,
-        pp.manual_part,
-        pp.reminders_part,
-        pp.audit_part,
-    )

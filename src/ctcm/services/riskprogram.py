@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ctcm.domain.dates import add_months
 from ctcm.domain.credentials import Light
+from ctcm.domain.dates import add_months
 from ctcm.domain.risk import AnswerStatus, Assessment, Level, Rule, Signoff, Task
 from ctcm.services.practice import Practice
 from ctcm.services.riskcatalog import load_catalog, load_scenarios

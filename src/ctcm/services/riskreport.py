@@ -11,15 +11,15 @@ from typing import Any
 
 from ctcm.domain.risk import (
     Answer,
-    Exclusion,
-    Signoff,
     Assessment,
     Catalog,
     CatalogItem,
+    Exclusion,
     Rating,
     Rule,
     Scale,
     Scenario,
+    Signoff,
     Task,
     TaskStatus,
 )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ctcm.domain.credentials import check_text
+from ctcm.domain.dates import check_timezone
 from ctcm.errors import InvalidInput
-from ctcm.services.creation import check_timezone
 from ctcm.services.practice import Practice
 
 
