@@ -147,6 +147,7 @@ def demo(
     Example: ctcm demo --vault /tmp/demo-vault
     """
     from dataclasses import replace
+    from datetime import timedelta
 
     from ctcm.render.views import dashboard_view
     from ctcm.services import credentials as cred
@@ -184,6 +185,7 @@ def demo(
         board = cred.dashboard(p)
         program = program_status(p)
         sections = program_sections(p)
+        half_year_ago = (p.today - timedelta(days=180)).isoformat()
     actx.say(
         f"Demo vault: {env.vault} (user {DEMO_USER!r}, passphrase {DEMO_PASSPHRASE!r}); "
         f"{loaded.people} people, {loaded.documents} documents, {loaded.waivers} waivers."
@@ -195,7 +197,9 @@ def demo(
         "ctcm risk show 1, ctcm risk report 1 --format html --out /tmp/riverbend-risk.html "
         "(a draft: DRAFT on every page), ctcm risk finalize 1 --by amartinez (refused, with "
         "what the draft still lacks), "
-        "ctcm due (what is due this month), ctcm calendar, ctcm calendar ics --out "
+        "ctcm due (what is due this month), ctcm calendar, "
+        f"ctcm calendar --from {half_year_ago} (past occurrences: done, done late, missed), "
+        "ctcm calendar ics --out "
         "/tmp/riverbend.ics, ctcm log list, ctcm training matrix, ctcm incident show 1, "
         "ctcm incident letter 1, ctcm vendor list, ctcm device list, "
         "ctcm status --format html --out /tmp/riverbend-status.html, "
