@@ -260,7 +260,7 @@ def test_acknowledgments_import_from_csv(demo_cli: Cli, tmp_path: Path) -> None:
 
 def test_no_version_in_force_means_nothing_to_acknowledge(demo_cli: Cli) -> None:
     r = demo_cli("manual", "ack", "ada")
-    assert r.exit_code == 1 and "no manual version is in force" in r.stderr
+    assert r.exit_code == 1 and "no manual version is adopted" in r.stderr
     out = demo_cli.ok("status").stdout
     assert "No policies and procedures manual in force" in out
 

@@ -136,3 +136,38 @@ def test_a_logged_baa_review_clears_review_overdue_and_keeps_the_signature(cli: 
     assert shown["review_due"] == "2027-03-02" and shown["last_review"] == "2026-03-02"
     due = _json(cli, "due", "--days", "60")["items"]
     assert not [i for i in due if i["area"] == "vendors"]
+
+
+def test_a_manual_adopted_for_a_later_date(demo_cli: Cli, tmp_path: Any) -> None:
+    """Adopted to take effect later: yellow "in force from D" (not "no manual"), acks collected
+    ahead, the packet holds it as adopted (not DRAFT); with a version in force, that one stays
+    in force until the new one's day."""
+    from tests.cli.test_manual import FIXTURES
+
+    cli = demo_cli  # 2026-03-02
+    cli.ok("manual", "import", str(FIXTURES / "clinic.toml"))
+    cli.ok("manual", "adopt", "--effective", "2026-04-01")
+    manual = _json(cli, "status")["program"]["manual"]
+    assert manual["status"] == "yellow", manual
+    text = cli.ok("status").stdout
+    assert "Manual version 1 adopted on 2 March 2026, in force from 1 April 2026" in text
+    assert "No policies and procedures manual in force" not in text
+    due = _json(cli, "due", "--days", "40")["items"]
+    assert not [i for i in due if i["area"] == "manual" and i["status"] == "red"]
+    r = cli.ok("manual", "ack", "ada")  # ahead of the effective date
+    assert "version 1" in (r.stdout + r.stderr)
+    out = tmp_path / "packet"
+    cli.ok("packet", "build", "--out", str(out))
+    assert (out / "manual" / "v1").is_dir() and not (out / "manual" / "draft").exists()
+    page = (out / "manual" / "v1" / "index.html").read_text()
+    assert "takes effect 1 April 2026" in page and "DRAFT" not in page
+    # on the day, ada's ahead-of-time acknowledgment counts; bob still owes his
+    later = _json(cli, "--as-of", "2026-04-02", "status", "ada")["requirements"]
+    ack = next(r for r in later if r.get("manual_version") == 1)
+    assert ack["status"] == "green"
+    # version 2 for later: version 1 stays in force until then
+    cli.ok("manual", "set", "patch_days", "7")
+    cli.ok("manual", "adopt", "--effective", "2026-06-01")
+    text = cli.ok("--as-of", "2026-04-15", "status").stdout
+    assert "Manual version 1 in force since 1 April 2026" in text
+    assert "Manual version 2 in force from 1 June 2026 (version 1 until then" in text

@@ -182,15 +182,14 @@ def _active_person(p: Practice, person_id: str) -> Person:
 
 
 def _version_for_ack(p: Practice, number: int | None) -> ManualVersion:
+    """The version named, else the newest adopted one: a version adopted to take effect later
+    is the one staff read next, so its acknowledgments can be collected ahead."""
     if number is not None:
         return get_version(p, number)
-    v = current(p)
-    if v is None:
-        raise InvalidInput(
-            "no manual version is in force: adopt one first (ctcm manual adopt), or name the "
-            "version with --version"
-        )
-    return v
+    versions = p.repo.manual_versions()
+    if not versions:
+        raise InvalidInput("no manual version is adopted: adopt one first (ctcm manual adopt)")
+    return versions[-1]
 
 
 def acknowledge(p: Practice, person_id: str, number: int | None, on: date | None) -> ManualVersion:
@@ -275,6 +274,14 @@ class ManualStatus:
     @property
     def lines(self) -> tuple[str, ...]:
         out = []
+        if self.version is None and self.scheduled is not None:
+            out.append(
+                f"Manual version {self.scheduled.number} adopted on "
+                f"{_long(self.scheduled.adopted_on)}, in force from "
+                f"{_long(self.scheduled.effective)}: {self.acknowledged} of {self.required} "
+                "acknowledged ahead (ctcm manual acks)"
+            )
+            return tuple(out)
         if self.version is None:
             out.append(
                 "No policies and procedures manual in force (ctcm manual configure, then "
@@ -291,7 +298,11 @@ class ManualStatus:
             out.append(line + " (ctcm manual acks)")
         if self.scheduled is not None:
             out.append(
-                f"Manual version {self.scheduled.number} takes effect on "
+                f"Manual version {self.scheduled.number} in force from "
+                f"{_long(self.scheduled.effective)} (version {self.version.number} until then; "
+                "its acknowledgments can be collected now)"
+                if self.version is not None
+                else f"Manual version {self.scheduled.number} in force from "
                 f"{_long(self.scheduled.effective)}"
             )
         return tuple(out)
@@ -313,8 +324,15 @@ def manual_status(p: Practice) -> ManualStatus:
     versions = p.repo.manual_versions()
     v = in_force(versions, p.today)
     later = [x for x in versions if x.effective > p.today]
+    if v is None and later:
+        # adopted, not yet in force: yellow (nothing is missing), acknowledgments counted ahead
+        people = list(p.repo.people(active_only=True))
+        acks = p.repo.manual_acks()
+        required = [x for x in people if ack_rule(p).applies(x)]
+        done = sum(1 for x in required if (x.id, later[-1].number) in acks)
+        return ManualStatus(Light.YELLOW, None, len(required), done, 0, 0, later[-1])
     if v is None:
-        return ManualStatus(Light.RED, None, 0, 0, 0, 0, later[-1] if later else None)
+        return ManualStatus(Light.RED, None, 0, 0, 0, 0, None)
     _, _, rows = ack_table(p)
     reqs = [r.requirement for r in rows]
     done = sum(1 for r in reqs if r.reason is Reason.ACKNOWLEDGED)
@@ -329,7 +347,7 @@ def manual_due(p: Practice, until: date) -> Iterable[DueItem]:
     people come with their lights, in the credentials area)."""
     versions = p.repo.manual_versions()
     officer = p.settings.get("security_officer")
-    if in_force(versions, p.today) is None:
+    if in_force(versions, p.today) is None and not versions:
         yield DueItem(
             p.today,
             "manual",

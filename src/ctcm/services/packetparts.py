@@ -205,13 +205,15 @@ def manual_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
     states = version_states(versions, p.today)
     files = []
     current = next((s.version for s in states if s.state == "in force"), None)
-    if current is not None:
-        sections = p.repo.manual_sections(current.number)
-        for name, text in manual_files(p, sections, heading(p, current), "html"):
-            files.append(
-                PacketFile(f"manual/v{current.number}/{name}", text.encode(), "Manual in force")
-            )
-    else:
+    scheduled = [s.version for s in states if s.state == "scheduled"]
+    # in force, then one adopted to take effect later (labelled so on every page, not DRAFT)
+    shown = [(current, "Manual in force")] if current is not None else []
+    shown += [(x, "Manual adopted, in force later") for x in scheduled]
+    for v, what in shown:
+        sections = p.repo.manual_sections(v.number)
+        for name, text in manual_files(p, sections, heading(p, v), "html"):
+            files.append(PacketFile(f"manual/v{v.number}/{name}", text.encode(), what))
+    if current is None and not scheduled:
         from ctcm.errors import CtcmError
 
         try:
