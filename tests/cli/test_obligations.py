@@ -171,3 +171,42 @@ def test_a_manual_adopted_for_a_later_date(demo_cli: Cli, tmp_path: Any) -> None
     text = cli.ok("--as-of", "2026-04-15", "status").stdout
     assert "Manual version 1 in force since 1 April 2026" in text
     assert "Manual version 2 in force from 1 June 2026 (version 1 until then" in text
+
+
+def test_reminders_list_items_by_urgency_and_never_green(cli: Cli, tmp_path: Any) -> None:
+    import email
+    import email.policy
+
+    _on(cli, "2026-03-02")
+    cli.ok("mail", "configure", "--from", "Office <office@example.org>")
+    cli.ok("person", "add", "gia", "--name", "Gia Long", "--email", "gia@example.org")
+    for doctype in ("hipaa-training", "malpractice", "ce-credits"):
+        cli.ok("person", "require", "gia", doctype)
+    # training 45 days out (its 60-day reminder is due; its light is still green), malpractice
+    # in 5 days, CE credits expired: the mail lists the expired first, then this week, then
+    # soon, and none of them reads GREEN
+    cli.ok(
+        "doc", "add", "gia", "hipaa-training", "--issued", "2025-04-16", "--expires", "2026-04-16"
+    )
+    cli.ok("doc", "add", "gia", "malpractice", "--issued", "2025-03-07", "--expires", "2026-03-07")
+    cli.ok("doc", "add", "gia", "ce-credits", "--issued", "2024-02-01", "--expires", "2026-02-01")
+    training = next(
+        r for r in _json(cli, "status", "gia")["requirements"] if r["doctype"] == "hipaa-training"
+    )["status"]
+    assert training == "green"
+    out = tmp_path / "mail"
+    cli.ok("remind", "--out", str(out))
+    msg = email.message_from_bytes(
+        next(out.glob("*-reminder-gia.eml")).read_bytes(), policy=email.policy.default
+    )
+    html = msg.get_body(("html",)).get_content()
+    assert "GREEN" not in html and "YELLOW" not in html
+    badges = [b for b in ("OVERDUE", "THIS WEEK", "SOON") if b in html]
+    assert badges == ["OVERDUE", "THIS WEEK", "SOON"]
+    assert html.index("OVERDUE") < html.index("THIS WEEK") < html.index(">SOON<")
+    text = msg.get_body(("plain",)).get_content()
+    lines = [line for line in text.splitlines() if line.startswith("- ")]
+    order = [n for n in ("Continuing education", "Malpractice", "HIPAA privacy")
+             if any(n in line for line in lines)]  # fmt: skip
+    firsts = [next(i for i, line in enumerate(lines) if n in line) for n in order]
+    assert firsts == sorted(firsts) and len(order) == 3

@@ -248,8 +248,8 @@ def _command_word(args: list[str]) -> str | None:
 def only(word: str | None) -> typer.Typer:
     """The root app with just the top-level command or group ``word``: Typer builds the Click
     tree of every command it holds at each start (~140 commands; about 20 ms of a 400 ms
-    `ctcm status` here), and a run needs one branch. Any other word (none, a typo, --help) gets the whole tree, and so the full listing
-    and Typer's own "No such command"."""
+    `ctcm status` here), and a run needs one branch. Any other word (none, a typo, --help)
+    gets the whole tree, and so the full listing and Typer's own "No such command"."""
     import copy
 
     from typer.main import get_command_name

@@ -284,8 +284,29 @@ def say(r: RequirementStatus, today: date) -> str:
     return f"{r.name}: expired on {when}, {days(-left)} ago. Renew it as soon as possible."
 
 
+URGENCY = ("overdue", "this week", "soon")  # most urgent first: the order of every message
+
+
+def urgency(r: RequirementStatus, today: date) -> str:
+    """How soon an item in a message needs doing: never a light (a reminder lists only what
+    needs attention, so nothing in it reads GREEN)."""
+    if r.status is Light.RED:
+        return "overdue"
+    if r.expires is not None and (r.expires - today).days <= 7:
+        return "this week"
+    return "soon"
+
+
+def by_urgency(items: Iterable[RequirementStatus], today: date) -> list[RequirementStatus]:
+    """Overdue first, then this week, then soon; the earliest date first within each."""
+    return sorted(
+        items, key=lambda r: (URGENCY.index(urgency(r, today)), r.expires or date.min, r.name)
+    )
+
+
 def _item_context(r: RequirementStatus, today: date) -> dict[str, Any]:
     return {
+        "urgency": urgency(r, today),
         "doctype": r.doctype,
         "name": r.name,
         "status": r.status.value,
@@ -308,7 +329,7 @@ def reminder_context(
 ) -> dict[str, Any]:
     """Documents in ``items``; the manual to read and acknowledge in ``manual`` (with where to
     find it), so a reminder never asks for a scan of a manual."""
-    listed = list(reminder_items)
+    listed = by_urgency(reminder_items, as_of)
     items = [_item_context(r, as_of) for r in listed if r.is_document]
     manual = [_item_context(r, as_of) for r in listed if not r.is_document]
     return {
@@ -423,7 +444,10 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
             plan.as_of,
             hint,
         )
-        context["activities"] = [a.say(plan.as_of) for a in reminder.activities]
+        context["activities"] = [
+            a.say(plan.as_of)
+            for a in sorted(reminder.activities, key=lambda a: (a.threshold != "overdue", a.on))
+        ]
         recipients = ",".join([person.email, *(a.addr_spec for a in cc)])
         entries = [
             LedgerEntry(
