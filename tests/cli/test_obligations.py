@@ -210,3 +210,33 @@ def test_reminders_list_items_by_urgency_and_never_green(cli: Cli, tmp_path: Any
              if any(n in line for line in lines)]  # fmt: skip
     firsts = [next(i for i, line in enumerate(lines) if n in line) for n in order]
     assert firsts == sorted(firsts) and len(order) == 3
+
+
+def test_a_mini_assessment_that_implements_safeguards_clears_the_gaps(cli: Cli) -> None:
+    _on(cli, "2026-03-02")
+    cli.ok("person", "add", "ana", "--name", "Ana Officer", "--email", "ana@example.org")
+    aid = cli.ok("risk", "new").stdout.strip()
+    for citation in ("164.312(b)", "164.308(a)(6)(ii)"):
+        cli.ok("risk", "answer", aid, citation, "--status", "not_implemented")
+    program = _json(cli, "status")["program"]
+    gaps = {g["citation"] for g in program["required_not_implemented"]}
+    assert gaps == {"164.312(b)", "164.308(a)(6)(ii)"}
+    assert any(f"2 required safeguard(s) not implemented as of assessment #{aid}" in w
+               for w in program["warnings"])  # fmt: skip
+    mini = cli.ok("risk", "new", "--mini", "audit logging turned on in the EHR",
+                  "--item", "164.312(b)").stdout.strip()  # fmt: skip
+    cli.ok("risk", "answer", mini, "164.312(b)", "--status", "implemented",
+           "--evidence", "EHR audit log enabled 2026-03-02")  # fmt: skip
+    program = _json(cli, "status")["program"]
+    assert [g["citation"] for g in program["required_not_implemented"]] == ["164.308(a)(6)(ii)"]
+    assert program["safeguards_changed_since"] == [
+        {"citation": "164.312(b)", "assessment": int(mini), "status": "implemented"}
+    ]
+    assert any(f"1 required safeguard(s) not implemented as of assessment #{aid} and the mini "
+               f"assessment(s) since: #{mini}" in w for w in program["warnings"])  # fmt: skip
+    shown = _json(cli, "risk", "show", aid)
+    assert shown["changed_later"] == [
+        {"citation": "164.312(b)", "from": "not_implemented", "to": "implemented",
+         "assessment": int(mini)}
+    ]  # fmt: skip
+    assert f"164.312(b) implemented (#{mini})" in cli.ok("risk", "show", aid).stdout

@@ -583,7 +583,7 @@ def test_program_status_never_overstates(staffed: Cli) -> None:
     assert program["high_risks_without_plan"][0]["scenario"] == "S04"
     assert any("has no mitigation task" in w for w in program["warnings"])
     digest_rows = " ".join(program["warnings"])
-    assert "required safeguard(s) answered not implemented" in digest_rows
+    assert f"required safeguard(s) not implemented as of assessment #{aid}" in digest_rows
     # finalize refused, with the list of what is missing
     r = cli("risk", "finalize", str(aid), "--by", "ana")
     assert r.exit_code == 1

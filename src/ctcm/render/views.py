@@ -185,6 +185,9 @@ def program_json(program: Any) -> dict[str, Any]:
             {"citation": c, "name": n, "assessment": program.findings_from}
             for c, n in program.required_gaps
         ],
+        "safeguards_changed_since": [
+            {"citation": c, "assessment": m, "status": st} for c, m, st in program.changed_since
+        ],
         "high_risks_without_plan": [
             {"scenario": s, "title": t, "level": lv} for s, t, lv in program.unplanned_high_risks
         ],

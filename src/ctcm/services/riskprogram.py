@@ -50,6 +50,8 @@ class ProgramStatus:
     unplanned_high_risks: tuple[tuple[str, str, str], ...]  # ... with no task or acceptance
     required_gaps: tuple[tuple[str, str], ...]  # (citation, name) answered not implemented
     findings_from: int | None  # the assessment the last three come from
+    # what later mini assessments changed in that picture: (citation, mini id, new status)
+    changed_since: tuple[tuple[str, int, str], ...] = ()
 
     @property
     def light(self) -> Light:
@@ -104,10 +106,16 @@ class ProgramStatus:
         if self.required_gaps:
             cited = ", ".join(c for c, _ in self.required_gaps[:6])
             more = " ..." if len(self.required_gaps) > 6 else ""
+            minis = sorted({m for _, m, _ in self.changed_since})
+            since = (
+                " and the mini assessment(s) since: " + ", ".join(f"#{m}" for m in minis)
+                if minis
+                else ""
+            )
             out.append(
                 (
-                    f"{len(self.required_gaps)} required safeguard(s) answered not implemented "
-                    f"in assessment #{self.findings_from}: {cited}{more}",
+                    f"{len(self.required_gaps)} required safeguard(s) not implemented as of "
+                    f"assessment #{self.findings_from}{since}: {cited}{more}",
                     None,
                 )
             )
@@ -149,6 +157,7 @@ def program_status(p: Practice) -> ProgramStatus:
     open_risks: list[tuple[int, str, str, str]] = []
     unplanned: list[tuple[int, str, str, str]] = []
     gaps: list[tuple[str, str]] = []
+    changed: list[tuple[str, int, str]] = []
     draft = None
     if newest is not None:
         answers = p.repo.answers(newest.id)
@@ -168,13 +177,22 @@ def program_status(p: Practice) -> ProgramStatus:
                     unplanned.append(entry)
         catalog = load_catalog(newest.rule.value)
         items = scope_items(newest)
+        # the program's current safeguard picture: the full assessment's answers, updated by
+        # every later mini assessment of a change (a safeguard it implements is no longer a gap)
+        picture = {c: a.status for c, a in answers.items()}
+        minis = [
+            a
+            for a in p.repo.assessments()
+            if a.kind == "mini" and a.rule is newest.rule and a.id > newest.id
+        ]
+        for mini in minis:
+            for citation, ans in p.repo.answers(mini.id).items():
+                if picture.get(citation) is not ans.status:
+                    changed.append((citation, mini.id, ans.status.value))
+                picture[citation] = ans.status
         for item in items:
-            ans = answers.get(item.citation)
-            if (
-                ans is not None
-                and ans.status is AnswerStatus.NOT_IMPLEMENTED
-                and catalog.required(item)
-            ):
+            status = picture.get(item.citation)
+            if status is AnswerStatus.NOT_IMPLEMENTED and catalog.required(item):
                 gaps.append((item.citation, item.name))
         if draft_a is not None:
             scenarios = scope_scenarios(draft_a)
@@ -205,4 +223,5 @@ def program_status(p: Practice) -> ProgramStatus:
         tuple(r[1:] for r in sorted(unplanned)),
         tuple(gaps),
         newest.id if newest else None,
+        tuple(changed),
     )

@@ -52,6 +52,8 @@ class AssessmentDetail:
     exclusions: dict[str, Exclusion]
     signoff: Signoff | None
     missing: tuple[str, ...]  # what keeps a draft from being finalized
+    # answers later mini assessments changed: (citation, was, now, the mini assessment's id)
+    changed_later: tuple[tuple[str, str | None, str, int], ...] = ()
 
     @property
     def finalized(self) -> bool:
@@ -91,6 +93,16 @@ def detail(p: Practice, assessment_id: int) -> AssessmentDetail:
             old_rating = old_ratings.get(scenario)
             if old_rating is not None and old_rating.level is not rating.level:
                 changes.append(Change(scenario, old_rating.level.value, rating.level.value))
+    later: list[tuple[str, str | None, str, int]] = []
+    if a.kind == "full":
+        picture = {c: x.status.value for c, x in answers.items()}
+        for mini in p.repo.assessments():
+            if mini.kind != "mini" or mini.rule is not a.rule or mini.id <= a.id:
+                continue
+            for citation, ans in sorted(p.repo.answers(mini.id).items()):
+                if picture.get(citation) != ans.status.value:
+                    later.append((citation, picture.get(citation), ans.status.value, mini.id))
+                    picture[citation] = ans.status.value
     p.touch(f"assessment:{a.id}")
     signoff = p.repo.signoffs().get(a.id)
     return AssessmentDetail(
@@ -106,6 +118,7 @@ def detail(p: Practice, assessment_id: int) -> AssessmentDetail:
         p.repo.exclusions(a.id),
         signoff,
         () if signoff else tuple(missing(p, a)),
+        tuple(later),
     )
 
 
@@ -164,6 +177,10 @@ def detail_json(d: AssessmentDetail) -> dict[str, Any]:
             else None
         ),
         "missing": list(d.missing),
+        "changed_later": [
+            {"citation": c, "from": was, "to": now, "assessment": m}
+            for c, was, now, m in d.changed_later
+        ],
     }
 
 
