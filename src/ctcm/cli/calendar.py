@@ -41,8 +41,8 @@ def calendar(
 
     from ctcm.domain.dates import parse_optional_date
     from ctcm.errors import InvalidInput
+    from ctcm.registry import due_functions
     from ctcm.services.activities import all_occurrences, kind_of, kinds
-    from ctcm.services.program import AREAS
 
     if not 0 <= days <= 3650:
         raise InvalidInput("--days must be between 0 and 3650")
@@ -59,7 +59,7 @@ def calendar(
         ]
         names = kinds(p)
         owners = {s.kind: s.owner for s in p.repo.activity_schedules()}
-        dated = [i for a in AREAS if a.key != "activities" for i in a.due(p, until)]
+        dated = [i for a, due in due_functions() if a.key != "activities" for i in due(p, until)]
     data = {
         "as_of": today.isoformat(),
         "until": until.isoformat(),

@@ -72,13 +72,13 @@ def build(
     from rich.console import Console
     from rich.progress import Progress
 
-    from ctcm.services.packet import packet_parts
+    from ctcm.registry import packet_functions
 
     console = Console(stderr=True)
     with opened(ctx, "packet build", write=False) as p:
         spec = packet.spec_for(p, day_from, day_to, redact, with_attachments)
         with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
-            task = bar.add_task("Building the packet", total=len(packet_parts()))
+            task = bar.add_task("Building the packet", total=len(packet_functions()))
             built = packet.build(p, spec, lambda: bar.advance(task))
         if is_zip:
             packet.write_zip(built, out, password)

@@ -119,7 +119,7 @@ def _evidence_section(p: Practice, board: Dashboard) -> DigestSection:
 
 
 # Each section builder returns None when it has nothing to say; program areas reach the
-# digest through _program_section (services/program.py SECTIONS).
+# digest through _program_section (the sections of ctcm.registry).
 DIGEST_SECTIONS: list[Callable[[Practice, Dashboard], DigestSection | None]] = [
     _attention_section,
     _upcoming_section,

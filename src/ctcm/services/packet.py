@@ -1,6 +1,6 @@
 """The audit packet: everything an auditor asks for, as of a date, in one folder or zip with an
 index and a SHA-256 manifest (``sha256sum -c MANIFEST.sha256``). The parts come from the
-program areas' parts (``packet_parts`` below); this module only assembles.
+program areas' parts (ctcm.registry); this module only assembles.
 
 Reproducible: the same vault, as-of date and period give the same bytes, except the one
 generated-at line of index.html (and so its line in the manifest).
@@ -10,33 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from ctcm.errors import AlreadyExists, InvalidInput
+from ctcm.registry import packet_functions
 from ctcm.services.packetparts import PacketFile, PacketSpec
 from ctcm.services.practice import Practice
-
-
-# What each area contributes to the audit packet (services/packetparts.py): a new area adds
-# its part here, and the packet includes it without other changes.
-def packet_parts() -> tuple[Callable[..., list[Any]], ...]:
-    from ctcm.services import packetparts as pp
-
-    return (
-        pp.status_part,
-        pp.personnel_part,
-        pp.risk_part,
-        pp.activities_part,
-        pp.incidents_part,
-        pp.assets_part,
-        pp.manual_part,
-        pp.reminders_part,
-        pp.audit_part,
-    )
 
 
 def spec_for(
@@ -75,7 +57,7 @@ def build(p: Practice, spec: PacketSpec, progress: Any = None) -> Built:
 
     p.repo.cutoff = _cutoff(p, spec.as_of)
     parts: list[PacketFile] = []
-    for make in packet_parts():
+    for make in packet_functions():
         parts += make(p, spec)
         if progress is not None:
             progress()

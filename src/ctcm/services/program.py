@@ -115,40 +115,6 @@ def risk_due(p: Practice, until: date) -> Iterable[DueItem]:
         )
 
 
-def _activities_due(p: Practice, until: date) -> Iterable[DueItem]:
-    from ctcm.services.activities import activities_due
-
-    return activities_due(p, until)
-
-
-def _incidents_due(p: Practice, until: date) -> Iterable[DueItem]:
-    from ctcm.services.incidents import incidents_due
-
-    return incidents_due(p, until)
-
-
-def _manual_due(p: Practice, until: date) -> Iterable[DueItem]:
-    from ctcm.services.manualversions import manual_due
-
-    return manual_due(p, until)
-
-
-def _assets_due(p: Practice, until: date) -> Iterable[DueItem]:
-    from ctcm.services.assets import assets_due
-
-    return assets_due(p, until)
-
-
-AREAS: tuple[ProgramArea, ...] = (
-    ProgramArea("credentials", "Credentials", credentials_due),
-    ProgramArea("risk", "Risk analysis and mitigation plan", risk_due),
-    ProgramArea("activities", "Security activities (the compliance calendar)", _activities_due),
-    ProgramArea("incidents", "Incidents and breach notices", _incidents_due),
-    ProgramArea("assets", "Vendors and BAAs, devices", _assets_due),
-    ProgramArea("manual", "Policies and procedures manual", _manual_due),
-)
-
-
 def due(p: Practice, days: int, person: str | None = None) -> tuple[date, list[DueItem]]:
     """Every action due within ``days`` from today (overdue ones included), by date."""
     from datetime import timedelta
@@ -161,10 +127,12 @@ def due(p: Practice, days: int, person: str | None = None) -> tuple[date, list[D
     if person is not None:
         get_person(p, person)
     until = p.today + timedelta(days=days)
+    from ctcm.registry import due_functions
+
     items = [
         item
-        for area in AREAS
-        for item in area.due(p, until)
+        for _, area_due in due_functions()
+        for item in area_due(p, until)
         if person is None or item.who == person
     ]
     p.touch("due", *([f"person:{person}"] if person else []))
@@ -182,7 +150,7 @@ class Section:
     plain: tuple[str, ...]  # for an email (no commands)
 
 
-def _activities_section(p: Practice) -> Section:
+def activities_section(p: Practice) -> Section:
     from ctcm.render.views import activities_json, activity_lines
     from ctcm.services.activities import activities_status
 
@@ -192,7 +160,7 @@ def _activities_section(p: Practice) -> Section:
     return Section("activities", acts.light, activities_json(acts), lines, plain)
 
 
-def _incidents_section(p: Practice) -> Section:
+def incidents_section(p: Practice) -> Section:
     from ctcm.render.views import incidents_json
     from ctcm.services import incidents
 
@@ -200,7 +168,7 @@ def _incidents_section(p: Practice) -> Section:
     return Section("incidents", status.light, incidents_json(status), status.lines, status.lines)
 
 
-def _vendors_section(p: Practice) -> Section:
+def vendors_section(p: Practice) -> Section:
     from ctcm.services.assets import vendors_status
 
     s = vendors_status(p)
@@ -209,7 +177,7 @@ def _vendors_section(p: Practice) -> Section:
     )
 
 
-def _devices_section(p: Practice) -> Section:
+def devices_section(p: Practice) -> Section:
     from ctcm.services.assets import devices_status
 
     s = devices_status(p)
@@ -218,7 +186,7 @@ def _devices_section(p: Practice) -> Section:
     )
 
 
-def _manual_section(p: Practice) -> Section:
+def manual_section(p: Practice) -> Section:
     from ctcm.services.manualversions import manual_status
 
     s = manual_status(p)
@@ -227,16 +195,8 @@ def _manual_section(p: Practice) -> Section:
     )
 
 
-# The areas beside the risk analysis (whose section is riskprogram.program_status): a new area
-# adds its section function here.
-SECTIONS: tuple[Callable[[Practice], Section], ...] = (
-    _activities_section,
-    _incidents_section,
-    _vendors_section,
-    _devices_section,
-    _manual_section,
-)
-
-
 def program_sections(p: Practice) -> list[Section]:
-    return [build(p) for build in SECTIONS]
+    """Each area's sections beside the risk analysis, in the registry's order."""
+    from ctcm.registry import section_functions
+
+    return [build(p) for build in section_functions()]
