@@ -51,10 +51,10 @@ def add(
 
     Example: ctcm doctype add cpr-bls --name "CPR / BLS" --validity-months 24 --category certification
     """
-    from ctcm.services import credentials as cred
+    from ctcm.services import doctypes
 
     with opened(ctx, "doctype add") as p:
-        dt = cred.add_doctype(
+        dt = doctypes.add_doctype(
             p, key, name, validity_months, no_expiry, warn_days, category, validity_days
         )
     app_context(ctx).say(f"Added document type {dt.key}.")
@@ -81,10 +81,10 @@ def edit(
 
     Example: ctcm doctype edit hipaa-training --warn-days 45 --remind "30,7,0,+7"
     """
-    from ctcm.services import credentials as cred
+    from ctcm.services import doctypes
 
     with opened(ctx, "doctype edit") as p:
-        dt = cred.edit_doctype(
+        dt = doctypes.edit_doctype(
             p, key, name, validity_months, no_expiry, warn_days, category, remind, validity_days
         )
     app_context(ctx).say(f"Updated document type {dt.key}.")
@@ -96,10 +96,10 @@ def archive(ctx: typer.Context, key: str) -> None:
 
     Example: ctcm doctype archive w4
     """
-    from ctcm.services import credentials as cred
+    from ctcm.services import doctypes
 
     with opened(ctx, "doctype archive") as p:
-        cred.archive_doctype(p, key)
+        doctypes.archive_doctype(p, key)
     app_context(ctx).say(f"Archived document type {key}; it is no longer required.")
 
 
@@ -114,10 +114,10 @@ def list_(
     Example: ctcm doctype list --format json
     """
     from ctcm.render.views import doctypes_view
-    from ctcm.services import credentials as cred
+    from ctcm.services import doctypes
 
     with opened(ctx, "doctype list", write=False) as p:
-        items = cred.list_doctypes(p, archived)
+        items = doctypes.list_doctypes(p, archived)
         warn = p.warn_days
     app_context(ctx).show(doctypes_view(items, warn), fmt)
 
@@ -130,10 +130,11 @@ def show(ctx: typer.Context, key: str, fmt: FormatOpt = OutputFormat.TABLE) -> N
     """
     from ctcm.render.views import doctype_view
     from ctcm.services import credentials as cred
+    from ctcm.services import doctypes
 
     with opened(ctx, "doctype show", write=False) as p:
         dt = cred.get_doctype(p, key)
-        used = [x.key for x in cred.list_policies(p) if key in x.requires]
+        used = [x.key for x in doctypes.list_policies(p) if key in x.requires]
         warn = p.warn_days
         p.touch(f"doctype:{key}")
     app_context(ctx).show(doctype_view(dt, used, warn), fmt)

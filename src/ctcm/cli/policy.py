@@ -27,10 +27,10 @@ def add(
 
     Example: ctcm policy add clinician --name "Licensed clinician" --require state-license --require npi
     """
-    from ctcm.services import credentials as cred
+    from ctcm.services import doctypes
 
     with opened(ctx, "policy add") as p:
-        policy = cred.add_policy(p, key, name, require or [])
+        policy = doctypes.add_policy(p, key, name, require or [])
     app_context(ctx).say(f"Added policy {policy.key} requiring {len(policy.requires)} type(s).")
 
 
@@ -40,10 +40,10 @@ def require(ctx: typer.Context, key: str, doctype: str) -> None:
 
     Example: ctcm policy require clinician cpr-bls
     """
-    from ctcm.services import credentials as cred
+    from ctcm.services import doctypes
 
     with opened(ctx, "policy require") as p:
-        cred.policy_require(p, key, doctype, True)
+        doctypes.policy_require(p, key, doctype, True)
     app_context(ctx).say(f"Policy {key} now requires {doctype}.")
 
 
@@ -53,10 +53,10 @@ def unrequire(ctx: typer.Context, key: str, doctype: str) -> None:
 
     Example: ctcm policy unrequire clinician cpr-bls
     """
-    from ctcm.services import credentials as cred
+    from ctcm.services import doctypes
 
     with opened(ctx, "policy unrequire") as p:
-        cred.policy_require(p, key, doctype, False)
+        doctypes.policy_require(p, key, doctype, False)
     app_context(ctx).say(f"Policy {key} no longer requires {doctype}.")
 
 
@@ -67,10 +67,10 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
     Example: ctcm policy list
     """
     from ctcm.render.views import policies_view
-    from ctcm.services import credentials as cred
+    from ctcm.services import doctypes
 
     with opened(ctx, "policy list", write=False) as p:
-        items = cred.list_policies(p)
+        items = doctypes.list_policies(p)
     app_context(ctx).show(policies_view(items), fmt)
 
 

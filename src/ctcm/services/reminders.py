@@ -1,5 +1,6 @@
-"""Expiry reminders and personnel status mails: planned from the state of the vault and the
-delivery ledger (each threshold once, catch-up without bursts, escalation in Cc).
+"""Expiry reminders: planned from the state of the vault and the delivery ledger (each
+threshold once, catch-up without bursts, escalation in Cc); the personnel status mails are in
+services/statusmail.py.
 
 Messages carry names, document type names, dates and statuses only: never document numbers,
 notes, attachments, other people's data, incident descriptions or risk findings (an owner's
@@ -17,7 +18,6 @@ from typing import Any
 from ctcm.domain.credentials import (
     Light,
     Person,
-    PersonStatus,
     Reason,
     RequirementStatus,
 )
@@ -304,7 +304,7 @@ def by_urgency(items: Iterable[RequirementStatus], today: date) -> list[Requirem
     )
 
 
-def _item_context(r: RequirementStatus, today: date) -> dict[str, Any]:
+def item_context(r: RequirementStatus, today: date) -> dict[str, Any]:
     return {
         "urgency": urgency(r, today),
         "doctype": r.doctype,
@@ -330,8 +330,8 @@ def reminder_context(
     """Documents in ``items``; the manual to read and acknowledge in ``manual`` (with where to
     find it), so a reminder never asks for a scan of a manual."""
     listed = by_urgency(reminder_items, as_of)
-    items = [_item_context(r, as_of) for r in listed if r.is_document]
-    manual = [_item_context(r, as_of) for r in listed if not r.is_document]
+    items = [item_context(r, as_of) for r in listed if r.is_document]
+    manual = [item_context(r, as_of) for r in listed if not r.is_document]
     return {
         "practice": practice,
         "as_of": as_of.isoformat(),
@@ -491,71 +491,4 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
                 entries,
             )
         )
-    return report, outgoing
-
-
-# ============================================================================ status mails
-
-
-def status_context(
-    practice: str,
-    status: PersonStatus,
-    instructions: str,
-    as_of: date,
-    manual_hint: str = "",
-    submit_hint: str = "",
-) -> dict[str, Any]:
-    requirements = [_item_context(r, as_of) for r in status.requirements]
-    return {
-        "practice": practice,
-        "as_of": as_of.isoformat(),
-        "person": {"name": status.person.name},
-        "status": status.status.value,
-        "groups": [
-            {"light": light, "items": [r for r in requirements if r["status"] == light]}
-            for light in ("red", "yellow", "green", "waived")
-            if any(r["status"] == light for r in requirements)
-        ],
-        "requirements": requirements,
-        "to_renew": any(r.status.severity > 0 for r in status.requirements if r.is_document),
-        "instructions": instructions,
-        "manual_hint": manual_hint,
-        "no_documents": not status.tracks_documents,
-        "submit_hint": submit_hint,
-        "to_read": any(r.status.severity > 0 for r in status.requirements if not r.is_document),
-    }
-
-
-def prepare_status_notices(
-    p: Practice, person_id: str | None, channel: str
-) -> tuple[DeliveryReport, list[Outgoing]]:
-    """Each person's own lights, and nobody else's."""
-    statuses = [cred.person_status(p, person_id)] if person_id else cred.evaluate_active(p)
-    mailer = Mailer(p, channel)
-    report = DeliveryReport(p.today, "status", channel)
-    outgoing = []
-    for status in statuses:
-        person = status.person
-        msg = mailer.message(
-            "status",
-            status_context(
-                mailer.practice,
-                status,
-                mailer.config.instructions,
-                p.today,
-                manual_hint(p),
-                submit_hint(p, person.id),
-            ),
-            [person_address(person)],
-        )
-        entry = LedgerEntry(
-            kind="status",
-            status="sent",
-            at=p.now_iso,
-            person_id=person.id,
-            channel=channel,
-            recipients=person.email,
-            note=p.rehearsal,
-        )
-        outgoing.append(Outgoing(msg, f"{p.today}-status-{person.id}", person.id, [entry]))
     return report, outgoing

@@ -1,0 +1,78 @@
+"""Personnel status mails (``ctcm notify status``): each person's whole status, in the same
+words as the reminders. No PHI: names, document type names, dates and statuses only."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ctcm.domain.credentials import PersonStatus
+from ctcm.domain.reminders import LedgerEntry
+from ctcm.services import credentials as cred
+from ctcm.services.messaging import DeliveryReport, Mailer, Outgoing, person_address
+from ctcm.services.practice import Practice
+from ctcm.services.reminders import item_context, manual_hint, submit_hint
+
+
+def status_context(
+    practice: str,
+    status: PersonStatus,
+    instructions: str,
+    as_of: date,
+    manual_hint: str = "",
+    submit_hint: str = "",
+) -> dict[str, Any]:
+    requirements = [item_context(r, as_of) for r in status.requirements]
+    return {
+        "practice": practice,
+        "as_of": as_of.isoformat(),
+        "person": {"name": status.person.name},
+        "status": status.status.value,
+        "groups": [
+            {"light": light, "items": [r for r in requirements if r["status"] == light]}
+            for light in ("red", "yellow", "green", "waived")
+            if any(r["status"] == light for r in requirements)
+        ],
+        "requirements": requirements,
+        "to_renew": any(r.status.severity > 0 for r in status.requirements if r.is_document),
+        "instructions": instructions,
+        "manual_hint": manual_hint,
+        "no_documents": not status.tracks_documents,
+        "submit_hint": submit_hint,
+        "to_read": any(r.status.severity > 0 for r in status.requirements if not r.is_document),
+    }
+
+
+def prepare_status_notices(
+    p: Practice, person_id: str | None, channel: str
+) -> tuple[DeliveryReport, list[Outgoing]]:
+    """Each person's own lights, and nobody else's."""
+    statuses = [cred.person_status(p, person_id)] if person_id else cred.evaluate_active(p)
+    mailer = Mailer(p, channel)
+    report = DeliveryReport(p.today, "status", channel)
+    outgoing = []
+    for status in statuses:
+        person = status.person
+        msg = mailer.message(
+            "status",
+            status_context(
+                mailer.practice,
+                status,
+                mailer.config.instructions,
+                p.today,
+                manual_hint(p),
+                submit_hint(p, person.id),
+            ),
+            [person_address(person)],
+        )
+        entry = LedgerEntry(
+            kind="status",
+            status="sent",
+            at=p.now_iso,
+            person_id=person.id,
+            channel=channel,
+            recipients=person.email,
+            note=p.rehearsal,
+        )
+        outgoing.append(Outgoing(msg, f"{p.today}-status-{person.id}", person.id, [entry]))
+    return report, outgoing
