@@ -178,6 +178,7 @@ def _register() -> None:
         audit,
         backup,
         calendar,
+        deliver,
         device,
         doc,
         doctor,
@@ -204,6 +205,7 @@ def _register() -> None:
     vaultcmds.register(app)
     status.register(app)
     mail.register(app)
+    deliver.register(app)
     app.add_typer(doctype.app, name="doctype")
     app.add_typer(policy.app, name="policy")
     app.add_typer(people.app, name="person")
