@@ -32,155 +32,53 @@ they next write.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
 import os
 import struct
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ctcm.errors import VaultError, WrongKey
+from ctcm.vault.auth import (
+    _forged,
+    _open_seal,
+    auth_epoch,  # noqa: F401  (fmt.auth_epoch: the vault and practice code)
+    auth_fingerprint,
+    auth_key,
+    chain_link,
+    new_auth,
+    seal,
+    unsealed_slots,
+    with_seal,  # noqa: F401  (fmt.with_seal: the vault and practice code)
+)
+from ctcm.vault.kdf import KdfParams, new_kdf_params
+from ctcm.vault.primitives import (
+    CHUNK,
+    b64d,
+    b64e,
+    blob_decrypt,  # noqa: F401  (fmt.blob_decrypt: vault/store.py)
+    blob_encrypt,  # noqa: F401  (fmt.blob_encrypt: vault/store.py)
+    canonical_json,
+    stream_decrypt,
+    stream_encrypt,
+)
+from ctcm.vault.primitives import aad as _aad
+from ctcm.vault.primitives import hkdf as _hkdf
 
 MAGIC = b"\x89CTM\r\n\x1a\n"
 FORMAT_MAJOR = 1
 HEADER_MAX = 1 << 20
-CHUNK = 1 << 20
-TAG = 16
 PREFIX = len(MAGIC) + 2 + 4
 MAC_LEN = 32
 
-# Argon2id defaults (RFC 9106 second recommended option) and the floor below which a slot is
-# refused: a header edited to weaker parameters must not make guessing cheaper. The ceiling keeps
-# a header edited to absurd costs from exhausting memory or time (m in KiB: 1 GiB).
-KDF_DEFAULT = {"m": 65536, "t": 3, "p": 4}
-KDF_FLOOR = {"m": 65536, "t": 3, "p": 4}
-KDF_CEILING = {"m": 1 << 20, "t": 10, "p": 16}
-
-
-def b64e(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def b64d(text: str) -> bytes:
-    return base64.b64decode(text.encode("ascii"), validate=True)
-
-
-def _hkdf(key: bytes, info: str, salt: bytes | None = None) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info.encode()).derive(key)
-
-
-def canonical_json(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
-
-
-# --------------------------------------------------------------------------- STREAM
-
-
-def _nonce(index: int, last: bool) -> bytes:
-    return index.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
-
-
-def stream_encrypt(key: bytes, plaintext: bytes | memoryview, aad: bytes) -> Iterator[bytes]:
-    """Yield the ciphertext chunks of ``plaintext`` (at least one chunk, the last flagged)."""
-    aead = AESGCM(key)
-    view = memoryview(plaintext)
-    total = len(view)
-    count = max(1, -(-total // CHUNK))
-    for i in range(count):
-        piece = view[i * CHUNK : (i + 1) * CHUNK]
-        yield aead.encrypt(_nonce(i, i == count - 1), bytes(piece), aad)
-
-
-def stream_decrypt(key: bytes, payload: bytes | memoryview, aad: bytes) -> bytearray:
-    """Return the plaintext; raise VaultError if any chunk is altered, reordered or missing."""
-    aead = AESGCM(key)
-    view = memoryview(payload)
-    out = bytearray()
-    size = CHUNK + TAG
-    pos = 0
-    index = 0
-    while True:
-        remaining = len(view) - pos
-        last = remaining <= size
-        piece = view[pos : pos + min(size, remaining)]
-        if len(piece) < TAG:
-            raise VaultError("the vault file is truncated or damaged")
-        try:
-            out += aead.decrypt(_nonce(index, last), bytes(piece), aad)
-        except InvalidTag:
-            raise VaultError("the vault file is damaged or was altered") from None
-        pos += len(piece)
-        index += 1
-        if last:
-            return out
-
-
 # --------------------------------------------------------------------------- slots
-
-
-@dataclass(frozen=True, slots=True)
-class KdfParams:
-    m: int
-    t: int
-    p: int
-    salt: bytes
-
-    def check_bounds(self) -> None:
-        if self.m < KDF_FLOOR["m"] or self.t < KDF_FLOOR["t"] or self.p < KDF_FLOOR["p"]:
-            raise VaultError("a key slot has key-derivation parameters below the safe floor")
-        if self.m > KDF_CEILING["m"] or self.t > KDF_CEILING["t"] or self.p > KDF_CEILING["p"]:
-            raise VaultError(
-                "a key slot asks for key-derivation costs above the ceiling "
-                "(memory 1 GiB, 10 passes, 16 lanes): the header was altered"
-            )
-
-    def derive(self, passphrase: str) -> bytes:
-        from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
-
-        self.check_bounds()
-        secret = unicodedata.normalize("NFKD", passphrase).encode("utf-8")
-        kdf = Argon2id(
-            salt=self.salt, length=32, iterations=self.t, lanes=self.p, memory_cost=self.m
-        )
-        try:
-            return kdf.derive(secret)
-        except MemoryError:
-            raise VaultError(
-                "not enough memory to derive the key (the slot asks for "
-                f"{self.m // 1024} MiB); close other programs and try again"
-            ) from None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "alg": "argon2id",
-            "v": 19,
-            "m": self.m,
-            "t": self.t,
-            "p": self.p,
-            "salt": b64e(self.salt),
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> KdfParams:
-        if data.get("alg") != "argon2id":
-            raise VaultError("a key slot uses an unknown key-derivation function")
-        params = cls(m=int(data["m"]), t=int(data["t"]), p=int(data["p"]), salt=b64d(data["salt"]))
-        params.check_bounds()
-        return params
-
-
-def new_kdf_params() -> KdfParams:
-    return KdfParams(salt=os.urandom(16), **KDF_DEFAULT)
 
 
 def _pub_bytes(key: X25519PrivateKey) -> bytes:
@@ -201,10 +99,6 @@ def _priv_bytes(key: X25519PrivateKey) -> bytes:
 
 def public_key_of(private_raw: bytes) -> bytes:
     return _pub_bytes(X25519PrivateKey.from_private_bytes(private_raw))
-
-
-def _aad(*parts: str) -> bytes:
-    return "|".join(parts).encode()
 
 
 def wrap_dek(dek: bytes, pub: bytes, vault_id: str, slot_id: str, dek_id: str) -> dict[str, str]:
@@ -238,81 +132,6 @@ def _unwrap_dek(private_raw: bytes, slot: dict[str, Any], vault_id: str, dek_id:
         )
     except InvalidTag:
         raise WrongKey(f"the key does not open slot '{slot['id']}'") from None
-
-
-# --------------------------------------------------------------------------- authenticity
-
-
-def auth_key(dek: bytes) -> bytes:
-    """The authentication key A of a data key (what slot seals and the auth chain carry)."""
-    return _hkdf(dek, "ctcm/v2 auth")
-
-
-def auth_fingerprint(akey: bytes) -> str:
-    """A public fingerprint of A, kept on this machine to pin what it has seen."""
-    return hashlib.sha256(b"ctcm/v2 auth fingerprint" + akey).hexdigest()
-
-
-def _seal_key(private_raw: bytes, vault_id: str) -> bytes:
-    return _hkdf(private_raw, "ctcm/v2 slot seal", salt=vault_id.encode())
-
-
-def seal(slot: dict[str, Any], private_raw: bytes, vault_id: str, epoch: int, akey: bytes) -> dict:
-    """The slot's seal of A at ``epoch``: only the holder of the slot's private key can make it."""
-    nonce = os.urandom(12)
-    aad = _aad(vault_id, slot["id"], slot["pub"], str(epoch))
-    ct = AESGCM(_seal_key(private_raw, vault_id)).encrypt(nonce, akey, aad)
-    return {"epoch": epoch, "nonce": b64e(nonce), "ct": b64e(ct)}
-
-
-def _open_seal(slot: dict[str, Any], private_raw: bytes, vault_id: str) -> tuple[int, bytes]:
-    data = slot["auth"]
-    try:
-        epoch = int(data["epoch"])
-        aad = _aad(vault_id, slot["id"], slot["pub"], str(epoch))
-        akey = AESGCM(_seal_key(private_raw, vault_id)).decrypt(
-            b64d(data["nonce"]), b64d(data["ct"]), aad
-        )
-    except (InvalidTag, ValueError, KeyError, TypeError):
-        raise VaultError(_forged(slot["id"])) from None
-    return epoch, akey
-
-
-def _forged(slot_id: str) -> str:
-    return (
-        f"the vault's data key was not written by a key holder (slot '{slot_id}' refuses it): "
-        "the file may have been replaced; restore a backup you trust ('ctcm backup list')"
-    )
-
-
-def chain_link(prev_akey: bytes, new_akey: bytes, vault_id: str, epoch: int) -> dict[str, Any]:
-    nonce = os.urandom(12)
-    ct = AESGCM(prev_akey).encrypt(nonce, new_akey, _aad(vault_id, "chain", str(epoch)))
-    return {"epoch": epoch, "nonce": b64e(nonce), "ct": b64e(ct)}
-
-
-def new_auth() -> dict[str, Any]:
-    """The auth object of a brand-new data key (epoch 0, empty chain)."""
-    return {"epoch": 0, "chain": []}
-
-
-def unsealed_slots(header: dict[str, Any]) -> list[str]:
-    return [s["id"] for s in header["slots"] if not isinstance(s.get("auth"), dict)]
-
-
-def with_seal(header: dict[str, Any], slot_id: str, fresh: dict[str, Any]) -> dict[str, Any]:
-    """The header with ``slot_id``'s seal replaced; a vault written before authentication
-    existed becomes authenticated once every slot has sealed (until then no slot can insist)."""
-    slots = [dict(s) | {"auth": fresh} if s["id"] == slot_id else s for s in header["slots"]]
-    new = dict(header) | {"slots": slots}
-    if not isinstance(new.get("auth"), dict) and not unsealed_slots(new):
-        new["auth"] = new_auth()
-    return new
-
-
-def auth_epoch(header: dict[str, Any]) -> int:
-    auth = header.get("auth")
-    return int(auth["epoch"]) if isinstance(auth, dict) else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -648,23 +467,3 @@ def encrypt(header: dict[str, Any], dek: bytes, image: bytes | memoryview) -> It
     yield mac
     key = _hkdf(dek, "ctcm/v1 payload", salt=b64d(header["payload_salt"]))
     yield from stream_encrypt(key, image, hashlib.sha256(signed + mac).digest())
-
-
-# --------------------------------------------------------------------------- blobs
-
-BLOB_MAGIC = b"CTCMBLB1"
-
-
-def blob_encrypt(key: bytes, blob_id: str, data: bytes) -> bytes:
-    return BLOB_MAGIC + b"".join(stream_encrypt(key, data, _aad("blob", blob_id)))
-
-
-def blob_decrypt(key: bytes, blob_id: str, data: bytes) -> bytes:
-    if data[: len(BLOB_MAGIC)] != BLOB_MAGIC:
-        raise VaultError(f"attachment {blob_id} is damaged")
-    try:
-        return bytes(
-            stream_decrypt(key, memoryview(data)[len(BLOB_MAGIC) :], _aad("blob", blob_id))
-        )
-    except VaultError:
-        raise VaultError(f"attachment {blob_id} is damaged or was altered") from None
