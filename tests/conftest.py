@@ -3,13 +3,14 @@ in-process CLI runner with an injected Environment, and the real ``ctcm`` entry 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,15 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     return Template(root / "vault", text, created.recovery_code)
 
 
+def real_now(later: timedelta = timedelta(0)) -> FixedClock:
+    """A fixed clock ``later`` than the real now: what a real ``ctcm`` process (no CTCM_TODAY)
+    saw, for the in-process run that follows it (a real vault sends mail only on its real
+    date)."""
+    from ctcm.clock import SystemClock
+
+    return FixedClock(SystemClock().now() + later)
+
+
 def rehearsal_now(day: str, later: timedelta = timedelta(0), base: Any = None) -> FixedClock:
     """A fixed clock ``later`` than what a ``CTCM_TODAY=day`` process sees now. Give it to the
     in-process CLI without CTCM_TODAY: the rehearsal clock keeps the time of day and moves the
@@ -193,8 +203,26 @@ class Cli:
         interactive: bool = False,
         prompts: list[str] | None = None,
         input: str | None = None,
+        rehearse: bool = False,
     ) -> Any:
-        actx = AppContext(self.environment(env, identity, interactive, prompts), False, 120)
+        """Run one command in-process. ``CTCM_TODAY`` in ``env`` moves this call's fixed clock
+        to that day (tests move dates with the clock); ``rehearse=True`` keeps it a real
+        CTCM_TODAY rehearsal instead (under which a real vault never sends mail)."""
+        env = dict(env or {})
+        clock = self.clock
+        day = env.get("CTCM_TODAY")
+        if day and not rehearse:
+            with contextlib.suppress(ValueError):
+                moved = datetime.combine(date.fromisoformat(day), clock.now().timetz())
+                env.pop("CTCM_TODAY")
+                self.clock = FixedClock(moved)
+        try:
+            actx = AppContext(self.environment(env, identity, interactive, prompts), False, 120)
+            return self._invoke(actx, args, input)
+        finally:
+            self.clock = clock
+
+    def _invoke(self, actx: AppContext, args: tuple[str, ...], input: str | None) -> Any:
         result = CliRunner().invoke(app, list(args), obj=actx, input=input)
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception

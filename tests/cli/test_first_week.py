@@ -62,7 +62,12 @@ def test_a_ctcm_today_rehearsal_records_and_says_so(cli: Cli, smtp: Any) -> None
     configure_mail(cli, smtp)
     cli.ok("person", "add", "ann", "--name", "Ann Able", "--email", "ann@example.org")
     cli.ok("person", "require", "ann", "hipaa-training")
-    r = cli.ok("remind", "--send", env={"CTCM_TODAY": "2026-12-24"})
+    # on a real vault a CTCM_TODAY rehearsal never sends: one line, nothing recorded
+    r = cli("remind", "--send", env={"CTCM_TODAY": "2026-12-24"}, rehearse=True)
+    assert r.exit_code == 1 and "a rehearsal never sends real mail" in r.stderr
+    assert smtp.messages == []
+    out = cli.tmp / "out"
+    r = cli.ok("remind", "--out", str(out), env={"CTCM_TODAY": "2026-12-24"}, rehearse=True)
     assert "1 reminder(s) delivered" in r.stderr
     log = json.loads(cli.ok("mail", "log", "--format", "json").stdout)
     assert log and all(e["note"] == "rehearsal: CTCM_TODAY=2026-12-24" for e in log)
@@ -70,7 +75,7 @@ def test_a_ctcm_today_rehearsal_records_and_says_so(cli: Cli, smtp: Any) -> None
     audit = json.loads(cli.ok("audit", "list", "--format", "json").stdout)
     remind = [e for e in audit if e["command"].startswith("remind")]
     assert remind and all("rehearsal: CTCM_TODAY=2026-12-24" in e["targets"] for e in remind)
-    r = cli("status", env={"CTCM_TODAY": "24/12/2026"})
+    r = cli("status", env={"CTCM_TODAY": "24/12/2026"}, rehearse=True)
     assert r.exit_code == 2 and "CTCM_TODAY='24/12/2026' is not a date" in r.stderr
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CTCM_BIN, Cli, configure_mail, rehearsal_now, run_ctcm
+from tests.conftest import CTCM_BIN, Cli, configure_mail, real_now, rehearsal_now, run_ctcm
 
 
 def _staff(cli: Cli, n: int) -> None:
@@ -28,8 +28,7 @@ def _env(cli: Cli) -> dict[str, str]:
         "CTCM_RUNTIME_DIR": str(cli.tmp / "run"),
         "CTCM_STATE_DIR": str(cli.tmp / "state"),
         "CTCM_LOCK_TIMEOUT": "3",
-        "CTCM_TODAY": "2026-03-02",
-    }
+    }  # no CTCM_TODAY: a real vault sends mail only on its real date
 
 
 def _remind(cli: Cli) -> subprocess.Popen[str]:
@@ -112,11 +111,11 @@ def test_a_claim_left_by_a_killed_run_is_sent_after_the_timeout(cli: Cli, smtp: 
     proc.wait(timeout=10)
     smtp.delay = 0.0
     # at once: the claims are fresh, so nothing goes twice
-    cli.clock = rehearsal_now("2026-03-02")
+    cli.clock = real_now()
     r = cli("remind", "--send")
     assert r.exit_code == 0 and "0 reminder(s) delivered" in r.stderr
     # after the timeout the items are due again and go exactly once
-    cli.clock = rehearsal_now("2026-03-02", timedelta(minutes=16))
+    cli.clock = real_now(timedelta(minutes=16))
     r = cli("remind", "--send")
     assert r.exit_code == 0 and "3 reminder(s) delivered" in r.stderr, r.stderr
     assert sorted(r for rcpts, _ in smtp.messages for r in rcpts) == [

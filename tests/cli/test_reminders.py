@@ -240,7 +240,6 @@ def test_two_concurrent_runs_deliver_each_reminder_exactly_once(cli: Cli, smtp: 
         "CTCM_IDENTITY_FILE": str(cli.identity),
         "CTCM_RUNTIME_DIR": str(cli.tmp / "run"),
         "CTCM_STATE_DIR": str(cli.tmp / "state"),
-        "CTCM_TODAY": "2026-03-02",
         "CTCM_LOCK_TIMEOUT": "120",
         "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
         "PATH": "/usr/bin:/bin",

@@ -353,6 +353,7 @@ META = st.one_of(
 @example({"person": ["ada"], "doctype": "npi"})
 @example([])
 @example({"person": "ada", "doctype": "npi", "issued": 20260102})
+@example({"person": "ada", "doctype": "npi", "filename": None})  # crashed accept (found 2026-12-07)
 def test_hostile_submissions(cli, tmp_path_factory, meta) -> None:  # type: ignore[no-untyped-def]
     """Whoever holds the submission key writes the metadata: any JSON at all. Listing, showing
     and accepting it never crash, and an accepted scan exports inside the folder asked for."""

@@ -30,7 +30,7 @@ import pytest
 
 from ctcm.services.practice import open_practice
 from ctcm.vault.store import VaultDir
-from tests.conftest import CTCM_BIN, ROOT, Cli, configure_mail, rehearsal_now
+from tests.conftest import CTCM_BIN, ROOT, Cli, configure_mail, real_now
 
 pytestmark = pytest.mark.reliability
 # read at import: the tests' autouse fixture clears every CTCM_* variable
@@ -202,11 +202,14 @@ def _remind_trial(
     message in flight at the kill goes twice."""
     people = _due_staff(cli, f"m{n}")
     seen = len(smtp.messages)
-    done, code, took = _run_and_kill(["remind", "--send"], env, rng, w.durations)
+    # on its real date: under CTCM_TODAY a real vault never sends mail
+    real = {k: v for k, v in env.items() if k != "CTCM_TODAY"}
+    done, code, took = _run_and_kill(["remind", "--send"], real, rng, w.durations)
     accepted_before_kill = len(smtp.messages) - seen
     assert "intact" in cli.ok("audit", "verify").stderr, n
     # the next run, past the claim timeout, finishes the work
-    cli.clock = rehearsal_now(DAY, timedelta(minutes=16))
+    day_clock = cli.clock
+    cli.clock = real_now(timedelta(minutes=16))
     r = cli.ok("remind", "--send")
     got = [rcpts for rcpts, _ in smtp.messages[seen:]]
     copies = {p: sum(f"{p}@example.org" in rcpts for rcpts in got) for p in people}
@@ -215,6 +218,7 @@ def _remind_trial(
     assert twice <= (0 if done and code == 0 else 1), (n, copies)
     assert twice <= accepted_before_kill, (n, copies, accepted_before_kill)
     assert "0 reminder(s) delivered" in cli.ok("remind", "--send").stderr
+    cli.clock = day_clock
     w.figures["trials"] += 1
     w.figures.setdefault("sent_twice_in_the_window", 0)
     w.figures["sent_twice_in_the_window"] += twice

@@ -247,6 +247,7 @@ def _session(run: Session, t: Path, smtp: Any) -> dict[str, str]:
     run("packet", "build", "--with-attachments", "--encrypt", "--out", str(out / "packet.zip"),
         env={"CTCM_PACKET_PASSWORD": "packet zip password"})  # fmt: skip
     run("backup", "export", str(out / "export"))
+    run("rehearse", str(t / "rehearsal"))
     generation = run.json("backup", "list")[0]["generation"]
     run("backup", "restore", str(generation))
     run("audit", "list", "--format", "json")
@@ -320,7 +321,7 @@ def test_a_full_session_of_every_command_leaks_nothing(tmp_path: Path, smtp: Any
         assert not [s for s in secrets if s.encode() in raw]
         assert b"two clients' diagnoses" not in raw and b"LEAKSUMMARY" not in raw
     # nothing readable under the vault, the temp, state and runtime directories
-    for path in _files(vault, tmp, state, runtime, t / "second"):
+    for path in _files(vault, tmp, state, runtime, t / "second", t / "rehearsal"):
         data = path.read_bytes()
         hit = [m for m in MARKERS if m in data] + [s for s in secrets if s.encode() in data]
         assert not hit, (path, hit)

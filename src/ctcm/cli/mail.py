@@ -168,6 +168,19 @@ def transport_for(p, out: Path | None, send: bool):  # type: ignore[no-untyped-d
 
     if out is not None and send:
         raise InvalidInput("--out and --send exclude each other")
+    if send and p.rehearsal_copy:  # a rehearsal copy's mail goes to files, always
+        folder = p.vault.root / "rehearsal-mail"
+        app_context_warn = p.env.warn
+        if app_context_warn:
+            app_context_warn(
+                f"REHEARSAL: --send writes the messages to {folder}, never to a server"
+            )
+        return DirectoryTransport(folder)
+    if send and p.env.rehearsal_day is not None:
+        raise InvalidInput(
+            "CTCM_TODAY is set: a rehearsal never sends real mail; rehearse on a copy "
+            "(ctcm rehearse DIR), or write the messages to files with --out DIR"
+        )
     if out is not None:
         return DirectoryTransport(out)
     if send:

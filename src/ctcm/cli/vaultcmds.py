@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from ctcm.cli.context import app_context
+from ctcm.cli.context import app_context, opened
 from ctcm.errors import InvalidInput
 
 
@@ -220,8 +220,33 @@ def demo(
     )
 
 
+def rehearse(
+    ctx: typer.Context,
+    dest: Annotated[Path, typer.Argument(help="A new or empty folder for the copy.")],
+) -> None:
+    """Make a rehearsal copy of the vault: try a month of cron runs on it, safely.
+
+    The copy is marked inside its authenticated header: its mail goes to files in
+    DIR/rehearsal-mail even with --send, every message says REHEARSAL, and nothing done to it
+    (CTCM_TODAY runs ahead included) touches the real vault or this machine's record of it.
+
+    Example: ctcm rehearse /tmp/try && CTCM_TODAY=2027-01-04 ctcm --vault /tmp/try remind --send
+    """
+    from ctcm.services.rehearse import make_rehearsal
+
+    with opened(ctx, "rehearse", write=False) as p:
+        copy = make_rehearsal(p, dest)
+    typer.echo(str(copy.path))
+    app_context(ctx).say(
+        f"Rehearsal copy of generation {copy.generation} in {copy.path}: use --vault "
+        f"{copy.path} (with CTCM_TODAY=YYYY-MM-DD to move its date); its mail goes to "
+        f"{copy.mail}, never to a server."
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.command()(init)
+    app.command()(rehearse)
     app.command()(unlock)
     app.command()(lock)
     app.command()(demo)

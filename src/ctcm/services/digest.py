@@ -24,7 +24,7 @@ from ctcm.services.messaging import (
     Outgoing,
 )
 from ctcm.services.practice import Practice
-from ctcm.services.reminders import why
+from ctcm.services.reminders import by_urgency, why
 
 # ============================================================================ digest
 
@@ -51,7 +51,11 @@ def _attention_section(p: Practice, board: Dashboard) -> DigestSection | None:
     for s in sorted(board.people, key=lambda s: (-s.status.severity, s.person.name)):
         if s.status.severity == 0:
             continue
-        problems = "; ".join(f"{r.name}: {why(r)}" for r in s.requirements if r.status.severity)
+        problems = "; ".join(  # the most urgent first, as in the person's own reminder
+            f"{r.name}: {why(r)}"
+            for r in by_urgency(s.requirements, board.as_of)
+            if r.status.severity
+        )
         if not s.tracks_documents:
             problems = "; ".join(
                 ["nothing tracked: no compliance policy assigned", *filter(None, [problems])]

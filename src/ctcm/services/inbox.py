@@ -160,7 +160,9 @@ def accept(p: Practice, entry_id: str, directory: Path | None) -> int:
     note = f"submitted by staff on {m.get('submitted_on')} (inbox {e.id})"
     doc = cred.build_document(p, person.id, doctype, issued, expires, None, note)
     doc_id = p.repo.add_documents([doc], p.now_iso, p.actor)[0]
-    att = cred.store_blob(p, doc_id, cred.safe_filename(m.get("filename", ""), "scan"), e.content)
+    name = m.get("filename")  # hostile metadata may hold anything: only a string is a name
+    filename = cred.safe_filename(name if isinstance(name, str) else "", "scan")
+    att = cred.store_blob(p, doc_id, filename, e.content)
     p.repo.add_attachment(att, p.now_iso)
     p.touch(f"submission:{e.id} accepted", f"document:{doc_id}", f"person:{person.id}")
     p.after_save.append(lambda: e.path.unlink(missing_ok=True))

@@ -239,10 +239,11 @@ class Mailer:
         from ctcm.render.templates import render_email
 
         rendered = render_email(self.templates, kind, context)
+        rehearsal = "[REHEARSAL] " if self.p.rehearsal else ""  # never passes for a real one
         return build_message(
             self.sender,
             to,
-            rendered.subject,
+            rehearsal + rendered.subject,
             rendered.text,
             rendered.html,
             self.p.now,

@@ -49,6 +49,11 @@ class Practice:
     def __post_init__(self) -> None:
         if self.rehearsal:
             self.touch(self.rehearsal)
+        if self.rehearsal_copy and self.env.warn:
+            self.env.warn(
+                f"REHEARSAL copy (made {self.header['rehearsal'].get('made', '?')}): "
+                "no mail leaves it, and nothing here touches the real vault"
+            )
 
     def _save(self, final: bool) -> None:
         if self.read_only:
@@ -153,10 +158,18 @@ class Practice:
         return self.now.astimezone(ZoneInfo(self.timezone)).date()
 
     @property
+    def rehearsal_copy(self) -> bool:
+        """A copy made by ``ctcm rehearse``: mail goes to files, its state is its own."""
+        return isinstance(self.header.get("rehearsal"), dict)
+
+    @property
     def rehearsal(self) -> str | None:
-        """What every record made under ``CTCM_TODAY`` carries, so it can never pass for real."""
+        """What every record made under ``CTCM_TODAY`` or in a rehearsal copy carries, so it can
+        never pass for real."""
         day = self.env.rehearsal_day
-        return f"rehearsal: CTCM_TODAY={day.isoformat()}" if day else None
+        parts = ["rehearsal copy"] if self.rehearsal_copy else []
+        parts += [f"CTCM_TODAY={day.isoformat()}"] if day else []
+        return "rehearsal: " + ", ".join(parts) if parts else None
 
     @property
     def warn_days(self) -> int:
@@ -235,7 +248,7 @@ def open_practice(
         )
     vault = VaultDir(env.vault, env.effective_lock_timeout)
     first = vault.read_parsed()
-    state = LocalState(state_dir(env.env), first.header["vault_id"])
+    state = LocalState.for_header(state_dir(env.env), first.header)
     seen = state.load()
     unlocked = unlocked or unlock(env, first, seen.pin if seen else None)
     _check_authenticity(env, first, unlocked, seen)
@@ -323,7 +336,7 @@ def unlock_once(env: Environment) -> Unlocked:
     it holds the writer lock only while saving, never while waiting for the person."""
     vault = VaultDir(env.vault, env.effective_lock_timeout)
     parsed = vault.read_parsed()
-    seen = LocalState(state_dir(env.env), parsed.header["vault_id"]).load()
+    seen = LocalState.for_header(state_dir(env.env), parsed.header).load()
     return unlock(env, parsed, seen.pin if seen else None)
 
 

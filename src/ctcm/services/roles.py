@@ -68,7 +68,8 @@ _READS = (
     "log show", "mail log", "mail show", "mail templates check", "manual acks",
     "manual answers", "manual diff", "manual render", "manual show", "manual versions",
     "packet build", "person export", "person list", "person show", "policy list",
-    "policy show", "portfolio", "practice show", "risk checklist", "risk list", "risk report",
+    "policy show", "portfolio", "practice show", "rehearse", "risk checklist", "risk list",
+    "risk report",
     "risk scenarios", "risk show", "risk tasks", "slot list", "status", "training list",
     "training matrix", "user list", "vendor list", "vendor show",
 )  # fmt: skip

@@ -19,6 +19,13 @@ from pathlib import Path
 from ctcm.errors import VaultError
 
 
+def rehearsal_id(header: Mapping[str, object]) -> str | None:
+    """The id of the rehearsal copy this header is, if it is one (the mark is inside the
+    authenticated header, written by ``ctcm rehearse``)."""
+    mark = header.get("rehearsal")
+    return str(mark["id"]) if isinstance(mark, dict) and "id" in mark else None
+
+
 def state_dir(env: Mapping[str, str]) -> Path:
     """``CTCM_STATE_DIR``, else the platform's user state dir (XDG_STATE_HOME) + ``ctcm``."""
     if env.get("CTCM_STATE_DIR"):
@@ -44,10 +51,18 @@ class Seen:
 class LocalState:
     """The record of one vault on this machine."""
 
-    def __init__(self, directory: Path, vault_id: str) -> None:
-        name = hashlib.sha256(vault_id.encode()).hexdigest()[:32]
+    def __init__(self, directory: Path, vault_id: str, rehearsal: str | None = None) -> None:
+        # a rehearsal copy shares the vault's id but never its record: what the copy does
+        # must not make the real vault look rolled back
+        key = vault_id if rehearsal is None else f"{vault_id}|rehearsal|{rehearsal}"
+        name = hashlib.sha256(key.encode()).hexdigest()[:32]
         self.directory = directory
         self.path = directory / f"vault-{name}.json"
+
+    @classmethod
+    def for_header(cls, directory: Path, header: Mapping[str, object]) -> LocalState:
+        """The record of the vault this header belongs to (a rehearsal copy has its own)."""
+        return cls(directory, str(header["vault_id"]), rehearsal_id(header))
 
     def load(self) -> Seen | None:
         try:

@@ -1,0 +1,82 @@
+"""Rehearsals never touch real people or real state: a 90-day rehearsal on a copy sends no SMTP
+message anywhere and leaves the real vault's next cron run working; CTCM_TODAY on the real
+vault refuses --send with one line."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import Cli, configure_mail, run_ctcm
+
+
+def _env(cli: Cli, vault: Path, **extra: str) -> dict[str, str]:
+    return {
+        "CTCM_VAULT": str(vault),
+        "CTCM_IDENTITY_FILE": str(cli.identity),
+        "CTCM_STATE_DIR": str(cli.tmp / "state"),  # the same machine for both
+        "CTCM_RUNTIME_DIR": str(cli.tmp / "run"),
+        "CTCM_NO_KEYRING": "1",
+        **extra,
+    }
+
+
+def test_a_90_day_rehearsal_on_a_copy_sends_nothing_and_leaves_the_real_vault_working(
+    demo_cli: Cli, smtp: Any, tmp_path: Path
+) -> None:
+    cli = demo_cli
+    configure_mail(cli, smtp)
+    real = cli.vault
+    # the real vault has been opened on this machine (its generation is on record)
+    r = run_ctcm("status", env=_env(cli, real))
+    assert r.returncode == 0, r.stderr
+    copy = tmp_path / "rehearsal"
+    r = run_ctcm("rehearse", str(copy), env=_env(cli, real))
+    assert r.returncode == 0, r.stderr
+    assert "never to a server" in r.stderr
+    start = date.today()
+    for week in range(0, 91, 7):  # a weekly cron over 90 days, writes included
+        day = (start + timedelta(days=week)).isoformat()
+        r = run_ctcm("remind", "--send", env=_env(cli, copy, CTCM_TODAY=day))
+        assert r.returncode == 0, r.stderr
+        assert "REHEARSAL" in r.stderr
+        r = run_ctcm("person", "edit", "cy", "--title", f"Week {week}",
+                     env=_env(cli, copy, CTCM_TODAY=day))  # fmt: skip
+        assert r.returncode == 0, r.stderr
+    assert smtp.messages == []  # no SMTP message anywhere
+    mails = sorted((copy / "rehearsal-mail").glob("*.eml"))
+    assert mails, "the rehearsal's mail is in files"
+    msg = email.message_from_bytes(mails[0].read_bytes(), policy=email.policy.default)
+    assert msg["Subject"].startswith("[REHEARSAL] ")
+    # the real vault's next cron run works, and it really sends
+    r = run_ctcm("remind", "--send", env=_env(cli, real))
+    assert r.returncode == 0, r.stderr
+    assert "REHEARSAL" not in r.stderr and "older than" not in r.stderr
+    assert smtp.messages, "the real run sent its reminders"
+    r = run_ctcm("person", "edit", "cy", "--title", "Real", env=_env(cli, real))
+    assert r.returncode == 0, r.stderr
+    # a rehearsal copy is not copied again
+    r = run_ctcm("rehearse", str(tmp_path / "again"), env=_env(cli, copy))
+    assert r.returncode == 1 and "rehearsal copy already" in r.stderr
+
+
+def test_ctcm_today_on_the_real_vault_never_sends(demo_cli: Cli, smtp: Any) -> None:
+    cli = demo_cli
+    configure_mail(cli, smtp)
+    r = run_ctcm("remind", "--send", env=_env(cli, cli.vault, CTCM_TODAY="2026-06-01"))
+    assert r.returncode == 1 and smtp.messages == []
+    assert r.stderr.strip().splitlines() == [
+        "ctcm: CTCM_TODAY is set: a rehearsal never sends real mail; rehearse on a copy "
+        "(ctcm rehearse DIR), or write the messages to files with --out DIR"
+    ]
+    out = cli.tmp / "out"
+    r = run_ctcm("remind", "--out", str(out), env=_env(cli, cli.vault, CTCM_TODAY="2026-06-01"))
+    assert r.returncode == 0, r.stderr
+    subjects = [
+        email.message_from_bytes(f.read_bytes(), policy=email.policy.default)["Subject"]
+        for f in out.glob("*.eml")
+    ]
+    assert subjects and all(s.startswith("[REHEARSAL] ") for s in subjects)
