@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import Cli, configure_mail, run_ctcm
+from tests.conftest import PASSPHRASE, Cli, configure_mail, run_ctcm
 
 
 def _env(cli: Cli, vault: Path, **extra: str) -> dict[str, str]:
@@ -80,3 +80,22 @@ def test_ctcm_today_on_the_real_vault_never_sends(demo_cli: Cli, smtp: Any) -> N
         for f in out.glob("*.eml")
     ]
     assert subjects and all(s.startswith("[REHEARSAL] ") for s in subjects)
+
+
+def test_the_cron_identity_recipe_works_verbatim_in_a_new_home(cli: Cli, tmp_path: Path) -> None:
+    """`ctcm user add-service cron --out ~/.config/ctcm/cron.identity` in a home where
+    ~/.config/ctcm does not exist yet: the folder is made (0700), the identity is 0600."""
+    import stat
+
+    home = tmp_path / "home"
+    home.mkdir()
+    out = home / ".config" / "ctcm" / "cron.identity"
+    admin = {"CTCM_VAULT": str(cli.vault), "CTCM_USER": "alice", "CTCM_PASSPHRASE": PASSPHRASE,
+             "CTCM_STATE_DIR": str(cli.tmp / "state"), "HOME": str(home)}  # fmt: skip
+    r = run_ctcm("user", "add-service", "cron", "--out", str(out), env=admin)
+    assert r.returncode == 0, r.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert stat.S_IMODE(out.parent.stat().st_mode) == 0o700
+    r = run_ctcm("status", env={"CTCM_VAULT": str(cli.vault), "CTCM_IDENTITY_FILE": str(out),
+                                "CTCM_STATE_DIR": str(cli.tmp / "state")})  # fmt: skip
+    assert r.returncode == 0, r.stderr

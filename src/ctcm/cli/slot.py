@@ -52,6 +52,8 @@ def add_service(
     with opened(ctx, "slot add-service") as p:
         slot_id, text = add_service_identity(p, name, role)
         try:
+            # the README's recipe names a folder that may not exist yet (~/.config/ctcm)
+            out.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         except OSError as err:
             raise InvalidInput(f"cannot create {out}: {err.strerror}") from None
