@@ -99,3 +99,35 @@ def test_the_cron_identity_recipe_works_verbatim_in_a_new_home(cli: Cli, tmp_pat
     r = run_ctcm("status", env={"CTCM_VAULT": str(cli.vault), "CTCM_IDENTITY_FILE": str(out),
                                 "CTCM_STATE_DIR": str(cli.tmp / "state")})  # fmt: skip
     assert r.returncode == 0, r.stderr
+
+
+def test_an_import_dry_run_saves_no_generation(cli: Cli) -> None:
+    csv_file = cli.tmp / "staff.csv"
+    csv_file.write_text("id,name,email\nzed,Zed Zee,zed@example.org\n")
+    before = cli.ok("backup", "list", "--format", "json").stdout
+    r = cli.ok("person", "import", str(csv_file), "--dry-run")
+    assert "would add 1" in r.stderr and "dry run" in r.stderr
+    docs = cli.tmp / "docs.csv"
+    docs.write_text("person,doctype,issued\nalice,confidentiality,2026-01-02\n")
+    cli("doc", "import", str(docs), "--dry-run")
+    assert cli.ok("backup", "list", "--format", "json").stdout == before  # no new generation
+    assert "zed" not in cli.ok("person", "list").stdout
+
+
+def test_import_errors_suggest_the_date_format_and_the_nearest_name(cli: Cli) -> None:
+    bad = cli.tmp / "staff.csv"
+    bad.write_text("id,name,emial\nzed,Zed Zee,zed@example.org\n")
+    r = cli("person", "import", str(bad))
+    assert r.exit_code == 1 and "unknown column 'emial' (did you mean 'email'?)" in r.stderr
+    us = cli.tmp / "us.csv"
+    us.write_text("id,name,email,start\nzed,Zed Zee,zed@example.org,03/15/2026\n")
+    r = cli("person", "import", str(us))
+    assert r.exit_code == 1 and "--date-format %m/%d/%Y" in r.stderr
+    cli.ok("person", "import", str(us), "--date-format", "%m/%d/%Y")
+    docs = cli.tmp / "docs.csv"
+    docs.write_text("person,doctype,issued\nzed,confidentialty,2026-01-02\n")
+    r = cli("doc", "import", str(docs))
+    assert r.exit_code == 1 and "(did you mean 'confidentiality'?)" in r.stderr
+    r = cli("person", "add", "amy", "--name", "Amy", "--email", "a@example.org",
+            "--policy", "clinican")  # fmt: skip
+    assert r.exit_code == 1 and "did you mean 'clinician'?" in r.stderr

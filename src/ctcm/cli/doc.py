@@ -209,7 +209,7 @@ def import_(
 
     check_date_format(date_format)
     text = csvio.read_csv_text(file)
-    with opened(ctx, "doc import") as p:
+    with opened(ctx, "doc import", write=not dry_run) as p:  # a dry run never saves
         result = csvio.import_documents(p, text, file.name, dry_run, date_format)
     report_import(app_context(ctx), result, "documents")
 

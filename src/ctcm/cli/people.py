@@ -304,7 +304,7 @@ def import_(
 
     check_date_format(date_format)
     text = csvio.read_csv_text(file)
-    with opened(ctx, "person import") as p:
+    with opened(ctx, "person import", write=not dry_run) as p:  # a dry run never saves
         result = csvio.import_people(p, text, file.name, dry_run, date_format)
     report_import(app_context(ctx), result, "people")
 

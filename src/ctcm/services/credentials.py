@@ -27,6 +27,7 @@ from ctcm.domain.credentials import (
     evaluate_person,
 )
 from ctcm.domain.files import numbered
+from ctcm.domain.suggest import did_you_mean
 from ctcm.errors import AlreadyExists, InvalidInput, NotFound, VaultError
 from ctcm.services.practice import Practice
 from ctcm.storage.repo import Attachment
@@ -40,14 +41,16 @@ MAX_ATTACHMENT = 64 << 20
 def get_doctype(p: Practice, key: str) -> DocType:
     found = p.repo.doctypes().get(key)
     if found is None:
-        raise NotFound(f"unknown document type {key!r} (see 'ctcm doctype list')")
+        hint = did_you_mean(key, p.repo.doctypes()) or " (see 'ctcm doctype list')"
+        raise NotFound(f"unknown document type {key!r}{hint}")
     return found
 
 
 def get_policy(p: Practice, key: str) -> Policy:
     found = p.repo.policies().get(key)
     if found is None:
-        raise NotFound(f"unknown policy {key!r} (see 'ctcm policy list')")
+        hint = did_you_mean(key, p.repo.policies()) or " (see 'ctcm policy list')"
+        raise NotFound(f"unknown policy {key!r}{hint}")
     return found
 
 
@@ -75,7 +78,8 @@ def validate_person(
     check_key(person.id, "person id")
     for key in person.policies:
         if key not in policies:
-            raise NotFound(f"unknown policy {key!r} (see 'ctcm policy list')")
+            hint = did_you_mean(key, policies) or " (see 'ctcm policy list')"
+            raise NotFound(f"unknown policy {key!r}{hint}")
     return replace(
         person,
         name=check_text(person.name, "name"),

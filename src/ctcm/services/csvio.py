@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from ctcm.domain.credentials import Document, Person
 from ctcm.domain.dates import parse_optional_date
+from ctcm.domain.suggest import did_you_mean
 from ctcm.errors import CtcmError, InvalidInput, NotFound
 from ctcm.render.formats import neutralise, restore_neutralised
 from ctcm.services import credentials as cred
@@ -78,7 +80,10 @@ def read_rows(
         raise InvalidInput(f"{name}: not a CSV file ({err})") from None
     unknown = [h for h in header if h not in columns and h not in ignored]
     if unknown:
-        raise InvalidInput(f"{name}: unknown column {unknown[0]!r} (columns: {','.join(columns)})")
+        hint = did_you_mean(unknown[0], columns)
+        raise InvalidInput(
+            f"{name}: unknown column {unknown[0]!r}{hint} (columns: {','.join(columns)})"
+        )
     missing = [c for c in required if c not in header]
     if missing:
         raise InvalidInput(f"{name}: missing column {missing[0]!r}")
@@ -114,6 +119,19 @@ def read_rows(
     return out
 
 
+def _date(text: str | None, what: str, date_format: str | None) -> date | None:
+    """A date cell; without --date-format a date in another layout says how to read it."""
+    try:
+        return parse_optional_date(text, what, date_format)
+    except InvalidInput as err:
+        if date_format is None and text and any(c in text for c in "/."):
+            raise InvalidInput(
+                f"{err}; for dates like 03/15/2026 give --date-format %m/%d/%Y "
+                "(or %d/%m/%Y, %d.%m.%Y)"
+            ) from None
+        raise
+
+
 def import_people(
     p: Practice, text: str, name: str, dry_run: bool, date_format: str | None = None
 ) -> ImportResult:
@@ -136,7 +154,7 @@ def import_people(
                 name=row["name"],
                 email=row["email"],
                 title=row.get("title") or None,
-                start=parse_optional_date(row.get("start"), "start date", date_format),
+                start=_date(row.get("start"), "start date", date_format),
                 policies=tuple(k.strip() for k in row.get("policies", "").split(";") if k.strip()),
                 active=old.active if old else True,
                 deactivated_on=old.deactivated_on if old else None,
@@ -183,15 +201,18 @@ def import_documents(
             if "__error__" in row:
                 raise InvalidInput(row["__error__"])
             if row["person"] not in people:
-                raise NotFound(f"unknown person {row['person']!r}")
+                raise NotFound(
+                    f"unknown person {row['person']!r}{did_you_mean(row['person'], people)}"
+                )
             if row["doctype"] not in doctypes:
-                raise NotFound(f"unknown document type {row['doctype']!r}")
+                hint = did_you_mean(row["doctype"], doctypes)
+                raise NotFound(f"unknown document type {row['doctype']!r}{hint}")
             doc = cred.build_document(
                 p,
                 row["person"],
                 doctypes[row["doctype"]],
-                parse_optional_date(row.get("issued"), "issue date", date_format),
-                parse_optional_date(row.get("expires"), "expiry date", date_format),
+                _date(row.get("issued"), "issue date", date_format),
+                _date(row.get("expires"), "expiry date", date_format),
                 row.get("number") or None,
                 row.get("note") or None,
             )
