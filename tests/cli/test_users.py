@@ -186,3 +186,27 @@ def test_each_user_has_their_own_session(cli: Cli) -> None:
     assert r.exit_code == 5
     cli.ok("status", env={"CTCM_SESSION": both, "CTCM_USER": "alice"}, identity=False)
     cli.ok("status", env={"CTCM_SESSION": both}, identity=False)  # only one left: hers
+
+
+def test_lock_ends_only_the_callers_session_and_all_needs_an_admin(cli: Cli) -> None:
+    admin(cli, "user", "add", "frank", "--role", "manager", env={"CTCM_NEW_PASSPHRASE": FRANK_PASS})
+
+    def unlock(env: dict[str, str]) -> str:
+        out = cli.ok("unlock", env=env, identity=False).stdout.strip()
+        return out.split("=", 1)[1].strip("'\"")
+
+    both = f"{unlock(ALICE)},{unlock(as_user('frank', FRANK_PASS))}"
+    # nobody named, two users' sessions: refused, both go on
+    r = cli("lock", env={"CTCM_SESSION": both}, identity=False)
+    assert r.exit_code == 1 and "sessions of several users are open" in r.stderr
+    assert "--user NAME" in r.stderr and "--all" in r.stderr
+    cli.ok("status", env={"CTCM_SESSION": both, "CTCM_USER": "frank"}, identity=False)
+    # a manager cannot end the admin's session
+    r = cli("lock", "--all", env={"CTCM_SESSION": both, "CTCM_USER": "frank"}, identity=False)
+    assert r.exit_code == 1 and "needs the role admin" in r.stderr
+    cli.ok("status", env={"CTCM_SESSION": both, "CTCM_USER": "alice"}, identity=False)
+    # the admin ends them all
+    cli.ok("lock", "--all", env={"CTCM_SESSION": both, "CTCM_USER": "alice"}, identity=False)
+    for who in ("alice", "frank"):
+        r = cli("status", env={"CTCM_SESSION": both, "CTCM_USER": who}, identity=False)
+        assert r.exit_code == 5

@@ -122,15 +122,31 @@ def unlock(
         )
 
 
-def lock(ctx: typer.Context) -> None:
-    """End the unlock session now.
+def lock(
+    ctx: typer.Context,
+    all_: Annotated[
+        bool,
+        typer.Option("--all", help="End every user's session in this OS account (an admin)."),
+    ] = False,
+) -> None:
+    """End your unlock session now (--user NAME when several users share this OS account).
 
     Example: ctcm lock
     """
     from ctcm.services.vaultops import lock_session
 
     actx = app_context(ctx)
-    ended = lock_session(actx.environment)
+    if all_:
+        from ctcm.services.roles import PermissionDenied, role_of
+
+        with opened(ctx, "lock", write=False) as p:  # who asks: only an admin ends them all
+            role = role_of(p.repo.users(), p.actor)
+            if role != "admin":
+                raise PermissionDenied(
+                    f"'lock --all' ends other users' sessions: it needs the role admin; "
+                    f"{p.actor} has the role {role}"
+                )
+    ended = lock_session(actx.environment, everyone=all_)
     actx.say("Locked." if ended else "No session was open.")
 
 

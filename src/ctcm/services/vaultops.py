@@ -49,9 +49,9 @@ def unlock_session(env: Environment, idle: int | None, maximum: int | None) -> S
         )
 
 
-def lock_session(env: Environment) -> bool:
+def lock_session(env: Environment, everyone: bool = False) -> bool:
     vault = VaultDir(env.vault)
-    return end_session(env, vault.read_parsed())
+    return end_session(env, vault.read_parsed(), everyone)
 
 
 # ----------------------------------------------------------------------------- backups

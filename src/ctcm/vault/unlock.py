@@ -308,10 +308,28 @@ def start_session(
     return token, False
 
 
-def end_session(environment: Environment, parsed: fmt.Parsed) -> bool:
-    """End the named user's session of this vault, or with no user named every session of it
-    in this OS account (locking more than asked is the safe side)."""
-    stores = session_stores(environment, parsed.header)
+def end_session(environment: Environment, parsed: fmt.Parsed, everyone: bool = False) -> bool:
+    """End the caller's session of this vault: the named user's, or with no user named the one
+    session open in this OS account; ``everyone`` (an admin's ``lock --all``) ends them all.
+    With several users' sessions open and no user named, which is the caller's is a question:
+    refused, nothing ended."""
+    header = parsed.header
+    stores = (
+        SessionStore.all_of(
+            runtime_dir(dict(environment.env)), header["vault_id"], environment.clock
+        )
+        if everyone
+        else session_stores(environment, header)
+    )
+    explicit = environment.user or environment.env.get("CTCM_USER")
+    if not explicit and not everyone:
+        open_ = sorted({s.slot_id or "" for s in stores if s.path.exists()})
+        if len(open_) > 1:
+            names = ", ".join(x.removeprefix("user:") or "(unnamed)" for x in open_)
+            raise InvalidInput(
+                f"sessions of several users are open in this account ({names}): "
+                "'ctcm lock --user NAME' ends yours; 'ctcm lock --all' ends them all (an admin)"
+            )
     ended = [store.end() for store in stores]
     backend = _secure_keyring(environment) if stores else None
     if backend is not None:
