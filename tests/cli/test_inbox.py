@@ -142,7 +142,7 @@ def test_status_mail_tells_staff_how_to_submit(demo_cli: Cli, tmp_path: Path) ->
     assert "ctcm submit" not in text
     _key_and_drop(cli, tmp_path)
     out = tmp_path / "after"
-    cli.ok("notify", "status", "bob", "--out", str(out))
+    cli.ok("notify", "status", "bob", "--out", str(out), "--again")  # the same month
     text = " ".join(_body(next(out.iterdir())).split())
     assert "ctcm submit --key <the practice's key file> --person bob --type TYPE" in text
 

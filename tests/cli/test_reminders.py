@@ -280,9 +280,14 @@ def test_status_notice_shows_only_own_lights(cli: Cli, smtp: Any) -> None:
     assert "Bob" not in ann and "CPR" not in ann
     bob = msgs["bob@example.org"].as_string()
     assert "Ann" not in bob and "HIPAA" not in bob
+    # once per person per month: a second run skips ann (it sent twice before), --again sends
+    r = cli.ok("notify", "status", "--all", "--send", env=_on("2026-03-20"))
+    assert len(smtp.messages) == 2 and "Already sent this month to ann, bob" in r.stderr
     out = cli.tmp / "out"
-    cli.ok("--as-of", "2026-03-02", "notify", "status", "ann", "--out", str(out))
+    cli.ok("--as-of", "2026-03-02", "notify", "status", "ann", "--out", str(out), "--again")
     assert len(list(out.glob("*.eml"))) == 1
+    cli.ok("notify", "status", "--all", "--send", env=_on("2026-04-01"))  # a new month
+    assert len(smtp.messages) == 4
     assert cli("notify", "status", "--send").exit_code == 1
 
 

@@ -130,9 +130,15 @@ def notify_status(
     all_: Annotated[bool, typer.Option("--all", help="Every active person.")] = False,
     out: OutOpt = None,
     send: SendOpt = False,
+    again: Annotated[
+        bool, typer.Option("--again", help="Send even to those who had theirs this month.")
+    ] = False,
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Email people their own lights (never anyone else's) and what to renew by when.
+
+    Once per person per calendar month: a second run skips who had theirs (--again sends
+    anyway).
 
     Example: ctcm notify status --all --send
     """
@@ -143,9 +149,13 @@ def notify_status(
     if out is None and not send:
         raise InvalidInput("give --out DIR or --send")
     report = _delivery(
-        ctx, "notify status", out, send, lambda p, ch: prepare_status_notices(p, person, ch)
+        ctx, "notify status", out, send, lambda p, ch: prepare_status_notices(p, person, ch, again)
     )
     _report(app_context(ctx), report, fmt, "status message(s)")
+    if report.skipped:
+        app_context(ctx).say(
+            f"Already sent this month to {', '.join(report.skipped)} (use --again)."
+        )
 
 
 def digest(

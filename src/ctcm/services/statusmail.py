@@ -44,15 +44,25 @@ def status_context(
 
 
 def prepare_status_notices(
-    p: Practice, person_id: str | None, channel: str
+    p: Practice, person_id: str | None, channel: str, again: bool = False
 ) -> tuple[DeliveryReport, list[Outgoing]]:
-    """Each person's own lights, and nobody else's."""
+    """Each person's own lights, and nobody else's: at most once per person per calendar
+    month (a message another run has claimed counts as sent) unless ``again``."""
     statuses = [cred.person_status(p, person_id)] if person_id else cred.evaluate_active(p)
     mailer = Mailer(p, channel)
     report = DeliveryReport(p.today, "status", channel)
+    month = p.today.strftime("%Y-%m")
+    already = {
+        e.person_id
+        for e in p.repo.deliveries("status")
+        if e.status in ("sent", "claimed") and (e.period == month or e.at[:7] == month)
+    }
     outgoing = []
     for status in statuses:
         person = status.person
+        if person.id in already and not again:
+            report.skipped.append(person.id)
+            continue
         msg = mailer.message(
             "status",
             status_context(
@@ -72,6 +82,7 @@ def prepare_status_notices(
             person_id=person.id,
             channel=channel,
             recipients=person.email,
+            period=month,
             note=p.rehearsal,
         )
         outgoing.append(Outgoing(msg, f"{p.today}-status-{person.id}", person.id, [entry]))
