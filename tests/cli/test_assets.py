@@ -198,3 +198,15 @@ def test_the_privacy_official_is_reminded_of_baas(demo_cli: Cli, smtp: Any) -> N
     before = len(smtp.messages)
     cli.ok("remind", "--send")
     assert all(m["To"].addresses[0].addr_spec != "cy@example.org" for m in smtp.parsed()[before:])
+    # a missing BAA is asked for weekly, not every day (it mailed the official daily)
+    to_cy_by_day = []
+    for day in range(3, 17):
+        n = len(smtp.messages)
+        cli.ok("remind", "--send", env={"CTCM_TODAY": f"2026-03-{day:02d}"})
+        new = [
+            m.get_body(("plain",)).get_content()
+            for m in smtp.parsed()[n:]
+            if m["To"].addresses[0].addr_spec == "cy@example.org"
+        ]
+        to_cy_by_day += [day for text in new if "Get a signed BAA from BillRight" in text]
+    assert to_cy_by_day == [9, 16]  # Mondays: a new ISO week each time (2 March was one too)

@@ -69,3 +69,8 @@ def check_timezone(tz: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(f"unknown time zone {tz!r} (use a name like America/Chicago)") from None
     return tz
+
+
+def long_date(day: date, today: date) -> str:
+    """'1 March 2027'; the year left out within the current one ('15 November')."""
+    return f"{day.day} {day:%B}" if day.year == today.year else f"{day.day} {day:%B %Y}"

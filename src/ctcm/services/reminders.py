@@ -21,6 +21,7 @@ from ctcm.domain.credentials import (
     Reason,
     RequirementStatus,
 )
+from ctcm.domain.dates import long_date
 from ctcm.domain.reminders import (
     LedgerEntry,
     Threshold,
@@ -30,6 +31,7 @@ from ctcm.domain.reminders import (
     parse_schedule,
 )
 from ctcm.services import credentials as cred
+from ctcm.services.activityreminders import ActivityDue, plan_activity_reminders
 from ctcm.services.messaging import (
     CLAIM_TIMEOUT,
     DeliveryReport,
@@ -50,71 +52,6 @@ class DueItem:
     threshold: Threshold | None
     escalation: int  # a new escalation step reached (admins in Cc), else 0
     passed: tuple[Threshold, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ActivityDue:
-    """A calendar activity its owner is reminded of: once when due soon, once when overdue."""
-
-    kind: str
-    name: str
-    on: date
-    threshold: str  # "due" | "overdue"
-
-    def say(self, today: date) -> str:
-        when = long_date(self.on, today)
-        if self.threshold == "overdue":
-            return f"{self.name}: was due on {when}. Please do it and record it in ctcm."
-        return f"{self.name}: due on {when}."
-
-
-ACTIVITY_LEAD_DAYS = 7  # the owner hears of an activity this many days before it is due
-
-
-def plan_activity_reminders(
-    p: Practice, recorded: set[tuple[str, str, str]]
-) -> dict[str, list[ActivityDue]]:
-    """Per owner, the calendar activities to remind them of today (each threshold once), and
-    for the privacy (else security) official the BAA reviews and missing BAAs."""
-    from ctcm.program.model import State
-    from ctcm.services.activities import all_occurrences, kind_of, kinds
-
-    today = p.today
-    out: dict[str, list[ActivityDue]] = {}
-    officer = p.settings.get("privacy_officer") or p.settings.get("security_officer")
-    if officer:
-        for v in p.repo.vendors().values():
-            if not v.phi:
-                continue
-            due = v.review_due() or today
-            if (due - today).days > ACTIVITY_LEAD_DAYS:
-                continue
-            threshold = "overdue" if due < today or v.baa_signed is None else "due"
-            kind = f"baa:{v.key}"
-            about = f"occurrence:{due.isoformat()}"
-            if (officer, kind, f"{about}:{threshold}") in recorded:
-                continue
-            what = (
-                f"Review the BAA of {v.name}" if v.baa_signed else f"Get a signed BAA from {v.name}"
-            )
-            out.setdefault(officer, []).append(ActivityDue(kind, what, due, threshold))
-    owners = {s.kind: s.owner for s in p.repo.activity_schedules() if s.owner}
-    if not owners:
-        return out
-    names = {k: v.name for k, v in kinds(p).items()}
-    for o in all_occurrences(p, today + timedelta(days=ACTIVITY_LEAD_DAYS)):
-        kind = kind_of(o)
-        owner = owners.get(kind)
-        if owner is None or o.state not in (State.OVERDUE, State.DUE_SOON, State.UPCOMING):
-            continue
-        threshold = "overdue" if o.state is State.OVERDUE else "due"
-        about = f"occurrence:{o.due.isoformat()}"
-        if (owner, kind, f"{about}:{threshold}") in recorded:
-            continue
-        if threshold == "due" and (o.due - today).days > ACTIVITY_LEAD_DAYS:
-            continue
-        out.setdefault(owner, []).append(ActivityDue(kind, names[kind], o.due, threshold))
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,11 +187,6 @@ def headline(r: RequirementStatus) -> str:
             return "has expired"
         case _:
             return "expires today" if r.days_left == 0 else f"expires in {days(r.days_left or 0)}"
-
-
-def long_date(day: date, today: date) -> str:
-    """'1 March 2027'; the year left out within the current one ('15 November')."""
-    return f"{day.day} {day:%B}" if day.year == today.year else f"{day.day} {day:%B %Y}"
 
 
 def say(r: RequirementStatus, today: date) -> str:
@@ -474,7 +406,7 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
                 at=p.now_iso,
                 person_id=person.id,
                 doctype=a.kind,
-                about=f"occurrence:{a.on.isoformat()}",
+                about=a.ledger_about,
                 threshold=a.threshold,
                 threshold_date=a.on,
                 channel=channel,
