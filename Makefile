@@ -10,7 +10,7 @@ DATA_HOME   ?= $(if $(XDG_DATA_HOME),$(XDG_DATA_HOME),$(HOME)/.local/share)
 INSTALL_DIR ?= $(DATA_HOME)/ctcm/venv
 BIN_DIR     ?= $(HOME)/.local/bin
 
-.PHONY: demo test test-deps venv test-venv bench reliability clean install uninstall
+.PHONY: demo test test-deps venv test-venv bench reliability docs clean install uninstall
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test-deps:
 # about 2.5 minutes on 2 cores from a fresh clone.
 test: test-venv test-deps
 	$(BIN)/python -m pytest -n auto --dist loadgroup
+
+# docs/commands.md from the CLI's own help (a test checks it is current).
+docs: venv
+	$(BIN)/python -m ctcm.cli.reference > docs/commands.md
 
 bench: venv
 	$(BIN)/python bench/run.py
