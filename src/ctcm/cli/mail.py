@@ -170,11 +170,8 @@ def transport_for(p, out: Path | None, send: bool):  # type: ignore[no-untyped-d
         raise InvalidInput("--out and --send exclude each other")
     if send and p.rehearsal_copy:  # a rehearsal copy's mail goes to files, always
         folder = p.vault.root / "rehearsal-mail"
-        app_context_warn = p.env.warn
-        if app_context_warn:
-            app_context_warn(
-                f"REHEARSAL: --send writes the messages to {folder}, never to a server"
-            )
+        if p.env.warn:
+            p.env.warn(f"REHEARSAL: --send writes the messages to {folder}, never to a server")
         return DirectoryTransport(folder)
     if send and p.env.rehearsal_day is not None:
         raise InvalidInput(
