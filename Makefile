@@ -51,7 +51,6 @@ reliability: test-venv
 
 install:
 	$(PYTHON) -m venv --clear $(INSTALL_DIR)
-	$(INSTALL_DIR)/bin/python -m pip install --quiet --upgrade pip
 	$(INSTALL_DIR)/bin/python -m pip install --quiet .
 	mkdir -p $(BIN_DIR)
 	ln -sf $(INSTALL_DIR)/bin/ctcm $(BIN_DIR)/ctcm

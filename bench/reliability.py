@@ -205,6 +205,7 @@ def main() -> int:
     env.setdefault("CTCM_CRASH_TRIALS", "1000")
     env.setdefault("CTCM_SWEEP", "all")
     env.setdefault("CTCM_CONCURRENCY_OPS", "30")
+    env.setdefault("CTCM_FUZZ_SCALE", "5")
     started = datetime.now(UTC)
     if "--report-only" in sys.argv:
         returncode = 0

@@ -21,7 +21,9 @@ from tests.conftest import ROOT
 
 # one worker runs the whole module under pytest-xdist: its figures are counted per module
 pytestmark = [pytest.mark.reliability, pytest.mark.xdist_group("bad_input")]
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+# make test runs the short form (CTCM_FUZZ_SCALE=1); make reliability five times as many
+SCALE = int(os.environ.get("CTCM_FUZZ_SCALE", "1"))  # read at import: fixtures clear CTCM_*
+FAST = settings(max_examples=150 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
 TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=300)
 # inputs tried and refused per parser, for RELIABILITY.md (written when the module ends)
 TRIED: Counter[str] = Counter()
@@ -164,7 +166,7 @@ def test_template_overrides_in_a_sandbox(
 ARG = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=80)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=80 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
 @given(ARG, ARG, ARG)
 @example("../../etc/passwd", "Name", "a@example.org")
 @example("a" * 5000, "\u202eevil", "x@y.z")
@@ -192,7 +194,7 @@ DATE_ARG = st.one_of(
     st.one_of(ARG, st.dates().map(str), st.sampled_from(["2026-02-30", "0000-01-01", ""])),
 )
 KEY_ARG = st.one_of(st.from_regex(r"[a-z][a-z0-9-]{0,30}", fullmatch=True), ARG)
-ARGS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+ARGS = settings(max_examples=40 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @ARGS
@@ -347,7 +349,7 @@ META = st.one_of(
 )  # fmt: skip
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
 @given(META)
 @example({"person": "ada", "doctype": "npi", "filename": "../../../../tmp/evil.pdf"})
 @example({"person": ["ada"], "doctype": "npi"})

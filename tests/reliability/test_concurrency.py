@@ -23,7 +23,7 @@ from tests.conftest import CTCM_BIN, ROOT, Cli
 from tests.reliability.test_crash import _env
 
 pytestmark = pytest.mark.reliability
-OPS = int(os.environ.get("CTCM_CONCURRENCY_OPS", "4"))  # read at import: fixtures clear CTCM_*
+OPS = int(os.environ.get("CTCM_CONCURRENCY_OPS", "3"))  # read at import: fixtures clear CTCM_*
 WAITED = re.compile(r"trace: waited ([0-9.]+) s for the writer lock")
 KINDS = ("person add", "doc add", "status", "due", "remind --out", "practice set")
 

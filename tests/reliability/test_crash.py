@@ -7,7 +7,7 @@ or the state after it (the after state whenever the command had reported success
 plaintext is anywhere on disk, and the next write leaves no temp file and no scan that no
 generation names. For the reminder run: no reminder is lost, and one goes twice only when the
 kill came after the server had accepted it (the documented window, see services/outbox.py).
-`make test` runs the short form (CTCM_CRASH_TRIALS, default 21: three per workload);
+`make test` runs the short form (CTCM_CRASH_TRIALS, default 14: two per workload);
 `make reliability` runs 1,000.
 """
 
@@ -34,7 +34,7 @@ from tests.conftest import CTCM_BIN, ROOT, Cli, configure_mail, real_now
 
 pytestmark = pytest.mark.reliability
 # read at import: the tests' autouse fixture clears every CTCM_* variable
-TRIALS = int(os.environ.get("CTCM_CRASH_TRIALS", "21"))
+TRIALS = int(os.environ.get("CTCM_CRASH_TRIALS", "14"))
 SEED = int(os.environ.get("CTCM_CRASH_SEED", "20261125"))
 MARKER = b"PLAINMARKER"
 DAY = "2026-03-02"
