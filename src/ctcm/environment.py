@@ -44,6 +44,7 @@ class Environment:
     keyring: Callable[[], Any] | None = None  # returns a keyring backend; None: import keyring
     lock_timeout: float | None = None
     warn: Callable[[str], None] | None = None  # one-line warnings to stderr
+    said: set[str] = field(default_factory=set)  # notices already given in this process
     command: str | None = None  # the command being run ("person add"): services/roles.py
 
     def __post_init__(self) -> None:

@@ -102,13 +102,14 @@ def _delivery(ctx: typer.Context, command: str, out: Path | None, send: bool, pr
     if send and preview:
         raise UsageError(
             "--as-of only previews and cannot send: use --out DIR to see the messages of that "
-            "day (nothing is recorded), or set CTCM_TODAY=YYYY-MM-DD to rehearse it for real"
+            "day (nothing is recorded), or rehearse it on a copy (ctcm rehearse DIR, then "
+            "CTCM_TODAY=YYYY-MM-DD ctcm --vault DIR ...)"
         )
     if send:
         return deliver_via_outbox(
             app_context(ctx).environment,
             command,
-            lambda p: prepare(p, "smtp"),
+            lambda p: prepare(p, "file" if p.rehearsal_copy else "smtp"),  # a rehearsal: files
             lambda p: transport_for(p, None, True),
         )
     if out is None:

@@ -49,7 +49,8 @@ class Practice:
     def __post_init__(self) -> None:
         if self.rehearsal:
             self.touch(self.rehearsal)
-        if self.rehearsal_copy and self.env.warn:
+        if self.rehearsal_copy and self.env.warn and "rehearsal" not in self.env.said:
+            self.env.said.add("rehearsal")  # once per command, however often it opens
             self.env.warn(
                 f"REHEARSAL copy (made {self.header['rehearsal'].get('made', '?')}): "
                 "no mail leaves it, and nothing here touches the real vault"
