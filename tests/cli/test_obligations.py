@@ -85,6 +85,14 @@ def test_for_names_a_real_occurrence_or_is_refused(cli: Cli) -> None:
         assert r.exit_code == 1 and message in r.stderr, r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
     assert cli.ok("log", "list", "--format", "json").stdout == before  # nothing recorded
+    # a rule without a day of its own repeats the day it started: that day, not any day
+    cli.ok("calendar", "set", "access-review", "--rrule", "FREQ=MONTHLY", "--first", "2026-01-10")
+    r = cli("log", "add", "access-review", "--for", "2026-02-01",
+            "--field", "systems=EHR", "--field", "changes=none")  # fmt: skip
+    assert r.exit_code == 1 and "(the nearest is 2026-02-10)" in r.stderr, r.stderr
+    r = cli.ok("log", "add", "access-review", "--for", "2026-02-10",
+               "--field", "systems=EHR", "--field", "changes=none")  # fmt: skip
+    assert "the occurrence of 2026-02-10 is done late" in r.stderr
 
 
 def test_a_new_activity_is_not_overdue_on_the_day_it_is_set_up(cli: Cli) -> None:

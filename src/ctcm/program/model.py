@@ -31,11 +31,6 @@ class State(StrEnum):
     DONE = "done"
     DONE_LATE = "done_late"
     MISSED = "missed"
-    WAIVED = "waived"
-
-    @property
-    def closed(self) -> bool:
-        return self in (State.DONE, State.DONE_LATE, State.WAIVED)
 
     @property
     def light(self) -> Light:

@@ -22,6 +22,7 @@ from ctcm.domain.activities import (
 )
 from ctcm.domain.credentials import Document, Light, check_key, check_text
 from ctcm.domain.program import DueItem
+from ctcm.domain.risk import Rule
 from ctcm.errors import AlreadyExists, InvalidInput, NotFound
 from ctcm.program.model import Evidence, Occurrence, State, current, light_of, recurring
 from ctcm.services import credentials as cred
@@ -216,13 +217,14 @@ def _check_occurrence(p: Practice, kind: ActivityKind, day: date, done: date) ->
         )
     if day > done:
         raise InvalidInput(f"--for {day} is after --date {done}: work is done for an earlier day")
-    if day not in occurrence_dates(schedule.rrule, day, day):
-        near = occurrence_dates(schedule.rrule, schedule.start, day + timedelta(days=1), 1)
-        nearest = min(near, key=lambda d: abs((d - day).days), default=None)
-        hint = f" (the nearest is {nearest})" if nearest else ""
-        raise InvalidInput(f"{kind.key} has no occurrence on {day}{hint}")
     if day < schedule.start:
         raise InvalidInput(f"--for {day} is before {kind.key} was put on the calendar")
+    # the schedule's own dates from its start (a rule without BYxxx repeats its start's day)
+    dates = occurrence_dates(schedule.rrule, schedule.start, day, after=1)
+    if day not in dates:
+        nearest = min(dates, key=lambda d: abs((d - day).days), default=None)
+        hint = f" (the nearest is {nearest})" if nearest else ""
+        raise InvalidInput(f"{kind.key} has no occurrence on {day}{hint}")
 
 
 def _evidence(p: Practice) -> dict[str, list[Evidence]]:
@@ -236,10 +238,16 @@ def _evidence(p: Practice) -> dict[str, list[Evidence]]:
             out.setdefault(e.kind, []).append(
                 Evidence(obligation_key(e.kind), e.on, f"log:{e.id}", e.for_date)
             )
+    # only a finalized full Security Rule analysis is the review (not a privacy checklist or a
+    # mini assessment of one change)
+    full = {a.id for a in p.repo.assessments() if a.kind == "full" and a.rule is Rule.SECURITY}
     for signoff in p.repo.signoffs().values():
-        out.setdefault("risk-analysis", []).append(
-            Evidence(obligation_key("risk-analysis"), signoff.on, f"risk:{signoff.assessment_id}")
-        )
+        if signoff.assessment_id in full:
+            out.setdefault("risk-analysis", []).append(
+                Evidence(
+                    obligation_key("risk-analysis"), signoff.on, f"risk:{signoff.assessment_id}"
+                )
+            )
     return out
 
 
