@@ -6,7 +6,6 @@ never makes the real vault look rolled back)."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 from dataclasses import dataclass
@@ -16,7 +15,6 @@ from ctcm.errors import InvalidInput
 from ctcm.services.practice import Practice
 from ctcm.services.vaultops import export_backup
 from ctcm.vault import format as fmt
-from ctcm.vault.store import write_private
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,17 +29,12 @@ def make_rehearsal(p: Practice, dest: Path) -> RehearsalCopy:
     empty) and mark the copy's header as a rehearsal; the real vault is only read."""
     if p.rehearsal_copy:
         raise InvalidInput("this vault is a rehearsal copy already: rehearse on it as it is")
-    target = export_backup(p, dest, None)
-    parsed = fmt.parse(target.read_bytes())
+    parsed = fmt.parse(p.vault.file.read_bytes())
     image = fmt.decrypt(parsed, p.unlocked.dek)
     header = dict(parsed.header)
     header["rehearsal"] = {"id": secrets.token_hex(8), "made": p.now_iso}
-    fresh = dest / f".vault.ctcm.tmp-{secrets.token_hex(4)}"
-    try:
-        write_private(fresh, fmt.encrypt(header, p.unlocked.dek, image))
-        os.replace(fresh, target)
-    finally:
-        fresh.unlink(missing_ok=True)
+    marked = b"".join(fmt.encrypt(header, p.unlocked.dek, image))
+    target = export_backup(p, dest, None, content=marked)
     overrides = p.vault.root / "templates"
     if overrides.is_dir() and not overrides.is_symlink():
         shutil.copytree(overrides, dest / "templates", symlinks=False)

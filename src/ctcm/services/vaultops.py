@@ -15,7 +15,7 @@ from ctcm.storage.db import Database
 from ctcm.storage.repo import GENESIS, AuditEntry, Repository, audit_hash
 from ctcm.vault import format as fmt
 from ctcm.vault.journal import Journal, JournalRead
-from ctcm.vault.store import PENDING_FILE, Backup, VaultDir
+from ctcm.vault.store import PENDING_FILE, Backup, VaultDir, write_private
 from ctcm.vault.unlock import end_session, start_session
 
 
@@ -162,8 +162,12 @@ def restore_backup(p: Practice, generation: int) -> int:
     return generation
 
 
-def export_backup(p: Practice, dest: Path, generation: int | None) -> Path:
-    """Copy one generation (still encrypted) and the encrypted attachments to ``dest``."""
+def export_backup(
+    p: Practice, dest: Path, generation: int | None, content: bytes | None = None
+) -> Path:
+    """Copy one generation (still encrypted) and the encrypted attachments to ``dest``;
+    ``content``, when given, is written as the vault file instead (a rehearsal copy's marked
+    generation: never an unmarked copy first)."""
     if generation is None:
         source = p.vault.file
     else:
@@ -173,8 +177,11 @@ def export_backup(p: Practice, dest: Path, generation: int | None) -> Path:
     try:
         dest.mkdir(mode=0o700, parents=True, exist_ok=True)
         target = dest / "vault.ctcm"
-        shutil.copyfile(source, target)
-        os.chmod(target, 0o600)
+        if content is None:
+            shutil.copyfile(source, target)
+            os.chmod(target, 0o600)
+        else:
+            write_private(target, [content])
         if p.vault.blobs.is_dir():
             shutil.copytree(
                 p.vault.blobs, dest / "blobs", ignore=shutil.ignore_patterns(".tmp-*", PENDING_FILE)
