@@ -125,3 +125,11 @@ def test_each_entry_closes_at_most_one_occurrence_and_never_one_after_it(
     # the open states are only ever the latest ones
     open_ = [o for o in occ if o.state in (State.OVERDUE,)]
     assert len(open_) <= 1
+
+
+def test_a_lone_date_uses_the_practice_window_and_two_dates_their_period() -> None:
+    # a schedule set today whose first date is weeks away: a log today is not that one's
+    occ = _occ(MONTHLY, date(2026, 12, 7), date(2026, 12, 7), [(date(2026, 12, 7), None)],
+               today=date(2026, 12, 7), after=2)  # fmt: skip
+    assert [o.due for o in occ] == [date(2027, 1, 1), date(2027, 2, 1)]
+    assert occ[0].state is State.UPCOMING and occ[0].evidence is None

@@ -258,7 +258,8 @@ def schedule_occurrences(p: Practice, until: date) -> dict[str, list[Occurrence]
     evidence = _evidence(p)
     out: dict[str, list[Occurrence]] = {}
     for schedule in p.repo.activity_schedules():
-        dates = occurrence_dates(schedule.rrule, schedule.start, max(until, today), after=1)
+        # two past the range: the last period needs its end, and a lone date has no period
+        dates = occurrence_dates(schedule.rrule, schedule.start, max(until, today), after=2)
         out[schedule.kind] = recurring(
             obligation_key(schedule.kind),
             dates,
