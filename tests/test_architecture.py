@@ -27,8 +27,9 @@ PURE = (
 # layer -> layers it must never import (at any depth of the module)
 FORBIDDEN = {
     "domain": PURE,
-    "program": (*PURE, "ctcm.registry"),
+    "program": (*PURE, "ctcm.areas", "ctcm.registry"),
     "services": ("ctcm.cli", "typer", "rich"),
+    "areas": ("ctcm.cli", "typer", "rich"),
     "storage": ("ctcm.cli", "ctcm.services", "ctcm.vault", "ctcm.render", "typer", "rich"),
     "vault": ("ctcm.cli", "ctcm.services", "ctcm.storage", "ctcm.render", "typer", "rich"),
     "render": ("ctcm.cli", "ctcm.services", "ctcm.storage", "ctcm.vault", "typer"),

@@ -314,7 +314,7 @@ def test_attachments_encrypted_export_safe_names(cli: Cli, tmp_path: Path) -> No
     assert shown["attachments"][0]["media_type"] == "image/jpeg"
     # a hostile stored name cannot escape the export directory
     cli.vault  # noqa: B018
-    from ctcm.services.credentials import safe_filename
+    from ctcm.areas.credentials.service import safe_filename
 
     assert safe_filename("../../etc/passwd", "x") == "passwd"
     assert safe_filename("..", "fallback") == "fallback"

@@ -8,7 +8,7 @@ import email.policy
 import json
 from pathlib import Path
 
-from ctcm.services.inbox import inbox_key
+from ctcm.areas.credentials.inbox import inbox_key
 from ctcm.services.practice import open_practice
 from ctcm.vault import submission as sub
 from tests.conftest import Cli, run_ctcm

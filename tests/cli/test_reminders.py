@@ -91,24 +91,25 @@ def test_a_simulated_season_of_daily_runs(cli: Cli, smtp: Any) -> None:
         "2026-03-31",
         "2026-04-16",
         "2026-04-23",
-        "2026-04-29",
         "2026-04-30",
         "2026-05-07",
         "2026-05-14",
         "2026-05-21",
     ]
-    # never two messages about the item on consecutive days
+    # never two messages about the item on consecutive days (the default has no "1")
     days_sent = [date.fromisoformat(d) for d in sent_on]
-    assert all((b - a).days > 1 for a, b in zip(days_sent, days_sent[1:]) if b > date(2026, 4, 30))
-    assert all(r == ["ann@example.org"] for d, r in sent_on.items() if d != "2026-05-21")
-    # red since 2026-05-01, escalated from 05-15: the admins ride on the next scheduled
-    # reminder (05-21), never in a message of their own the day after the +14 one
-    assert sorted(sent_on["2026-05-21"]) == [
+    assert all((b - a).days > 1 for a, b in zip(days_sent, days_sent[1:], strict=False))
+    assert all(r == ["ann@example.org"] for d, r in sent_on.items() if d != "2026-05-14")
+    # expired 2026-04-30: the first escalation is at +14 (05-14), on that day's scheduled
+    # reminder, never in a message of its own; the +21 one goes to ann alone
+    assert sorted(sent_on["2026-05-14"]) == [
         "ann@example.org",
         "boss@example.org",
         "manager@example.org",
     ]
-    escalated = smtp.parsed()[-1]
+    copied = [m for m in smtp.parsed() if m["Cc"]]
+    assert len(copied) == 1
+    escalated = copied[0]
     assert (
         "boss@example.org" in escalated["Cc"]
         and "overdue" in escalated.get_body(("plain",)).get_content()
@@ -551,3 +552,19 @@ def test_a_person_with_no_policy_is_a_doubt_not_fine(demo_cli: Cli, tmp_path: Pa
     assert "none are tracked for you" in status_body and "Overall: YELLOW" in status_body
     digest_body = mails["digest"].get_body(("plain",)).get_content()
     assert "Cy Young | YELLOW | nothing tracked: no compliance policy assigned" in digest_body
+
+
+def test_a_schedule_with_consecutive_days_still_never_mails_two_days_running(
+    cli: Cli, smtp: Any
+) -> None:
+    configure_mail(cli, smtp)
+    cli.ok("mail", "schedule", "7,2,1,0,+7")
+    _person(cli, "ann", "Ann Able", "2026-04-30")
+    sent: list[date] = []
+    day = date(2026, 4, 20)
+    while day <= date(2026, 5, 10):
+        before = len(smtp.messages)
+        assert _remind(cli, day).exit_code == 0
+        sent += [day] * (len(smtp.messages) - before)
+        day += timedelta(days=1)
+    assert sent == [date(2026, 4, 23), date(2026, 4, 28), date(2026, 4, 30), date(2026, 5, 7)]

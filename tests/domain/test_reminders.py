@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ctcm.domain.reminders import (
+    DEFAULT_SCHEDULE,
     Schedule,
     Threshold,
     due_threshold,
@@ -26,6 +27,7 @@ EXP = date(2026, 6, 30)
     ("text", "schedule", "canonical"),
     [
         ("60,30,14,7,1,0,+7", Schedule((60, 30, 14, 7, 1), True, 7), "60,30,14,7,1,0,+7"),
+        (DEFAULT_SCHEDULE, Schedule((60, 30, 14, 7), True, 7), "60,30,14,7,0,+7"),
         ("-30, -7, 0", Schedule((30, 7), True, None), "30,7,0"),
         ("7,30,7", Schedule((30, 7), False, None), "30,7"),
         ("+14", Schedule((), False, 14), "+14"),

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from ctcm.areas.risk.catalog import load_catalog, load_scenarios
 from ctcm.domain.risk import (
     MATRIX_FIVE,
     Answer,
@@ -20,7 +21,6 @@ from ctcm.domain.risk import (
     validate_answer,
 )
 from ctcm.errors import InvalidInput
-from ctcm.services.riskcatalog import load_catalog, load_scenarios
 
 
 def test_security_rule_catalog_has_every_standard_and_specification() -> None:

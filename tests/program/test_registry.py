@@ -1,28 +1,83 @@
 """The one registry of program areas: every entry names a function that exists, each area's
-key once, and reading it imports no area until asked."""
+key once, reading it imports no area until asked, and a new area is its own package plus one
+registry line (status, due and the packet then show it with no other change)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import textwrap
+from pathlib import Path
 
-from ctcm.registry import AREAS, PACKET_FIRST, PACKET_LAST, load
+import pytest
+
+from ctcm import registry
+from ctcm.registry import PACKET_FIRST, PACKET_LAST, areas, load
+from tests.conftest import Cli
 
 
 def test_every_entry_names_a_function_and_keys_are_unique() -> None:
-    refs = [r for a in AREAS for r in (a.due, *a.sections, *a.packet)] + [
+    refs = [r for a in areas() for r in (a.obligations, *a.sections, *a.packet)] + [
         *PACKET_FIRST,
         *PACKET_LAST,
     ]
     assert all(callable(load(ref)) for ref in refs)
-    keys = [a.key for a in AREAS]
+    keys = [a.key for a in areas()]
     assert len(keys) == len(set(keys))
+    assert [f"ctcm.areas.{k}" for k in keys] == list(registry.AREA_PACKAGES)
 
 
 def test_importing_the_registry_imports_no_area() -> None:
     code = (
         "import sys, ctcm.registry; "
-        "print(sorted(m for m in sys.modules if m.startswith('ctcm.services')))"
+        "print(sorted(m for m in sys.modules if m.startswith(('ctcm.services', 'ctcm.areas'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+AREA = '''
+"""A made-up area: fire drills."""
+from datetime import timedelta
+
+from ctcm.domain.credentials import Light
+from ctcm.domain.program import DueItem
+from ctcm.program.area import Area, Section
+from ctcm.services.packetparts import PacketFile
+
+AREA = Area("drills", "Fire drills", "drillarea:due", ("drillarea:section",), ("drillarea:part",))
+
+
+def due(p, until):
+    yield DueItem(p.today + timedelta(days=3), "drills", "Run the fire drill", None,
+                  Light.YELLOW, "drill:1")
+
+
+def section(p):
+    return Section("drills", Light.YELLOW, {"status": "yellow", "next": "drill"},
+                   ("Fire drill due in 3 days",), ("Fire drill due in 3 days",))
+
+
+def part(p, spec):
+    return [PacketFile("drills/drills.csv", b"date\\n", "Fire drills")]
+'''
+
+
+def test_a_new_area_is_a_package_and_one_registry_line(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "drillarea.py").write_text(textwrap.dedent(AREA))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(registry, "AREA_PACKAGES", (*registry.AREA_PACKAGES, "drillarea"))
+    areas.cache_clear()
+    try:
+        due = json.loads(cli.ok("due", "--format", "json").stdout)
+        assert any(i["what"] == "Run the fire drill" for i in due["items"]), due
+        status = json.loads(cli.ok("status", "--format", "json").stdout)
+        assert status["program"]["drills"]["next"] == "drill"
+        assert "Fire drill due in 3 days" in cli.ok("status").stdout
+        cli.ok("packet", "build", "--out", str(tmp_path / "p"))
+        assert (tmp_path / "p" / "drills" / "drills.csv").exists()
+    finally:
+        areas.cache_clear()

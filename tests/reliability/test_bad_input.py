@@ -92,7 +92,7 @@ def test_dates(text: str, fmt: str | None) -> None:
 @example('"unterminated\n')
 @example("id;name;email\n" + "a;" * 5000)
 def test_csv_rows(text: str) -> None:
-    from ctcm.services.csvio import read_rows
+    from ctcm.areas.credentials.csvio import read_rows
 
     refuses_cleanly(read_rows, text, "people.csv", ("id", "name", "email"), ("id",))
 
@@ -102,7 +102,7 @@ def test_csv_rows(text: str) -> None:
                         "practice_name"]), st.one_of(TEXT, st.integers(), st.booleans(),
                         st.lists(TEXT, max_size=5)))  # fmt: skip
 def test_manual_answers(key: str, value: object) -> None:
-    from ctcm.services.manual import get_question
+    from ctcm.areas.manual.service import get_question
 
     refuses_cleanly(get_question(key).parse, value)
 
@@ -139,7 +139,7 @@ def test_identity_files(text: str) -> None:
 @FAST
 @given(st.binary(max_size=400))
 def test_answer_files(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
-    from ctcm.services.manual import read_answer_file
+    from ctcm.areas.manual.service import read_answer_file
 
     for suffix in (".toml", ".yaml"):
         path = Path(tmp_path_factory.mktemp("answers")) / f"a{suffix}"
@@ -321,8 +321,8 @@ def risk_vault(template, tmp_path_factory):  # type: ignore[no-untyped-def]
 @example((".csv", b"citation,status\n164.312(a)(2)(iv),implemented,extra,cells\n"))
 @example((".yaml", b"!!python/object/apply:os.system ['true']\n"))
 def test_risk_answer_files(risk_vault, tmp_path_factory, doc) -> None:  # type: ignore[no-untyped-def]
+    from ctcm.areas.risk.service import import_answers
     from ctcm.services.practice import open_practice
-    from ctcm.services.risk import import_answers
 
     cli, aid = risk_vault
     suffix, data = doc
@@ -359,7 +359,7 @@ META = st.one_of(
 def test_hostile_submissions(cli, tmp_path_factory, meta) -> None:  # type: ignore[no-untyped-def]
     """Whoever holds the submission key writes the metadata: any JSON at all. Listing, showing
     and accepting it never crash, and an accepted scan exports inside the folder asked for."""
-    from ctcm.services.inbox import inbox_key
+    from ctcm.areas.credentials.inbox import inbox_key
     from ctcm.services.practice import open_practice
     from ctcm.vault import submission as sub
 
@@ -389,7 +389,7 @@ def test_hostile_submissions(cli, tmp_path_factory, meta) -> None:  # type: igno
 @FAST
 @given(FILENAME)
 def test_exported_file_names_stay_in_their_folder(name: str) -> None:
-    from ctcm.services.credentials import safe_filename
+    from ctcm.areas.credentials.service import safe_filename
 
     TRIED["test_exported_file_names_stay_in_their_folder"] += 1
     safe = safe_filename(name, "scan")

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from ctcm.services import credentials as cred
+from ctcm.areas.credentials import service as cred
 from ctcm.services.practice import open_practice
 from ctcm.services.synthetic import populate
 from tests.conftest import Cli

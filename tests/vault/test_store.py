@@ -71,7 +71,7 @@ def test_crash_between_temp_write_and_replace_keeps_the_old_generation(cli: Cli)
         import os
         from ctcm.environment import Environment
         from ctcm.services.practice import open_practice
-        from ctcm.services import credentials as cred
+        from ctcm.areas.credentials import service as cred
         from ctcm.domain.credentials import Person
         import ctcm.vault.store as store
         def die(*a, **k):
@@ -98,7 +98,7 @@ import sys, pathlib
 from datetime import date
 from ctcm.environment import Environment
 from ctcm.services.practice import open_practice
-from ctcm.services import credentials as cred
+from ctcm.areas.credentials import service as cred
 from ctcm.domain.credentials import Person
 vault, identity, run, tag, n = sys.argv[1:6]
 env = Environment(env={"CTCM_IDENTITY_FILE": identity, "CTCM_RUNTIME_DIR": run,
@@ -288,7 +288,7 @@ def _killed_attach(cli: Cli, dies_in: str) -> subprocess.CompletedProcess[str]:
         import os, pathlib
         from ctcm.environment import Environment
         from ctcm.services.practice import open_practice
-        from ctcm.services import credentials as cred
+        from ctcm.areas.credentials import service as cred
         import ctcm.vault.store as store
         if {dies_in!r} == "save":
             store.VaultDir.committed = lambda self: os._exit(9)
@@ -352,8 +352,8 @@ def test_a_scan_whose_save_landed_before_the_kill_is_kept(cli: Cli) -> None:
 
 
 def test_a_failed_command_takes_its_scans_with_it(cli: Cli) -> None:
+    from ctcm.areas.credentials import service as cred
     from ctcm.errors import InvalidInput
-    from ctcm.services import credentials as cred
     from ctcm.services.practice import open_practice
 
     cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")

@@ -39,10 +39,10 @@ def calendar(
         return
     from datetime import timedelta
 
+    from ctcm.areas.activities.service import all_occurrences, kind_of, kinds
     from ctcm.domain.dates import parse_optional_date
     from ctcm.errors import InvalidInput
-    from ctcm.registry import due_functions
-    from ctcm.services.activities import all_occurrences, kind_of, kinds
+    from ctcm.registry import obligation_functions
 
     if not 0 <= days <= 3650:
         raise InvalidInput("--days must be between 0 and 3650")
@@ -59,7 +59,9 @@ def calendar(
         ]
         names = kinds(p)
         owners = {s.kind: s.owner for s in p.repo.activity_schedules()}
-        dated = [i for a, due in due_functions() if a.key != "activities" for i in due(p, until)]
+        dated = [
+            i for a, due in obligation_functions() if a.key != "activities" for i in due(p, until)
+        ]
     data = {
         "as_of": today.isoformat(),
         "until": until.isoformat(),
@@ -140,8 +142,8 @@ def set_(
 
     Example: ctcm calendar set log-review --rrule "FREQ=MONTHLY;BYMONTHDAY=15" --owner fnguyen
     """
+    from ctcm.areas.activities.service import set_schedule
     from ctcm.domain.dates import parse_optional_date
-    from ctcm.services.activities import set_schedule
 
     day = parse_optional_date(start, "--start")
     with opened(ctx, "calendar set") as p:
@@ -155,7 +157,7 @@ def off(ctx: typer.Context, kind: str) -> None:
 
     Example: ctcm calendar off facility-walkthrough
     """
-    from ctcm.services.activities import schedule_off
+    from ctcm.areas.activities.service import schedule_off
 
     with opened(ctx, "calendar off") as p:
         schedule_off(p, kind)

@@ -143,7 +143,7 @@ def notify_status(
 
     Example: ctcm notify status --all --send
     """
-    from ctcm.services.statusmail import prepare_status_notices
+    from ctcm.areas.credentials.statusmail import prepare_status_notices
 
     if (person is None) == (not all_):
         raise InvalidInput("name one PERSON or give --all")

@@ -49,7 +49,7 @@ def add(
 
     Example: ctcm device add laptop-3 --type laptop --owner bchen --encrypted yes --screen-lock yes
     """
-    from ctcm.services.assets import add_device, audit_months
+    from ctcm.areas.assets.service import add_device, audit_months
 
     with opened(ctx, "device add") as p:
         d = add_device(p, key, type_, owner, encrypted, screen_lock, phi)
@@ -70,7 +70,7 @@ def edit(
 
     Example: ctcm device edit laptop-3 --owner kbrown
     """
-    from ctcm.services.assets import edit_device
+    from ctcm.areas.assets.service import edit_device
 
     with opened(ctx, "device edit") as p:
         edit_device(p, key, owner, encrypted, screen_lock, phi)
@@ -90,8 +90,8 @@ def audit(
 
     Example: ctcm device audit laptop-3 --date 2026-11-20 --encrypted yes --screen-lock yes
     """
+    from ctcm.areas.assets.service import audit_device
     from ctcm.domain.dates import parse_date
-    from ctcm.services.assets import audit_device
 
     day = parse_date(on, "--date")
     with opened(ctx, "device audit") as p:
@@ -110,8 +110,8 @@ def retire(
 
     Example: ctcm device retire laptop-1 --date 2026-11-20 --method "NIST 800-88 purge, certificate 4411"
     """
+    from ctcm.areas.assets.service import retire_device
     from ctcm.domain.dates import parse_date
-    from ctcm.services.assets import retire_device
 
     day = parse_date(on, "--date")
     with opened(ctx, "device retire") as p:
@@ -125,7 +125,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
 
     Example: ctcm device list --format json
     """
-    from ctcm.services.assets import audit_months
+    from ctcm.areas.assets.service import audit_months
 
     with opened(ctx, "device list", write=False) as p:
         months = audit_months(p)
@@ -154,7 +154,7 @@ def show(ctx: typer.Context, key: str, fmt: FormatOpt = OutputFormat.TABLE) -> N
 
     Example: ctcm device show laptop-3
     """
-    from ctcm.services.assets import audit_months, get_device
+    from ctcm.areas.assets.service import audit_months, get_device
 
     with opened(ctx, "device show", write=False) as p:
         data = _json(p, get_device(p, key), audit_months(p))

@@ -45,8 +45,8 @@ def add(
 
     Example: ctcm doc add jdoe state-license --issued 2026-01-15 --number LPC-1234 --file scan.pdf
     """
+    from ctcm.areas.credentials import service as cred
     from ctcm.domain.dates import parse_optional_date
-    from ctcm.services import credentials as cred
 
     issued_d = parse_optional_date(issued, "issue date")
     expires_d = parse_optional_date(expires, "expiry date")
@@ -71,7 +71,7 @@ def void(
 
     Example: ctcm doc void 17 --reason "entered for the wrong person"
     """
-    from ctcm.services import credentials as cred
+    from ctcm.areas.credentials import service as cred
 
     with opened(ctx, "doc void") as p:
         doc = cred.void_document(p, doc_id, reason)
@@ -97,8 +97,8 @@ def list_(
 
     Example: ctcm doc list jdoe --all
     """
+    from ctcm.areas.credentials import service as cred
     from ctcm.render.views import documents_view
-    from ctcm.services import credentials as cred
 
     with opened(ctx, "doc list", write=False) as p:
         items = cred.list_documents(p, person, all_)
@@ -115,8 +115,8 @@ def show(
 
     Example: ctcm doc show 12
     """
+    from ctcm.areas.credentials import service as cred
     from ctcm.render.views import document_json
-    from ctcm.services import credentials as cred
 
     with opened(ctx, "doc show", write=False) as p:
         d = cred.show_document(p, doc_id)
@@ -164,7 +164,7 @@ def attach(
 
     Example: ctcm doc attach 12 --file license-back.jpg
     """
-    from ctcm.services import credentials as cred
+    from ctcm.areas.credentials import service as cred
 
     with opened(ctx, "doc attach") as p:
         stored = cred.attach(p, doc_id, list(file))
@@ -181,7 +181,7 @@ def export(
 
     Example: ctcm doc export 12 --out ~/Desktop/for-auditor
     """
-    from ctcm.services import credentials as cred
+    from ctcm.areas.credentials import service as cred
 
     with opened(ctx, "doc export", write=False) as p:
         written = cred.export_attachments(p, doc_id, out)
@@ -204,8 +204,8 @@ def import_(
 
     Example: ctcm doc import documents.csv
     """
+    from ctcm.areas.credentials import csvio as csvio
     from ctcm.domain.dates import check_date_format
-    from ctcm.services import csvio
 
     check_date_format(date_format)
     text = csvio.read_csv_text(file)
@@ -224,7 +224,7 @@ def export_csv(
 
     Example: ctcm doc export-csv --out documents.csv
     """
-    from ctcm.services import csvio
+    from ctcm.areas.credentials import csvio as csvio
 
     with opened(ctx, "doc export-csv", write=False) as p:
         text = csvio.export_documents(p, history=not current)

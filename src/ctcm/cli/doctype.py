@@ -51,7 +51,7 @@ def add(
 
     Example: ctcm doctype add cpr-bls --name "CPR / BLS" --validity-months 24 --category certification
     """
-    from ctcm.services import doctypes
+    from ctcm.areas.credentials import doctypes as doctypes
 
     with opened(ctx, "doctype add") as p:
         dt = doctypes.add_doctype(
@@ -81,7 +81,7 @@ def edit(
 
     Example: ctcm doctype edit hipaa-training --warn-days 45 --remind "30,7,0,+7"
     """
-    from ctcm.services import doctypes
+    from ctcm.areas.credentials import doctypes as doctypes
 
     with opened(ctx, "doctype edit") as p:
         dt = doctypes.edit_doctype(
@@ -96,7 +96,7 @@ def archive(ctx: typer.Context, key: str) -> None:
 
     Example: ctcm doctype archive w4
     """
-    from ctcm.services import doctypes
+    from ctcm.areas.credentials import doctypes as doctypes
 
     with opened(ctx, "doctype archive") as p:
         doctypes.archive_doctype(p, key)
@@ -113,8 +113,8 @@ def list_(
 
     Example: ctcm doctype list --format json
     """
+    from ctcm.areas.credentials import doctypes as doctypes
     from ctcm.render.views import doctypes_view
-    from ctcm.services import doctypes
 
     with opened(ctx, "doctype list", write=False) as p:
         items = doctypes.list_doctypes(p, archived)
@@ -128,9 +128,9 @@ def show(ctx: typer.Context, key: str, fmt: FormatOpt = OutputFormat.TABLE) -> N
 
     Example: ctcm doctype show state-license
     """
+    from ctcm.areas.credentials import doctypes as doctypes
+    from ctcm.areas.credentials import service as cred
     from ctcm.render.views import doctype_view
-    from ctcm.services import credentials as cred
-    from ctcm.services import doctypes
 
     with opened(ctx, "doctype show", write=False) as p:
         dt = cred.get_doctype(p, key)

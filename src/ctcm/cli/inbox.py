@@ -33,7 +33,7 @@ def key(
 
     Example: ctcm inbox key --out riverbend.ctcmkey --drop /srv/share/ctcm-inbox
     """
-    from ctcm.services.inbox import drop_dir, inbox_key
+    from ctcm.areas.credentials.inbox import drop_dir, inbox_key
 
     with opened(ctx, "inbox key") as p:
         k = inbox_key(p, drop)
@@ -67,7 +67,7 @@ def list_(
 
     Example: ctcm inbox list
     """
-    from ctcm.services.inbox import entries
+    from ctcm.areas.credentials.inbox import entries
 
     with opened(ctx, "inbox list", write=False) as p:
         found = entries(p, directory)
@@ -97,7 +97,7 @@ def show(ctx: typer.Context, entry: str, directory: DirOpt = None) -> None:
 
     Example: ctcm inbox show 3fa2c9
     """
-    from ctcm.services.inbox import get_entry
+    from ctcm.areas.credentials.inbox import get_entry
 
     with opened(ctx, "inbox show", write=False) as p:
         e = get_entry(p, entry, directory)
@@ -118,8 +118,8 @@ def accept(ctx: typer.Context, entry: str, directory: DirOpt = None) -> None:
 
     Example: ctcm inbox accept 3fa2c9
     """
-    from ctcm.services.credentials import describe_recorded
-    from ctcm.services.inbox import accept as do_accept
+    from ctcm.areas.credentials.inbox import accept as do_accept
+    from ctcm.areas.credentials.service import describe_recorded
 
     with opened(ctx, "inbox accept") as p:
         doc_id = do_accept(p, entry, directory)
@@ -138,7 +138,7 @@ def reject(
 
     Example: ctcm inbox reject 3fa2c9 --reason "scan unreadable"
     """
-    from ctcm.services.inbox import reject as do_reject
+    from ctcm.areas.credentials.inbox import reject as do_reject
 
     with opened(ctx, "inbox reject") as p:
         e = do_reject(p, entry, reason, directory)
@@ -160,8 +160,8 @@ def submit(
 
     Example: ctcm submit --key rb.ctcmkey --person bchen --type npi --file npi.pdf --out /srv/drop
     """
+    from ctcm.areas.credentials.inbox import submit as do_submit
     from ctcm.domain.dates import parse_optional_date
-    from ctcm.services.inbox import submit as do_submit
 
     env = app_context(ctx).environment
     day_issued = parse_optional_date(issued, "--issued")

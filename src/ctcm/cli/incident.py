@@ -28,8 +28,8 @@ def add(
 
     Example: ctcm incident add --discovered 2026-11-20 --summary "Laptop stolen from car" --reported-by bchen
     """
+    from ctcm.areas.incidents.service import add as do_add
     from ctcm.domain.dates import parse_date
-    from ctcm.services.incidents import add as do_add
 
     day = parse_date(discovered, "--discovered date")
     with opened(ctx, "incident add") as p:
@@ -114,9 +114,9 @@ def assess(
 
     Example: ctcm incident assess 3 --secured yes --nature "encrypted laptop, full disk" --recipient "unknown thief" --acquired unknown --mitigated "remote wipe sent"
     """
+    from ctcm.areas.incidents.service import assess as do_assess
+    from ctcm.areas.incidents.service import parse_exception, parse_yes_no
     from ctcm.domain.incidents import Assessment
-    from ctcm.services.incidents import assess as do_assess
-    from ctcm.services.incidents import parse_exception, parse_yes_no
 
     given = (nature, recipient, acquired, mitigated, exception, secured, low_probability, breach)
     env = app_context(ctx).environment
@@ -195,8 +195,8 @@ def notify(
 
     Example: ctcm incident notify 3 --to individuals --date 2026-12-01
     """
+    from ctcm.areas.incidents.service import notify as do_notify
     from ctcm.domain.dates import parse_date
-    from ctcm.services.incidents import notify as do_notify
 
     day = parse_date(on, "--date")
     with opened(ctx, "incident notify") as p:
@@ -225,8 +225,8 @@ def letter(
 
     Example: ctcm incident letter 3 --format html --out notice.html
     """
+    from ctcm.areas.incidents.service import render_letter
     from ctcm.cli.context import write_output
-    from ctcm.services.incidents import render_letter
 
     with opened(ctx, "incident letter", write=False) as p:
         text = render_letter(p, incident, fmt.lower())
@@ -234,7 +234,7 @@ def letter(
 
 
 def _json(p, i):  # type: ignore[no-untyped-def]
-    from ctcm.services.incidents import deadline_states
+    from ctcm.areas.incidents.service import deadline_states
 
     today, warn = p.today, p.warn_days
     return {
@@ -299,7 +299,7 @@ def show(ctx: typer.Context, incident: Id, fmt: FormatOpt = OutputFormat.TABLE) 
 
     Example: ctcm incident show 3
     """
-    from ctcm.services.incidents import get
+    from ctcm.areas.incidents.service import get
 
     with opened(ctx, "incident show", write=False) as p:
         i = get(p, incident)
@@ -331,7 +331,7 @@ def close(ctx: typer.Context, incident: Id) -> None:
 
     Example: ctcm incident close 3
     """
-    from ctcm.services.incidents import close as do_close
+    from ctcm.areas.incidents.service import close as do_close
 
     with opened(ctx, "incident close") as p:
         done = do_close(p, incident)

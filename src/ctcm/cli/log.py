@@ -63,8 +63,8 @@ def add(
 
     Example: ctcm log add log-review --date 2026-03-18 --for 2026-02-01 --field systems=EHR
     """
+    from ctcm.areas.activities.service import add_entry, closed_by
     from ctcm.domain.dates import parse_optional_date
-    from ctcm.services.activities import add_entry, closed_by
 
     day = parse_optional_date(on, "--date")
     occurrence = parse_optional_date(for_, "--for")
@@ -91,8 +91,8 @@ def list_(
 
     Example: ctcm log list --kind log-review --since 2026-01-01 --format csv
     """
+    from ctcm.areas.activities.service import list_entries
     from ctcm.domain.dates import parse_optional_date
-    from ctcm.services.activities import list_entries
 
     day = parse_optional_date(since, "--since date")
     with opened(ctx, "log list", write=False) as p:
@@ -128,7 +128,7 @@ def show(ctx: typer.Context, entry: int, fmt: FormatOpt = OutputFormat.TABLE) ->
 
     Example: ctcm log show 12
     """
-    from ctcm.services.activities import show_entry
+    from ctcm.areas.activities.service import show_entry
 
     with opened(ctx, "log show", write=False) as p:
         d = show_entry(p, entry)
@@ -161,7 +161,7 @@ def kinds_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
 
     Example: ctcm log kinds --format json
     """
-    from ctcm.services.activities import kinds
+    from ctcm.areas.activities.service import kinds
 
     with opened(ctx, "log kinds", write=False) as p:
         items = sorted(kinds(p).values(), key=lambda k: k.key)
@@ -202,7 +202,7 @@ def kind_add(
 
     Example: ctcm log kind-add fire-drill --name "Fire drill" --cadence "FREQ=YEARLY"
     """
-    from ctcm.services.activities import add_kind
+    from ctcm.areas.activities.service import add_kind
 
     with opened(ctx, "log kind-add") as p:
         kind = add_kind(p, key, name, cadence, list(cite or []), list(field or []), why)

@@ -135,7 +135,7 @@ def schedule(
     offsets: Annotated[
         str | None,
         typer.Argument(
-            help='Days before expiry, 0 = the day, +N = every N days after, e.g. "60,30,14,7,1,0,+7".'
+            help='Days before expiry, 0 = the day, +N = every N days after, e.g. "60,30,14,7,0,+7".'
         ),
     ] = None,
     missing_every: Annotated[
@@ -154,7 +154,7 @@ def schedule(
 ) -> None:
     """Set the practice's default reminder schedule (types can override it).
 
-    Example: ctcm mail schedule "60,30,14,7,1,0,+7" --escalate-after 14 --escalate-grace 30
+    Example: ctcm mail schedule "60,30,14,7,0,+7" --escalate-after 14 --escalate-grace 30
     """
     from ctcm.services.messaging import set_schedule
 

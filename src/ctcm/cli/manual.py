@@ -29,8 +29,8 @@ def configure(
 
     Example: ctcm manual configure
     """
+    from ctcm.areas.manual.service import questions, set_answers, suggestion
     from ctcm.errors import CtcmError, InvalidInput
-    from ctcm.services.manual import questions, set_answers, suggestion
 
     actx = app_context(ctx)
     if not actx.environment.interactive:
@@ -81,7 +81,7 @@ def set_(ctx: typer.Context, key: str, value: str) -> None:
 
     Example: ctcm manual set screen_lock_minutes 10
     """
-    from ctcm.services.manual import get_question, set_answers
+    from ctcm.areas.manual.service import get_question, set_answers
 
     q = get_question(key)
     with opened(ctx, "manual set") as p:
@@ -95,7 +95,7 @@ def import_(ctx: typer.Context, file: Path) -> None:
 
     Example: ctcm manual import answers.toml
     """
-    from ctcm.services.manual import read_answer_file, set_answers
+    from ctcm.areas.manual.service import read_answer_file, set_answers
 
     raw = read_answer_file(file)
     with opened(ctx, "manual import") as p:
@@ -115,7 +115,7 @@ def answers(
 
     Example: ctcm manual answers --missing
     """
-    from ctcm.services.manual import missing_answers, questions
+    from ctcm.areas.manual.service import missing_answers, questions
 
     with opened(ctx, "manual answers", write=False) as p:
         given = p.repo.manual_answers()
@@ -143,7 +143,7 @@ def answers(
 
 
 def q_show(d: dict) -> str:  # type: ignore[type-arg]
-    from ctcm.services.manual import get_question
+    from ctcm.areas.manual.service import get_question
 
     return get_question(d["key"]).show(d["answer"]) if d["answer"] is not None else ""
 
@@ -160,8 +160,8 @@ def render(
 
     Example: ctcm manual render --format html --out manual/
     """
+    from ctcm.areas.manual.versions import export_version
     from ctcm.errors import InvalidInput
-    from ctcm.services.manualversions import export_version
 
     if fmt not in ("md", "html"):
         raise InvalidInput("--format must be md or html")
@@ -192,8 +192,8 @@ def adopt(
 
     Example: ctcm manual adopt --effective 2026-12-01 --note "yearly review"
     """
+    from ctcm.areas.manual.versions import adopt as do_adopt
     from ctcm.domain.dates import parse_optional_date
-    from ctcm.services.manualversions import adopt as do_adopt
 
     day = parse_optional_date(effective, "--effective")
     with opened(ctx, "manual adopt") as p:
@@ -211,7 +211,7 @@ def versions(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
 
     Example: ctcm manual versions
     """
-    from ctcm.services.manualversions import states
+    from ctcm.areas.manual.versions import states
 
     with opened(ctx, "manual versions", write=False) as p:
         rows_ = states(p)
@@ -252,8 +252,8 @@ def show(
 
     Example: ctcm manual show 1 --policy 08-passwords-mfa
     """
+    from ctcm.areas.manual.versions import read_sections_for_show
     from ctcm.errors import NotFound
-    from ctcm.services.manualversions import read_sections_for_show
 
     with opened(ctx, "manual show", write=False) as p:
         head, sections = read_sections_for_show(p, version)
@@ -277,7 +277,7 @@ def diff(
 
     Example: ctcm manual diff 1 2
     """
-    from ctcm.services.manualversions import diff as do_diff
+    from ctcm.areas.manual.versions import diff as do_diff
 
     with opened(ctx, "manual diff", write=False) as p:
         lines = do_diff(p, old, new)
@@ -297,8 +297,8 @@ def ack(
 
     Example: ctcm manual ack bchen --date 2026-03-04
     """
+    from ctcm.areas.manual.versions import acknowledge
     from ctcm.domain.dates import parse_optional_date
-    from ctcm.services.manualversions import acknowledge
 
     day = parse_optional_date(date, "--date")
     with opened(ctx, "manual ack") as p:
@@ -313,8 +313,8 @@ def ack_import(ctx: typer.Context, file: Path) -> None:
 
     Example: ctcm manual ack-import signoffs.csv
     """
-    from ctcm.services.csvio import read_csv_text
-    from ctcm.services.manualversions import import_acks
+    from ctcm.areas.credentials.csvio import read_csv_text
+    from ctcm.areas.manual.versions import import_acks
 
     text = read_csv_text(file)
     with opened(ctx, "manual ack-import") as p:
@@ -330,8 +330,8 @@ def acks(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
 
     Example: ctcm manual acks
     """
+    from ctcm.areas.manual.versions import ack_table
     from ctcm.render.views import why
-    from ctcm.services.manualversions import ack_table
 
     with opened(ctx, "manual acks", write=False) as p:
         v, rule, rows_ = ack_table(p)
@@ -376,7 +376,7 @@ def settings(
 
     Example: ctcm manual settings --who clinician,office-staff --days 14
     """
-    from ctcm.services.manualversions import ack_rule, set_ack_rule
+    from ctcm.areas.manual.versions import ack_rule, set_ack_rule
 
     with opened(ctx, "manual settings", write=who is not None or days is not None) as p:
         rule = set_ack_rule(p, who, days) if (who is not None or days is not None) else ack_rule(p)

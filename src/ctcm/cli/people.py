@@ -38,8 +38,8 @@ def add(
 
     Example: ctcm person add jdoe --name "Jane Doe" --email jane@example.org --policy clinician
     """
+    from ctcm.areas.credentials import service as cred
     from ctcm.domain.credentials import Person
-    from ctcm.services import credentials as cred
 
     person = Person(
         person_id, name, email, title, _date(start, "start date"), policies=tuple(policy or ())
@@ -62,7 +62,7 @@ def edit(
 
     Example: ctcm person edit jdoe --email jane.doe@example.org
     """
-    from ctcm.services import credentials as cred
+    from ctcm.areas.credentials import service as cred
 
     with opened(ctx, "person edit") as p:
         cred.edit_person(p, person_id, name, email, title, _date(start, "start date"))
@@ -79,8 +79,8 @@ def list_(
 
     Example: ctcm person list --format csv
     """
+    from ctcm.areas.credentials import service as cred
     from ctcm.render.views import people_view
-    from ctcm.services import credentials as cred
 
     with opened(ctx, "person list", write=False) as p:
         items = cred.list_people(p, inactive)
@@ -97,8 +97,8 @@ def show(
 
     Example: ctcm person show jdoe
     """
+    from ctcm.areas.credentials import service as cred
     from ctcm.render.views import person_view
-    from ctcm.services import credentials as cred
 
     with opened(ctx, "person show", write=False) as p:
         person = cred.get_person(p, person_id)
@@ -125,7 +125,7 @@ def assign(
 
     Example: ctcm person assign jdoe prescriber
     """
-    from ctcm.services import credentials as cred
+    from ctcm.areas.credentials import service as cred
 
     _simple(
         ctx,
@@ -143,7 +143,7 @@ def unassign(
 
     Example: ctcm person unassign jdoe prescriber
     """
-    from ctcm.services import credentials as cred
+    from ctcm.areas.credentials import service as cred
 
     _simple(
         ctx,
@@ -161,7 +161,7 @@ def require(
 
     Example: ctcm person require jdoe dea
     """
-    from ctcm.services import credentials as cred
+    from ctcm.areas.credentials import service as cred
 
     _simple(
         ctx,
@@ -179,7 +179,7 @@ def unrequire(
 
     Example: ctcm person unrequire jdoe dea
     """
-    from ctcm.services import credentials as cred
+    from ctcm.areas.credentials import service as cred
 
     _simple(
         ctx,
@@ -206,7 +206,7 @@ def waive(
 
     Example: ctcm person waive jdoe cpr-bls --reason "telehealth only" --until 2027-06-30
     """
-    from ctcm.services import credentials as cred
+    from ctcm.areas.credentials import service as cred
 
     day = _date(until, "--until date")
     _simple(
@@ -225,7 +225,7 @@ def unwaive(
 
     Example: ctcm person unwaive jdoe cpr-bls
     """
-    from ctcm.services import credentials as cred
+    from ctcm.areas.credentials import service as cred
 
     _simple(
         ctx,
@@ -247,7 +247,7 @@ def deactivate(
 
     Example: ctcm person deactivate jdoe --date 2026-10-31
     """
-    from ctcm.services import credentials as cred
+    from ctcm.areas.credentials import service as cred
 
     day = _date(date, "--date")
     _simple(
@@ -264,7 +264,7 @@ def reactivate(ctx: typer.Context, person_id: Annotated[str, typer.Argument(meta
 
     Example: ctcm person reactivate jdoe
     """
-    from ctcm.services import credentials as cred
+    from ctcm.areas.credentials import service as cred
 
     _simple(
         ctx,
@@ -299,8 +299,8 @@ def import_(
 
     Example: ctcm person import staff.csv --dry-run
     """
+    from ctcm.areas.credentials import csvio as csvio
     from ctcm.domain.dates import check_date_format
-    from ctcm.services import csvio
 
     check_date_format(date_format)
     text = csvio.read_csv_text(file)
@@ -318,7 +318,7 @@ def export(
 
     Example: ctcm person export --out staff.csv
     """
-    from ctcm.services import csvio
+    from ctcm.areas.credentials import csvio as csvio
 
     with opened(ctx, "person export", write=False) as p:
         text = csvio.export_people(p)

@@ -27,7 +27,7 @@ def add(
 
     Example: ctcm policy add clinician --name "Licensed clinician" --require state-license --require npi
     """
-    from ctcm.services import doctypes
+    from ctcm.areas.credentials import doctypes as doctypes
 
     with opened(ctx, "policy add") as p:
         policy = doctypes.add_policy(p, key, name, require or [])
@@ -40,7 +40,7 @@ def require(ctx: typer.Context, key: str, doctype: str) -> None:
 
     Example: ctcm policy require clinician cpr-bls
     """
-    from ctcm.services import doctypes
+    from ctcm.areas.credentials import doctypes as doctypes
 
     with opened(ctx, "policy require") as p:
         doctypes.policy_require(p, key, doctype, True)
@@ -53,7 +53,7 @@ def unrequire(ctx: typer.Context, key: str, doctype: str) -> None:
 
     Example: ctcm policy unrequire clinician cpr-bls
     """
-    from ctcm.services import doctypes
+    from ctcm.areas.credentials import doctypes as doctypes
 
     with opened(ctx, "policy unrequire") as p:
         doctypes.policy_require(p, key, doctype, False)
@@ -66,8 +66,8 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
 
     Example: ctcm policy list
     """
+    from ctcm.areas.credentials import doctypes as doctypes
     from ctcm.render.views import policies_view
-    from ctcm.services import doctypes
 
     with opened(ctx, "policy list", write=False) as p:
         items = doctypes.list_policies(p)
@@ -80,8 +80,8 @@ def show(ctx: typer.Context, key: str, fmt: FormatOpt = OutputFormat.TABLE) -> N
 
     Example: ctcm policy show clinician --format json
     """
+    from ctcm.areas.credentials import service as cred
     from ctcm.render.views import policy_view
-    from ctcm.services import credentials as cred
 
     with opened(ctx, "policy show", write=False) as p:
         policy = cred.get_policy(p, key)

@@ -42,7 +42,7 @@ def new(
 
     Example: ctcm risk new --mini "New EHR vendor" --item "164.308(b)(1)" --item "164.312(e)(1)"
     """
-    from ctcm.services.risk import new_assessment
+    from ctcm.areas.risk.service import new_assessment
 
     with opened(ctx, "risk new") as p:
         a = new_assessment(p, year, scope, privacy, mini, list(item or []))
@@ -59,7 +59,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
 
     Example: ctcm risk list
     """
-    from ctcm.services.riskreport import detail
+    from ctcm.areas.risk.report import detail
 
     with opened(ctx, "risk list", write=False) as p:
         details = [detail(p, a.id) for a in p.repo.assessments()]
@@ -111,7 +111,7 @@ def show(
 
     Example: ctcm risk show 1 --format json
     """
-    from ctcm.services.riskreport import detail, detail_json
+    from ctcm.areas.risk.report import detail, detail_json
 
     with opened(ctx, "risk show", write=False) as p:
         d = detail(p, assessment)
@@ -179,7 +179,7 @@ def answer(
 
     Example: ctcm risk answer 1 "164.312(a)(2)(iv)" --status implemented --evidence "BitLocker on all laptops"
     """
-    from ctcm.services.risk import answer as do_answer
+    from ctcm.areas.risk.service import answer as do_answer
 
     with opened(ctx, "risk answer") as p:
         result = do_answer(p, assessment, citation, status, note, evidence, reason, alternative)
@@ -198,7 +198,7 @@ def import_(
 
     Example: ctcm risk import 1 answers.yaml
     """
-    from ctcm.services.risk import import_answers
+    from ctcm.areas.risk.service import import_answers
 
     with opened(ctx, "risk import") as p:
         count = import_answers(p, assessment, file)
@@ -235,8 +235,8 @@ def rate(
 
     Example: ctcm risk rate 1 S04 --likelihood high --impact moderate --controls "MFA on email"
     """
-    from ctcm.services.risk import exclude
-    from ctcm.services.risk import rate as do_rate
+    from ctcm.areas.risk.service import exclude
+    from ctcm.areas.risk.service import rate as do_rate
 
     if not_applicable is not None:
         if likelihood or impact or controls:
@@ -258,7 +258,7 @@ def scenarios(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
 
     Example: ctcm risk scenarios --format json
     """
-    from ctcm.services.riskcatalog import load_scenarios
+    from ctcm.areas.risk.catalog import load_scenarios
 
     items = load_scenarios()
     data = [
@@ -286,7 +286,7 @@ def finalize(
 
     Example: ctcm risk finalize 1 --by amartinez
     """
-    from ctcm.services.risk import finalize as do_finalize
+    from ctcm.areas.risk.service import finalize as do_finalize
 
     with opened(ctx, "risk finalize") as p:
         signed = do_finalize(p, assessment, by)
@@ -314,8 +314,8 @@ def checklist(
 
     Example: ctcm risk checklist --format html --out checklist.html
     """
+    from ctcm.areas.risk.report import render_checklist
     from ctcm.cli.context import write_output
-    from ctcm.services.riskreport import render_checklist
 
     vault = app_context(ctx).environment.vault
     text = render_checklist("privacy" if privacy else "security", fmt.lower(), vault / "templates")
@@ -333,8 +333,8 @@ def report(
 
     Example: ctcm risk report 1 --format html --out risk-analysis-2026.html
     """
+    from ctcm.areas.risk.report import render_report
     from ctcm.cli.context import write_output
-    from ctcm.services.riskreport import render_report
 
     with opened(ctx, "risk report", write=False) as p:
         text = render_report(p, assessment, fmt.lower())

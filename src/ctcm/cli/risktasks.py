@@ -29,8 +29,8 @@ def mitigate(
 
     Example: ctcm risk mitigate 1 S04 --action "Turn on MFA for all mailboxes" --owner fnguyen --due 2026-12-31
     """
-    from ctcm.services.risk import mitigate as do_mitigate
-    from ctcm.services.risk import parse_due
+    from ctcm.areas.risk.service import mitigate as do_mitigate
+    from ctcm.areas.risk.service import parse_due
 
     day = parse_due(due)
     with opened(ctx, "risk mitigate") as p:
@@ -47,8 +47,8 @@ def tasks(
 
     Example: ctcm risk tasks --overdue --format json
     """
-    from ctcm.services.risk import list_tasks
-    from ctcm.services.riskreport import task_json
+    from ctcm.areas.risk.report import task_json
+    from ctcm.areas.risk.service import list_tasks
 
     with opened(ctx, "risk tasks", write=False) as p:
         items = list_tasks(p, overdue)
@@ -81,8 +81,8 @@ def tasks(
 def _move(
     ctx: typer.Context, task: int, target: str, reason: str | None = None, by: str | None = None
 ) -> None:
+    from ctcm.areas.risk.service import move_task
     from ctcm.domain.risk import TaskStatus
-    from ctcm.services.risk import move_task
 
     with opened(ctx, f"risk task {target}") as p:
         result = move_task(p, task, TaskStatus(target), reason, by)

@@ -38,9 +38,9 @@ def walk(
     from rich.panel import Panel
     from rich.prompt import Prompt
 
+    from ctcm.areas.risk import service as svc
     from ctcm.domain.risk import ItemKind
     from ctcm.errors import CtcmError
-    from ctcm.services import risk as svc
     from ctcm.services.practice import open_practice, unlock_once
 
     actx = app_context(ctx)

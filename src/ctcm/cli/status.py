@@ -59,9 +59,9 @@ def status(
 
     Example: ctcm status --red --format json
     """
+    from ctcm.areas.credentials import service as cred
     from ctcm.domain.credentials import Light
     from ctcm.render.views import dashboard_view, person_status_view
-    from ctcm.services import credentials as cred
 
     actx = app_context(ctx)
     if red and yellow:
@@ -83,9 +83,9 @@ def status(
                 actx.show(person_status_view(one, p.today), shown_fmt)
             shown = [one]
         else:
+            from ctcm.areas.risk.program import program_status
             from ctcm.render.views import worst_light
             from ctcm.services.program import program_sections
-            from ctcm.services.riskprogram import program_status
 
             light = Light.RED if red else Light.YELLOW if yellow else None
             board = cred.dashboard(p, light, policy)

@@ -36,8 +36,8 @@ def record(
 
     Example: ctcm training record --topic "Phishing 2026" --attendee bchen --attendee kbrown --doctype hipaa-training
     """
+    from ctcm.areas.activities.service import record_training
     from ctcm.domain.dates import parse_optional_date
-    from ctcm.services.activities import record_training
 
     day = parse_optional_date(on, "--date")
     with opened(ctx, "training record") as p:
@@ -61,7 +61,7 @@ def list_(
 
     Example: ctcm training list --person bchen --format json
     """
-    from ctcm.services.activities import list_training
+    from ctcm.areas.activities.service import list_training
 
     with opened(ctx, "training list", write=False) as p:
         items = list_training(p, person)
@@ -87,8 +87,8 @@ def matrix(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
 
     Example: ctcm training matrix
     """
+    from ctcm.areas.credentials import service as cred
     from ctcm.domain.credentials import Category
-    from ctcm.services import credentials as cred
 
     with opened(ctx, "training matrix", write=False) as p:
         types = [

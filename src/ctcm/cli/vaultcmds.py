@@ -165,8 +165,8 @@ def demo(
     from dataclasses import replace
     from datetime import timedelta
 
+    from ctcm.areas.credentials import service as cred
     from ctcm.render.views import dashboard_view
-    from ctcm.services import credentials as cred
     from ctcm.services.catalog import DEMO_PASSPHRASE, DEMO_USER, examples_dir, load_demo
     from ctcm.services.creation import create_vault
     from ctcm.services.practice import open_practice
@@ -193,8 +193,8 @@ def demo(
         False,
         None,
     )
+    from ctcm.areas.risk.program import program_status
     from ctcm.services.program import program_sections
-    from ctcm.services.riskprogram import program_status
 
     with open_practice(env, "demo") as p:
         loaded = load_demo(p, directory)

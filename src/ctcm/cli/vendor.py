@@ -49,8 +49,8 @@ def add(
 
     Example: ctcm vendor add shredco --name "ShredCo" --service "document shredding" --phi yes --baa-signed 2026-01-10
     """
+    from ctcm.areas.assets.service import add_vendor
     from ctcm.domain.dates import parse_optional_date
-    from ctcm.services.assets import add_vendor
 
     signed = parse_optional_date(baa_signed, "--baa-signed")
     with opened(ctx, "vendor add") as p:
@@ -72,7 +72,7 @@ def edit(
 
     Example: ctcm vendor edit shredco --review-months 24
     """
-    from ctcm.services.assets import edit_vendor
+    from ctcm.areas.assets.service import edit_vendor
 
     with opened(ctx, "vendor edit") as p:
         edit_vendor(p, key, name, service, phi, review_months)
@@ -92,8 +92,8 @@ def baa(
 
     Example: ctcm vendor baa shredco --signed 2026-11-01 --file baa.pdf
     """
+    from ctcm.areas.assets.service import record_baa
     from ctcm.domain.dates import parse_date
-    from ctcm.services.assets import record_baa
 
     day = parse_date(signed, "--signed date")
     with opened(ctx, "vendor baa") as p:
@@ -123,7 +123,7 @@ def show(ctx: typer.Context, key: str, fmt: FormatOpt = OutputFormat.TABLE) -> N
 
     Example: ctcm vendor show shredco
     """
-    from ctcm.services.assets import get_vendor
+    from ctcm.areas.assets.service import get_vendor
 
     with opened(ctx, "vendor show", write=False) as p:
         data = _json(p, get_vendor(p, key))

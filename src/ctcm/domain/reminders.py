@@ -15,7 +15,8 @@ from datetime import date, timedelta
 
 from ctcm.errors import InvalidInput
 
-DEFAULT_SCHEDULE = "60,30,14,7,1,0,+7"
+# never two days running about one item: 7 days before, then the day, then weekly
+DEFAULT_SCHEDULE = "60,30,14,7,0,+7"
 DEFAULT_MISSING_EVERY = 7
 DEFAULT_ESCALATE_AFTER = 14
 DEFAULT_ESCALATE_GRACE = 30  # days after a person's start date without escalation
@@ -117,11 +118,13 @@ def due_threshold(reached: Iterable[Threshold], recorded: set[str]) -> DueResult
     return DueResult(latest, passed)
 
 
-def escalation_step(red_since: date | None, today: date, after_days: int) -> int:
-    """0 until a requirement has been RED for ``after_days``; then 1, 2, ... per period."""
-    if red_since is None or after_days <= 0:
+def escalation_step(due: date | None, today: date, after_days: int) -> int:
+    """0 until ``after_days`` have passed since the item was due (its expiry day, the day a
+    missing document was first asked for); then 1, 2, ... per period: with 14, the first
+    escalation is at +14."""
+    if due is None or after_days <= 0:
         return 0
-    return max(0, (today - red_since).days) // after_days
+    return max(0, (today - due).days) // after_days
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,7 +52,7 @@ TIP_POLICY = {
 
 def _manual_citation(p: Practice, tip: str) -> str:
     """'Our own rule: "Passwords and ..." in the manual (version 2), found in ...' or ''."""
-    from ctcm.services.manualacks import current
+    from ctcm.areas.manual.acks import current
 
     slug = TIP_POLICY.get(tip.removesuffix(".txt.j2"))
     v = current(p) if slug else None
@@ -157,7 +157,7 @@ def prepare_awareness(p: Practice, channel: str | None) -> tuple[DeliveryReport,
 
 def log_sent(p: Practice, report: DeliveryReport) -> int | None:
     """Record the month's security reminder as done (only for messages really sent)."""
-    from ctcm.services.activities import add_entry
+    from ctcm.areas.activities.service import add_entry
 
     if not report.sent:
         return None

@@ -10,9 +10,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ctcm.areas.credentials import service as cred
 from ctcm.domain.credentials import DocType, Policy, check_key, check_text
 from ctcm.errors import InvalidInput, NotFound
-from ctcm.services import credentials as cred
 from ctcm.services.practice import Practice
 from ctcm.storage.repo import Repository
 
@@ -115,8 +115,8 @@ class DemoLoaded:
 
 
 def load_demo(p: Practice, directory: Path) -> DemoLoaded:
+    from ctcm.areas.credentials import csvio as csvio
     from ctcm.domain.dates import parse_optional_date
-    from ctcm.services import csvio
 
     practice = tomllib.loads((directory / "practice.toml").read_text())
     apply_content(p.repo, p.now_iso, practice, "examples/practice.toml")
@@ -164,8 +164,9 @@ def load_demo(p: Practice, directory: Path) -> DemoLoaded:
 
 def _load_demo_program(p: Practice, directory: Path, program: dict[str, Any]) -> None:
     """Officers, and a risk analysis with answers, ratings and a mitigation plan."""
+    from ctcm.areas.credentials import csvio as csvio
+    from ctcm.areas.risk import service as risk
     from ctcm.domain.dates import parse_date
-    from ctcm.services import csvio, risk
     from ctcm.services.settings import update_settings
 
     update_settings(
@@ -203,9 +204,9 @@ def _load_demo_program(p: Practice, directory: Path, program: dict[str, Any]) ->
 
 def _load_demo_manual(p: Practice, directory: Path, manual: dict[str, Any]) -> None:
     """The manual's answers, a version in force since 45 days ago, some acknowledgments."""
+    from ctcm.areas.manual import versions as manualversions
+    from ctcm.areas.manual.service import read_answer_file, set_answers
     from ctcm.domain.dates import parse_date
-    from ctcm.services import manualversions
-    from ctcm.services.manual import read_answer_file, set_answers
 
     set_answers(p, read_answer_file(directory / manual["answers"]))
     manualversions.set_ack_rule(p, "all", int(manual.get("ack_days", 30)))
@@ -215,10 +216,22 @@ def _load_demo_manual(p: Practice, directory: Path, manual: dict[str, Any]) -> N
         manualversions.acknowledge(p, person, v.number, effective)
 
 
+def _occurrence_in_force(p: Practice, kind: str, day: date | None) -> date | None:
+    """The demo's ``for`` column is relative (today-40): the occurrence due on or before it, as
+    a user would name it with ``log add --for``."""
+    from ctcm.areas.activities.service import all_occurrences, kind_of
+
+    if day is None:
+        return None
+    due = [o.due for o in all_occurrences(p, day, day - timedelta(days=400)) if kind_of(o) == kind]
+    return max(due) if due else day
+
+
 def _load_demo_activities(p: Practice, directory: Path, program: dict[str, Any]) -> None:
     """The compliance calendar, the activities already logged and a training session."""
+    from ctcm.areas.activities import service as activities
+    from ctcm.areas.credentials import csvio as csvio
     from ctcm.domain.dates import parse_date, parse_optional_date
-    from ctcm.services import activities, csvio
 
     cal = resolve_relative_dates((directory / "calendar.csv").read_text(), p.today)
     for _, row in csvio.read_rows(cal, "calendar.csv", ("kind", "owner", "start"), ("kind",)):
@@ -230,7 +243,7 @@ def _load_demo_activities(p: Practice, directory: Path, program: dict[str, Any])
             parse_optional_date(row.get("start"), "start"),
         )
     logged = resolve_relative_dates((directory / "activities.csv").read_text(), p.today)
-    columns = ("kind", "date", "by", "note", "fields")
+    columns = ("kind", "date", "by", "note", "fields", "for")
     for _, row in csvio.read_rows(logged, "activities.csv", columns, ("kind", "date")):
         fields = [f for f in (row.get("fields") or "").split("|") if f]
         activities.add_entry(
@@ -241,9 +254,13 @@ def _load_demo_activities(p: Practice, directory: Path, program: dict[str, Any])
             row.get("note") or None,
             [],
             fields,
+            for_date=_occurrence_in_force(
+                p, row["kind"], parse_optional_date(row.get("for"), "for")
+            ),
         )
+    from ctcm.areas.assets import service as assets
+    from ctcm.areas.incidents import service as incidents
     from ctcm.domain.incidents import Assessment
-    from ctcm.services import assets, incidents
 
     vendors = resolve_relative_dates((directory / "vendors.csv").read_text(), p.today)
     columns = ("key", "name", "service", "phi", "baa_signed")

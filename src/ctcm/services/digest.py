@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from ctcm.areas.credentials import service as cred
 from ctcm.domain.credentials import (
     Dashboard,
     Light,
@@ -17,7 +18,6 @@ from ctcm.domain.reminders import (
     LedgerEntry,
 )
 from ctcm.errors import InvalidInput
-from ctcm.services import credentials as cred
 from ctcm.services.messaging import (
     DeliveryReport,
     Mailer,
@@ -81,9 +81,9 @@ def _upcoming_section(p: Practice, board: Dashboard) -> DigestSection | None:
 
 
 def _program_section(p: Practice, board: Dashboard) -> DigestSection | None:
+    from ctcm.areas.risk.program import program_status
     from ctcm.render.views import worst_light
     from ctcm.services.program import program_sections
-    from ctcm.services.riskprogram import program_status
 
     program = program_status(p)
     sections = program_sections(p)

@@ -91,8 +91,8 @@ def _action(area: str) -> str:
 
 
 def build_ics(p: Practice, days: int, person: str | None, private: bool) -> bytes:
-    from ctcm.services import credentials as cred
-    from ctcm.services.activities import kinds
+    from ctcm.areas.activities.service import kinds
+    from ctcm.areas.credentials import service as cred
 
     if person is not None:
         cred.get_person(p, person)
@@ -147,9 +147,9 @@ def build_ics(p: Practice, days: int, person: str | None, private: bool) -> byte
             )
         )
 
+    from ctcm.areas.activities.service import schedule_occurrences
     from ctcm.domain.activities import occurrence_dates
     from ctcm.program.model import State
-    from ctcm.services.activities import schedule_occurrences
 
     names = kinds(p)
     schedules = p.repo.activity_schedules()
@@ -217,7 +217,7 @@ def build_ics(p: Practice, days: int, person: str | None, private: bool) -> byte
             what=f"Do it, then: ctcm risk task done {t.id}",
             warn=7,
         )
-    from ctcm.services.riskprogram import program_status
+    from ctcm.areas.risk.program import program_status
 
     program = program_status(p)
     review = program.review_due
@@ -230,8 +230,8 @@ def build_ics(p: Practice, days: int, person: str | None, private: bool) -> byte
             what="Review the risk analysis: ctcm risk new, then ctcm risk finalize ID --by PERSON",
             warn=30,
         )
-    from ctcm.services.assets import assets_due
-    from ctcm.services.incidents import incidents_due
+    from ctcm.areas.assets.service import assets_due
+    from ctcm.areas.incidents.service import incidents_due
 
     # breach notice deadlines, BAA reviews and device audits: the same items as `ctcm due`
     # (incident titles never carry the summary; --private leaves out vendor and device keys)

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from email.headerregistry import Address
 from typing import Any, Protocol
 
+from ctcm.areas.credentials import service as cred
 from ctcm.domain.credentials import (
     Person,
     check_email,
@@ -27,7 +28,6 @@ from ctcm.domain.reminders import (
     parse_schedule,
 )
 from ctcm.errors import InvalidInput
-from ctcm.services import credentials as cred
 from ctcm.services.practice import Practice
 
 # A claim in the delivery ledger (see services/outbox.py) stops counting as sent after this long

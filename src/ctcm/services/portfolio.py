@@ -98,11 +98,11 @@ class Row:
 
 
 def _row(env: Environment, name: str, path: Path) -> Row:
+    from ctcm.areas.credentials import service as cred
+    from ctcm.areas.risk.program import program_status
     from ctcm.render.views import worst_light
-    from ctcm.services import credentials as cred
     from ctcm.services.practice import open_practice
     from ctcm.services.program import program_sections
-    from ctcm.services.riskprogram import program_status
 
     try:
         with open_practice(replace(env, vault_path=path), "portfolio", write=False) as p:

@@ -1,6 +1,6 @@
 """Expiry reminders: planned from the state of the vault and the delivery ledger (each
 threshold once, catch-up without bursts, escalation in Cc); the personnel status mails are in
-services/statusmail.py.
+areas/credentials/statusmail.py.
 
 Messages carry names, document type names, dates and statuses only: never document numbers,
 notes, attachments, other people's data, incident descriptions or risk findings (an owner's
@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+from ctcm.areas.activities.reminders import ActivityDue, plan_activity_reminders
+from ctcm.areas.credentials import service as cred
 from ctcm.domain.credentials import (
     Light,
     Person,
@@ -30,8 +32,6 @@ from ctcm.domain.reminders import (
     expiry_thresholds,
     parse_schedule,
 )
-from ctcm.services import credentials as cred
-from ctcm.services.activityreminders import ActivityDue, plan_activity_reminders
 from ctcm.services.messaging import (
     CLAIM_TIMEOUT,
     DeliveryReport,
@@ -131,13 +131,14 @@ def plan_reminders(p: Practice) -> ReminderPlan:
                 red_since: date | None = (
                     r.expires + timedelta(days=1) if r.status is Light.RED else None
                 )
+                late_from = r.expires if red_since else None
             elif r.reason is Reason.MISSING:
                 about = "missing"
                 key = (person.id, r.doctype, about)
                 start = anchors.get(key, today)
                 reached = [Threshold("missing+0", start)] if start <= today else []
                 repeat = config.missing_every
-                red_since = start
+                red_since = late_from = start
             else:
                 assert r.expires is not None
                 about = f"expiry:{r.expires.isoformat()}"
@@ -147,6 +148,7 @@ def plan_reminders(p: Practice) -> ReminderPlan:
                 repeat = schedule.every_after
                 start = r.expires
                 red_since = r.expires + timedelta(days=1) if r.status is Light.RED else None
+                late_from = r.expires if red_since else None
             result = due_threshold(reached, recorded[key])
             due = result.due
             pending = r.reason in (Reason.MISSING, Reason.UNACKNOWLEDGED)
@@ -157,9 +159,9 @@ def plan_reminders(p: Practice) -> ReminderPlan:
                 label = f"missing+{offset}" if pending else f"+{offset}"
                 if (last is None or (today - last).days >= repeat) and label not in recorded[key]:
                     due = Threshold(label, today)
-            if due is None:
-                continue
-            step = 0 if new_hire else escalation_step(red_since, today, config.escalate_after)
+            if due is None or last_sent.get(key) == today - timedelta(days=1):
+                continue  # never two days running about one item: it waits for tomorrow
+            step = 0 if new_hire else escalation_step(late_from, today, config.escalate_after)
             new_step = step if step > escalated[key] else 0
             items.append(DueItem(r, about, due, new_step, result.passed))
         owned = tuple(activity_items.pop(person.id, ()))
@@ -283,7 +285,7 @@ def submit_hint(p: Practice, person_id: str) -> str:
     submission key (ctcm inbox key); else nothing."""
     if "inbox" not in p.header:
         return ""
-    from ctcm.services.inbox import drop_dir
+    from ctcm.areas.credentials.inbox import drop_dir
 
     return (
         "You can also send a renewed document yourself, sealed so only the practice can open "

@@ -65,8 +65,8 @@ def update_settings(
     risk_review_months: int | None = None,
     contact: dict[str, str | None] | None = None,
 ) -> PracticeSettings:
+    from ctcm.areas.credentials.service import get_person
     from ctcm.domain.risk import Scale
-    from ctcm.services.credentials import get_person
 
     for officer in (security_officer, privacy_officer):
         if officer:

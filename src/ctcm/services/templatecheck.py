@@ -13,9 +13,9 @@ from ctcm.services.practice import Practice
 
 def sample_contexts(practice: str, instructions: str, as_of: date) -> dict[str, dict[str, Any]]:
     """Realistic sample data for every message template (``ctcm mail templates check``)."""
+    from ctcm.areas.credentials.statusmail import status_context
     from ctcm.services.digest import DigestSection, DigestView, digest_context
     from ctcm.services.reminders import reminder_context
-    from ctcm.services.statusmail import status_context
 
     person = Person("sample", "Sam Sample", "sam@example.org")
     expiring = RequirementStatus(

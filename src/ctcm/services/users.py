@@ -62,8 +62,8 @@ def _put_slot(p: Practice, slot_id: str, label: str, passphrase: str) -> None:
 def add_user(
     p: Practice, name: str, role: str, person_id: str | None, passphrase: str, enrolment: bool
 ) -> UserInfo:
+    from ctcm.areas.credentials.service import get_person
     from ctcm.services.creation import check_new_user
-    from ctcm.services.credentials import get_person
 
     name = check_new_user(name)
     _check_role(role)

@@ -134,8 +134,8 @@ def get_entry(p: Practice, entry_id: str, directory: Path | None) -> Entry:
 
 def accept(p: Practice, entry_id: str, directory: Path | None) -> int:
     """The submission becomes a document with its scan; the file goes once the vault is saved."""
+    from ctcm.areas.credentials import service as cred
     from ctcm.domain.dates import parse_optional_date
-    from ctcm.services import credentials as cred
 
     e = get_entry(p, entry_id, directory)
     if e.refused or e.meta is None or e.content is None:
@@ -193,7 +193,7 @@ def submit(
 ) -> Path:
     """Seal one document for the practice's vault into ``out``; return the file written.
     Nothing is read back: only the vault can open it."""
-    from ctcm.services.credentials import MAX_ATTACHMENT, read_upload
+    from ctcm.areas.credentials.service import MAX_ATTACHMENT, read_upload
 
     try:
         key_text = key_file.read_text(encoding="utf-8")

@@ -12,6 +12,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from ctcm.areas.credentials import service as cred
 from ctcm.domain.activities import (
     ActivityKind,
     ActivitySchedule,
@@ -25,7 +26,6 @@ from ctcm.domain.program import DueItem
 from ctcm.domain.risk import Rule
 from ctcm.errors import AlreadyExists, InvalidInput, NotFound
 from ctcm.program.model import Evidence, Occurrence, State, current, light_of, recurring
-from ctcm.services import credentials as cred
 from ctcm.services.practice import Practice
 
 LOOKBACK_DAYS = 365  # how far back the calendar and the program look by default

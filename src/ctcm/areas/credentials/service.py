@@ -1,5 +1,5 @@
 """Credential tracking use cases: people, documents, status (document types and policies:
-services/doctypes.py)."""
+areas/credentials/doctypes.py)."""
 
 from __future__ import annotations
 
@@ -424,7 +424,7 @@ def evaluate_active(p: Practice, policy: str | None = None) -> list[PersonStatus
     per_waivers: dict[str, dict[str, Waiver]] = {}
     for (pid, dt), w in waivers.items():
         per_waivers.setdefault(pid, {})[dt] = w
-    from ctcm.services.manualacks import ack_requirements
+    from ctcm.areas.manual.acks import ack_requirements
 
     today, warn_days = p.today, p.warn_days
     active = [x for x in p.repo.people(active_only=True) if policy is None or policy in x.policies]
@@ -451,7 +451,7 @@ def person_status(p: Practice, person_id: str) -> PersonStatus:
         raise InvalidInput(f"{person_id} is inactive (deactivated {person.deactivated_on})")
     docs = {dt: d for (pid, dt), d in p.repo.current_documents().items() if pid == person_id}
     waivers = {dt: w for (pid, dt), w in p.repo.waivers().items() if pid == person_id}
-    from ctcm.services.manualacks import ack_requirements
+    from ctcm.areas.manual.acks import ack_requirements
 
     p.touch(f"person:{person_id}")
     return evaluate_person(

@@ -39,8 +39,8 @@ def plan_activity_reminders(
 ) -> dict[str, list[ActivityDue]]:
     """Per owner, the calendar activities to remind them of today (each threshold once), and
     for the privacy (else security) official the BAA reviews and missing BAAs."""
+    from ctcm.areas.activities.service import all_occurrences, kind_of, kinds
     from ctcm.program.model import State
-    from ctcm.services.activities import all_occurrences, kind_of, kinds
 
     today = p.today
     out: dict[str, list[ActivityDue]] = {}

@@ -1,5 +1,5 @@
 """Adopted versions of the manual, their retention, and staff acknowledgments; the manual's
-part of status, ``due`` and the digest (services/program.py)."""
+part of status, ``due`` and the digest (areas/manual/obligations.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from ctcm.areas.manual.acks import ack_requirements, ack_rule, current
+from ctcm.areas.manual.service import Heading, render_sections
 from ctcm.domain.credentials import Light, Person, Reason, RequirementStatus, check_text
 from ctcm.domain.manual import (
     AckRule,
@@ -22,8 +24,6 @@ from ctcm.domain.manual import (
 )
 from ctcm.domain.program import DueItem
 from ctcm.errors import AlreadyExists, InvalidInput, NotFound
-from ctcm.services.manual import Heading, render_sections
-from ctcm.services.manualacks import ack_requirements, ack_rule, current
 from ctcm.services.practice import Practice
 
 
@@ -33,7 +33,7 @@ def _long(day: date) -> str:
 
 def set_ack_rule(p: Practice, who: str | None, days: int | None) -> AckRule:
     """``who``: "all" (every active person) or compliance policy keys, comma-separated."""
-    from ctcm.services.credentials import get_policy
+    from ctcm.areas.credentials.service import get_policy
 
     values: dict[str, str] = {}
     if who is not None:
@@ -123,7 +123,7 @@ def adopt(p: Practice, effective: date | None, note: str | None) -> ManualVersio
 
 def _log_review(p: Practice, v: ManualVersion) -> None:
     """Adopting a version is the yearly policy review of the calendar, done today."""
-    from ctcm.services.activities import add_entry, kinds
+    from ctcm.areas.activities.service import add_entry, kinds
 
     if "policy-review" in kinds(p):
         note = f"Manual version {v.number} adopted (effective {v.effective.isoformat()})"
@@ -173,7 +173,7 @@ def diff(p: Practice, old: int, new: int | None) -> list[str]:
 
 
 def _active_person(p: Practice, person_id: str) -> Person:
-    from ctcm.services.credentials import get_person
+    from ctcm.areas.credentials.service import get_person
 
     person = get_person(p, person_id)
     if not person.active:
@@ -213,8 +213,8 @@ class AckImport:
 def import_acks(p: Practice, text: str, source: str) -> AckImport:
     """A CSV of sign-offs (person, date[, version]): every row checked before any is stored;
     rows already on record are skipped, so a growing sign-off sheet can be imported again."""
+    from ctcm.areas.credentials import csvio as csvio
     from ctcm.domain.dates import parse_date
-    from ctcm.services import csvio
 
     rows = csvio.read_rows(text, source, ("person", "date", "version"), ("person", "date"))
     known = p.repo.manual_acks()
@@ -370,7 +370,7 @@ def manual_due(p: Practice, until: date) -> Iterable[DueItem]:
 
 def export_version(p: Practice, number: int | None, fmt: str) -> tuple[list[tuple[str, str]], str]:
     """The files of a stored version (or of the draft), and what was rendered."""
-    from ctcm.services.manual import manual_files
+    from ctcm.areas.manual.service import manual_files
 
     if number is None:
         sections, head = draft(p)

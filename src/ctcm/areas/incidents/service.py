@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+from ctcm.areas.credentials import service as cred
 from ctcm.domain.credentials import Light, check_text
 from ctcm.domain.incidents import (
     NOTICE_DAYS,
@@ -23,7 +24,6 @@ from ctcm.domain.incidents import (
 )
 from ctcm.domain.program import DueItem
 from ctcm.errors import InvalidInput, NotFound
-from ctcm.services import credentials as cred
 from ctcm.services.practice import Practice
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ctcm.areas.risk.catalog import load_catalog
+from ctcm.areas.risk.service import get_assessment, missing, scope_items, scope_scenarios
 from ctcm.domain.risk import (
     Answer,
     Assessment,
@@ -25,8 +27,6 @@ from ctcm.domain.risk import (
 )
 from ctcm.errors import InvalidInput
 from ctcm.services.practice import Practice
-from ctcm.services.risk import get_assessment, missing, scope_items, scope_scenarios
-from ctcm.services.riskcatalog import load_catalog
 
 # ============================================================================ detail / report
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+from ctcm.areas.credentials import service as cred
 from ctcm.domain.assets import Device, DeviceType, Vendor, parse_tri
 from ctcm.domain.credentials import Light, check_key, check_text
 from ctcm.domain.dates import add_months
 from ctcm.domain.program import DueItem
 from ctcm.errors import AlreadyExists, InvalidInput, NotFound
-from ctcm.services import credentials as cred
 from ctcm.services.practice import Practice
 
 
@@ -188,7 +188,7 @@ def audit_device(
     note: str | None,
 ) -> tuple[Device, int]:
     """Record a device audit: the device's state, and a device-audit log entry."""
-    from ctcm.services.activities import add_entry
+    from ctcm.areas.activities.service import add_entry
 
     d = get_device(p, key)
     if d.retired_on is not None:

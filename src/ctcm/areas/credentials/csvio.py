@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from ctcm.areas.credentials import service as cred
 from ctcm.domain.credentials import Document, Person
 from ctcm.domain.dates import parse_optional_date
 from ctcm.domain.suggest import did_you_mean
 from ctcm.errors import CtcmError, InvalidInput, NotFound
 from ctcm.render.formats import neutralise, restore_neutralised
-from ctcm.services import credentials as cred
 from ctcm.services.practice import Practice
 
 PERSON_COLUMNS = ("id", "name", "email", "policies", "title", "start")

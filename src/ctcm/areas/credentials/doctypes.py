@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ctcm.areas.credentials.service import get_doctype, get_policy
 from ctcm.domain.credentials import Category, DocType, Policy, check_key, check_text
 from ctcm.errors import AlreadyExists, InvalidInput
-from ctcm.services.credentials import get_doctype, get_policy
 from ctcm.services.practice import Practice
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ctcm.areas.risk.catalog import load_catalog, load_scenarios
 from ctcm.domain.credentials import Light
 from ctcm.domain.dates import add_months
 from ctcm.domain.risk import AnswerStatus, Assessment, Level, Rule, Signoff, Task
 from ctcm.services.practice import Practice
-from ctcm.services.riskcatalog import load_catalog, load_scenarios
 
 DEFAULT_REVIEW_MONTHS = 12
 
@@ -139,7 +139,7 @@ def program_status(p: Practice) -> ProgramStatus:
     Security Rule assessment counts as the risk analysis; findings (required safeguards not in
     place, high risks) come from the newest full one, finalized or not, so a draft's bad news
     shows at once."""
-    from ctcm.services.risk import scope_items, scope_scenarios
+    from ctcm.areas.risk.service import scope_items, scope_scenarios
 
     settings = p.settings
     signoffs = p.repo.signoffs()

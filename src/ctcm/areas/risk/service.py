@@ -8,6 +8,8 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from ctcm.areas.credentials import service as cred
+from ctcm.areas.risk.catalog import load_catalog, load_scenarios
 from ctcm.domain.credentials import check_text
 from ctcm.domain.dates import parse_optional_date
 from ctcm.domain.risk import (
@@ -30,9 +32,7 @@ from ctcm.domain.risk import (
     validate_answer,
 )
 from ctcm.errors import CtcmError, InvalidInput, NotFound
-from ctcm.services import credentials as cred
 from ctcm.services.practice import Practice
-from ctcm.services.riskcatalog import load_catalog, load_scenarios
 
 
 class FinalizeRefused(CtcmError):
@@ -217,7 +217,7 @@ def import_answers(p: Practice, assessment_id: int, path: Path) -> int:
     """Answers from CSV (columns as ANSWER_COLUMNS, plus the checklist's descriptive ones, which
     are ignored; a row with no status is an item not answered yet) or YAML (a list of mappings
     with those keys); all or nothing, every bad row reported."""
-    from ctcm.services.csvio import BadRows, read_csv_text, read_rows
+    from ctcm.areas.credentials.csvio import BadRows, read_csv_text, read_rows
 
     a = editable(p, assessment_id)
     text = read_csv_text(path)

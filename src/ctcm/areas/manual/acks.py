@@ -1,5 +1,5 @@
 """Who must acknowledge the manual in force, and by when: read by people's status
-(services/credentials.py) and the manual's own commands, so it imports neither."""
+(areas/credentials/service.py) and the manual's own commands, so it imports neither."""
 
 from __future__ import annotations
 

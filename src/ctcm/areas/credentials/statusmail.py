@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from ctcm.areas.credentials import service as cred
 from ctcm.domain.credentials import PersonStatus
 from ctcm.domain.reminders import LedgerEntry
-from ctcm.services import credentials as cred
 from ctcm.services.messaging import DeliveryReport, Mailer, Outgoing, person_address
 from ctcm.services.practice import Practice
 from ctcm.services.reminders import item_context, manual_hint, submit_hint

@@ -1,0 +1,29 @@
+"""Vendors and BAAs, devices: the area's files in the audit packet (its as-of date, period and redaction respected)."""
+
+from __future__ import annotations
+
+from ctcm.services.packetparts import PacketFile, PacketSpec, iso, table
+from ctcm.services.practice import Practice
+
+
+def assets_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
+    vendors = table(
+        ("key", "name", "service", "phi", "baa_signed", "review_due", "status"),
+        (
+            (v.key, v.name, v.service, "yes" if v.phi else "no", iso(v.baa_signed),
+             iso(v.review_due()), v.light(p.today, p.warn_days)[0].value)
+            for v in p.repo.vendors().values()
+        ),
+    )  # fmt: skip
+    devices = table(
+        ("key", "type", "owner", "encrypted", "screen_lock", "phi", "last_audit", "retired_on"),
+        (
+            (d.key, d.type.value, d.owner, d.encrypted.value, d.screen_lock.value,
+             "yes" if d.phi else "no", iso(d.last_audit), iso(d.retired_on))
+            for d in p.repo.devices().values()
+        ),
+    )  # fmt: skip
+    return [
+        PacketFile("assets/vendors.csv", vendors, "Vendors and BAAs"),
+        PacketFile("assets/devices.csv", devices, "Devices"),
+    ]
