@@ -250,6 +250,8 @@ def _session(run: Session, t: Path, smtp: Any) -> dict[str, str]:
     run("rehearse", str(t / "rehearsal"))
     generation = run.json("backup", "list")[0]["generation"]
     run("backup", "restore", str(generation))
+    run("backup", "retention", "--last", "12")
+    run("backup", "accept", str(generation), ok=False)  # nothing older on disk: refused
     run("audit", "list", "--format", "json")
     run("audit", "verify")
 

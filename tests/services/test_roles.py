@@ -27,6 +27,8 @@ SPEC = {
     "settings": {"admin", "officer"},
     "vault": {"admin", "officer"},
     "users": {"admin"},
+    # accepting an older vault file on disk is a decision about trust, like user management
+    "rollback": {"admin"},
 }
 
 

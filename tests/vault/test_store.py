@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ctcm.errors import ExitCode
-from ctcm.vault.store import Backup, VaultDir, backups_to_keep
+from ctcm.vault.store import Backup, Retention, VaultDir, backups_to_keep
 from tests.conftest import ROOT, Cli, run_ctcm
 
 
@@ -211,8 +211,19 @@ def test_backup_rotation_policy() -> None:
     assert all((now.date() - timedelta(days=d)) in days for d in range(14))
     weeks = {b.saved_at.isocalendar()[:2] for b in kept}
     assert len(weeks) >= 8
-    assert len(kept) <= 10 + 14 + 8
-    assert min(b.saved_at for b in kept) > now - timedelta(weeks=9)
+    months = {(b.saved_at.year, b.saved_at.month) for b in kept}
+    assert len(months) == 4  # 120 days back: March to June, each month's newest kept
+    assert len(kept) <= 10 + 14 + 8 + 4
+    assert min(b.saved_at for b in kept) < now - timedelta(weeks=9)  # a monthly one
+
+
+def test_backup_rotation_keeps_one_a_month_for_six_years_whatever_is_set() -> None:
+    now = datetime(2026, 6, 30, 12, tzinfo=UTC)
+    times = [now - timedelta(days=d) for d in range(8 * 365, -1, -7)]  # weekly for 8 years
+    backups = _backups(times)
+    keep = backups_to_keep(backups, now, Retention(last=1, daily=0, weekly=0, monthly=1))
+    months = sorted({(b.saved_at.year, b.saved_at.month) for b in backups if b.generation in keep})
+    assert len(months) == 72 and months[0] == (2020, 7)
 
 
 def test_backup_rotation_keeps_everything_when_few() -> None:

@@ -378,3 +378,68 @@ def test_the_digest_carries_the_generation_and_audit_head(cli: Cli) -> None:
     text = next(out.iterdir()).read_text()
     assert f"Vault generation | {head['generation']}" in text
     assert head["audit_head"] in text
+
+
+def test_a_rollback_refusal_names_its_cause_and_an_admin_accepts_the_file_on_disk(
+    cli: Cli,
+) -> None:
+    cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
+    old = VaultDir(cli.vault).read_parsed().generation
+    cli.ok("person", "add", "b", "--name", "B", "--email", "b@example.org")
+    live = VaultDir(cli.vault).read_parsed().generation
+    shutil.copyfile(VaultDir(cli.vault).find_backup(old).path, cli.vault / "vault.ctcm")
+    r = cli("person", "add", "c", "--name", "C", "--email", "c@example.org")
+    assert r.exit_code == 1 and len(r.stderr.strip().splitlines()) == 1
+    assert f"ctcm backup accept {old}" in r.stderr and "an admin" in r.stderr
+    doctor = json.loads(cli("doctor", "--format", "json").stdout)
+    check = next(c for c in doctor if c["check"] == "generation")
+    assert check["level"] == "fail" and f"older than generation {live}" in check["detail"]
+    assert f"ctcm backup accept {old}" in check["fix"]
+    # a number other than the file's is refused; so is anyone but an admin
+    r = cli("backup", "accept", str(old + 5))
+    assert r.exit_code == 1 and "refusing to write" in r.stderr
+    officer = cli("backup", "accept", str(old))  # the tests' own identity is an officer
+    assert officer.exit_code != 0 and "needs the role admin" in officer.stderr, officer.stderr
+    from tests.cli.test_users import admin
+
+    r = admin(cli, "backup", "accept", str(old))
+    assert f"Accepted generation {old}" in r.stderr
+    assert VaultDir(cli.vault).read_parsed().generation == live + 1  # past what was seen
+    cli.ok("person", "add", "c", "--name", "C", "--email", "c@example.org")
+    ids = [p["id"] for p in json.loads(cli.ok("person", "list", "--format", "json").stdout)]
+    assert ids == ["a", "c"]
+    audit = json.loads(cli.ok("audit", "list", "--format", "json").stdout)
+    accepted = [e for e in audit if e["command"] == "backup accept"]
+    assert len(accepted) == 1 and f"accepted:g{old}" in accepted[0]["targets"]
+    check = next(
+        c
+        for c in json.loads(cli("doctor", "--format", "json").stdout)
+        if c["check"] == "generation"
+    )
+    assert check["level"] == "ok"
+
+
+def test_backup_restore_works_in_a_rolled_back_state(cli: Cli) -> None:
+    cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
+    old = VaultDir(cli.vault).read_parsed().generation
+    cli.ok("person", "add", "b", "--name", "B", "--email", "b@example.org")
+    newest = VaultDir(cli.vault).read_parsed().generation
+    shutil.copyfile(VaultDir(cli.vault).find_backup(old).path, cli.vault / "vault.ctcm")
+    # the newest generation's own file is gone (the copy replaced it): restore the one before
+    cli.ok("backup", "restore", str(old))
+    assert VaultDir(cli.vault).read_parsed().generation == newest + 1
+    cli.ok("person", "add", "c", "--name", "C", "--email", "c@example.org")
+
+
+def test_a_copy_of_the_folder_opened_elsewhere_never_makes_the_real_vault_refuse(
+    cli: Cli,
+) -> None:
+    cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
+    copy = cli.tmp / "copy-of-vault"
+    shutil.copytree(cli.vault, copy)
+    for i in range(3):  # the copy goes on, on this machine, with the same state directory
+        cli.ok("--vault", str(copy), "person", "add", f"x{i}", "--name", "X", "--email",
+               f"x{i}@example.org")  # fmt: skip
+    cli.ok("person", "add", "b", "--name", "B", "--email", "b@example.org")  # not refused
+    ids = [p["id"] for p in json.loads(cli.ok("person", "list", "--format", "json").stdout)]
+    assert ids == ["a", "b"]

@@ -57,6 +57,71 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
     )
 
 
+@app.command("accept")
+def accept(
+    ctx: typer.Context,
+    generation: Annotated[int, typer.Argument(help="The generation of the file on disk.")],
+) -> None:
+    """Accept the vault file on disk although this machine saw a newer generation (admin).
+
+    Writes are refused after an older copy was put in the vault's place; when that copy is the
+    state you want (say the newer one was a mistake that was rolled back on purpose), this
+    accepts it: the next generation is saved past the newest this machine saw, and the audit
+    trail records who accepted which generation. Otherwise, restore a newer backup.
+
+    Example: ctcm backup accept 47
+    """
+    from ctcm.services.vaultops import accept_generation
+
+    with opened(ctx, "backup accept", accept_older=generation) as p:
+        seen = accept_generation(p, generation)
+    app_context(ctx).say(
+        f"Accepted generation {generation} (this machine had seen {seen}); "
+        "saved as the current state and recorded in the audit trail."
+    )
+
+
+@app.command("retention")
+def retention(
+    ctx: typer.Context,
+    last: Annotated[int | None, typer.Option("--last", help="Newest generations kept.")] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", help="Newest backup of each of the last N days.")
+    ] = None,
+    weeks: Annotated[
+        int | None, typer.Option("--weeks", help="Newest backup of each of the last N weeks.")
+    ] = None,
+    months: Annotated[
+        int | None,
+        typer.Option("--months", help="Newest backup of each of the last N months (72 at least)."),
+    ] = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Show or change how many backups are kept (by count and by age).
+
+    Every save keeps the previous generation; older ones are pruned to the newest --last,
+    plus the newest of each day, week and month in those windows. Months never go below 72:
+    HIPAA documentation is kept six years, and a backup may hold the only copy of a record a
+    later restore replaced.
+
+    Example: ctcm backup retention --last 20 --days 30
+    """
+    from ctcm.services.vaultops import retention_of, set_retention
+
+    changes = {"last": last, "daily": days, "weekly": weeks, "monthly": months}
+    change = any(v is not None for v in changes.values())
+    with opened(ctx, "backup retention", write=change) as p:
+        r = set_retention(p, changes) if change else retention_of(p)
+    data = {"last": r.last, "days": r.daily, "weeks": r.weekly, "months": r.monthly}
+    rows = [
+        ["last", r.last, "newest generations"],
+        ["days", r.daily, "newest backup of each day"],
+        ["weeks", r.weekly, "newest backup of each ISO week"],
+        ["months", r.monthly, "newest backup of each month (six years at least)"],
+    ]
+    app_context(ctx).show(View(data, ["keep", "count", "what"], rows, status_column=None), fmt)
+
+
 @app.command("verify")
 def verify(
     ctx: typer.Context,
@@ -118,9 +183,10 @@ def restore(ctx: typer.Context, generation: int) -> None:
 
     Example: ctcm backup restore 41
     """
+    from ctcm.services.practice import RESTORE
     from ctcm.services.vaultops import restore_backup
 
-    with opened(ctx, "backup restore") as p:
+    with opened(ctx, "backup restore", accept_older=RESTORE) as p:
         restore_backup(p, generation)
     app_context(ctx).say(
         f"Restored the data of generation {generation} as a new generation; the state before "

@@ -58,14 +58,14 @@ def app_context(ctx: typer.Context) -> AppContext:
     return obj
 
 
-def opened(ctx: typer.Context, command: str, write: bool = True):  # type: ignore[no-untyped-def]
+def opened(ctx: typer.Context, command: str, write: bool = True, **options):  # type: ignore[no-untyped-def]
     """Open the practice for one command (services imported here, not at start-up).
 
     ``write=False`` for commands that only read: no lock, no save, audit entry in the journal.
     """
     from ctcm.services.practice import open_practice
 
-    return open_practice(app_context(ctx).environment, command, write=write)
+    return open_practice(app_context(ctx).environment, command, write=write, **options)
 
 
 def write_output(actx: AppContext, text: str, out: Path | None) -> None:

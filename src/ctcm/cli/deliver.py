@@ -15,7 +15,31 @@ from ctcm.render.formats import OutputFormat, View
 notify_app = typer.Typer(help="Messages to personnel about their own status.", no_args_is_help=True)
 
 
+def quiet(fmt: OutputFormat) -> bool:
+    """Under cron (no terminal on stdout or stderr) a delivery prints nothing when nothing went
+    out, and one summary line on stdout otherwise; errors still go to stderr."""
+    import sys
+
+    return fmt is OutputFormat.TABLE and not (sys.stdout.isatty() or sys.stderr.isatty())
+
+
+def _summary(report, what: str) -> str:  # type: ignore[no-untyped-def]
+    line = f"{len(report.sent)} {what} delivered ({report.channel})"
+    if report.sent:
+        line += ": " + ", ".join(sorted(set(report.sent)))
+    if report.failed:
+        line += f"; {len(report.failed)} failed"
+    return line + "."
+
+
 def _report(actx: AppContext, report, fmt: OutputFormat, what: str) -> None:  # type: ignore[no-untyped-def]
+    if report.channel is not None and not report.preview and quiet(fmt):
+        for note in sorted(set(report.notes)):
+            actx.say(f"Note: {note}.")
+        if report.sent or report.failed:
+            typer.echo(_summary(report, what))
+        _raise_failed(report)
+        return
     rows = [
         [
             d["person"],
@@ -65,6 +89,11 @@ def _report(actx: AppContext, report, fmt: OutputFormat, what: str) -> None:  # 
     if report.failed:
         for who, err in report.failed[:-1]:
             actx.say(f"  {who}: {err}")
+    _raise_failed(report)
+
+
+def _raise_failed(report) -> None:  # type: ignore[no-untyped-def]
+    if report.failed:
         who, err = report.failed[-1]
         raise DeliveriesFailed(
             f"{len(report.failed)} delivery(ies) failed (last: {who}: {err}); "
@@ -153,7 +182,7 @@ def notify_status(
         ctx, "notify status", out, send, lambda p, ch: prepare_status_notices(p, person, ch, again)
     )
     _report(app_context(ctx), report, fmt, "status message(s)")
-    if report.skipped:
+    if report.skipped and not quiet(fmt):
         app_context(ctx).say(
             f"Already sent this month to {', '.join(report.skipped)} (use --again)."
         )
@@ -178,7 +207,7 @@ def digest(
         raise InvalidInput("give --out DIR or --send")
     report = _delivery(ctx, "digest", out, send, lambda p, ch: prepare_digest(p, ch, force))
     actx = app_context(ctx)
-    if report.skipped:
+    if report.skipped and not quiet(fmt):
         actx.say(f"Already sent this month to {', '.join(report.skipped)} (use --force).")
     _report(actx, report, fmt, "digest(s)")
 
@@ -207,13 +236,14 @@ def awareness_send(
 
     report = _delivery(ctx, "awareness send", out, send, prepare_awareness)
     actx = app_context(ctx)
-    if report.skipped:
+    if report.skipped and not quiet(fmt):
         actx.say(f"{len(report.skipped)} already had this month's reminder.")
     _report(actx, report, fmt, "security reminder(s)")
     if send and report.sent:
         with opened(ctx, "awareness log") as p:
             entry = log_sent(p, report)
-        actx.say(f"Logged as activity entry {entry} (security-reminder).")
+        if not quiet(fmt):
+            actx.say(f"Logged as activity entry {entry} (security-reminder).")
     elif out is not None and report.sent and not report.preview:
         actx.say(
             "Not logged as sent: forward the files, then record it with "

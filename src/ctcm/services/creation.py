@@ -107,7 +107,7 @@ def create_vault(
         "note": fmt.seal_note(dek, "init"),
     }
     vault.create(fmt.encrypt(header, dek, db.image()))
-    LocalState(state_dir(env.env), vault_id).record(
+    LocalState(state_dir(env.env), vault_id, place=env.vault).record(
         Seen(1, repo.audit_head(), 0, fmt.auth_fingerprint(fmt.auth_key(dek)), True)
     )
     return Created(vault_id, user, code)

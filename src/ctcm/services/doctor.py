@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ctcm.environment import Environment
+from ctcm.errors import CtcmError
 from ctcm.vault.store import VaultDir
 
 NETWORK_FS = {
@@ -118,8 +119,26 @@ def file_checks(env: Environment, vault: VaultDir, mounts_text: str | None) -> l
             )
         finally:
             os.close(fd)
+    out.append(_rollback_check(env, vault))
     out.extend(_session_checks(env, vault))
     return out
+
+
+def _rollback_check(env: Environment, vault: VaultDir) -> Check:
+    """Whether the vault file is older than what this machine saw here (writes are refused)."""
+    from ctcm.services.practice import rollback_message, rollback_way_out
+    from ctcm.vault.localstate import LocalState, state_dir
+
+    try:
+        parsed = vault.read_parsed()
+        seen = LocalState.for_header(state_dir(env.env), parsed.header, env.vault).load()
+    except CtcmError as err:
+        return Check("generation", "fail", str(err))
+    if seen is None:
+        return Check("generation", "info", f"generation {parsed.generation}, first seen here")
+    if parsed.generation < seen.generation:
+        return Check("generation", "fail", rollback_message(parsed, seen), rollback_way_out(parsed))
+    return Check("generation", "ok", f"generation {parsed.generation}, the newest seen here")
 
 
 def _session_checks(env: Environment, vault: VaultDir) -> list[Check]:

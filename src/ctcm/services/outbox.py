@@ -46,6 +46,7 @@ def deliver_now(
         report.sent.append(item.who)
     if record:
         p.repo.add_deliveries(batch)
+        p.unchanged = not batch  # nothing delivered: no new generation
     else:
         report.preview = True
         p.touch("preview")
@@ -84,6 +85,7 @@ def deliver_via_outbox(
             ]
         )
         p.touch(f"claimed:{len(outgoing)}")
+        p.unchanged = not outgoing  # nothing to send: no new generation, only the audit entry
     if not outgoing:
         return report
     done = 0
@@ -95,7 +97,9 @@ def deliver_via_outbox(
                 except DeliveryError as err:
                     report.failed.append((item.who, str(err)))
                     message_id = None
-                with open_practice(env, f"{command} (outcome)", unlocked) as p:
+                # each outcome is saved at once (a kill resends at most one message), but
+                # only the state before the run is kept as a backup: a run is one backup
+                with open_practice(env, f"{command} (outcome)", unlocked, keep_backup=False) as p:
                     if message_id is None:
                         p.repo.drop_claims([claim])
                         p.touch(f"retry:{_target(report.kind, item.who)}")
@@ -109,7 +113,7 @@ def deliver_via_outbox(
         # The server went away (or the vault did): give back what was not sent.
         left = claims[done:]
         if left:
-            with open_practice(env, f"{command} (release)", unlocked) as p:
+            with open_practice(env, f"{command} (release)", unlocked, keep_backup=False) as p:
                 p.repo.drop_claims(left)
                 p.touch(f"released:{len(left)}")
         raise

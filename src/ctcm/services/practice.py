@@ -16,7 +16,7 @@ from ctcm.storage.repo import Repository
 from ctcm.vault import format as fmt
 from ctcm.vault.journal import Journal
 from ctcm.vault.localstate import LocalState, Seen, state_dir
-from ctcm.vault.store import VaultDir
+from ctcm.vault.store import Retention, VaultDir
 from ctcm.vault.unlock import Unlocked, unlock
 
 DEFAULT_IDLE_MINUTES = 30
@@ -43,6 +43,12 @@ class Practice:
     command: str = ""
     state: LocalState | None = None
     after_save: list[Callable[[], None]] = field(default_factory=list)  # run under the lock
+    # a write command that found nothing to do ends like a read: no new generation
+    unchanged: bool = False
+    # False: the generation this save replaces is not kept as a backup (one step of a run
+    # whose first save kept the state before it)
+    keep_backup: bool = True
+    next_generation: int = 0  # at least this generation on save (0: the next one)
     _settings: dict[str, str] | None = None
     _opened_dek: bytes = b""
 
@@ -69,7 +75,14 @@ class Practice:
                 header = fmt.with_seal(header, self.actor, self.unlocked.seal)
             header["note"] = fmt.seal_note(self.unlocked.dek, self.command)
             saved = self.vault.save(
-                header, self.unlocked.dek, self.db.image(), self.generation, self.env.clock.now()
+                header,
+                self.unlocked.dek,
+                self.db.image(),
+                self.generation,
+                self.env.clock.now(),
+                keep_backup=self.keep_backup,
+                retention=Retention.from_settings(self.settings),
+                at_least=self.next_generation,
             )
             if emptied:
                 journal.clear(fd)
@@ -219,17 +232,36 @@ def _check_authenticity(
         )
 
 
-def _rollback_message(parsed: fmt.Parsed, seen: Seen) -> str:
+def rollback_message(parsed: fmt.Parsed, seen: Seen) -> str:
     return (
         f"the vault file is generation {parsed.generation}, older than generation "
-        f"{seen.generation} that this machine opened before (was an older copy put in its "
-        "place?)"
+        f"{seen.generation} that this machine opened here before (the file was saved "
+        f"{parsed.header.get('saved_at', '?')}): an older copy was put in its place (a folder "
+        "restored or synced back, a copy moved over it)"
     )
+
+
+def rollback_way_out(parsed: fmt.Parsed) -> str:
+    return (
+        f"if the file on disk is the state you want, an admin accepts it with 'ctcm backup "
+        f"accept {parsed.generation}' (recorded in the audit trail); or bring a newer one back "
+        "with 'ctcm backup restore GENERATION' ('ctcm backup list')"
+    )
+
+
+# open_practice(..., accept_older=RESTORE): a restore writes a chosen backup as the next
+# generation, so it may start from an older file on disk
+RESTORE = -1
 
 
 @contextlib.contextmanager
 def open_practice(
-    env: Environment, command: str, unlocked: Unlocked | None = None, write: bool = True
+    env: Environment,
+    command: str,
+    unlocked: Unlocked | None = None,
+    write: bool = True,
+    keep_backup: bool = True,
+    accept_older: int | None = None,
 ) -> Iterator[Practice]:
     """Yield an open practice for one command.
 
@@ -249,7 +281,7 @@ def open_practice(
         )
     vault = VaultDir(env.vault, env.effective_lock_timeout)
     first = vault.read_parsed()
-    state = LocalState.for_header(state_dir(env.env), first.header)
+    state = LocalState.for_header(state_dir(env.env), first.header, env.vault)
     seen = state.load()
     unlocked = unlocked or unlock(env, first, seen.pin if seen else None)
     _check_authenticity(env, first, unlocked, seen)
@@ -262,7 +294,7 @@ def open_practice(
 
     if not write:
         if seen is not None and first.generation < seen.generation and env.warn:
-            env.warn(f"WARNING: {_rollback_message(first, seen)}; what follows may be out of date")
+            env.warn(f"WARNING: {rollback_message(first, seen)}; what follows may be out of date")
         db = _decrypt(first, unlocked)
         migrate(db, iso_utc(env.clock.now()))
         practice = Practice(
@@ -296,13 +328,14 @@ def open_practice(
         if trace:
             trace(f"trace: waited {vault.lock_waited:.3f} s for the writer lock")
         parsed = vault.read_parsed()
-        if seen is not None and parsed.generation < seen.generation:
+        older = seen is not None and parsed.generation < seen.generation
+        if older and accept_older not in (parsed.generation, RESTORE):
+            assert seen is not None
             raise VaultError(
-                f"refusing to write: {_rollback_message(parsed, seen)}; "
-                "'ctcm backup restore' is the way back to an earlier generation"
+                f"refusing to write: {rollback_message(parsed, seen)}; {rollback_way_out(parsed)}"
             )
         db = _decrypt(parsed, unlocked)
-        migrate(db, iso_utc(env.clock.now()))
+        migrated = migrate(db, iso_utc(env.clock.now()))
         practice = Practice(
             env,
             vault,
@@ -313,6 +346,9 @@ def open_practice(
             parsed.generation,
             command=command,
             state=state,
+            keep_backup=keep_backup,
+            # accepted: the next generation goes past what this machine saw, so it is current
+            next_generation=seen.generation + 1 if older and seen is not None else 0,
             _opened_dek=unlocked.dek,
         )
         enforce(practice, write=True)
@@ -323,7 +359,18 @@ def open_practice(
             trace(f"trace: removed {temps} temp file(s) and {scans} unnamed scan(s) left behind")
         try:
             yield practice
-            practice._save(final=True)
+            if practice.unchanged and not migrated:
+                Journal(vault.root, parsed.header["vault_id"]).append(
+                    unlocked.dek,
+                    practice.now_iso,
+                    practice.actor,
+                    command,
+                    practice.targets,
+                    parsed.generation,
+                )
+                practice.remember()
+            else:
+                practice._save(final=True)
         except BaseException:
             vault.discard_uncommitted(parsed.generation)
             raise
@@ -337,7 +384,7 @@ def unlock_once(env: Environment) -> Unlocked:
     it holds the writer lock only while saving, never while waiting for the person."""
     vault = VaultDir(env.vault, env.effective_lock_timeout)
     parsed = vault.read_parsed()
-    seen = LocalState.for_header(state_dir(env.env), parsed.header).load()
+    seen = LocalState.for_header(state_dir(env.env), parsed.header, env.vault).load()
     return unlock(env, parsed, seen.pin if seen else None)
 
 

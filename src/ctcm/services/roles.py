@@ -31,13 +31,14 @@ AREAS = {
     "risk": "the risk analysis, mitigation plan and incidents",
     "program": "vendors and BAAs, devices, the policies and procedures manual",
     "settings": "practice settings (officers, session limits, warning window)",
-    "vault": "restoring a backup",
+    "vault": "restoring a backup, backup retention",
+    "rollback": "accepting an older vault file on disk after a rollback refusal",
     "users": "users, roles, service identities, key slots",
 }
 
 GRANTS: dict[str, frozenset[str]] = {
     "admin": frozenset(AREAS),
-    "officer": frozenset(AREAS) - {"users"},
+    "officer": frozenset(AREAS) - {"users", "rollback"},
     "manager": frozenset({"read", "session", "people", "reminders", "mail", "calendar"}),
     "auditor": frozenset({"read", "session"}),
     "cron": frozenset({"read", "session", "reminders"}),
@@ -98,6 +99,8 @@ COMMANDS: dict[str, str] = {
     **dict.fromkeys(_PROGRAM, "program"),
     "practice set": "settings",
     "backup restore": "vault",
+    "backup retention": "vault",
+    "backup accept": "rollback",
     **dict.fromkeys(
         (
             "slot add-recovery",

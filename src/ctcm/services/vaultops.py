@@ -15,7 +15,7 @@ from ctcm.storage.db import Database
 from ctcm.storage.repo import GENESIS, AuditEntry, Repository, audit_hash
 from ctcm.vault import format as fmt
 from ctcm.vault.journal import Journal, JournalRead
-from ctcm.vault.store import PENDING_FILE, Backup, VaultDir, write_private
+from ctcm.vault.store import PENDING_FILE, Backup, Retention, VaultDir, write_private
 from ctcm.vault.unlock import end_session, start_session
 
 
@@ -288,3 +288,55 @@ def audit_head(p: Practice) -> AuditHead:
         len(pending),
         pending[-1].hash if pending else None,
     )
+
+
+def retention_of(p: Practice) -> Retention:
+    return Retention.from_settings(p.settings)
+
+
+_RETENTION_LIMITS = {"last": (1, 1000), "daily": (0, 3650), "weekly": (0, 520)}
+
+
+def set_retention(p: Practice, changes: dict[str, int | None]) -> Retention:
+    """Change how many backups are kept (``None``: unchanged); months below six years are
+    refused, since what HIPAA keeps six years may live only in a backup."""
+    values = {}
+    for key, value in changes.items():
+        if value is None:
+            continue
+        if key == "monthly":
+            if not Retention.SIX_YEARS <= value <= 1200:
+                raise InvalidInput(
+                    f"--months must be at least {Retention.SIX_YEARS}: documentation is kept "
+                    "six years (45 CFR 164.316(b)(2)(i)), and a backup may hold its only copy"
+                )
+        else:
+            low, high = _RETENTION_LIMITS[key]
+            if not low <= value <= high:
+                raise InvalidInput(f"--{_OPTION[key]} must be between {low} and {high}")
+        values[f"backup.{key}"] = str(value)
+    if not values:
+        raise InvalidInput("nothing to change: give --last, --days, --weeks or --months")
+    p.set_settings(values)
+    p.touch("backup-retention")
+    return retention_of(p)
+
+
+_OPTION = {"last": "last", "daily": "days", "weekly": "weeks", "monthly": "months"}
+
+
+def accept_generation(p: Practice, generation: int) -> int:
+    """Record that an admin accepted the older generation on disk; return the generation this
+    machine had seen (the save goes past it, see open_practice)."""
+    if p.generation != generation:
+        raise InvalidInput(
+            f"the vault file is generation {p.generation}, not {generation}: "
+            "accept the generation on disk, by its number"
+        )
+    seen = p.state.load() if p.state else None
+    if seen is None or seen.generation <= generation:
+        raise InvalidInput(
+            f"generation {generation} is the newest this machine has seen: nothing to accept"
+        )
+    p.touch(f"accepted:g{generation}", f"seen:g{seen.generation}")
+    return seen.generation

@@ -35,6 +35,10 @@ def state_dir(env: Mapping[str, str]) -> Path:
     return Path(user_state_dir("ctcm", appauthor=False))
 
 
+def _name(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
 @dataclass(frozen=True, slots=True)
 class Seen:
     generation: int
@@ -51,26 +55,44 @@ class Seen:
 class LocalState:
     """The record of one vault on this machine."""
 
-    def __init__(self, directory: Path, vault_id: str, rehearsal: str | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        vault_id: str,
+        rehearsal: str | None = None,
+        place: Path | None = None,
+    ) -> None:
         # a rehearsal copy shares the vault's id but never its record: what the copy does
-        # must not make the real vault look rolled back
+        # must not make the real vault look rolled back; nor does a plain copy of the folder
+        # opened elsewhere (the record is per vault and place)
         key = vault_id if rehearsal is None else f"{vault_id}|rehearsal|{rehearsal}"
-        name = hashlib.sha256(key.encode()).hexdigest()[:32]
         self.directory = directory
-        self.path = directory / f"vault-{name}.json"
+        self.legacy = directory / f"vault-{_name(key)}.json"  # before records had a place
+        if place is not None:
+            key += f"|at|{os.path.realpath(place)}"
+        self.path = directory / f"vault-{_name(key)}.json"
 
     @classmethod
-    def for_header(cls, directory: Path, header: Mapping[str, object]) -> LocalState:
-        """The record of the vault this header belongs to (a rehearsal copy has its own)."""
-        return cls(directory, str(header["vault_id"]), rehearsal_id(header))
+    def for_header(
+        cls, directory: Path, header: Mapping[str, object], place: Path | None = None
+    ) -> LocalState:
+        """The record of the vault this header belongs to, at ``place`` (a rehearsal copy has
+        its own)."""
+        return cls(directory, str(header["vault_id"]), rehearsal_id(header), place)
 
     def load(self) -> Seen | None:
+        seen = self._load(self.path)
+        if seen is None and self.legacy != self.path:
+            seen = self._load(self.legacy)  # recorded by an earlier ctcm, before places
+        return seen
+
+    def _load(self, path: Path) -> Seen | None:
         try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
         except FileNotFoundError:
             return None
         except OSError as err:
-            raise VaultError(f"cannot read {self.path}: {err.strerror}") from None
+            raise VaultError(f"cannot read {path}: {err.strerror}") from None
         try:
             with os.fdopen(fd, "rb") as fh:
                 raw = json.loads(fh.read(1 << 16))
@@ -83,7 +105,7 @@ class LocalState:
             )
         except (ValueError, KeyError, TypeError):
             raise VaultError(
-                f"{self.path} is damaged; delete it to trust the vault as it is now"
+                f"{path} is damaged; delete it to trust the vault as it is now"
             ) from None
 
     def record(self, seen: Seen) -> None:

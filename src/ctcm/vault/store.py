@@ -223,8 +223,12 @@ class VaultDir:
         image: bytes | memoryview,
         expected_generation: int,
         now: datetime,
+        keep_backup: bool = True,
+        retention: Retention | None = None,
+        at_least: int = 0,
     ) -> dict[str, Any]:
         """Write a new generation; the caller holds the lock. Return the new header.
+        ``keep_backup=False``: the generation replaced is not kept (an intermediate step).
 
         Raises VaultError if the file's generation is no longer ``expected_generation`` (another
         writer saved in between), so no update is ever silently lost.
@@ -235,15 +239,15 @@ class VaultDir:
                 "the vault changed while this command ran (another ctcm saved); run it again"
             )
         new = dict(current.header) | {k: v for k, v in header.items() if k != "payload_salt"}
-        new["generation"] = expected_generation + 1
+        new["generation"] = max(expected_generation + 1, at_least)
         new["saved_at"] = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self._replace(
             fmt.encrypt(new, dek, image),
-            keep_backup=True,
+            keep_backup=keep_backup,
             saved_at=_parse_saved(current.header),
             generation=current.generation,
         )
-        self.prune_backups(now)
+        self.prune_backups(now, retention)
         return new
 
     def remove_stale_temps(self) -> int:
@@ -332,6 +336,9 @@ class VaultDir:
         if claimed:
             if any(os.path.samefile(b.path, self.file) for b in claimed):
                 return
+            live = self.file.read_bytes()
+            if any(b.path.read_bytes() == live for b in claimed):
+                return  # an older file put back in place: its backup is kept already
             raise VaultError(
                 f"{claimed[0].path} already claims generation {generation}, which the live "
                 "vault holds: a file was copied in by hand; move it out of backups/ and retry"
@@ -360,9 +367,9 @@ class VaultDir:
                 found.append(Backup(int(header["generation"]), _parse_saved(header), path, header))
         return sorted(found, key=lambda b: b.generation, reverse=True)
 
-    def prune_backups(self, now: datetime) -> None:
+    def prune_backups(self, now: datetime, retention: Retention | None = None) -> None:
         backups = self.list_backups()
-        keep = backups_to_keep(backups, now)
+        keep = backups_to_keep(backups, now, retention)
         for backup in backups:
             if backup.generation not in keep:
                 with contextlib.suppress(FileNotFoundError):
@@ -437,13 +444,35 @@ def _parse_saved(header: dict[str, Any]) -> datetime:
         return datetime.now(UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How many backups are kept: the newest ``last`` generations, plus the newest of each of
+    the last ``daily`` days, ``weekly`` ISO weeks and ``monthly`` months. ``monthly`` is never
+    under 72: HIPAA documentation is kept six years (164.316(b)(2)(i)), and a backup may hold
+    the only copy of a record a later restore replaced."""
+
+    last: int = 10
+    daily: int = 14
+    weekly: int = 8
+    monthly: int = 72
+
+    SIX_YEARS = 72
+    KEYS = ("last", "daily", "weekly", "monthly")
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, str]) -> Retention:
+        """The practice's retention (settings ``backup.last`` ...), defaults where unset."""
+        raw = {key: settings.get(f"backup.{key}", "") for key in cls.KEYS}
+        return cls(**{key: int(value) for key, value in raw.items() if value.isdigit()})
+
+
 def backups_to_keep(
-    backups: list[Backup], now: datetime, last: int = 10, daily: int = 14, weekly: int = 8
+    backups: list[Backup], now: datetime, retention: Retention | None = None
 ) -> set[int]:
-    """Rotation: the newest ``last`` generations, plus the newest of each of the last ``daily``
-    days and of each of the last ``weekly`` ISO weeks. Returns the generations to keep."""
+    """The generations a rotation keeps (see ``Retention``)."""
+    r = retention or Retention()
     ordered = sorted(backups, key=lambda b: b.generation, reverse=True)
-    keep = {b.generation for b in ordered[:last]}
+    keep = {b.generation for b in ordered[: r.last]}
     today = now.astimezone(UTC).date()
 
     def newest_per(
@@ -457,6 +486,12 @@ def backups_to_keep(
                 seen.add(bucket)
                 keep.add(b.generation)
 
-    newest_per(lambda d: d, daily, lambda d: (today - d).days < daily)
-    newest_per(lambda d: d.isocalendar()[:2], weekly, lambda d: (today - d).days < weekly * 7)
+    months = max(r.monthly, Retention.SIX_YEARS)
+    newest_per(lambda d: d, r.daily, lambda d: (today - d).days < r.daily)
+    newest_per(lambda d: d.isocalendar()[:2], r.weekly, lambda d: (today - d).days < r.weekly * 7)
+    newest_per(
+        lambda d: (d.year, d.month),
+        months,
+        lambda d: (today.year - d.year) * 12 + today.month - d.month < months,
+    )
     return keep
