@@ -164,6 +164,7 @@ class Cli:
         default_factory=lambda: FixedClock(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
     )
     keyring: Any = None
+    asked: list[str] = field(default_factory=list)  # the prompts shown, in order
 
     def environment(
         self,
@@ -184,12 +185,17 @@ class Cli:
         base.update(env or {})
         answers = list(prompts or [])
         keyring = self.keyring
+
+        def prompt(text: str) -> str:
+            self.asked.append(text)
+            return answers.pop(0)
+
         return Environment(
             env=base,
             clock=self.clock,
             vault_path=self.vault,
             interactive=interactive,
-            prompt_secret=lambda _: answers.pop(0),
+            prompt_secret=prompt,
             keyring=(lambda: keyring) if keyring is not None else None,
             lock_timeout=2.0,
             warn=lambda _: None,

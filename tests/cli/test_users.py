@@ -210,3 +210,48 @@ def test_lock_ends_only_the_callers_session_and_all_needs_an_admin(cli: Cli) -> 
     for who in ("alice", "frank"):
         r = cli("status", env={"CTCM_SESSION": both, "CTCM_USER": who}, identity=False)
         assert r.exit_code == 5
+
+
+def test_a_new_user_on_a_shared_os_account_changes_their_own_passphrase(cli: Cli) -> None:
+    """Several users, an OS login that is none of them, no --user, and the admin's session
+    open in the same account: the one-time passphrase typed finds the new user's slot, the
+    prompts name the user, the new one is asked once plus a confirmation, and the admin's
+    passphrase is untouched."""
+    admin(cli, "user", "add", "frank", "--role", "manager", env={"CTCM_NEW_PASSPHRASE": FRANK_PASS})
+    r = admin(cli, "user", "add", "gina", "--role", "auditor", "--enrolment")
+    one_time = r.stdout.strip()
+    session = cli.ok("unlock", env=ALICE, identity=False).stdout.strip().split("=", 1)[1]
+    shared = {"CTCM_SESSION": session.strip("'\""), "USER": "office", "LOGNAME": "office"}
+    mine = "gina's own long passphrase"
+    cli.asked.clear()
+    r = cli("user", "passwd", env=shared, identity=False, interactive=True,
+            prompts=[one_time, mine, mine])  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert "Passphrase of gina changed" in r.stderr
+    assert cli.asked == [
+        "Your passphrase (your one-time enrolment passphrase if you are new): ",
+        "New passphrase for gina (12+ characters): ",
+        "New passphrase for gina, again: ",
+    ]
+    cli.ok("status", env=as_user("gina", mine), identity=False)
+    cli.ok("status", env=ALICE, identity=False)  # alice's passphrase is what it was
+    # a named user gets their name in the prompt, and a mistyped confirmation changes nothing
+    cli.asked.clear()
+    r = cli("user", "passwd", env={"CTCM_USER": "gina"}, identity=False, interactive=True,
+            prompts=[mine, "one new passphrase", "another new one!"])  # fmt: skip
+    assert r.exit_code == 1 and "differ; nothing changed" in r.stderr
+    assert cli.asked[0] == "Current passphrase for gina: "
+    cli.ok("status", env=as_user("gina", mine), identity=False)
+    # an unknown name, or a passphrase that opens nobody: one line with the --user hint
+    r = cli("user", "passwd", env={"CTCM_USER": "root", "CTCM_PASSPHRASE": mine}, identity=False)
+    assert r.exit_code != 0 and "ctcm --user NAME user passwd" in r.stderr
+    assert "no user 'root'" in r.stderr
+    r = cli("user", "passwd", env={"CTCM_PASSPHRASE": "nobody's passphrase", "USER": "office",
+            "LOGNAME": "office"}, identity=False)  # fmt: skip
+    assert r.exit_code != 0 and "--user NAME" in r.stderr
+
+
+def test_an_enrolment_refusal_names_the_user_in_its_hint(cli: Cli) -> None:
+    r = admin(cli, "user", "add", "gina", "--role", "auditor", "--enrolment")
+    r = cli("status", env=as_user("gina", r.stdout.strip()), identity=False)
+    assert r.exit_code == 1 and "ctcm --user gina user passwd" in r.stderr

@@ -38,7 +38,7 @@ def add(
     from ctcm.services.users import add_user, enrolment_passphrase, new_passphrase
 
     actx = app_context(ctx)
-    secret = enrolment_passphrase() if enrolment else new_passphrase(actx.environment, name)
+    secret = enrolment_passphrase() if enrolment else new_passphrase(actx.environment, name, True)
     with opened(ctx, "user add") as p:
         user = add_user(p, name, role, person, secret, enrolment)
     actx.say(f"Added user {user.name} (role {user.role}).")
@@ -86,16 +86,30 @@ def passwd(
 
     Example: ctcm user passwd
     """
-    from ctcm.services.users import change_passphrase, enrolment_passphrase, new_passphrase
+    from ctcm.services.users import (
+        change_passphrase,
+        enrolment_passphrase,
+        new_passphrase,
+        unlock_own,
+    )
 
     actx = app_context(ctx)
     env = actx.environment
     if name is not None and name == (env.user or env.env.get("CTCM_USER")):
         name = None  # your own name: a change of your own, never a reset to a random one
     enrolment = name is not None
-    secret = enrolment_passphrase() if enrolment else new_passphrase(env, "your")
-    with opened(ctx, "user passwd") as p:
-        user, enrolment = change_passphrase(p, name, secret, enrolment)
+    if enrolment:
+        secret = enrolment_passphrase()
+        with opened(ctx, "user passwd") as p:
+            user, enrolment = change_passphrase(p, name, secret, enrolment)
+    else:
+        # your own: your current passphrase opens your slot (never a session, which on a
+        # shared OS account may be someone else's), then the new one, typed twice
+        unlocked = unlock_own(env)
+        own = unlocked.slot_id.removeprefix("user:")
+        secret = new_passphrase(env, own)
+        with opened(ctx, "user passwd", unlocked=unlocked) as p:
+            user, enrolment = change_passphrase(p, None, secret, enrolment)
     if enrolment:
         actx.say(f"New one-time enrolment passphrase for {user.name} (shown once):")
         typer.echo(secret)

@@ -172,9 +172,10 @@ def enforce(practice: Any, write: bool) -> None:
     role = role_of(practice.repo.users(), practice.actor)
     pending = any(u.must_change and u.slot_id == practice.actor for u in practice.repo.user_infos())
     if pending and command not in ("user passwd", "unlock", "lock"):
+        name = practice.actor.removeprefix("user:")
         message = (
-            f"{practice.actor} still has a one-time enrolment passphrase: choose your own first "
-            "with 'ctcm user passwd'"
+            f"{name} still has a one-time enrolment passphrase: choose your own first with "
+            f"'ctcm --user {name} user passwd'"
         )
     elif allowed(role, command, write):
         return

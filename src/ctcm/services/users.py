@@ -15,6 +15,7 @@ from ctcm.services.practice import Practice
 from ctcm.services.roles import USER_ROLES
 from ctcm.storage.userrepo import UserInfo
 from ctcm.vault import format as fmt
+from ctcm.vault.unlock import Unlocked
 
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or typed from paper
 
@@ -166,18 +167,30 @@ def list_users(p: Practice) -> list[UserRow]:
     return out
 
 
-def new_passphrase(env: Environment, whose: str) -> str:
-    """The new passphrase: CTCM_NEW_PASSPHRASE, else typed twice at the terminal (never argv)."""
+def new_passphrase(env: Environment, user: str, enrolment_hint: bool = False) -> str:
+    """The new passphrase of ``user``: CTCM_NEW_PASSPHRASE, else typed at the terminal and
+    once more to confirm (never argv)."""
 
     given = env.env.get("CTCM_NEW_PASSPHRASE")
     if given:
         return given
     if not env.interactive:
+        hint = ", or use --enrolment for a one-time passphrase" if enrolment_hint else ""
         raise InvalidInput(
-            f"no terminal to ask {whose} new passphrase: set CTCM_NEW_PASSPHRASE, or use "
-            "--enrolment for a one-time passphrase"
+            f"no terminal to ask {user}'s new passphrase: set CTCM_NEW_PASSPHRASE{hint}"
         )
-    first = env.prompt_secret(f"New passphrase for {whose} (12+ characters): ")
-    if env.prompt_secret("Again: ") != first:
-        raise InvalidInput("the two passphrases differ")
+    first = env.prompt_secret(f"New passphrase for {user} (12+ characters): ")
+    if env.prompt_secret(f"New passphrase for {user}, again: ") != first:
+        raise InvalidInput("the two passphrases differ; nothing changed")
     return first
+
+
+def unlock_own(env: Environment) -> Unlocked:
+    """The caller's own user slot, opened with its passphrase (see ``unlock_own_slot``)."""
+    from ctcm.vault.localstate import LocalState, state_dir
+    from ctcm.vault.store import VaultDir
+    from ctcm.vault.unlock import unlock_own_slot
+
+    parsed = VaultDir(env.vault, env.effective_lock_timeout).read_parsed()
+    seen = LocalState.for_header(state_dir(env.env), parsed.header, env.vault).load()
+    return unlock_own_slot(env, parsed, seen.pin if seen else None)

@@ -251,6 +251,49 @@ def unlock(
     return _opened(fmt.open_slot(header, slot, private, pin), source)
 
 
+def unlock_own_slot(
+    environment: Environment, parsed: fmt.Parsed, pin: tuple[int, str] | None = None
+) -> Unlocked:
+    """A user's own slot opened with its passphrase, never a session (``user passwd``: on a
+    shared OS account another user's session may be open). The user is --user / CTCM_USER, the
+    only user, or the OS login name; when none of those is a user (a new user on a shared
+    account), the passphrase typed finds its slot."""
+    header = parsed.header
+    users = user_slots(header)
+    wanted = environment.user or environment.env.get("CTCM_USER")
+    names = [s["id"].removeprefix("user:") for s in users]
+    if wanted and f"user:{wanted}" not in {s["id"] for s in users}:
+        raise WrongKey(
+            f"no user '{wanted}' in this vault (users: {', '.join(names)}); name yours: "
+            "ctcm --user NAME user passwd"
+        )
+    if not wanted and len(users) == 1:
+        wanted = names[0]
+    if not wanted:
+        with contextlib.suppress(OSError, KeyError):
+            login = getpass.getuser()
+            wanted = login if login in names else None
+    prompt = (
+        f"Current passphrase for {wanted}"
+        if wanted
+        else ("Your passphrase (your one-time enrolment passphrase if you are new)")
+    )
+    passphrase, source = read_passphrase(environment, prompt)
+    for slot in users:
+        if wanted and slot["id"] != f"user:{wanted}":
+            continue
+        try:
+            private = fmt.user_private_key(slot, passphrase, header["vault_id"])
+        except WrongKey:
+            continue
+        return _opened(fmt.open_slot(header, slot, private, pin), source)
+    who = f"user {wanted}" if wanted else "any user of this vault"
+    raise WrongKey(
+        f"that passphrase does not open {who}; name yours: ctcm --user NAME user passwd "
+        f"(users: {', '.join(names)})"
+    )
+
+
 def _opened(result: fmt.SlotOpened, source: str) -> Unlocked:
     return Unlocked(result.dek, result.slot_id, source, result.seal, result.authenticated)
 
