@@ -50,6 +50,7 @@ def test_doctype_add_list_show_edit_archive(cli: Cli) -> None:
         "validity_days": None,
         "no_expiry": False,
         "warn_days": 21,
+        "provided_by_practice": False,
         "archived": False,
     }
     # a validity in days (short cycles such as CAQH re-attestation every 120 days)

@@ -7,6 +7,7 @@ import email
 import email.policy
 import json
 from pathlib import Path
+from typing import Any
 
 from ctcm.areas.credentials.inbox import inbox_key
 from ctcm.services.practice import open_practice
@@ -143,8 +144,9 @@ def test_status_mail_tells_staff_how_to_submit(demo_cli: Cli, tmp_path: Path) ->
     _key_and_drop(cli, tmp_path)
     out = tmp_path / "after"
     cli.ok("notify", "status", "bob", "--out", str(out), "--again")  # the same month
-    text = " ".join(_body(next(out.iterdir())).split())
-    assert "ctcm submit --key <the practice's key file> --person bob --type TYPE" in text
+    mail = next(out.iterdir())
+    text = " ".join(_body(mail).split())
+    assert "ctcm submit --card submit-card-bob.ctcmcard --file SCAN" in text
 
 
 def _body(path: Path) -> str:
@@ -163,3 +165,166 @@ def test_a_missing_drop_folder_is_an_error_not_an_empty_inbox(
     assert r.exit_code == 1 and "does not exist (or is not mounted)" in r.stderr
     r = cli("inbox", "list", "--dir", str(tmp_path / "typo"))
     assert r.exit_code == 1 and "typo" in r.stderr
+
+
+def _card(cli: Cli, tmp_path: Path, person: str) -> Path:
+    """The submit card attached to ``person``'s status mail, saved as they would save it."""
+    out = tmp_path / f"mail-{person}"
+    cli.ok("notify", "status", person, "--out", str(out), "--again")
+    msg = email.message_from_bytes(next(out.iterdir()).read_bytes(), policy=email.policy.default)
+    (part,) = list(msg.iter_attachments())
+    card = tmp_path / str(part.get_filename())
+    card.write_bytes(part.get_content())
+    return card
+
+
+def test_the_submit_card_carries_only_that_persons_outstanding_types(
+    demo_cli: Cli, tmp_path: Path
+) -> None:
+    cli = demo_cli
+    cli.ok("mail", "configure", "--from", "Office <office@example.org>")
+    _key_and_drop(cli, tmp_path)
+    card = _card(cli, tmp_path, "bob")
+    data = json.loads(card.read_text())
+    status = json.loads(cli.ok("status", "bob", "--format", "json").stdout)
+    outstanding = {r["doctype"] for r in status["requirements"] if r["status"] in ("red", "yellow")}
+    assert {t["key"] for t in data["types"]} <= outstanding and data["person"] == "bob"
+    assert data["types"], "bob has something to renew in the demo"
+    people = json.loads(cli.ok("person", "list", "--format", "json").stdout)
+    others = [x for x in people if x["id"] != "bob"]
+    text = card.read_text()
+    assert not any(o["id"] in text.split('"') or o["name"] in text for o in others)
+    assert data["fingerprint"] == sub.fingerprint(sub.parse_key(text, "card").pub)
+
+
+def test_submit_with_a_card_offers_types_by_name_and_refuses_others(
+    demo_cli: Cli, tmp_path: Path
+) -> None:
+    cli = demo_cli
+    cli.ok("mail", "configure", "--from", "Office <office@example.org>")
+    key, drop = _key_and_drop(cli, tmp_path)
+    card = _card(cli, tmp_path, "bob")
+    types = json.loads(card.read_text())["types"]
+    scan = tmp_path / "renewed.pdf"
+    scan.write_bytes(SCAN)
+    env = {"CTCM_VAULT": str(tmp_path / "no-vault-here")}
+    base = ("submit", "--card", str(card), "--file", str(scan))
+    if len(types) > 1:  # no terminal: the choices are named, nothing sealed
+        r = run_ctcm(*base, env=env)
+        assert r.returncode == 1 and types[0]["name"] in r.stderr and "--type" in r.stderr
+    r = run_ctcm(*base, "--type", "Background check", env=env)
+    assert r.returncode == 1 and "not one of the documents the office asked of you" in r.stderr
+    assert list(drop.iterdir()) == []
+    # by its name, any case, with a US date and a month name echoed back in the preview
+    name = types[0]["name"]
+    r = run_ctcm(*base, "--type", name.upper(), "--issued", "3/1/2026",
+                 "--expires", "March 31, 2028", env=env)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "Person:   bob" in r.stderr and f"Document: {name} ({types[0]['key']})" in r.stderr
+    assert "March 1, 2026 (2026-03-01)" in r.stderr and "March 31, 2028 (2028-03-31)" in r.stderr
+    assert "renewed.pdf (PDF, 1 KB)" in r.stderr
+    (sealed,) = list(drop.iterdir())
+    listed = json.loads(cli.ok("inbox", "list", "--format", "json").stdout)
+    assert [(e["person"], e["doctype"], e["expires"]) for e in listed] == [
+        ("bob", types[0]["key"], "2028-03-31")
+    ]
+    # the card is for bob: naming someone else is refused
+    r = run_ctcm(*base, "--person", "ada", "--type", name, env=env)
+    assert r.returncode == 1 and "your submit card is for bob" in r.stderr
+
+
+def test_submit_checks_the_file_by_content_and_size(tmp_path: Path, demo_cli: Cli) -> None:
+    key, drop = _key_and_drop(demo_cli, tmp_path)
+    args = ("submit", "--key", str(key), "--person", "ada", "--type", "npi", "--out", str(drop))
+    for name, data, needle in [
+        ("license.pdf", b"MZ\x90\x00 not a pdf at all", "is not a PDF, PNG, JPEG or HEIC file"),
+        ("empty.pdf", b"", "is empty"),
+        ("big.pdf", b"%PDF-" + b"0" * (26 * 1024 * 1024), "the limit is"),
+    ]:
+        f = tmp_path / name
+        f.write_bytes(data)
+        r = run_ctcm(*args, "--file", str(f))
+        assert r.returncode == 1 and needle in r.stderr, (name, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1
+    for name, data in [
+        ("photo.jpg", b"\xff\xd8\xff\xe0" + b"0" * 64),
+        ("photo.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64),
+        ("photo.heic", b"\x00\x00\x00\x18ftypheic" + b"0" * 64),
+    ]:
+        f = tmp_path / name
+        f.write_bytes(data)
+        r = run_ctcm(*args, "--file", str(f))
+        assert r.returncode == 0, (name, r.stderr)
+    r = run_ctcm(*args, "--file", str(f), "--expires", "31/3/2027")
+    assert r.returncode == 1 and "no month 31 (month comes first" in r.stderr
+
+
+def test_submit_at_a_terminal_asks_which_document_and_confirms(
+    demo_cli: Cli, tmp_path: Path
+) -> None:
+    cli = demo_cli
+    cli.ok("mail", "configure", "--from", "Office <office@example.org>")
+    _, drop = _key_and_drop(cli, tmp_path)
+    card = _card(cli, tmp_path, "bob")
+    types = json.loads(card.read_text())["types"]
+    scan = tmp_path / "renewed.pdf"
+    scan.write_bytes(SCAN)
+    r = cli("submit", "--card", str(card), "--file", str(scan), interactive=True,
+            input=f"{len(types)}\nn\n")  # fmt: skip
+    assert r.exit_code == 0 and "Nothing sealed." in r.stderr
+    assert f"Document: {types[-1]['name']}" in r.stderr and list(drop.iterdir()) == []
+    r = cli("submit", "--card", str(card), "--file", str(scan), interactive=True,
+            input=f"{len(types)}\ny\n")  # fmt: skip
+    assert r.exit_code == 0 and "Sealed renewed.pdf" in r.stderr
+    assert len(list(drop.iterdir())) == 1
+
+
+def test_documents_the_practice_provides_are_never_asked_of_staff(cli: Cli, tmp_path: Path) -> None:
+    shown = json.loads(cli.ok("doctype", "show", "background-check", "--format", "json").stdout)
+    assert shown["provided_by_practice"] is True
+    cli.ok("doctype", "add", "drug-test", "--name", "Drug test", "--no-expiry",
+           "--provided-by-practice")  # fmt: skip
+    cli.ok("person", "add", "nia", "--name", "Nia New", "--email", "nia@example.org")
+    for t in ("background-check", "i9", "drug-test", "hipaa-training"):
+        cli.ok("person", "require", "nia", t)
+    cli.ok("mail", "configure", "--from", "Office <office@example.org>")
+    _key_and_drop(cli, tmp_path)
+    plan = json.loads(cli.ok("remind", "--format", "json").stdout)
+    (nia,) = [d for d in plan["due"] if d["person"] == "nia"]
+    assert [i["doctype"] for i in nia["items"]] == ["hipaa-training"]
+    card = json.loads(_card(cli, tmp_path, "nia").read_text())
+    assert [t["key"] for t in card["types"]] == ["hipaa-training"]
+    out = tmp_path / "mail-nia"
+    text = " ".join(_body(next(out.iterdir())).split())
+    assert "Background check: not on file yet; the office takes care of it." in text
+    assert "HIPAA" in text and "Please send it" in text
+    due = json.loads(cli.ok("due", "--person", "nia", "--format", "json").stdout)["items"]
+    assert any(i["what"] == "Drug test: missing, the practice obtains it" for i in due)
+    cli.ok("doctype", "edit", "drug-test", "--from-staff")
+    plan = json.loads(cli.ok("remind", "--format", "json").stdout)
+    (nia,) = [d for d in plan["due"] if d["person"] == "nia"]
+    assert sorted(i["doctype"] for i in nia["items"]) == ["drug-test", "hipaa-training"]
+
+
+def test_a_rejection_reason_goes_back_to_the_person_once(
+    demo_cli: Cli, tmp_path: Path, smtp: Any
+) -> None:
+    from tests.conftest import configure_mail
+
+    cli = demo_cli
+    configure_mail(cli, smtp)
+    key, drop = _key_and_drop(cli, tmp_path)
+    _submit(key, drop, tmp_path, "ada")
+    (entry,) = json.loads(cli.ok("inbox", "list", "--format", "json").stdout)
+    cli.ok("inbox", "reject", entry["id"], "--reason", "the scan is cut off at the bottom")
+    cli.ok("remind", "--send")
+    to_ada = [m for m in smtp.parsed() if "ada@" in str(m["To"])]
+    assert len(to_ada) == 1
+    body = " ".join(to_ada[0].get_body(("plain",)).get_content().split())
+    assert "could not accept a document you sent in" in body
+    assert "the scan is cut off at the bottom" in body, body
+    assert "State professional license you sent in (rejected on March 2)" in body
+    before = len(smtp.messages)
+    cli.ok("remind", "--send")  # told once: not again
+    again = [m for m in smtp.parsed()[before:] if "ada@" in str(m["To"])]
+    assert all("cut off" not in m.get_body(("plain",)).get_content() for m in again)

@@ -36,6 +36,15 @@ CategoryOpt = Annotated[
 ]
 
 
+ProvidedOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--provided-by-practice/--from-staff",
+        help="The practice obtains it (background check, I-9): never asked of staff.",
+    ),
+]
+
+
 @app.command("add")
 def add(
     ctx: typer.Context,
@@ -46,6 +55,7 @@ def add(
     warn_days: WarnOpt = None,
     category: CategoryOpt = None,
     validity_days: DaysOpt = None,
+    provided: ProvidedOpt = None,
 ) -> None:
     """Add a document type.
 
@@ -55,8 +65,9 @@ def add(
 
     with opened(ctx, "doctype add") as p:
         dt = doctypes.add_doctype(
-            p, key, name, validity_months, no_expiry, warn_days, category, validity_days
-        )
+            p, key, name, validity_months, no_expiry, warn_days, category, validity_days,
+            bool(provided),
+        )  # fmt: skip
     app_context(ctx).say(f"Added document type {dt.key}.")
 
 
@@ -76,6 +87,7 @@ def edit(
             "--remind", help='Own reminder schedule, e.g. "90,30,0,+7"; "default" to clear.'
         ),
     ] = None,
+    provided: ProvidedOpt = None,
 ) -> None:
     """Change a document type (existing documents keep their dates).
 
@@ -85,8 +97,9 @@ def edit(
 
     with opened(ctx, "doctype edit") as p:
         dt = doctypes.edit_doctype(
-            p, key, name, validity_months, no_expiry, warn_days, category, remind, validity_days
-        )
+            p, key, name, validity_months, no_expiry, warn_days, category, remind, validity_days,
+            provided,
+        )  # fmt: skip
     app_context(ctx).say(f"Updated document type {dt.key}.")
 
 

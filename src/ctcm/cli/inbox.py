@@ -8,6 +8,7 @@ import typer
 
 from ctcm.cli.context import app_context, opened, write_private
 from ctcm.cli.options import FormatOpt
+from ctcm.errors import InvalidInput
 from ctcm.render.formats import OutputFormat, View
 
 app = typer.Typer(help="Documents staff submitted themselves (sealed for this vault).")
@@ -147,28 +148,82 @@ def reject(
 
 def submit(
     ctx: typer.Context,
-    key_file: Annotated[Path, typer.Option("--key", help="The practice's submission key file.")],
-    person: Annotated[str, typer.Option("--person", help="Your person id at the practice.")],
-    doctype: Annotated[str, typer.Option("--type", help="The document type's key.")],
-    file: Annotated[Path, typer.Option("--file", help="The scan or photo of the document.")],
-    out: Annotated[Path, typer.Option("--out", help="The practice's drop folder.")],
-    issued: Annotated[str | None, typer.Option("--issued", metavar="YYYY-MM-DD")] = None,
-    expires: Annotated[str | None, typer.Option("--expires", metavar="YYYY-MM-DD")] = None,
+    key_file: Annotated[
+        Path,
+        typer.Option(
+            "--key", "--card", help="Your submit card (from your status mail) or the key file."
+        ),
+    ],
+    file: Annotated[Path, typer.Option("--file", help="The scan or photo (PDF, PNG, JPEG, HEIC).")],
+    person: Annotated[
+        str | None, typer.Option("--person", help="Your person id (on your card already).")
+    ] = None,
+    doctype: Annotated[
+        str | None,
+        typer.Option("--type", help="Which document, by name or key (asked when not given)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="The practice's drop folder (on your card).")
+    ] = None,
+    issued: Annotated[
+        str | None, typer.Option("--issued", help="e.g. 3/31/2025 or March 31, 2025.")
+    ] = None,
+    expires: Annotated[
+        str | None, typer.Option("--expires", help="e.g. 3/31/2027 or March 31, 2027.")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Seal without asking to confirm.")] = False,
 ) -> None:
     """Send in your own renewed document, sealed so only the practice's vault can open it (no
     vault access needed; you cannot read it back). The office reviews it.
 
-    Example: ctcm submit --key rb.ctcmkey --person bchen --type npi --file npi.pdf --out /srv/drop
-    """
-    from ctcm.areas.credentials.inbox import submit as do_submit
-    from ctcm.domain.dates import parse_optional_date
+    With your submit card (attached to your status mail), ctcm knows who you are and which
+    documents the office asked for: it offers them by name and refuses any other. It shows
+    what it will seal (person, document, dates, file) and asks before sealing.
 
-    env = app_context(ctx).environment
-    day_issued = parse_optional_date(issued, "--issued")
-    day_expires = parse_optional_date(expires, "--expires")
+    Example: ctcm submit --card submit-card-bchen.ctcmcard --file license.pdf --expires 3/31/2027
+    """
+    from ctcm.areas.credentials.inbox import (
+        card_type,
+        prepare_submission,
+        read_key,
+        seal_submission,
+    )
+
+    actx = app_context(ctx)
+    env = actx.environment
     today = env.as_of or env.clock.now().astimezone().date()
-    target = do_submit(key_file, person, doctype, day_issued, day_expires, file, out, today)
-    app_context(ctx).say(f"Sealed {file.name} into {target}; the office will review it.")
+    _, card = read_key(key_file)
+    if card is not None:
+        chosen = _choose(actx, card.types) if doctype is None else card_type(card, doctype)
+    elif doctype is None:
+        raise InvalidInput("give --type (the document type's key), or use your submit card")
+    else:
+        chosen = (doctype, None)
+    sub = prepare_submission(key_file, person, chosen, issued, expires, file, out, today)
+    actx.say("About to seal and send:\n  " + "\n  ".join(sub.preview()))
+    if env.interactive and not yes and not typer.confirm("Seal and send it?", default=True):
+        actx.say("Nothing sealed.")
+        return
+    target = seal_submission(sub, today)
+    actx.say(f"Sealed {file.name} into {target}; the office will review it.")
+
+
+def _choose(actx, types: tuple[tuple[str, str], ...]) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """The document to send, from the card's list: the only one, or the one picked."""
+    if not types:
+        raise InvalidInput("your submit card lists no document to send: nothing is asked of you")
+    if len(types) == 1:
+        return types[0]
+    listed = "; ".join(f"{i}. {name}" for i, (_, name) in enumerate(types, 1))
+    if not actx.environment.interactive:
+        raise InvalidInput(f"give --type, one of: {listed}")
+    actx.say("Which document are you sending?")
+    for i, (_, name) in enumerate(types, 1):
+        actx.say(f"  {i}. {name}")
+    answer = typer.prompt("Number", default="1").strip()
+    if not answer.isdigit() or not 1 <= int(answer) <= len(types):
+        raise InvalidInput(f"choose a number from 1 to {len(types)}")
+    return types[int(answer) - 1]
 
 
 def register(root: typer.Typer) -> None:

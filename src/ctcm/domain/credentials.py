@@ -99,6 +99,7 @@ class DocType:
     warn_days: int | None = None  # None: the practice default
     archived: bool = False
     validity_days: int | None = None  # for short cycles (CAQH re-attestation: 120 days)
+    provided: bool = False  # the practice obtains it (background check, I-9): never staff
 
     @property
     def never_expires(self) -> bool:
@@ -178,6 +179,7 @@ class RequirementStatus:
     waived_until: date | None
     manual_version: int | None = None  # an acknowledgment of the manual (domain/manual.py)
     acknowledged: date | None = None
+    provided: bool = False  # the practice obtains this document, not the person
 
     @property
     def is_document(self) -> bool:
@@ -234,6 +236,7 @@ def requirement_status(
             days_left,
             doc_id,
             waiver.until,
+            provided=doctype.provided,
         )
     if current is None:
         light, reason = Light.RED, Reason.MISSING
@@ -246,7 +249,15 @@ def requirement_status(
     else:
         light, reason = Light.GREEN, Reason.CURRENT
     return RequirementStatus(
-        doctype.key, doctype.name, light, reason, expires, days_left, doc_id, None
+        doctype.key,
+        doctype.name,
+        light,
+        reason,
+        expires,
+        days_left,
+        doc_id,
+        None,
+        provided=doctype.provided,
     )
 
 

@@ -41,6 +41,45 @@ def parse_date(text: str, what: str = "date", fmt: str | None = None) -> date:
         ) from None
 
 
+_MONTHS = {
+    name: i
+    for i in range(1, 13)
+    for name in (
+        date(2000, i, 1).strftime("%B").lower(),
+        date(2000, i, 1).strftime("%b").lower(),
+        date(2000, i, 1).strftime("%B").lower()[:4],  # "sept"
+    )
+}
+_US = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
+_NAMED = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+_NAMED_DAY_FIRST = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})$")
+
+
+def parse_any_date(text: str, what: str = "date") -> date:
+    """A date as a person writes it in the US: 2027-03-31, 3/31/2027, 03/31/27, March 31, 2027,
+    Mar 31 2027 or 31 March 2027 (numbers are month first). The caller echoes the date
+    understood, so a slip is seen before anything is recorded."""
+    raw = text.strip()
+    low = " ".join(raw.lower().split())
+    if _ISO.match(low):
+        return parse_date(low, what)
+    hint = "use e.g. 2027-03-31, 3/31/2027 or March 31, 2027"
+    month = day = year = None
+    if m := _US.match(low):
+        month, day, year = int(m[1]), int(m[2]), int(m[3])
+        if len(m[3]) == 2:
+            year += 2000
+    elif m := _NAMED.match(low):
+        month, day, year = _MONTHS.get(m[1]), int(m[2]), int(m[3])
+    elif m := _NAMED_DAY_FIRST.match(low):
+        month, day, year = _MONTHS.get(m[2]), int(m[1]), int(m[3])
+    if month is None or day is None or year is None:
+        raise InvalidInput(f"bad {what} {raw!r}: {hint}")
+    if not 1 <= month <= 12:
+        raise InvalidInput(f"bad {what} {raw!r}: no month {month} (month comes first: {hint})")
+    return parse_date(f"{year:04d}-{month:02d}-{day:02d}", f"{what} {raw!r} read as")
+
+
 def parse_optional_date(
     text: str | None, what: str = "date", fmt: str | None = None
 ) -> date | None:

@@ -14,3 +14,20 @@ def numbered(name: str, taken: Callable[[str], bool]) -> str:
         n += 1
         candidate = f"{stem}-{n}{suffix}"
     return candidate
+
+
+# what a scan or photo of a document may be, known by its first bytes (never its name)
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
+
+
+def document_kind(content: bytes) -> str | None:
+    """ "PDF", "PNG image", "JPEG image" or "HEIC image" by content; None for anything else."""
+    if content.startswith(b"%PDF-"):
+        return "PDF"
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG image"
+    if content.startswith(b"\xff\xd8\xff"):
+        return "JPEG image"
+    if content[4:8] == b"ftyp" and content[8:12] in _HEIF_BRANDS:
+        return "HEIC image"
+    return None

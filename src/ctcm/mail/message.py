@@ -33,8 +33,10 @@ def build_message(
     now: datetime,
     cc: list[Address] | None = None,
     reply_to: Address | None = None,
+    attachments: list[tuple[str, bytes]] | None = None,
 ) -> EmailMessage:
-    """A multipart/alternative message (plain text and HTML) with Date and Message-ID."""
+    """A multipart/alternative message (plain text and HTML) with Date and Message-ID; with
+    ``attachments`` (file name, bytes), multipart/mixed around it."""
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to
@@ -48,4 +50,6 @@ def build_message(
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
+    for name, data in attachments or ():
+        msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
     return msg

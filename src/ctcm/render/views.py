@@ -333,6 +333,7 @@ def doctype_json(d: DocType) -> dict[str, Any]:
         "validity_days": d.validity_days,
         "no_expiry": d.never_expires,
         "warn_days": d.warn_days,
+        "provided_by_practice": d.provided,
         "archived": d.archived,
     }
 
@@ -345,13 +346,14 @@ def doctypes_view(items: Sequence[DocType], default_warn: int) -> View:
             d.category.value,
             d.validity_text,
             d.warn_days if d.warn_days is not None else f"{default_warn} (default)",
+            "practice" if d.provided else "staff",
             d.archived,
         ]
         for d in items
     ]
     return View(
         [doctype_json(d) for d in items],
-        ["key", "name", "category", "validity", "warn_days", "archived"],
+        ["key", "name", "category", "validity", "warn_days", "provided_by", "archived"],
         rows,
         status_column=None,
     )
@@ -367,6 +369,7 @@ def doctype_view(d: DocType, used_by: Sequence[str], default_warn: int) -> View:
             ("category", d.category.value),
             ("validity", d.validity_text),
             ("warning window", f"{d.warn_days if d.warn_days is not None else default_warn} days"),
+            ("provided by", "the practice (never asked of staff)" if d.provided else "staff"),
             ("archived", "yes" if d.archived else "no"),
             ("required by policies", ", ".join(used_by) or "(none)"),
         ],

@@ -54,6 +54,7 @@ def parse_content(data: dict[str, Any], source: str) -> tuple[list[DocType], lis
                 months,
                 entry.get("warn_days"),
                 validity_days=days,
+                provided=bool(entry.get("provided_by_practice", False)),
             )
         )
     keys = {d.key for d in doctypes}

@@ -233,7 +233,12 @@ class Mailer:
         return [parse_address(a, "admin address") for a in self.config.admins]
 
     def message(
-        self, kind: str, context: dict[str, Any], to: list[Address], cc: list[Address] | None = None
+        self,
+        kind: str,
+        context: dict[str, Any],
+        to: list[Address],
+        cc: list[Address] | None = None,
+        attachments: list[tuple[str, bytes]] | None = None,
     ) -> Any:
         from ctcm.mail.message import build_message
         from ctcm.render.templates import render_email
@@ -249,6 +254,7 @@ class Mailer:
             self.p.now,
             cc=cc,
             reply_to=self.reply_to,
+            attachments=attachments,
         )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from ctcm.areas.activities.reminders import ActivityDue, plan_activity_reminders
 from ctcm.areas.credentials import service as cred
+from ctcm.areas.credentials.inbox import Rejection, pending_rejections
 from ctcm.domain.credentials import (
     Light,
     Person,
@@ -59,6 +60,7 @@ class PersonReminder:
     person: Person
     items: tuple[DueItem, ...]
     activities: tuple[ActivityDue, ...] = ()
+    rejections: tuple[Rejection, ...] = ()  # submissions refused, the reason not yet told
 
     @property
     def escalate(self) -> bool:
@@ -109,14 +111,15 @@ def plan_reminders(p: Practice) -> ReminderPlan:
         if not (e.status == "claimed" and e.at < stale)
     }
     activity_items = plan_activity_reminders(p, done_activities)
+    rejections = pending_rejections(p)
     reminders = []
     for status in cred.evaluate_active(p):
         person = status.person
         new_hire = person.start is not None and (today - person.start).days < config.escalate_grace
         items = []
         for r in status.requirements:
-            if r.status is Light.WAIVED or r.reason is Reason.NO_EXPIRY:
-                continue
+            if r.status is Light.WAIVED or r.reason is Reason.NO_EXPIRY or r.provided:
+                continue  # a document the practice obtains is the office's to do, not theirs
             if r.reason is Reason.ACKNOWLEDGED:
                 continue
             if r.reason is Reason.UNACKNOWLEDGED:
@@ -165,8 +168,9 @@ def plan_reminders(p: Practice) -> ReminderPlan:
             new_step = step if step > escalated[key] else 0
             items.append(DueItem(r, about, due, new_step, result.passed))
         owned = tuple(activity_items.pop(person.id, ()))
-        if items or owned:
-            reminders.append(PersonReminder(person, tuple(items), owned))
+        refused = tuple(rejections.get(person.id, ()))
+        if items or owned or refused:
+            reminders.append(PersonReminder(person, tuple(items), owned, refused))
     p.touch("reminders")
     return ReminderPlan(today, tuple(reminders))
 
@@ -195,6 +199,8 @@ def say(r: RequirementStatus, today: date) -> str:
     """One item of a message, worded for its state (the one wording of every message)."""
     from ctcm.render.views import days
 
+    if r.reason is Reason.MISSING and r.provided:
+        return f"{r.name}: not on file yet; the office takes care of it."
     if r.reason is Reason.MISSING:
         return f"{r.name}: not on file yet. Please send it."
     if r.reason is Reason.ACKNOWLEDGED:
@@ -274,6 +280,7 @@ def reminder_context(
         "manual": manual,
         "manual_hint": manual_hint,
         "activities": [],
+        "rejections": [],
         "urgent": any(i["status"] == "red" for i in items + manual),
         "escalated": escalated,
         "instructions": instructions,
@@ -351,6 +358,10 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
                     {"kind": a.kind, "date": a.on.isoformat(), "threshold": a.threshold}
                     for a in reminder.activities
                 ],
+                "rejections": [
+                    {"doctype": r.doctype, "on": r.on.isoformat(), "reason": r.reason}
+                    for r in reminder.rejections
+                ],
             }
         )
     if channel is None:
@@ -359,6 +370,7 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
 
     mailer = Mailer(p, channel)
     outgoing = []
+    names = {k: d.name for k, d in p.repo.doctypes().items()}
     hint = (
         manual_hint(p)
         if any(not i.requirement.is_document for r in plan.reminders for i in r.items)
@@ -382,41 +394,61 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
             a.say(plan.as_of)
             for a in sorted(reminder.activities, key=lambda a: (a.threshold != "overdue", a.on))
         ]
+        context["rejections"] = [r.say(names) for r in reminder.rejections]
         recipients = ",".join([person.email, *(a.addr_spec for a in cc)])
-        entries = [
-            LedgerEntry(
-                kind="reminder",
-                status="sent",
-                at=p.now_iso,
-                person_id=person.id,
-                doctype=item.requirement.doctype,
-                about=item.about,
-                threshold=item.threshold.key if item.threshold else "escalation",
-                threshold_date=item.threshold.on if item.threshold else plan.as_of,
-                passed=",".join(t.key for t in item.passed) or None,
-                # an escalation with no one to copy is not spent: it goes once admins exist
-                escalation=item.escalation if cc else 0,
-                channel=channel,
-                recipients=recipients,
-                note=p.rehearsal,
-            )
-            for item in reminder.items
-        ] + [
-            LedgerEntry(
-                kind="activity",
-                status="sent",
-                at=p.now_iso,
-                person_id=person.id,
-                doctype=a.kind,
-                about=a.ledger_about,
-                threshold=a.threshold,
-                threshold_date=a.on,
-                channel=channel,
-                recipients=person.email,
-                note=p.rehearsal,
-            )
-            for a in reminder.activities
-        ]
+        entries = (
+            [
+                LedgerEntry(
+                    kind="reminder",
+                    status="sent",
+                    at=p.now_iso,
+                    person_id=person.id,
+                    doctype=item.requirement.doctype,
+                    about=item.about,
+                    threshold=item.threshold.key if item.threshold else "escalation",
+                    threshold_date=item.threshold.on if item.threshold else plan.as_of,
+                    passed=",".join(t.key for t in item.passed) or None,
+                    # an escalation with no one to copy is not spent: it goes once admins exist
+                    escalation=item.escalation if cc else 0,
+                    channel=channel,
+                    recipients=recipients,
+                    note=p.rehearsal,
+                )
+                for item in reminder.items
+            ]
+            + [
+                LedgerEntry(
+                    kind="activity",
+                    status="sent",
+                    at=p.now_iso,
+                    person_id=person.id,
+                    doctype=a.kind,
+                    about=a.ledger_about,
+                    threshold=a.threshold,
+                    threshold_date=a.on,
+                    channel=channel,
+                    recipients=person.email,
+                    note=p.rehearsal,
+                )
+                for a in reminder.activities
+            ]
+            + [
+                LedgerEntry(
+                    kind="rejection",
+                    status="sent",
+                    at=p.now_iso,
+                    person_id=person.id,
+                    doctype=r.doctype,
+                    about=r.about,
+                    threshold="told",
+                    threshold_date=plan.as_of,
+                    channel=channel,
+                    recipients=person.email,
+                    note=p.rehearsal,
+                )
+                for r in reminder.rejections
+            ]
+        )
         outgoing.append(
             Outgoing(
                 mailer.message("reminder", context, [person_address(person)], cc),

@@ -169,6 +169,17 @@ def _v13_log_for(connection: Any) -> None:
     _add_columns(connection, "activity_log", ("for_date", Date()))
 
 
+def _v14_doctype_provided(connection: Any) -> None:
+    from sqlalchemy import Boolean, text
+
+    _add_columns(connection, "doctypes", ("provided", Boolean()))
+    # the packaged types an employer obtains itself (catalog/small-practice.toml)
+    connection.execute(
+        text("UPDATE doctypes SET provided = :yes WHERE key IN ('background-check', 'i9')"),
+        {"yes": True},
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("initial schema: practice, credentials, attachments, audit", _v1_initial),
     ("reminder schedules per document type; delivery ledger", _v2_reminders),
@@ -186,6 +197,7 @@ MIGRATIONS: list[Migration] = [
     ("the policies and procedures manual: answers, versions, acknowledgments", _v11_manual),
     ("users: their person record; one-time enrolment passphrases", _v12_users),
     ("a log entry can name the occurrence it closes (log add --for)", _v13_log_for),
+    ("document types the practice itself provides (never asked of staff)", _v14_doctype_provided),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -95,11 +95,13 @@ class Repository(
 
     def doctypes(self) -> dict[str, DocType]:
         rows = self.conn.execute(
-            "SELECT key, name, category, validity_months, warn_days, archived_at, validity_days "
-            "FROM doctypes ORDER BY key"
+            "SELECT key, name, category, validity_months, warn_days, archived_at, validity_days, "
+            "provided FROM doctypes ORDER BY key"
         ).fetchall()
         return {
-            r[0]: DocType(r[0], r[1], Category(r[2]), r[3], r[4], r[5] is not None, r[6])
+            r[0]: DocType(
+                r[0], r[1], Category(r[2]), r[3], r[4], r[5] is not None, r[6], bool(r[7])
+            )
             for r in rows
         }
 
@@ -310,6 +312,7 @@ class Repository(
                     validity_months=dt.validity_months,
                     validity_days=dt.validity_days,
                     warn_days=dt.warn_days,
+                    provided=dt.provided,
                     archived_at=archived,
                     created_at=created,
                 )

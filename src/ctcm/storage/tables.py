@@ -38,6 +38,7 @@ class DocTypeRow(SQLModel, table=True):
     created_at: str
     remind: str | None = None  # reminder schedule override (schema v2)
     validity_days: int | None = None  # a validity counted in days (schema v5)
+    provided: bool | None = None  # the practice obtains it, never staff (schema v14)
 
 
 class PolicyRow(SQLModel, table=True):

@@ -25,6 +25,7 @@ from ctcm.vault.format import _hkdf, _priv_bytes, _pub_bytes, b64d, b64e
 
 MAGIC = b"CTCM-SUBMISSION/1\n"
 KEY_FORMAT = "ctcm-inbox-key"
+CARD_FORMAT = "ctcm-submit-card"
 _INFO = "ctcm/v1 submission"
 
 
@@ -56,6 +57,47 @@ class InboxKey:
         )
 
 
+def fingerprint(pub: bytes) -> str:
+    """A short fingerprint of the submission key, to compare with the office's."""
+    import hashlib
+
+    digest = hashlib.sha256(pub).hexdigest()[:16].upper()
+    return " ".join(digest[i : i + 4] for i in range(0, 16, 4))
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One person's submit card: the practice's submission key, their id and their own
+    outstanding document types (key, name); nothing about anyone else."""
+
+    key: InboxKey
+    person: str
+    types: tuple[tuple[str, str], ...]
+    drop: str
+    made: str
+
+    def to_text(self) -> str:
+        return (
+            json.dumps(
+                {
+                    "format": CARD_FORMAT,
+                    "v": 1,
+                    "practice": self.key.practice,
+                    "person": self.person,
+                    "types": [{"key": k, "name": n} for k, n in self.types],
+                    "drop": self.drop,
+                    "made": self.made,
+                    "vault_id": self.key.vault_id,
+                    "key_id": self.key.key_id,
+                    "pub": b64e(self.key.pub),
+                    "fingerprint": fingerprint(self.key.pub),
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+
+
 def new_key_pair() -> tuple[bytes, bytes]:
     """(private, public) raw X25519 keys."""
     priv = X25519PrivateKey.generate()
@@ -63,17 +105,31 @@ def new_key_pair() -> tuple[bytes, bytes]:
 
 
 def parse_key(text: str, where: str) -> InboxKey:
+    return parse_card(text, where)[0]
+
+
+def parse_card(text: str, where: str) -> tuple[InboxKey, Card | None]:
+    """The submission key in a key file or a submit card, and the card if it is one. A card's
+    fingerprint must match its key (a card edited by hand is refused)."""
     try:
         data = json.loads(text)
-        if data.get("format") != KEY_FORMAT or data.get("v") != 1:
+        if data.get("format") not in (KEY_FORMAT, CARD_FORMAT) or data.get("v") != 1:
             raise ValueError
         pub = b64d(data["pub"])
         if len(pub) != 32:
             raise ValueError
-        return InboxKey(pub, str(data["key_id"]), str(data["vault_id"]), str(data["practice"]))
+        key = InboxKey(pub, str(data["key_id"]), str(data["vault_id"]), str(data["practice"]))
+        if data["format"] == KEY_FORMAT:
+            return key, None
+        if data.get("fingerprint") != fingerprint(pub):
+            raise ValueError
+        types = tuple((str(t["key"]), str(t["name"])) for t in data["types"])
+        card = Card(key, str(data["person"]), types, str(data.get("drop") or ""), str(data["made"]))
+        return key, card
     except (ValueError, KeyError, TypeError, AttributeError):
         raise InvalidInput(
-            f"{where} is not a ctcm submission key (ask the office for the practice's key file)"
+            f"{where} is not a ctcm submission key or submit card (your submit card comes with "
+            "your status mail from the office)"
         ) from None
 
 

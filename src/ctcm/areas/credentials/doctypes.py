@@ -46,6 +46,7 @@ def add_doctype(
     warn_days: int | None,
     category: str | None,
     validity_days: int | None = None,
+    provided: bool = False,
 ) -> DocType:
     check_key(key, "document type key")
     if key in p.repo.doctypes():
@@ -63,6 +64,7 @@ def add_doctype(
         _check_months(validity_months),
         _check_warn(warn_days),
         validity_days=validity_days,
+        provided=provided,
     )
     p.repo.put_doctype(dt, p.now_iso)
     p.touch(f"doctype:{key}")
@@ -79,13 +81,15 @@ def edit_doctype(
     category: str | None = None,
     remind: str | None = None,
     validity_days: int | None = None,
+    provided: bool | None = None,
 ) -> DocType:
-    """Change a document type; ``remind`` sets its own reminder schedule ("default" clears)."""
+    """Change a document type; ``remind`` sets its own reminder schedule ("default" clears);
+    ``provided``: whether the practice obtains it itself (never asked of staff)."""
     from ctcm.domain.reminders import parse_schedule
 
     dt = get_doctype(p, key)
-    options = (name, validity_months, warn_days, category, remind, validity_days)
-    if options == (None,) * 6 and not no_expiry:
+    options = (name, validity_months, warn_days, category, remind, validity_days, provided)
+    if options == (None,) * 7 and not no_expiry:
         raise InvalidInput("nothing to change: give at least one option (see --help)")
     _check_validity(validity_months, validity_days, no_expiry)
     months, days = dt.validity_months, dt.validity_days
@@ -102,6 +106,7 @@ def edit_doctype(
         validity_months=months,
         validity_days=days,
         warn_days=_check_warn(warn_days) if warn_days is not None else dt.warn_days,
+        provided=dt.provided if provided is None else provided,
     )
     p.repo.put_doctype(dt, p.now_iso)
     if remind is not None:

@@ -23,6 +23,7 @@ from ctcm.services.practice import Practice
 from ctcm.vault import submission as sub
 
 SUFFIX = ".ctcmsub"
+SUBMIT_LIMIT = 20 << 20  # a scan or phone photo of a document; larger is a mistake
 
 
 # ---------------------------------------------------------------------------- the vault's side
@@ -170,63 +171,226 @@ def accept(p: Practice, entry_id: str, directory: Path | None) -> int:
 
 
 def reject(p: Practice, entry_id: str, reason: str, directory: Path | None) -> Entry:
+    """Refuse a submission; the reason goes to the person with their next reminder run (it is
+    queued in the delivery ledger), when they are in this vault with an address."""
+    from ctcm.domain.reminders import LedgerEntry
+
     e = get_entry(p, entry_id, directory)
     why = check_text(reason, "--reason")
     who = (e.meta or {}).get("person", "unknown")
     p.touch(f"submission:{e.id} rejected", f"person:{who}", f"reason: {why}")
+    if who in {x.id for x in p.repo.people(active_only=True)}:
+        p.repo.add_deliveries(
+            [
+                LedgerEntry(
+                    kind="rejection",
+                    status="queued",
+                    at=p.now_iso,
+                    person_id=who,
+                    doctype=(e.meta or {}).get("doctype"),
+                    about=f"submission:{e.id}",
+                    threshold_date=p.today,
+                    note=why,
+                )
+            ]
+        )
     p.after_save.append(lambda: e.path.unlink(missing_ok=True))
     return e
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    about: str  # "submission:<id>"
+    doctype: str | None
+    on: date
+    reason: str
+
+    def say(self, names: dict[str, str]) -> str:
+        what = names.get(self.doctype or "", self.doctype or "a document")
+        return f"{what} you sent in (rejected on {self.on:%B} {self.on.day}): {self.reason}"
+
+
+def pending_rejections(p: Practice) -> dict[str, list[Rejection]]:
+    """Rejected submissions whose reason has not yet gone to the person, by person."""
+    told = {e.about for e in p.repo.deliveries("rejection") if e.status in ("sent", "claimed")}
+    out: dict[str, list[Rejection]] = {}
+    for e in p.repo.deliveries("rejection"):
+        if e.status == "queued" and e.about not in told and e.person_id and e.threshold_date:
+            out.setdefault(e.person_id, []).append(
+                Rejection(e.about or "", e.doctype, e.threshold_date, e.note or "")
+            )
+    return out
 
 
 # ---------------------------------------------------------------------------- the staff side
 
 
-def submit(
-    key_file: Path,
-    person: str,
-    doctype: str,
-    issued: date | None,
-    expires: date | None,
-    file: Path,
-    out: Path,
-    today: date,
-) -> Path:
-    """Seal one document for the practice's vault into ``out``; return the file written.
-    Nothing is read back: only the vault can open it."""
-    from ctcm.areas.credentials.service import MAX_ATTACHMENT, read_upload
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """What ``ctcm submit`` is about to seal, checked and shown before sealing."""
 
+    key: sub.InboxKey
+    person: str
+    doctype: str
+    doctype_name: str | None  # known from a submit card
+    issued: date | None
+    expires: date | None
+    file: Path
+    kind: str  # "PDF", "JPEG image", ...
+    content: bytes
+    out: Path
+
+    def preview(self) -> list[str]:
+        what = f"{self.doctype_name} ({self.doctype})" if self.doctype_name else self.doctype
+        size = len(self.content)
+        shown = f"{size / 1_048_576:.1f} MB" if size >= 1_048_576 else f"{max(1, size // 1024)} KB"
+        return [
+            f"Person:   {self.person}",
+            f"Document: {what}",
+            f"Issued:   {_long(self.issued)}",
+            f"Expires:  {_long(self.expires)}",
+            f"File:     {self.file.name} ({self.kind}, {shown})",
+            f"For:      {self.key.practice or 'the practice'}, key {sub.fingerprint(self.key.pub)}",
+            f"Into:     {self.out}",
+        ]
+
+
+def _long(day: date | None) -> str:
+    return f"{day:%B} {day.day}, {day.year} ({day.isoformat()})" if day else "(not given)"
+
+
+def read_key(key_file: Path) -> tuple[sub.InboxKey, sub.Card | None]:
     try:
-        key_text = key_file.read_text(encoding="utf-8")
+        text = key_file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise NotFound(f"key file {key_file} does not exist") from None
     except (OSError, UnicodeDecodeError):
         raise InvalidInput(f"cannot read the key file {key_file}") from None
-    key = sub.parse_key(key_text, str(key_file))
-    check_key(person, "--person")
-    check_key(doctype, "--type")
-    if issued and expires and expires < issued:
-        raise InvalidInput(f"--expires {expires} is before --issued {issued}")
-    if issued and issued > today:
-        raise InvalidInput(f"--issued {issued} is in the future")
-    if not out.is_dir():
-        raise InvalidInput(f"--out {out} is not a directory (the practice's drop folder)")
-    content = read_upload(file)
-    assert len(content) <= MAX_ATTACHMENT
+    return sub.parse_card(text, str(key_file))
+
+
+def card_type(card: sub.Card, given: str) -> tuple[str, str]:
+    """The card's type that ``given`` names, by key or by name (any case); refused otherwise:
+    a card lists what the office asked of this person, and nothing else is sealed."""
+    from ctcm.domain.suggest import did_you_mean
+
+    wanted = " ".join(given.lower().split())
+    for key, name in card.types:
+        if wanted in (key, name.lower()):
+            return key, name
+    names = [name for _, name in card.types]
+    hint = did_you_mean(given, [n.lower() for n in names] + [k for k, _ in card.types])
+    raise InvalidInput(
+        f"--type {given!r}{hint} is not one of the documents the office asked of you: "
+        f"{'; '.join(names) or 'none'}"
+    )
+
+
+def prepare_submission(
+    key_file: Path,
+    person: str | None,
+    doctype: tuple[str, str | None],
+    issued: str | None,
+    expires: str | None,
+    file: Path,
+    out: Path | None,
+    today: date,
+) -> Submission:
+    """Check everything before anything is sealed: the key (or card), the person, the type,
+    the dates (US formats and month names accepted), the file's content and size."""
+    from ctcm.domain.dates import parse_any_date
+    from ctcm.domain.files import document_kind
+
+    key, card = read_key(key_file)
+    if card is not None and person is not None and person != card.person:
+        raise InvalidInput(f"your submit card is for {card.person}, not {person}")
+    who = person or (card.person if card else None)
+    if who is None:
+        raise InvalidInput("give --person ID (or use your submit card: --key CARD)")
+    check_key(who, "--person")
+    type_key, type_name = doctype
+    check_key(type_key, "--type")
+    day_issued = parse_any_date(issued, "--issued") if issued else None
+    day_expires = parse_any_date(expires, "--expires") if expires else None
+    if day_issued and day_expires and day_expires < day_issued:
+        raise InvalidInput(f"--expires {day_expires} is before --issued {day_issued}")
+    if day_issued and day_issued > today:
+        raise InvalidInput(f"--issued {day_issued} is in the future")
+    if day_expires and day_expires < today:
+        raise InvalidInput(
+            f"--expires {day_expires} has passed: send the renewed document, not the old one"
+        )
+    folder = out or (Path(card.drop) if card and card.drop else None)
+    if folder is None:
+        raise InvalidInput("give --out DIR, the practice's drop folder")
+    if not folder.is_dir():
+        raise InvalidInput(f"--out {folder} is not a directory (the practice's drop folder)")
+    content = _read_document(file, SUBMIT_LIMIT)
+    kind = document_kind(content)
+    if kind is None:
+        raise InvalidInput(
+            f"{file.name} is not a PDF, PNG, JPEG or HEIC file: send a scan or a photo of the "
+            "document"
+        )
+    return Submission(
+        key, who, type_key, type_name, day_issued, day_expires, file, kind, content, folder
+    )
+
+
+def _read_document(file: Path, limit: int) -> bytes:
+    try:
+        size = file.stat().st_size
+    except FileNotFoundError:
+        raise NotFound(f"file {file} does not exist") from None
+    except OSError as err:
+        raise InvalidInput(f"cannot read {file}: {err.strerror}") from None
+    if not file.is_file():
+        raise InvalidInput(f"{file} is not a file")
+    if size > limit:
+        raise InvalidInput(
+            f"{file.name} is {size / 1_048_576:.1f} MB; the limit is {limit // 1_048_576} MB "
+            "(scan at a lower resolution, or as a PDF)"
+        )
+    if size == 0:
+        raise InvalidInput(f"{file.name} is empty")
+    try:
+        return file.read_bytes()
+    except OSError as err:
+        raise InvalidInput(f"cannot read {file}: {err.strerror}") from None
+
+
+def seal_submission(s: Submission, today: date) -> Path:
+    """Seal it into the drop folder; return the file written. Nothing is read back: only the
+    vault can open it."""
     meta = {
-        "person": person,
-        "doctype": doctype,
-        "issued": issued.isoformat() if issued else None,
-        "expires": expires.isoformat() if expires else None,
-        "filename": file.name,
+        "person": s.person,
+        "doctype": s.doctype,
+        "issued": s.issued.isoformat() if s.issued else None,
+        "expires": s.expires.isoformat() if s.expires else None,
+        "filename": s.file.name,
         "submitted_on": today.isoformat(),
     }
-    sealed = sub.seal(key, meta, content)
-    target = out / f"submission-{today:%Y%m%d}-{secrets.token_hex(4)}{SUFFIX}"
+    sealed = sub.seal(s.key, meta, s.content)
+    target = s.out / f"submission-{today:%Y%m%d}-{secrets.token_hex(4)}{SUFFIX}"
     try:
         # readable by the office on a shared folder: sealed, only the vault opens it
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
     except OSError as err:
-        raise InvalidInput(f"cannot write into {out}: {err.strerror}") from None
+        raise InvalidInput(f"cannot write into {s.out}: {err.strerror}") from None
     with os.fdopen(fd, "wb") as fh:
         fh.write(sealed)
     return target
+
+
+def submit_card(p: Practice, person_id: str, types: list[tuple[str, str]]) -> sub.Card | None:
+    """A person's submit card (None until the practice has a submission key): the key, their
+    id and the document types they are asked to send."""
+    if "inbox" not in p.header:
+        return None
+    key = sub.InboxKey(
+        base64.b64decode(p.header["inbox"]["pub"]),
+        p.header["inbox"]["key_id"],
+        p.header["vault_id"],
+        p.settings.get("practice_name", ""),
+    )
+    return sub.Card(key, person_id, tuple(types), str(drop_dir(p)), p.today.isoformat())

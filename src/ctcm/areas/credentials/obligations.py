@@ -34,9 +34,8 @@ def credentials_due(p: Practice, until: date) -> Iterable[DueItem]:
                     f"manual:{person.id}:v{r.manual_version}",
                 )
             elif r.reason is Reason.MISSING:
-                yield DueItem(
-                    today, "credentials", f"{r.name}: missing, send it", person.id, Light.RED, ref
-                )
+                what = "missing, the practice obtains it" if r.provided else "missing, send it"
+                yield DueItem(today, "credentials", f"{r.name}: {what}", person.id, Light.RED, ref)
             elif r.reason is Reason.EXPIRED and r.expires is not None:
                 yield DueItem(
                     r.expires,

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from ctcm.areas.credentials import service as cred
+from ctcm.areas.credentials.inbox import submit_card
 from ctcm.domain.credentials import PersonStatus
 from ctcm.domain.reminders import LedgerEntry
 from ctcm.services.messaging import DeliveryReport, Mailer, Outgoing, person_address
@@ -34,13 +35,23 @@ def status_context(
             if any(r["status"] == light for r in requirements)
         ],
         "requirements": requirements,
-        "to_renew": any(r.status.severity > 0 for r in status.requirements if r.is_document),
+        "to_renew": any(
+            r.status.severity > 0 for r in status.requirements if r.is_document and not r.provided
+        ),
         "instructions": instructions,
         "manual_hint": manual_hint,
         "no_documents": not status.tracks_documents,
         "submit_hint": submit_hint,
         "to_read": any(r.status.severity > 0 for r in status.requirements if not r.is_document),
     }
+
+
+def card_hint(name: str) -> str:
+    return (
+        f"Your submit card is attached ({name}): it lists the documents asked of you. To send "
+        f"one yourself, sealed so only the practice can open it: ctcm submit --card {name} "
+        "--file SCAN (ctcm asks which document and shows what it will send)."
+    )
 
 
 def prepare_status_notices(
@@ -63,6 +74,13 @@ def prepare_status_notices(
         if person.id in already and not again:
             report.skipped.append(person.id)
             continue
+        asked = [
+            (r.doctype, r.name)
+            for r in status.requirements
+            if r.is_document and not r.provided and r.status.severity > 0
+        ]
+        card = submit_card(p, person.id, asked) if asked else None
+        name = f"submit-card-{person.id}.ctcmcard"
         msg = mailer.message(
             "status",
             status_context(
@@ -71,9 +89,10 @@ def prepare_status_notices(
                 mailer.config.instructions,
                 p.today,
                 manual_hint(p),
-                submit_hint(p, person.id),
+                card_hint(name) if card else submit_hint(p, person.id),
             ),
             [person_address(person)],
+            attachments=[(name, card.to_text().encode())] if card else None,
         )
         entry = LedgerEntry(
             kind="status",
