@@ -1,4 +1,4 @@
-"""The README's exit-code table is the code's: every ExitCode is documented with its number,
+"""The exit-code table (docs/reference.md) is the code's: every ExitCode is documented with its number,
 nothing else is, and the cases the README names end with the code it gives."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from tests.conftest import ROOT, Cli, run_ctcm
 
 
 def _table() -> dict[int, str]:
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "reference.md").read_text()
     section = text.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
     return {int(m[1]): m[2] for m in re.finditer(r"^\| (\d+) \| (.+) \|$", section, re.M)}
 

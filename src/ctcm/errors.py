@@ -6,7 +6,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Process exit codes (documented in README, "Exit codes")."""
+    """Process exit codes (documented in docs/reference.md, "Exit codes")."""
 
     OK = 0
     ERROR = 1

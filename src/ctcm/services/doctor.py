@@ -269,7 +269,7 @@ def vault_checks(p: object) -> list[Check]:
                     "backups",
                     "warn",
                     f"{len(backups)} kept; a restore verified: {when}",
-                    "ctcm backup verify (monthly from cron: see README, Running from cron)",
+                    "ctcm backup verify (monthly from cron: see docs/areas/reminders.md, Running from cron)",
                 )
             )
         else:

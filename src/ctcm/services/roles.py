@@ -7,7 +7,7 @@ tests/services/test_roles.py checks that every command is in the table).
 
 Roles guard against mistakes and overreach by people without the data key in their head, not
 against a member who holds the data key: anyone whose slot opens the vault can decrypt it with
-other software. README ("Security model") says so.
+other software. docs/security.md ("Security model") says so.
 """
 
 from __future__ import annotations
