@@ -130,3 +130,36 @@ def test_import_errors_suggest_the_date_format_and_the_nearest_name(cli: Cli) ->
     r = cli("person", "add", "amy", "--name", "Amy", "--email", "a@example.org",
             "--policy", "clinican")  # fmt: skip
     assert r.exit_code == 1 and "did you mean 'clinician'?" in r.stderr
+
+
+def test_rehearse_days_runs_the_cron_recipe_and_counts_each_persons_mail(
+    demo_cli: Cli, smtp: Any, tmp_path: Path
+) -> None:
+    """The office manager's question before turning cron on: how much mail will each person
+    get? ``rehearse --days 90`` answers it on a marked copy, with a real SMTP server
+    configured that never hears a thing, and the real vault's next run still works."""
+    import json
+
+    cli = demo_cli
+    configure_mail(cli, smtp, "--admins", "owner@example.org")
+    real = cli.vault
+    copy = tmp_path / "r90"
+    r = run_ctcm("rehearse", str(copy), "--days", "90", "--format", "json", env=_env(cli, real))
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert smtp.messages == []  # nothing reached a server
+    assert report["mails"] == sum(report["per_job"].values()) > 0
+    assert report["per_job"]["digest"] == 3  # 1 January, February, March: the one admin
+    per = report["per_address"]
+    assert per["owner@example.org"] <= 90  # at most one escalation message a day, and digests
+    staff = {a: n for a, n in per.items() if a != "owner@example.org"}
+    assert staff and max(staff.values()) <= 45  # never two days running about one item
+    mails = list((copy / "rehearsal-mail").glob("*.eml"))
+    assert len(mails) == report["mails"]
+    msg = email.message_from_bytes(mails[0].read_bytes(), policy=email.policy.default)
+    assert str(msg["Subject"]).startswith("[REHEARSAL]") and not msg["Cc"]
+    assert "REHEARSAL: " in r.stderr and "the real vault was not touched" in r.stderr
+    # the real vault is where it was, and its next cron run works and sends for real
+    r = run_ctcm("remind", "--send", env=_env(cli, real))
+    assert r.returncode == 0, r.stderr
+    assert smtp.messages and "REHEARSAL" not in str(smtp.parsed()[0]["Subject"])

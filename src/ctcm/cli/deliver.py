@@ -48,7 +48,7 @@ def _report(actx: AppContext, report, fmt: OutputFormat, what: str) -> None:  # 
             i["status"],
             i["why"],
             i["threshold"] or "",
-            "yes" if d["cc_admins"] else "",
+            "yes" if d.get("escalated") else "",
         ]
         for d in report.due
         for i in d["items"]
@@ -59,7 +59,7 @@ def _report(actx: AppContext, report, fmt: OutputFormat, what: str) -> None:  # 
     ]
     view = View(
         report.to_json(),
-        ["person", "email", "doctype", "status", "why", "threshold", "cc_admins"]
+        ["person", "email", "doctype", "status", "why", "threshold", "escalated"]
         if report.due
         else (),
         rows,

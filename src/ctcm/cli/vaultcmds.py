@@ -1,12 +1,15 @@
 """Vault-wide commands: init, unlock, lock, demo."""
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ctcm.cli.context import app_context, opened
+from ctcm.cli.options import FormatOpt
 from ctcm.errors import InvalidInput
+from ctcm.render.formats import OutputFormat, View
 
 
 def init(
@@ -239,24 +242,62 @@ def demo(
 def rehearse(
     ctx: typer.Context,
     dest: Annotated[Path, typer.Argument(help="A new or empty folder for the copy.")],
+    days: Annotated[
+        int | None,
+        typer.Option("--days", help="Run the cron recipe on the copy for N days from today."),
+    ] = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Make a rehearsal copy of the vault: try a month of cron runs on it, safely.
 
     The copy is marked inside its authenticated header: its mail goes to files in
     DIR/rehearsal-mail even with --send, every message says REHEARSAL, and nothing done to it
     (CTCM_TODAY runs ahead included) touches the real vault or this machine's record of it.
+    With --days N, ctcm runs the cron recipe on the copy day by day (reminders daily, the
+    digest on the 1st, the security tip on the 2nd) and reports how many mails each address
+    would get.
 
-    Example: ctcm rehearse /tmp/try && CTCM_TODAY=2027-01-04 ctcm --vault /tmp/try remind --send
+    Example: ctcm rehearse /tmp/try --days 90
     """
-    from ctcm.services.rehearse import make_rehearsal
+    from ctcm.services.rehearse import make_rehearsal, run_days
 
+    actx = app_context(ctx)
     with opened(ctx, "rehearse", write=False) as p:
         copy = make_rehearsal(p, dest)
-    typer.echo(str(copy.path))
-    app_context(ctx).say(
-        f"Rehearsal copy of generation {copy.generation} in {copy.path}: use --vault "
-        f"{copy.path} (with CTCM_TODAY=YYYY-MM-DD to move its date); its mail goes to "
-        f"{copy.mail}, never to a server."
+        unlocked = p.unlocked
+    if days is None:
+        typer.echo(str(copy.path))
+        actx.say(
+            f"Rehearsal copy of generation {copy.generation} in {copy.path}: use --vault "
+            f"{copy.path} (with CTCM_TODAY=YYYY-MM-DD to move its date); its mail goes to "
+            f"{copy.mail}, never to a server."
+        )
+        return
+    report = run_days(actx.environment, copy.path, unlocked, days)
+    rows = sorted(report.per_address.items(), key=lambda kv: (-kv[1], kv[0]))
+    end = report.start + timedelta(days=report.days - 1)
+    data = {
+        "rehearsal": str(copy.path),
+        "from": report.start.isoformat(),
+        "to": end.isoformat(),
+        "mails": report.total,
+        "per_job": report.per_job,
+        "per_address": dict(rows),
+    }
+    actx.show(
+        View(
+            data,
+            ["address", "mails"],
+            [[a, n] for a, n in rows],
+            title=f"REHEARSAL: {report.days} days of cron, {report.start} to {end}",
+            status_column=None,
+        ),
+        fmt,
+    )
+    jobs = ", ".join(f"{n} {job}" for job, n in report.per_job.items())
+    actx.say(
+        f"REHEARSAL: {report.total} mail(s) in {report.days} days ({jobs}), written to "
+        f"{copy.mail}; nothing was sent and the real vault was not touched."
     )
 
 

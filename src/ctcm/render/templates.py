@@ -85,7 +85,7 @@ def render_email(env: Any, kind: str, context: dict[str, Any]) -> RenderedEmail:
     )
 
 
-EMAIL_KINDS = ("reminder", "status", "digest", "test", "awareness")
+EMAIL_KINDS = ("reminder", "status", "digest", "test", "awareness", "escalation")
 
 
 def check_templates(env: Any, samples: dict[str, dict[str, Any]]) -> list[str]:

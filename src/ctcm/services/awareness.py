@@ -107,7 +107,7 @@ def prepare_awareness(p: Practice, channel: str | None) -> tuple[DeliveryReport,
                     "person": person.id,
                     "name": person.name,
                     "email": person.email,
-                    "cc_admins": False,
+                    "escalated": False,
                     "items": [
                         {
                             "doctype": "",

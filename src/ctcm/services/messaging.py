@@ -210,6 +210,7 @@ class Mailer:
         from ctcm.render.templates import make_environment
 
         self.p = p
+        self.channel = channel
         self.config = mail_config(p)
         self.practice = p.settings.get("practice_name", "")
         if self.config.sender:
@@ -304,7 +305,16 @@ def delivery_log(
     """The delivery ledger, oldest first: proof of who was told what, when."""
     if person_id is not None:
         cred.get_person(p, person_id)
-    kinds = ("reminder", "activity", "status", "digest", "test", "awareness")
+    kinds = (
+        "reminder",
+        "activity",
+        "status",
+        "digest",
+        "test",
+        "awareness",
+        "escalation",
+        "rejection",
+    )
     if kind is not None and kind not in kinds:
         raise InvalidInput(f"--kind must be one of {', '.join(kinds)}")
     since_iso = since.isoformat() if since else None

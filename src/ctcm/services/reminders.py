@@ -319,16 +319,6 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
     report = DeliveryReport(plan.as_of, "reminder", channel)
     admin_addresses = mail_config(p).admins
 
-    def copied(person: Person) -> list[str]:
-        """Admins to copy on an escalation: each once, never the person themselves."""
-        seen = {person.email.lower()}
-        out = []
-        for address in admin_addresses:
-            if address.lower() not in seen:
-                seen.add(address.lower())
-                out.append(address)
-        return out
-
     for reminder in plan.reminders:
         if reminder.escalate and not admin_addresses:
             report.notes.append(
@@ -340,7 +330,7 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
                 "person": reminder.person.id,
                 "name": reminder.person.name,
                 "email": reminder.person.email,
-                "cc_admins": reminder.escalate and bool(copied(reminder.person)),
+                "escalated": reminder.escalate and bool(admin_addresses),
                 "items": [
                     {
                         "doctype": i.requirement.doctype,
@@ -366,7 +356,6 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
         )
     if channel is None:
         return report, []
-    from ctcm.mail.message import parse_address
 
     mailer = Mailer(p, channel)
     outgoing = []
@@ -376,16 +365,26 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
         if any(not i.requirement.is_document for r in plan.reminders for i in r.items)
         else ""
     )
+    escalated_people = []
     for reminder in plan.reminders:
         person = reminder.person
-        cc = (
-            [parse_address(a, "admin address") for a in copied(person)] if reminder.escalate else []
-        )
+        # admins are told in one message of their own per run (below), never copied here
+        notified = reminder.escalate and bool(admin_addresses)
+        if notified:
+            escalated_people.append(
+                {
+                    "name": person.name,
+                    "id": person.id,
+                    "lines": [
+                        say(i.requirement, plan.as_of) for i in reminder.items if i.escalation
+                    ],
+                }
+            )
         context = reminder_context(
             mailer.practice,
             person,
             [i.requirement for i in reminder.items],
-            bool(cc),
+            notified,
             mailer.config.instructions,
             plan.as_of,
             hint,
@@ -395,7 +394,7 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
             for a in sorted(reminder.activities, key=lambda a: (a.threshold != "overdue", a.on))
         ]
         context["rejections"] = [r.say(names) for r in reminder.rejections]
-        recipients = ",".join([person.email, *(a.addr_spec for a in cc)])
+        recipients = person.email
         entries = (
             [
                 LedgerEntry(
@@ -408,8 +407,8 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
                     threshold=item.threshold.key if item.threshold else "escalation",
                     threshold_date=item.threshold.on if item.threshold else plan.as_of,
                     passed=",".join(t.key for t in item.passed) or None,
-                    # an escalation with no one to copy is not spent: it goes once admins exist
-                    escalation=item.escalation if cc else 0,
+                    # an escalation with no one to tell is not spent: it goes once admins exist
+                    escalation=item.escalation if notified else 0,
                     channel=channel,
                     recipients=recipients,
                     note=p.rehearsal,
@@ -451,10 +450,13 @@ def prepare_reminders(p: Practice, channel: str | None) -> tuple[DeliveryReport,
         )
         outgoing.append(
             Outgoing(
-                mailer.message("reminder", context, [person_address(person)], cc),
+                mailer.message("reminder", context, [person_address(person)]),
                 f"{plan.as_of}-reminder-{person.id}",
                 person.id,
                 entries,
             )
         )
+    from ctcm.services.escalation import escalations
+
+    outgoing += escalations(p, mailer, plan.as_of, escalated_people, admin_addresses)
     return report, outgoing

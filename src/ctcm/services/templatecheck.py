@@ -66,6 +66,13 @@ def sample_contexts(practice: str, instructions: str, as_of: date) -> dict[str, 
         ),
         "digest": digest_context(view),
         "test": {"practice": practice, "as_of": as_of.isoformat()},
+        "escalation": {
+            "practice": practice,
+            "as_of": as_of.isoformat(),
+            "after": 14,
+            "items": 1,
+            "people": [{"name": "Sam Sample", "id": "sample", "lines": ["HIPAA training: ..."]}],
+        },
         "awareness": _awareness_sample(practice),
     }
 
