@@ -69,13 +69,14 @@ def test_a_breach_from_discovery_to_closing(demo_cli: Cli, smtp: Any) -> None:
     cli.ok(
         "practice",
         "set",
-        "--contact-phone",
+        "--contact-toll-free",
         "1-800-555-0100",
         "--contact-email",
         "privacy@example.org",
     )
     letter = cli.ok("incident", "letter", n).stdout
     assert "Toll-free telephone: 1-800-555-0100" in letter and "privacy@example.org" in letter
+    assert "State breach laws may set shorter deadlines" in letter
     for element in (
         "What happened",
         "We discovered it on 20 February 2026",
@@ -109,10 +110,14 @@ def test_an_encrypted_lost_laptop_needs_no_notice(demo_cli: Cli) -> None:
     n = cli.ok(
         "incident", "add", "--discovered", "2026-03-01", "--summary", "Laptop lost"
     ).stdout.strip()
+    r = cli("incident", "assess", n, "--secured", "yes", "--nature", "full-disk encrypted laptop")
+    assert r.exit_code == 1 and "--device" in r.stderr and "--key-location" in r.stderr
     r = cli.ok(
-        "incident", "assess", n, "--secured", "yes", "--nature", "full-disk encrypted laptop"
-    )
-    assert "not a breach" in r.stderr and "safe harbor" in r.stderr
+        "incident", "assess", n, "--secured", "yes", "--device", "Dell laptop LT-07 (billing)",
+        "--encryption", "BitLocker full-disk AES-256 with TPM and PIN", "--powered", "off",
+        "--key-location", "PIN known only to the user; recovery key in the office safe",
+    )  # fmt: skip
+    assert "not a breach" in r.stderr and "safe harbor" in r.stderr and "BitLocker" in r.stderr
     assert _json(cli, "incident", "show", n)["deadlines"] == []
     r = cli("incident", "letter", n)
     assert r.exit_code == 1 and "not assessed as a breach" in r.stderr
@@ -139,7 +144,8 @@ def test_the_assessment_walk_at_a_terminal(demo_cli: Cli) -> None:
                 "called, no answer",
                 "no",  # not a low probability
                 "2",
-                "",
+                "",  # no state counts
+                "0",  # no one of unknown state
             ]
         )
         + "\n"
@@ -166,3 +172,23 @@ def test_an_unassessed_incident_is_due_and_turns_red_when_its_notice_would_be_la
     assert late["status"] == "red" and late["unassessed"] == [int(n)]
     cli.ok("incident", "assess", n, "--breach", "no", "--reason", "counsel: low probability")
     assert not [i for i in _json(cli, "due")["items"] if i["area"] == "incidents"]
+
+
+def test_the_walk_asks_the_safe_harbor_facts(demo_cli: Cli) -> None:
+    cli = demo_cli
+    n = cli.ok("incident", "add", "--discovered", "2026-03-01", "--summary", "Laptop lost")
+    answers = (
+        "\n".join(
+            [
+                "yes",
+                "Dell laptop of the billing desk",
+                "BitLocker AES-256 full disk",
+                "off",
+                "recovery key in the office safe, PIN known to its user",
+            ]
+        )
+        + "\n"
+    )
+    r = cli("incident", "assess", n.stdout.strip(), interactive=True, input=answers)
+    assert r.exit_code == 0, r.stderr
+    assert "Which encryption" in r.stderr and "safe harbor" in r.stderr

@@ -719,3 +719,17 @@ def test_digest_has_a_security_program_section(staffed: Cli, tmp_path: Path) -> 
     assert "No risk analysis on record: #1 is a draft" in body
     assert "Security task 1 overdue since 2026-04-30" in body
     assert "Open risk | S04 A phishing email steals a password (critical)" in body
+
+
+def test_required_specifications_cannot_be_not_applicable_but_for_four(staffed: Cli) -> None:
+    """164.306: a required specification applies to every covered entity; only clearinghouse
+    functions, government arrangements, subcontractor contracts and group health plans may not
+    apply to a practice."""
+    cli = staffed
+    aid = str(int(cli.ok("risk", "new", "--year", "2026").stdout))
+    for citation in ("164.308(a)(1)(ii)(A)", "164.310(d)(2)(i)", "164.312(a)(2)(i)"):
+        err = _err(cli, "risk", "answer", aid, citation, "--status", "n/a", "--note", "small")
+        assert "cannot be not applicable" in err, citation
+    for citation in ("164.308(a)(4)(ii)(A)", "164.314(a)(2)(ii)", "164.314(b)(2)"):
+        cli.ok("risk", "answer", aid, citation, "--status", "n/a", "--note",
+               "we are a counseling practice, not a clearinghouse or health plan")  # fmt: skip

@@ -47,22 +47,44 @@ def test_media_only_for_more_than_500_in_one_state() -> None:
         deadlines(day, 100, {"NY": 101})
 
 
-def test_an_encrypted_lost_laptop_is_not_a_breach() -> None:
-    result = conclude(Assessment(secured=True))
+SAFE = {
+    "device": "Lenovo laptop of the front desk",
+    "encryption": "BitLocker full-disk AES-256",
+    "key_location": "passphrase known to the user only, recovery key in the safe",
+}
+
+
+def test_an_encrypted_lost_laptop_is_not_a_breach_with_its_facts() -> None:
+    with pytest.raises(InvalidInput, match="--device"):
+        conclude(Assessment(secured=True))
+    with pytest.raises(InvalidInput, match="says nothing"):
+        conclude(Assessment(secured=True, **{**SAFE, "encryption": "encrypted"}, powered="off"))
+    with pytest.raises(InvalidInput, match="no safe harbor"):
+        conclude(Assessment(secured=True, **SAFE, powered="on"))
+    result = conclude(Assessment(secured=True, **SAFE, powered="locked"))
     assert result.breach is False and "safe harbor" in result.reasoning
+    assert "BitLocker" in result.reasoning and "locked" in result.reasoning
 
 
 def test_presumed_a_breach_unless_shown_otherwise() -> None:
     assert conclude(Assessment()).breach is True
-    assert conclude(Assessment(exception=Exception_.INADVERTENT_INTERNAL)).breach is False
+    with pytest.raises(InvalidInput, match="--who.*--recipient.*--further-use"):
+        conclude(Assessment(exception=Exception_.INADVERTENT_INTERNAL))
+    internal = Assessment(
+        exception=Exception_.INADVERTENT_INTERNAL,
+        who="Dr. Lee, treating psychiatrist",
+        recipient="Nurse Park, same clinic, authorized for this patient's chart",
+        further_use="Park deleted the message at once and attested in writing",
+    )
+    assert conclude(internal).breach is False
     with pytest.raises(InvalidInput, match="--recipient"):
         conclude(Assessment(nature="names only", low_probability=True))
     low = conclude(
         Assessment(
-            nature="names only",
-            recipient="another covered entity",
+            nature="names only, no diagnoses or numbers",
+            recipient="another covered entity's privacy officer",
             acquired="no",
-            mitigated="deleted, attested",
+            mitigated="deleted on receipt, attested in writing",
             low_probability=True,
         )
     )

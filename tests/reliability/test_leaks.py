@@ -195,8 +195,9 @@ def _session(run: Session, t: Path, smtp: Any) -> dict[str, str]:
         ("risk", "new", "--year", "2027", "--scope", "EHR"),
         ("incident", "add", "--discovered", "2026-11-28", "--summary",
          "LEAKSUMMARY sent to the wrong fax", "--reported-by", "kbrown"),
-        ("incident", "assess", "2", "--secured", "yes", "--nature", "encrypted file",
-         "--recipient", "a clinic", "--acquired", "no", "--mitigated", "deleted"),
+        ("incident", "assess", "2", "--secured", "yes", "--device", "the fax server's inbox",
+         "--encryption", "AES-256 PDF encryption of the file", "--powered", "locked",
+         "--key-location", "sent to the clinic by phone, never with the file"),
         ("incident", "close", "2"),
         ("log", "add", "log-review", "--field", "systems=EHR", "--field", "findings=none",
          "--note", "NOTE-LEAK", "--file", str(src / "evidence.txt")),
@@ -224,7 +225,11 @@ def _session(run: Session, t: Path, smtp: Any) -> dict[str, str]:
     ]:  # fmt: skip
         run(*args)
     incident = run.json("incident", "list")[0]["id"]
+    run("incident", "delay", str(incident), "--oral", "--official", "Det. LEAK Ruiz, Sheriff",
+        "--date", "2026-12-01", ok=None)  # fmt: skip
     run("incident", "notify", str(incident), "--to", "individuals", "--date", "2026-12-01")
+    run("incident", "media-decision", str(incident), "--reason", "no more than 500 anywhere",
+        ok=False)  # fmt: skip
     # commands that need a terminal, or refuse a draft: a clear line, no secret
     run("risk", "walk", "1", ok=False)
     run("manual", "configure", ok=False)

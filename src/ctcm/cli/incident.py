@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from ctcm.cli import incidentnotices
 from ctcm.cli.context import app_context, opened
 from ctcm.cli.options import FormatOpt
 from ctcm.render.formats import OutputFormat, View
@@ -20,20 +21,62 @@ Id = Annotated[int, typer.Argument(metavar="ID", help="Incident id (see ctcm inc
 @app.command("add")
 def add(
     ctx: typer.Context,
-    discovered: Annotated[str, typer.Option("--discovered", metavar="YYYY-MM-DD")],
+    discovered: Annotated[
+        str,
+        typer.Option(
+            "--discovered",
+            metavar="YYYY-MM-DD",
+            help="The first day anyone here (not the person who caused it) knew, or would have "
+            "known with reasonable diligence.",
+        ),
+    ],
     summary: Annotated[str, typer.Option("--summary", help="What happened (stays in the vault).")],
     reported_by: Annotated[str | None, typer.Option("--reported-by", help="PERSON.")] = None,
+    known_by: Annotated[
+        str | None, typer.Option("--known-by", help="Who first knew (name and role).")
+    ] = None,
+    vendor: Annotated[
+        str | None, typer.Option("--vendor", help="A vendor that discovered it (its key).")
+    ] = None,
+    vendor_knew: Annotated[
+        str | None, typer.Option("--vendor-knew", metavar="YYYY-MM-DD", help="When it knew.")
+    ] = None,
+    agent: Annotated[
+        str | None,
+        typer.Option("--agent", help="yes: the vendor acts as the practice's agent."),
+    ] = None,
+    covered_entity: Annotated[
+        str | None,
+        typer.Option(
+            "--covered-entity",
+            help="The practice is this covered entity's business associate (164.410).",
+        ),
+    ] = None,
 ) -> None:
     """Record a security incident. Prints its id.
 
-    Example: ctcm incident add --discovered 2026-11-20 --summary "Laptop stolen from car" --reported-by bchen
+    The notice clock starts at discovery (164.404(a)(2)): the first day the breach is known,
+    or would have been with reasonable diligence, to anyone in the workforce or any agent
+    other than the person who did it. A vendor acting as the practice's agent starts it when
+    the vendor knew (--vendor, --vendor-knew, --agent yes).
+
+    Example: ctcm incident add --discovered 2026-11-20 --summary "Laptop stolen from car" --reported-by bchen --known-by "Ben Chen, counselor"
     """
     from ctcm.areas.incidents.service import add as do_add
-    from ctcm.domain.dates import parse_date
+    from ctcm.areas.incidents.service import parse_yes_no
+    from ctcm.domain.dates import parse_date, parse_optional_date
+    from ctcm.domain.incidents import Details
 
     day = parse_date(discovered, "--discovered date")
+    facts = Details(
+        known_by=known_by,
+        vendor=vendor,
+        vendor_knew=parse_optional_date(vendor_knew, "--vendor-knew"),
+        vendor_agent=parse_yes_no(agent, "--agent"),
+        covered_entity=covered_entity,
+    )
     with opened(ctx, "incident add") as p:
-        incident_id = do_add(p, day, summary, reported_by)
+        incident_id = do_add(p, day, summary, reported_by, facts)
     typer.echo(incident_id)
     app_context(ctx).say(
         f"Recorded incident {incident_id}. Next: ctcm incident assess {incident_id} ..."
@@ -105,6 +148,42 @@ def assess(
         list[str] | None,
         typer.Option("--state-counts", help="ST=N residents affected per state (repeat)."),
     ] = None,
+    residence_unknown: Annotated[
+        int | None,
+        typer.Option("--residence-unknown", help="Affected people whose state is not known."),
+    ] = None,
+    unreachable: Annotated[
+        int | None,
+        typer.Option("--unreachable", help="People who cannot be reached (substitute notice)."),
+    ] = None,
+    device: Annotated[
+        str | None, typer.Option("--device", help="Safe harbor: which device or data.")
+    ] = None,
+    encryption: Annotated[
+        str | None, typer.Option("--encryption", help="Safe harbor: which encryption.")
+    ] = None,
+    powered: Annotated[
+        str | None,
+        typer.Option("--powered", help="Safe harbor: the device was off, locked, on or unknown."),
+    ] = None,
+    key_location: Annotated[
+        str | None, typer.Option("--key-location", help="Safe harbor: where the key was.")
+    ] = None,
+    who: Annotated[
+        str | None, typer.Option("--who", help="Exception: the person who accessed or disclosed.")
+    ] = None,
+    good_faith: Annotated[
+        str | None,
+        typer.Option("--good-faith", help="Exception: why in good faith, within their authority."),
+    ] = None,
+    further_use: Annotated[
+        str | None,
+        typer.Option("--further-use", help="Exception: how no further use or disclosure is known."),
+    ] = None,
+    retention: Annotated[
+        str | None,
+        typer.Option("--retention", help="Exception: why the recipient could not retain it."),
+    ] = None,
 ) -> None:
     """Record the breach risk assessment of 45 CFR 164.402(2) and its conclusion.
 
@@ -121,41 +200,21 @@ def assess(
     given = (nature, recipient, acquired, mitigated, exception, secured, low_probability, breach)
     env = app_context(ctx).environment
     if env.interactive and all(x is None for x in given):
-        # The walk: each question of 164.402 in turn, with what it means.
-        def ask(text: str, default: str | None = None) -> str:
-            return str(typer.prompt(text, default=default, err=True)).strip()
+        from ctcm.cli.incidentwalk import walk
 
-        app_context(ctx).say(
-            "Breach risk assessment (45 CFR 164.402). Answer each question; the conclusion and "
-            "its reasoning are recorded."
-        )
-        secured = ask(
-            "Was the information encrypted as HHS guidance describes, with the key not "
-            "compromised (or destroyed)? yes/no",
-            "no",
-        )
-        if secured.lower() != "yes":
-            exception = ask(
-                "Does an exception apply? none / good-faith-workforce / inadvertent-internal / "
-                "could-not-retain",
-                "none",
-            )
-            if exception == "none":
-                nature = ask(
-                    "Factor 1: the nature and extent of the information (identifiers, "
-                    "how sensitive, can it be re-identified)"
-                )
-                recipient = ask("Factor 2: who used or received it")
-                acquired = ask("Factor 3: was it actually acquired or viewed? yes/no/unknown")
-                mitigated = ask("Factor 4: how far was the risk mitigated")
-                low_probability = ask(
-                    "Do these show a low probability that the information was compromised? yes/no",
-                    "no",
-                )
-                if low_probability.lower() != "yes" and affected is None:
-                    affected = int(ask("How many people are affected", "0"))
-                    counts = ask("Residents per state, e.g. NY=510 NJ=20 (blank: none)", "")
-                    state_counts = counts.split() if counts else []
+        answers = walk(app_context(ctx))
+        nature, recipient = answers.get("nature"), answers.get("recipient")
+        acquired, mitigated = answers.get("acquired"), answers.get("mitigated")
+        exception, secured = answers.get("exception"), answers.get("secured")
+        low_probability = answers.get("low_probability")
+        device, encryption = answers.get("device"), answers.get("encryption")
+        powered, key_location = answers.get("powered"), answers.get("key_location")
+        who, good_faith = answers.get("who"), answers.get("good_faith")
+        further_use, retention = answers.get("further_use"), answers.get("retention")
+        if "affected" in answers and affected is None:
+            affected = int(answers["affected"] or 0)
+            state_counts = answers["state_counts"].split() if answers["state_counts"] else []
+            residence_unknown = int(answers.get("residence_unknown") or 0)
 
     a = Assessment(
         nature=nature,
@@ -166,50 +225,43 @@ def assess(
         secured=bool(parse_yes_no(secured, "--secured")),
         low_probability=bool(parse_yes_no(low_probability, "--low-probability")),
         reason=reason,
+        device=device,
+        encryption=encryption,
+        powered=powered.strip().lower() if powered else None,
+        key_location=key_location,
+        who=who,
+        good_faith=good_faith,
+        further_use=further_use,
+        retention=retention,
     )
     counsel = parse_yes_no(breach, "--breach")
     with opened(ctx, "incident assess") as p:
         updated, conclusion = do_assess(
-            p, incident, a, counsel, affected, _counts(list(state_counts or []))
+            p,
+            incident,
+            a,
+            counsel,
+            affected,
+            _counts(list(state_counts or [])),
+            residence_unknown,
+            unreachable,
         )
-        deadlines = updated.deadlines()
+        deadlines = updated.deadlines(p.repo.incident_notices().get(incident, {}))
     actx = app_context(ctx)
     actx.say(
         f"Incident {incident}: {'BREACH' if conclusion.breach else 'not a breach'}. {conclusion.reasoning}"
     )
     for d in deadlines:
         actx.say(f"  notice to {d.label}: due by {d.due} ({d.why})")
+    if deadlines:
+        from ctcm.domain.incidents import STATE_LAW
+
+        actx.say(f"  {STATE_LAW}")
 
 
-@app.command("notify")
-def notify(
-    ctx: typer.Context,
-    incident: Id,
-    to: Annotated[str, typer.Option("--to", help="individuals, hhs or media.")],
-    on: Annotated[
-        str, typer.Option("--date", metavar="YYYY-MM-DD", help="When the notice was given.")
-    ],
-    state: Annotated[str | None, typer.Option("--state", help="For media: the state.")] = None,
-) -> None:
-    """Record a notice given (evidence for 164.414).
-
-    Example: ctcm incident notify 3 --to individuals --date 2026-12-01
-    """
-    from ctcm.areas.incidents.service import notify as do_notify
-    from ctcm.domain.dates import parse_date
-
-    day = parse_date(on, "--date")
-    with opened(ctx, "incident notify") as p:
-        met = do_notify(p, incident, to, day, state)
-    if met is None:
-        app_context(ctx).say(
-            f"Recorded the notice to {to} (no deadline of this incident asked for it)."
-        )
-    else:
-        late = " LATE" if day > met.due else ""
-        app_context(ctx).say(
-            f"Recorded the notice to {met.label} on {day} (due by {met.due}){late}."
-        )
+app.command("notify")(incidentnotices.notify)
+app.command("delay")(incidentnotices.delay)
+app.command("media-decision")(incidentnotices.media_decision)
 
 
 @app.command("letter")
@@ -225,7 +277,7 @@ def letter(
 
     Example: ctcm incident letter 3 --format html --out notice.html
     """
-    from ctcm.areas.incidents.service import render_letter
+    from ctcm.areas.incidents.letter import render_letter
     from ctcm.cli.context import write_output
 
     with opened(ctx, "incident letter", write=False) as p:
@@ -237,6 +289,7 @@ def _json(p, i):  # type: ignore[no-untyped-def]
     from ctcm.areas.incidents.service import deadline_states
 
     today, warn = p.today, p.warn_days
+    d = i.details
     return {
         "id": i.id,
         "discovered": i.discovered.isoformat(),
@@ -247,12 +300,23 @@ def _json(p, i):  # type: ignore[no-untyped-def]
         "reasoning": i.reasoning,
         "affected": i.affected,
         "state_counts": i.state_counts,
+        "residence_unknown": d.residence_unknown,
+        "unreachable": d.unreachable,
+        "known_by": d.known_by,
+        "vendor": d.vendor,
+        "vendor_knew": d.vendor_knew.isoformat() if d.vendor_knew else None,
+        "vendor_agent": d.vendor_agent,
+        "covered_entity": d.covered_entity,
+        "delay": d.delay.explain() if d.delay else None,
+        "media_decision": d.media_decision,
+        "notices": p.repo.incident_notice_details().get(i.id, {}),
         "deadlines": [
             {
                 "to": s.deadline.key,
                 "due": s.deadline.due.isoformat(),
                 "given": s.given.isoformat() if s.given else None,
                 "status": s.light(today, warn).value,
+                "why": s.deadline.why,
             }
             for s in deadline_states(p, i)
         ],

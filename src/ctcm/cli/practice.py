@@ -101,8 +101,13 @@ def set_(
             "--risk-review-months", help="Months before a full risk analysis is due again (12)."
         ),
     ] = None,
+    contact_toll_free: Annotated[
+        str | None,
+        typer.Option("--contact-toll-free", help="Toll-free number for breach notices."),
+    ] = None,
     contact_phone: Annotated[
-        str | None, typer.Option("--contact-phone", help="Toll-free number for breach notices.")
+        str | None,
+        typer.Option("--contact-phone", help="Telephone for breach notices (an ordinary number)."),
     ] = None,
     contact_email: Annotated[str | None, typer.Option("--contact-email")] = None,
     contact_website: Annotated[str | None, typer.Option("--contact-website")] = None,
@@ -127,6 +132,7 @@ def set_(
             risk_scale,
             risk_review_months,
             {
+                "toll_free": contact_toll_free,
                 "phone": contact_phone,
                 "email": contact_email,
                 "website": contact_website,

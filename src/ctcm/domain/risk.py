@@ -366,6 +366,13 @@ class Task:
         return not self.status.closed and self.due < today
 
 
+# Required specifications that apply only to some kinds of entity, so a practice may answer
+# them not applicable: clearinghouse functions, arrangements between government entities,
+# a business associate's subcontractors, group health plans. Every other required
+# specification applies to every covered entity (risk analysis, disposal, unique user IDs...).
+MAY_NOT_APPLY = ("164.308(a)(4)(ii)(A)", "164.314(a)(2)(ii)", "164.314(a)(2)(iii)", "164.314(b)")
+
+
 def validate_answer(item: CatalogItem, answer: Answer, standalone: bool = False) -> Answer:
     """164.306(d)(3): an addressable item not implemented needs the documented reason and the
     equivalent alternative (or a statement that none is reasonable). A standalone standard is
@@ -383,6 +390,16 @@ def validate_answer(item: CatalogItem, answer: Answer, standalone: bool = False)
         raise InvalidInput(
             f"{item.citation} is addressable: not implementing it needs --reason (why it is not "
             "reasonable and appropriate) and --alternative (the equivalent measure, or 'none')"
+        )
+    if (
+        answer.status is AnswerStatus.NOT_APPLICABLE
+        and item.kind is ItemKind.REQUIRED
+        and not item.citation.startswith(MAY_NOT_APPLY)
+    ):
+        raise InvalidInput(
+            f"{item.citation} ({item.name}) is a required specification that applies to every "
+            "covered entity: it cannot be not applicable (answer implemented, partial or "
+            "not_implemented)"
         )
     if answer.status is AnswerStatus.NOT_APPLICABLE and not answer.note:
         raise InvalidInput(f"{item.citation}: say why it does not apply (--note)")

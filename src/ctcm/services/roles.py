@@ -54,7 +54,8 @@ _PEOPLE = (
 _RISK = (
     "risk answer", "risk finalize", "risk import", "risk mitigate", "risk new", "risk rate",
     "risk walk", "risk task accept", "risk task done", "risk task reopen", "risk task start",
-    "incident add", "incident assess", "incident close", "incident notify",
+    "incident add", "incident assess", "incident close", "incident notify", "incident delay",
+    "incident media-decision",
 )  # fmt: skip
 _PROGRAM = (
     "vendor add", "vendor baa", "vendor edit", "device add", "device audit", "device edit",

@@ -24,7 +24,7 @@ class PracticeSettings:
     contact: dict[str, str]  # phone, email, website, address: for notices to individuals
 
 
-CONTACT_KEYS = ("phone", "email", "website", "address")
+CONTACT_KEYS = ("toll_free", "phone", "email", "website", "address")
 
 
 def read_settings(p: Practice) -> PracticeSettings:
@@ -86,7 +86,7 @@ def update_settings(
     }
     for key, value in (contact or {}).items():
         if value is not None:
-            values[f"contact.{key}"] = check_text(value, f"--contact-{key}", 300)
+            values[f"contact.{key}"] = check_text(value, f"--contact-{key.replace('_', '-')}", 300)
     changed = {k: v for k, v in values.items() if v is not None}
     if not changed:
         raise InvalidInput("nothing to change: give at least one option (see --help)")

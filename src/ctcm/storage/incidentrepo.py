@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import asdict
 from datetime import date
 
-from ctcm.domain.incidents import Assessment, Exception_, Incident
+from ctcm.domain.incidents import Assessment, Delay, Details, Exception_, Incident
 
 
 def _assessment(raw: str | None) -> Assessment | None:
@@ -18,6 +18,31 @@ def _assessment(raw: str | None) -> Assessment | None:
     return Assessment(**data)
 
 
+def _day(raw: object) -> date | None:
+    return date.fromisoformat(str(raw)) if raw else None
+
+
+def _details(raw: str | None) -> Details:
+    if not raw:
+        return Details()
+    data = json.loads(raw)
+    delay = data.pop("delay", None)
+    if delay:
+        delay = Delay(
+            delay["kind"],
+            delay["official"],
+            date.fromisoformat(delay["stated_on"]),
+            _day(delay.get("until")),
+            _day(delay.get("written_on")),
+        )
+    data["vendor_knew"] = _day(data.get("vendor_knew"))
+    return Details(**data, delay=delay)
+
+
+def details_json(d: Details) -> str:
+    return json.dumps(asdict(d), default=str, sort_keys=True)
+
+
 class IncidentQueries:
     """Mixed into Repository (which provides ``conn``)."""
 
@@ -26,7 +51,7 @@ class IncidentQueries:
     def incidents(self) -> list[Incident]:
         rows = self.conn.execute(
             "SELECT id, discovered, summary, reported_by, closed_on, breach, reasoning, "
-            "affected, state_counts, assessment FROM incidents ORDER BY id"
+            "affected, state_counts, assessment, details FROM incidents ORDER BY id"
         ).fetchall()
         return [
             Incident(
@@ -40,6 +65,7 @@ class IncidentQueries:
                 r[7],
                 json.loads(r[8] or "{}"),
                 _assessment(r[9]),
+                _details(r[10]),
             )
             for r in rows
         ]
@@ -47,8 +73,15 @@ class IncidentQueries:
     def add_incident(self, i: Incident, now: str, actor: str) -> int:
         cur = self.conn.execute(
             "INSERT INTO incidents (discovered, summary, reported_by, state_counts, created_at, "
-            "created_by) VALUES (?, ?, ?, '{}', ?, ?)",
-            (i.discovered.isoformat(), i.summary, i.reported_by, now, actor),
+            "created_by, details) VALUES (?, ?, ?, '{}', ?, ?, ?)",
+            (
+                i.discovered.isoformat(),
+                i.summary,
+                i.reported_by,
+                now,
+                actor,
+                details_json(i.details),
+            ),
         )
         self.conn.commit()
         return int(cur.lastrowid or 0)
@@ -61,7 +94,7 @@ class IncidentQueries:
             assessment = json.dumps(data)
         self.conn.execute(
             "UPDATE incidents SET breach = ?, reasoning = ?, assessment = ?, affected = ?, "
-            "state_counts = ?, closed_on = ? WHERE id = ?",
+            "state_counts = ?, closed_on = ?, details = ? WHERE id = ?",
             (
                 None if i.breach is None else int(i.breach),
                 i.reasoning,
@@ -69,6 +102,7 @@ class IncidentQueries:
                 i.affected,
                 json.dumps(i.state_counts),
                 i.closed_on.isoformat() if i.closed_on else None,
+                details_json(i.details),
                 i.id,
             ),
         )
@@ -82,8 +116,22 @@ class IncidentQueries:
             out.setdefault(incident_id, {})[recipient] = date.fromisoformat(given)
         return out
 
+    def incident_notice_details(self) -> dict[int, dict[str, dict[str, object]]]:
+        out: dict[int, dict[str, dict[str, object]]] = {}
+        for incident_id, recipient, raw in self.conn.execute(
+            "SELECT incident_id, recipient, details FROM incident_notices"
+        ):
+            out.setdefault(incident_id, {})[recipient] = json.loads(raw) if raw else {}
+        return out
+
     def add_incident_notice(
-        self, incident_id: int, recipient: str, given: date, now: str, actor: str
+        self,
+        incident_id: int,
+        recipient: str,
+        given: date,
+        now: str,
+        actor: str,
+        details: dict[str, object] | None = None,
     ) -> None:
         self.conn.execute(
             "DELETE FROM incident_notices WHERE incident_id = ? AND recipient = ?",
@@ -91,7 +139,14 @@ class IncidentQueries:
         )
         self.conn.execute(
             "INSERT INTO incident_notices (incident_id, recipient, given_on, recorded_at, "
-            "recorded_by) VALUES (?, ?, ?, ?, ?)",
-            (incident_id, recipient, given.isoformat(), now, actor),
+            "recorded_by, details) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                incident_id,
+                recipient,
+                given.isoformat(),
+                now,
+                actor,
+                json.dumps(details, sort_keys=True) if details else None,
+            ),
         )
         self.conn.commit()

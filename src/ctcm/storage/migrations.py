@@ -180,6 +180,13 @@ def _v14_doctype_provided(connection: Any) -> None:
     )
 
 
+def _v15_incident_details(connection: Any) -> None:
+    from sqlalchemy import Text
+
+    _add_columns(connection, "incidents", ("details", Text()))
+    _add_columns(connection, "incident_notices", ("details", Text()))
+
+
 MIGRATIONS: list[Migration] = [
     ("initial schema: practice, credentials, attachments, audit", _v1_initial),
     ("reminder schedules per document type; delivery ledger", _v2_reminders),
@@ -198,6 +205,10 @@ MIGRATIONS: list[Migration] = [
     ("users: their person record; one-time enrolment passphrases", _v12_users),
     ("a log entry can name the occurrence it closes (log add --for)", _v13_log_for),
     ("document types the practice itself provides (never asked of staff)", _v14_doctype_provided),
+    (
+        "incident facts (discovery, delays, substitute notice) and notice details",
+        _v15_incident_details,
+    ),
 ]
 LATEST = len(MIGRATIONS)
 

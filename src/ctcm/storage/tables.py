@@ -307,6 +307,7 @@ class IncidentRow(SQLModel, table=True):
     closed_on: date | None = None
     created_at: str
     created_by: str
+    details: str | None = None  # JSON of domain.incidents.Details (schema v15)
 
 
 class IncidentNoticeRow(SQLModel, table=True):
@@ -318,6 +319,7 @@ class IncidentNoticeRow(SQLModel, table=True):
     given_on: date
     recorded_at: str
     recorded_by: str
+    details: str | None = None  # JSON: manner, next of kin, telephone, decision (schema v15)
 
 
 class VendorRow(SQLModel, table=True):

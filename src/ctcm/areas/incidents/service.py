@@ -13,13 +13,18 @@ from ctcm.areas.credentials import service as cred
 from ctcm.domain.credentials import Light, check_text
 from ctcm.domain.incidents import (
     NOTICE_DAYS,
+    SUBSTITUTE_DAYS,
     Assessment,
     Conclusion,
     Deadline,
+    Delay,
+    Details,
     Exception_,
     Incident,
     Recipient,
+    check_counts,
     check_state_counts,
+    clock_start,
     conclude,
 )
 from ctcm.domain.program import DueItem
@@ -27,15 +32,52 @@ from ctcm.errors import InvalidInput, NotFound
 from ctcm.services.practice import Practice
 
 
-def add(p: Practice, discovered: date, summary: str, reported_by: str | None) -> int:
+def add(
+    p: Practice,
+    discovered: date,
+    summary: str,
+    reported_by: str | None,
+    details: Details | None = None,
+) -> int:
     if discovered > p.today:
         raise InvalidInput(f"--discovered {discovered} is in the future")
     if reported_by is not None:
         cred.get_person(p, reported_by)
-    incident = Incident(0, discovered, check_text(summary, "--summary", 2000), reported_by)
+    facts = check_details(p, details or Details(), discovered)
+    incident = Incident(
+        0, discovered, check_text(summary, "--summary", 2000), reported_by, details=facts
+    )
     incident_id = p.repo.add_incident(incident, p.now_iso, p.actor)
     p.touch(f"incident:{incident_id}")
     return incident_id
+
+
+def check_details(p: Practice, d: Details, discovered: date) -> Details:
+    """Who knew first, a vendor's discovery, a business associate's covered entity."""
+    if d.known_by is not None:
+        check_text(d.known_by, "--known-by", 200)
+    if d.vendor is not None:
+        from ctcm.areas.assets.service import get_vendor
+
+        get_vendor(p, d.vendor)
+        if d.vendor_knew is None or d.vendor_agent is None:
+            raise InvalidInput(
+                "a vendor's discovery needs --vendor-knew DATE and --agent yes|no (an agent's "
+                "knowledge starts the practice's clock, 164.404(a)(2))"
+            )
+    if d.vendor_knew is not None and d.vendor_knew > p.today:
+        raise InvalidInput(f"--vendor-knew {d.vendor_knew} is in the future")
+    if d.covered_entity is not None:
+        check_text(d.covered_entity, "--covered-entity", 200)
+    return d
+
+
+def set_details(p: Practice, incident_id: int, **changes: Any) -> Incident:
+    incident = get(p, incident_id)
+    facts = check_details(p, replace(incident.details, **changes), incident.discovered)
+    updated = replace(incident, details=facts)
+    p.repo.update_incident(updated)
+    return updated
 
 
 def get(p: Practice, incident_id: int) -> Incident:
@@ -63,6 +105,8 @@ def assess(
     counsel: bool | None,
     affected: int | None,
     state_counts: dict[str, int],
+    residence_unknown: int | None = None,
+    unreachable: int | None = None,
 ) -> tuple[Incident, Conclusion]:
     """Record the breach risk assessment (or a conclusion reached with counsel) and, for a
     breach, who is affected; the deadlines follow from the discovery date."""
@@ -72,10 +116,22 @@ def assess(
     conclusion = conclude(assessment, counsel)
     counts = check_state_counts(state_counts) if state_counts else incident.state_counts
     people = affected if affected is not None else incident.affected
+    unknown = (
+        residence_unknown if residence_unknown is not None else incident.details.residence_unknown
+    )
+    if unreachable is not None and unreachable < 0:
+        raise InvalidInput("--unreachable cannot be negative")
     if conclusion.breach and people is None:
         raise InvalidInput(
             "a breach needs --affected N (and --state-counts ST=N ... for the media rule)"
         )
+    if conclusion.breach and people is not None:
+        check_counts(people, counts, unknown)
+    details = replace(
+        incident.details,
+        residence_unknown=unknown,
+        unreachable=unreachable if unreachable is not None else incident.details.unreachable,
+    )
     updated = replace(
         incident,
         breach=conclusion.breach,
@@ -83,6 +139,7 @@ def assess(
         assessment=replace(assessment, counsel=counsel is not None),
         affected=people,
         state_counts=counts,
+        details=details,
     )
     updated.deadlines()  # validates the counts against the number affected
     p.repo.update_incident(updated)
@@ -94,15 +151,55 @@ def _recipient_key(to: Recipient, state: str | None) -> str:
     return f"{to.value}:{state.upper()}" if state else to.value
 
 
+@dataclass(frozen=True, slots=True)
+class Manner:
+    """How the individuals were told (164.404(d)): first-class mail, or email to those who
+    agreed; next of kin or a personal representative for people who died; telephone too when
+    urgent."""
+
+    how: str = "mail"  # mail | email
+    email_agreed: bool = False
+    next_of_kin: int = 0
+    telephone: bool = False
+
+    def check(self) -> dict[str, object]:
+        if self.how not in ("mail", "email"):
+            raise InvalidInput("--manner must be mail (first-class) or email")
+        if self.how == "email" and not self.email_agreed:
+            raise InvalidInput(
+                "email notice only to people who agreed to electronic notice (164.404(d)(1)(i)): "
+                "give --email-agreed, or send first-class mail"
+            )
+        if self.next_of_kin < 0:
+            raise InvalidInput("--next-of-kin cannot be negative")
+        return {
+            "manner": "first-class mail" if self.how == "mail" else "email (agreed)",
+            "next_of_kin": self.next_of_kin,
+            "telephone": self.telephone,
+        }
+
+
 def notify(
-    p: Practice, incident_id: int, to: str, given: date, state: str | None
+    p: Practice,
+    incident_id: int,
+    to: str,
+    given: date,
+    state: str | None,
+    manner: Manner | None = None,
 ) -> Deadline | None:
     """Record a notice given; return the deadline it met (None if none was due)."""
     incident = get(p, incident_id)
+    choices = ", ".join(r.value for r in Recipient if r is not Recipient.MEDIA_DECISION)
     try:
         recipient = Recipient(to)
     except ValueError:
-        raise InvalidInput("--to must be individuals, hhs or media") from None
+        raise InvalidInput(f"--to must be one of {choices}") from None
+    if recipient is Recipient.MEDIA_DECISION:
+        raise InvalidInput(
+            "record a decision that no media notice is needed with "
+            f"'ctcm incident media-decision {incident_id} --reason ...'"
+        )
+    details = (manner or Manner()).check() if recipient is Recipient.INDIVIDUALS else None
     if recipient is Recipient.MEDIA and not state:
         raise InvalidInput("a media notice names the state: --state NY")
     if given > p.today:
@@ -112,9 +209,73 @@ def notify(
             f"--date {given} is before the incident was discovered ({incident.discovered})"
         )
     key = _recipient_key(recipient, state)
-    p.repo.add_incident_notice(incident_id, key, given, p.now_iso, p.actor)
+    p.repo.add_incident_notice(incident_id, key, given, p.now_iso, p.actor, details)
     p.touch(f"incident:{incident_id}", f"notice:{key}")
-    return next((d for d in incident.deadlines() if d.key == key), None)
+    told = p.repo.incident_notices().get(incident_id, {})
+    return next((d for d in incident.deadlines(told) if d.key == key), None)
+
+
+def media_decision(p: Practice, incident_id: int, reason: str, on: date) -> Incident:
+    """Record why no media notice is needed for the people whose state is unknown (164.406)."""
+    incident = get(p, incident_id)
+    if not any(d.to is Recipient.MEDIA_DECISION for d in incident.deadlines()):
+        raise InvalidInput(
+            f"incident {incident_id} has no media decision to make (no affected people of "
+            "unknown state among more than 500)"
+        )
+    why = check_text(reason, "--reason", 2000)
+    if len(why.split()) < 4:
+        raise InvalidInput("--reason must say why no state has more than 500 affected residents")
+    if on > p.today:
+        raise InvalidInput(f"--date {on} is in the future")
+    p.repo.add_incident_notice(
+        incident_id, Recipient.MEDIA_DECISION.value, on, p.now_iso, p.actor, {"reason": why}
+    )
+    updated = replace(incident, details=replace(incident.details, media_decision=why))
+    p.repo.update_incident(updated)
+    p.touch(f"incident:{incident_id}", "media-decision")
+    return updated
+
+
+def delay(
+    p: Practice,
+    incident_id: int,
+    kind: str,
+    official: str,
+    stated_on: date,
+    until: date | None,
+) -> Incident:
+    """Record a law-enforcement delay (164.412): written (for the period it names) or oral (at
+    most 30 days unless a written statement follows within them)."""
+    incident = get(p, incident_id)
+    who = check_text(official, "--official", 300)
+    if len(who.split()) < 2:
+        raise InvalidInput("--official names the official and the agency, e.g. 'Det. Ruiz, NYPD'")
+    if stated_on > p.today or stated_on < incident.discovered:
+        raise InvalidInput("--date is the day of the statement: after discovery, not in the future")
+    current = incident.details.delay
+    if kind == "written":
+        if until is None or until <= stated_on:
+            raise InvalidInput("a written statement names its period: --until DATE after --date")
+        if current is not None and current.kind == "oral":
+            late = stated_on > current.stated_on + timedelta(days=30)
+            new = (
+                Delay("written", who, stated_on, until)
+                if late
+                else replace(current, written_on=stated_on, until=until)
+            )
+        else:
+            new = Delay("written", who, stated_on, until)
+    elif kind == "oral":
+        if until is not None:
+            raise InvalidInput("an oral statement delays 30 days at most: no --until")
+        new = Delay("oral", who, stated_on)
+    else:
+        raise InvalidInput("give --written or --oral")
+    updated = replace(incident, details=replace(incident.details, delay=new))
+    p.repo.update_incident(updated)
+    p.touch(f"incident:{incident_id}", f"delay:{new.kind}")
+    return updated
 
 
 def close(p: Practice, incident_id: int) -> Incident:
@@ -127,12 +288,21 @@ def close(p: Practice, incident_id: int) -> Incident:
             "first (the practice must be able to show it was not a breach, 164.414)"
         )
     given = p.repo.incident_notices().get(incident_id, {})
-    pending = [d for d in incident.deadlines() if d.key not in given]
+    pending = [d for d in incident.deadlines(given) if not _met(d, given)]
     if pending:
         raise InvalidInput(
             f"incident {incident_id} still has notices to record: "
             + ", ".join(f"{d.key} (due {d.due})" for d in pending)
         )
+    for key in (Recipient.SUBSTITUTE.value, Recipient.TOLL_FREE.value):
+        start = given.get(key)
+        if (incident.details.unreachable or 0) >= 10 and start is not None:
+            ends = start + timedelta(days=SUBSTITUTE_DAYS)
+            if p.today < ends:
+                raise InvalidInput(
+                    f"incident {incident_id}: the {key} notice runs 90 days, until {ends} "
+                    "(164.404(d)(2)(ii)); close it after that"
+                )
     closed = replace(incident, closed_on=p.today)
     p.repo.update_incident(closed)
     p.touch(f"incident:{incident_id}", "closed")
@@ -152,9 +322,22 @@ class DeadlineState:
         return Light.RED if self.deadline.due < today else Light.YELLOW
 
 
+def _met(d: Deadline, given: dict[str, date]) -> bool:
+    if d.to is Recipient.MEDIA_DECISION:  # a decision, or a media notice in any state
+        return d.key in given or any(k.startswith("media:") for k in given)
+    return d.key in given
+
+
+def _given_on(d: Deadline, given: dict[str, date]) -> date | None:
+    if d.to is Recipient.MEDIA_DECISION and d.key not in given:
+        media = [v for k, v in given.items() if k.startswith("media:")]
+        return min(media) if media else None
+    return given.get(d.key)
+
+
 def deadline_states(p: Practice, incident: Incident) -> list[DeadlineState]:
     given = p.repo.incident_notices().get(incident.id, {})
-    return [DeadlineState(d, given.get(d.key)) for d in incident.deadlines()]
+    return [DeadlineState(d, _given_on(d, given)) for d in incident.deadlines(given)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +358,8 @@ def status(p: Practice) -> IncidentsStatus:
     pending: list[tuple[int, DeadlineState]] = []
     for i in incidents:
         given = notices.get(i.id, {})
-        for d in i.deadlines():
-            if d.key not in given:
+        for d in i.deadlines(given):
+            if not _met(d, given):
                 pending.append((i.id, DeadlineState(d, None)))
     unassessed = tuple(i.id for i in incidents if i.breach is None)
     light = Light.GREEN
@@ -204,7 +387,7 @@ def status(p: Practice) -> IncidentsStatus:
 
 
 def _latest_notice(incident: Incident) -> date:
-    return incident.discovered + timedelta(days=NOTICE_DAYS)
+    return clock_start(incident.discovered, incident.details) + timedelta(days=NOTICE_DAYS)
 
 
 def _unassessed_light(incident: Incident, today: date) -> Light:
@@ -234,62 +417,6 @@ def incidents_due(p: Practice, until: date) -> Iterable[DueItem]:
                 s.light(today, p.warn_days),
                 f"incident:{incident_id}:{s.deadline.key}",
             )
-
-
-def letter_context(p: Practice, incident_id: int) -> dict[str, Any]:
-    """The notice to individuals (164.404(c)) and the HHS portal fields: what ctcm knows,
-    and clearly marked blanks for what only the practice can write."""
-    incident = get(p, incident_id)
-    if incident.breach is not True:
-        raise InvalidInput(
-            f"incident {incident_id} is not assessed as a breach; no notice letter is needed"
-        )
-    s = p.settings
-    blank = "[[TO BE COMPLETED BY THE PRACTICE: {}]]"
-    contact = {
-        "phone": s.get("contact.phone") or blank.format("toll-free telephone number"),
-        "email": s.get("contact.email") or blank.format("email address"),
-        "website": s.get("contact.website") or blank.format("website"),
-        "address": s.get("contact.address") or blank.format("postal address"),
-    }
-    given = p.repo.incident_notices().get(incident.id, {})
-    return {
-        "practice": s.get("practice_name", ""),
-        "incident": incident.id,
-        "discovered": f"{incident.discovered.day} {incident.discovered:%B %Y}",
-        "breach_date": blank.format("the date or dates of the breach"),
-        "what_happened": blank.format(
-            "what happened, in plain language (the incident record holds the practice's notes)"
-        ),
-        "kinds_of_phi": blank.format(
-            "the kinds of information involved (names, dates of birth, diagnoses, insurance "
-            "numbers, ...)"
-        ),
-        "steps": blank.format(
-            "what individuals should do to protect themselves (watch statements, ...)"
-        ),
-        "doing": blank.format("what the practice is doing to investigate, mitigate and prevent"),
-        "contact": contact,
-        "affected": incident.affected,
-        "deadlines": [
-            {"to": d.key, "due": d.due.isoformat(), "why": d.why, "given": given.get(d.key)}
-            for d in incident.deadlines()
-        ],
-        "reasoning": incident.reasoning,
-        "blank": blank.format(""),
-    }
-
-
-def render_letter(p: Practice, incident_id: int, fmt: str) -> str:
-    from ctcm.render.templates import make_environment, render
-
-    if fmt not in ("md", "html"):
-        raise InvalidInput("--format for a letter is md or html")
-    context = letter_context(p, incident_id)
-    p.touch(f"incident:{incident_id}", "letter")
-    return render(
-        make_environment(p.vault.root / "templates"), f"incident/letter.{fmt}.j2", context
-    )
 
 
 def parse_exception(value: str | None) -> Exception_:
