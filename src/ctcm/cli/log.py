@@ -157,7 +157,8 @@ def show(ctx: typer.Context, entry: int, fmt: FormatOpt = OutputFormat.TABLE) ->
 
 @app.command("kinds")
 def kinds_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
-    """List the activity kinds, what each evidences and its usual cadence.
+    """List the activity kinds, what each evidences and when: after an event, or a suggested
+    cadence (the practice's choice: the rule sets no interval).
 
     Example: ctcm log kinds --format json
     """
@@ -171,15 +172,17 @@ def kinds_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
             "name": k.name,
             "citations": list(k.citations),
             "cadence": k.cadence,
+            "when": k.when,
+            "event": k.event,
             "fields": list(k.fields),
             "why": k.why,
             "builtin": k.builtin,
         }
         for k in items
     ]
-    rows = [[k.key, k.name, ", ".join(k.citations), k.cadence, ", ".join(k.fields)] for k in items]
+    rows = [[k.key, k.name, ", ".join(k.citations), k.when, ", ".join(k.fields)] for k in items]
     app_context(ctx).show(
-        View(data, ["key", "name", "citations", "cadence", "fields"], rows, status_column=None),
+        View(data, ["key", "name", "citations", "when", "fields"], rows, status_column=None),
         fmt,
     )
 

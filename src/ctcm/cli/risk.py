@@ -309,16 +309,31 @@ def checklist(
         bool, typer.Option("--privacy", help="The privacy program checklist.")
     ] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write to a file.")] = None,
+    scale: Annotated[
+        str, typer.Option("--scale", help="three or five: the levels it defines.")
+    ] = "three",
 ) -> None:
-    """Print the blank checklist for a paper walk-through (no vault needed).
+    """Print the blank checklist for a paper walk-through (no vault needed), with what each
+    likelihood and impact level means (NIST SP 800-30).
 
     Example: ctcm risk checklist --format html --out checklist.html
     """
     from ctcm.areas.risk.report import render_checklist
     from ctcm.cli.context import write_output
+    from ctcm.domain.risk import Scale
+    from ctcm.errors import InvalidInput
 
+    try:
+        levels = Scale(scale.lower())
+    except ValueError:
+        raise InvalidInput("--scale must be three or five") from None
     vault = app_context(ctx).environment.vault
-    text = render_checklist("privacy" if privacy else "security", fmt.lower(), vault / "templates")
+    text = render_checklist(
+        "privacy" if privacy else "security",
+        fmt.lower(),
+        vault / "templates",
+        None if privacy else levels,
+    )
     write_output(app_context(ctx), text, out)
 
 

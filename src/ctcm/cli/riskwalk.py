@@ -39,6 +39,7 @@ def walk(
     from rich.prompt import Prompt
 
     from ctcm.areas.risk import service as svc
+    from ctcm.areas.risk.levels import as_text
     from ctcm.domain.risk import ItemKind
     from ctcm.errors import CtcmError
     from ctcm.services.practice import open_practice, unlock_once
@@ -148,7 +149,11 @@ def walk(
             + ". Usual mitigations: "
             + "; ".join(scenario.mitigations)
         )
-        likelihood = ask("Likelihood", [*levels, "na", "s", "q", "?"], help_text)
+        likelihood = ask(
+            "Likelihood",
+            [*levels, "na", "s", "q", "?"],
+            help_text + "\n\nLikelihood levels:\n" + as_text(a.scale, "likelihood"),
+        )
         if likelihood == "q":
             console.print("Stopped; ratings so far are saved. Resume with the same command.")
             return
@@ -165,7 +170,11 @@ def walk(
                 )
                 console.print("Marked not applicable.")
                 continue
-            impact = ask("Impact", [*levels, "q", "?"], help_text)
+            impact = ask(
+                "Impact",
+                [*levels, "q", "?"],
+                help_text + "\n\nImpact levels:\n" + as_text(a.scale, "impact"),
+            )
             if impact == "q":
                 console.print("Stopped; ratings so far are saved. Resume with the same command.")
                 return

@@ -19,6 +19,14 @@ class ActivityKind:
     fields: tuple[str, ...] = ()  # what an entry of this kind records besides date and note
     why: str = ""  # what the activity evidences, in a sentence
     builtin: bool = True
+    # done after each event (a compromise, a departure), never on a calendar by default
+    event: str | None = None
+
+    @property
+    def when(self) -> str:
+        """For people: the event it follows, or the suggested cadence (the practice's choice:
+        the rule sets no interval for these activities)."""
+        return f"after {self.event}" if self.event else f"suggested: {self.cadence}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,7 @@ def packaged_kinds() -> tuple[ActivityKind, ...]:
                 check_rrule(raw["cadence"]),
                 tuple(raw.get("fields", ())),
                 raw.get("why", ""),
+                event=raw.get("event"),
             )
         )
     return tuple(kinds)
@@ -182,6 +183,11 @@ def set_schedule(
     if owner is not None:
         cred.get_person(p, owner)
     current = {s.kind: s for s in p.repo.activity_schedules()}.get(kind.key)
+    if kind.event and not rrule and current is None:
+        raise InvalidInput(
+            f"{kind.key} is done after {kind.event}, not on a schedule: record it with "
+            f"'ctcm log add {kind.key}' when it happens (to schedule it anyway, give --rrule)"
+        )
     schedule = ActivitySchedule(
         kind.key,
         check_rrule(rrule) if rrule else (current.rrule if current else kind.cadence),

@@ -261,6 +261,7 @@ def report_context(p: Practice, d: AssessmentDetail) -> dict[str, Any]:
             "catalog_version": a.catalog_version,
         },
         "scale": scale_text,
+        "levels": _levels(a.scale),
         "proposed": d.catalog.proposed,
         "officer": names.get(officer_id or "", "(not designated)"),
         "progress": d.progress,
@@ -357,6 +358,12 @@ def _summary(d: AssessmentDetail, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _levels(scale: Scale) -> dict[str, Any]:
+    from ctcm.areas.risk.levels import definitions, source
+
+    return {"source": source(), **definitions(scale)}
+
+
 def render_report(p: Practice, assessment_id: int, fmt: str, redact: bool = False) -> str:
     """The report; ``redact`` (audit packets) leaves out the free-text notes of the answers
     (the evidence named, reasons and alternatives stay: they are the findings)."""
@@ -388,8 +395,11 @@ def checklist_items(rule: str) -> list[dict[str, Any]]:
     ]
 
 
-def render_checklist(rule: str, fmt: str, override_dir: Path | None) -> str:
-    """The blank checklist, for a paper walk-through (md, html, csv or json)."""
+def render_checklist(
+    rule: str, fmt: str, override_dir: Path | None, scale: Scale | None = Scale.THREE
+) -> str:
+    """The blank checklist, for a paper walk-through (md, html, csv or json), with what each
+    likelihood and impact level means on the practice's scale."""
     import json
 
     from ctcm.render.formats import neutralise
@@ -440,5 +450,6 @@ def render_checklist(rule: str, fmt: str, override_dir: Path | None) -> str:
             "version": catalog.version,
             "items": items,
             "proposed": catalog.proposed,
+            "levels": _levels(scale) if scale is not None else None,
         },
     )
