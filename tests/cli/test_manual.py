@@ -126,9 +126,9 @@ def test_adopt_versions_diff_and_retention(cli: Cli) -> None:
     diff = cli.ok("manual", "diff", "1", "2").stdout
     assert "== Access control and unique user identification (06-access-control): changed" in diff
     assert "-- Screens lock after 10 minutes" in diff and "+- Screens lock after 5 minutes" in diff
-    assert "24 of 26 policies unchanged." in diff
+    assert "25 of 27 policies unchanged." in diff
     # the draft (current answers) is version 2 exactly: no change from it
-    assert "26 of 26 policies unchanged." in cli.ok("manual", "diff", "2").stdout
+    assert "27 of 27 policies unchanged." in cli.ok("manual", "diff", "2").stdout
     # after version 2 takes effect, version 1 is retired and still listed and readable
     later = ("--as-of", "2026-05-01")
     rows = json.loads(cli.ok(*later, "manual", "versions", "--format", "json").stdout)

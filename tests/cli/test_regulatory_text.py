@@ -79,3 +79,58 @@ def test_the_breach_policy_states_the_presumption_and_the_clock(cli: Cli) -> Non
     assert "other than the person who caused it" in text and "164.412" in text
     assert "State law" in text and "attorney general" in text
     assert "next of kin" in text and "90 days" in text
+
+
+def _manual(cli: Cli) -> dict[str, str]:
+    from tests.conftest import ROOT
+
+    cli.ok("manual", "import", str(ROOT / "tests" / "fixtures" / "manual" / "clinic.toml"))
+    out = cli.tmp / "manual-all"
+    cli.ok("manual", "render", "--format", "md", "--out", str(out))
+    return {f.name[:2]: " ".join(f.read_text().split()) for f in out.glob("[0-9]*.md")}
+
+
+def test_the_manual_covers_patient_rights_disclosures_authorizations_and_the_notice(
+    cli: Cli,
+) -> None:
+    pages = _manual(cli)
+    rights = pages["20"]
+    for needle in ("164.524(a)(2)", "164.524(a)(3)", "licensed health care professional",
+                   "who took no part in the denial", "164.524(d)(2)", "164.524(c)(3)(ii)",
+                   "designated record sets", "first accounting in any 12 months is free",
+                   "164.528(b)(2)", "164.528(c)(1)(ii)", "164.528(a)(2)",
+                   "164.526(b)(2)", "statement of disagreement"):  # fmt: skip
+        assert needle in rights, needle
+    uses = pages["22"]
+    for needle in ("164.512(b)(1)(ii)", "164.512(c)", "told promptly unless", "164.512(d)",
+                   "licensing board", "164.512(f)", "164.502(f)", "164.512(g)",
+                   "164.512(k)(7)", "164.512(l)", "164.512(i)", "164.502(j)",
+                   "health care power of attorney", "executor", "Marketing",
+                   "sells patient information", "18 identifiers", "data use agreement",
+                   "opt out", "164.508(c)(1)", "164.508(b)(4)", "164.508(b)(2)",
+                   "(c)(4)"):  # fmt: skip
+        assert needle in uses, needle
+    notes = pages["23"]
+    assert "may be combined only with another authorization for psychotherapy notes" in notes
+    assert "cannot be combined with other authorizations" not in notes
+    assert "42 CFR 2.31(b)" in notes
+    notice = pages["19"]
+    for needle in ("164.520(b)(1)", "164.520(c)(3)", "model notices", "16 February 2026",
+                   "42 CFR 2.22"):  # fmt: skip
+        assert needle in notice, needle
+    contingency = pages["11"]
+    for needle in ("tabletop", "keys and passwords that open the backups", "vendor restores",
+                   "the practice's own order"):  # fmt: skip
+        assert needle in contingency, needle
+    assert "164.308(a)(8)" in pages["02"] and "whenever the environment" in pages["02"]
+    form = pages["27"]
+    for element in ("Information to be disclosed", "Who may disclose", "To whom", "Purpose",
+                    "ends on", "revoke", "not condition my treatment", "redisclosed",
+                    "copy of this signed form", "Signature"):  # fmt: skip
+        assert element in form, element
+
+
+def test_the_privacy_checklist_has_marketing_deidentification_and_fundraising(cli: Cli) -> None:
+    items = {i["citation"]: i for i in _json(cli, "risk", "checklist", "--privacy")}
+    assert {"164.502(a)", "164.508(a)(3)", "164.514(b)", "164.514(f)"} <= set(items)
+    assert "164.508(b)(3)(ii)" in items["164.508"]["guidance"]
