@@ -44,24 +44,16 @@ class FileQueries:
     def add_attachment(self, att: Attachment, now: str) -> None:
         import base64
 
-        from ctcm.storage.tables import AttachmentRow
-
         position = self.conn.execute(
             "SELECT COUNT(*) FROM attachments WHERE document_id = ?", (att.document_id,)
         ).fetchone()[0]
-        self._save(
-            AttachmentRow(
-                id=att.id,
-                document_id=att.document_id,
-                position=position,
-                filename=att.filename,
-                media_type=att.media_type,
-                size=att.size,
-                sha256=att.sha256,
-                key=base64.b64encode(att.key).decode(),
-                created_at=now,
-            )
-        )
+        self.conn.execute(
+            "INSERT INTO attachments (id, document_id, position, filename, media_type, size, "
+            "sha256, key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (att.id, att.document_id, position, att.filename, att.media_type, att.size,
+             att.sha256, base64.b64encode(att.key).decode(), now),
+        )  # fmt: skip
+        self.conn.commit()
 
     # where an encrypted file is named: (table, id column, key column)
     _BLOB_REFS = (
