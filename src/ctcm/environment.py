@@ -95,11 +95,15 @@ class RehearsalClock:
             self.day: date = date.fromisoformat(text.strip())
         except ValueError:
             self.day = date.min
+        if not date(1900, 1, 1) <= self.day <= date(2199, 12, 31):
+            self.day = date.min
 
     def now(self) -> datetime:
         if self.day == date.min:
             from ctcm.errors import UsageError
 
-            raise UsageError(f"CTCM_TODAY={self.text!r} is not a date (YYYY-MM-DD)")
+            raise UsageError(
+                f"CTCM_TODAY={self.text!r} is not a date from 1900 to 2199 (YYYY-MM-DD)"
+            )
         real = self.base.now()
         return real + timedelta(days=(self.day - real.date()).days)

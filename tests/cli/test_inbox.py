@@ -328,3 +328,30 @@ def test_a_rejection_reason_goes_back_to_the_person_once(
     cli.ok("remind", "--send")  # told once: not again
     again = [m for m in smtp.parsed()[before:] if "ada@" in str(m["To"])]
     assert all("cut off" not in m.get_body(("plain",)).get_content() for m in again)
+
+
+def test_a_submission_is_decided_once_even_when_dropped_again(
+    demo_cli: Cli, tmp_path: Path
+) -> None:
+    cli = demo_cli
+    key, drop = _key_and_drop(cli, tmp_path)
+    sealed = _submit(key, drop, tmp_path)
+    copy = sealed.read_bytes()
+    (entry,) = json.loads(cli.ok("inbox", "list", "--format", "json").stdout)
+    cli.ok("inbox", "accept", entry["id"])
+    sealed.write_bytes(copy)  # a crash before the file went, or the same file dropped again
+    r = cli.ok("inbox", "accept", entry["id"])
+    assert "Nothing to do" in r.stderr and "accepted on" in r.stderr
+    assert not sealed.exists()  # removed this time
+    docs = json.loads(cli.ok("doc", "list", "ada", "--format", "json").stdout)
+    assert (
+        sum(1 for d in docs if d["doctype"] == "state-license" and d["issued"] == "2026-02-20") == 1
+    )
+    # a symbolic link or an oversized file in the drop folder is listed as refused, never read
+    (drop / "evil.ctcmsub").symlink_to("/etc/passwd")
+    big = drop / "big.ctcmsub"
+    with big.open("wb") as fh:
+        fh.truncate(64 << 20)
+    listed = {e["id"]: e for e in json.loads(cli.ok("inbox", "list", "--format", "json").stdout)}
+    reasons = sorted(e["refused"] or "" for e in listed.values())
+    assert any("symbolic link" in r for r in reasons) and any("larger than" in r for r in reasons)

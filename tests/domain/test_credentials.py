@@ -22,7 +22,7 @@ from ctcm.domain.credentials import (
     worst,
 )
 from ctcm.domain.dates import add_months, parse_date
-from ctcm.errors import InvalidInput
+from ctcm.errors import InvalidInput, UsageError
 
 AS_OF = date(2026, 3, 2)
 LIC = DocType("lic", "License", validity_months=24, warn_days=30)
@@ -127,7 +127,10 @@ def test_person_without_requirements_is_yellow_not_green() -> None:
         ("26-1-1", False),
         ("0000-01-00", False),  # year 0: was a ValueError traceback (bad-input corpus)
         ("0000-01-01", False),
-        ("0001-01-01", True),
+        ("0001-01-01", False),  # out of range: year-1 arithmetic overflows (issue 28)
+        ("1900-01-01", True),
+        ("2199-12-31", True),
+        ("2200-01-01", False),
         ("tomorrow", False),
         ("", False),
     ],
@@ -136,7 +139,7 @@ def test_parse_date(text: str, ok: bool) -> None:
     if ok:
         assert parse_date(text).isoformat() == text
     else:
-        with pytest.raises(InvalidInput):
+        with pytest.raises((InvalidInput, UsageError)):
             parse_date(text)
 
 

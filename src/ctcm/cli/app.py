@@ -270,5 +270,28 @@ def only(word: str | None) -> typer.Typer:
     return pruned
 
 
+def _not_text() -> str | None:
+    """An argument or CTCM_ variable that is not valid UTF-8 (a Latin-1 terminal): Python
+    keeps its bytes as surrogates, which no name, note or path may carry."""
+    import os
+
+    def bad(text: str) -> bool:
+        return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+    for n, arg in enumerate(sys.argv[1:], start=1):
+        if bad(arg):
+            return f"argument {n} is not valid UTF-8 text (set the terminal to UTF-8)"
+    for key, value in os.environ.items():
+        if key.startswith("CTCM_") and bad(value):
+            return f"{key} is not valid UTF-8 text"
+    return None
+
+
 def main() -> None:
+    problem = _not_text()
+    if problem:
+        from ctcm.errors import ExitCode
+
+        sys.stderr.write(f"ctcm: {problem}\n")
+        sys.exit(int(ExitCode.USAGE))
     sys.exit(only(_command_word(sys.argv[1:]))(prog_name="ctcm"))

@@ -119,13 +119,17 @@ def accept(ctx: typer.Context, entry: str, directory: DirOpt = None) -> None:
 
     Example: ctcm inbox accept 3fa2c9
     """
+    from ctcm.areas.credentials.inbox import AlreadyDecided
     from ctcm.areas.credentials.inbox import accept as do_accept
     from ctcm.areas.credentials.service import describe_recorded
 
     with opened(ctx, "inbox accept") as p:
-        doc_id = do_accept(p, entry, directory)
-        recorded = describe_recorded(p, doc_id)
-    app_context(ctx).say(f"Accepted: {recorded}")
+        try:
+            recorded = describe_recorded(p, do_accept(p, entry, directory))
+        except AlreadyDecided as seen:  # a retry: a no-op said in one line, and saved
+            recorded = ""
+            note = str(seen)
+    app_context(ctx).say(f"Accepted: {recorded}" if recorded else f"Nothing to do: {note}.")
 
 
 @app.command("reject")
@@ -139,11 +143,16 @@ def reject(
 
     Example: ctcm inbox reject 3fa2c9 --reason "scan unreadable"
     """
+    from ctcm.areas.credentials.inbox import AlreadyDecided
     from ctcm.areas.credentials.inbox import reject as do_reject
 
     with opened(ctx, "inbox reject") as p:
-        e = do_reject(p, entry, reason, directory)
-    app_context(ctx).say(f"Rejected submission {e.id}: {reason}")
+        try:
+            e = do_reject(p, entry, reason, directory)
+            said = f"Rejected submission {e.id}: {reason}"
+        except AlreadyDecided as seen:
+            said = f"Nothing to do: {seen}."
+    app_context(ctx).say(said)
 
 
 def submit(

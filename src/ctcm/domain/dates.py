@@ -10,6 +10,17 @@ from dateutil.relativedelta import relativedelta
 from ctcm.errors import InvalidInput
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# the dates ctcm works with: anything outside is a typo, and date arithmetic near the ends of
+# the calendar (year 1, year 9999) overflows
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
+
+
+def check_range(day: date, what: str) -> date:
+    if not EARLIEST <= day <= LATEST:
+        from ctcm.errors import UsageError
+
+        raise UsageError(f"{what} {day.isoformat()} is out of range: use a date from 1900 to 2199")
+    return day
 
 
 def parse_date(text: str, what: str = "date", fmt: str | None = None) -> date:
@@ -20,7 +31,7 @@ def parse_date(text: str, what: str = "date", fmt: str | None = None) -> date:
         from datetime import datetime
 
         try:
-            return datetime.strptime(text, fmt).date()
+            return check_range(datetime.strptime(text, fmt).date(), what)
         except ValueError:
             raise InvalidInput(f"bad {what} {text!r}: expected the format {fmt}") from None
     if not _ISO.match(text):
@@ -31,7 +42,7 @@ def parse_date(text: str, what: str = "date", fmt: str | None = None) -> date:
     if not 1 <= month <= 12:
         raise InvalidInput(f"bad {what} {text!r}: no month {month}")
     try:
-        return date(year, month, day)
+        return check_range(date(year, month, day), what)
     except ValueError:
         import calendar
 

@@ -40,11 +40,16 @@ class PacketFile:
 
 
 def table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A packet CSV: every text cell formula-safe (the one rule of status.csv and exports)."""
+    from ctcm.render.formats import neutralise
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(
+            ["" if v is None else neutralise(v) if isinstance(v, str) else v for v in row]
+        )
     return out.getvalue().encode()
 
 

@@ -53,8 +53,14 @@ def register(env: Environment, name: str, vault: Path) -> Path:
     for key, where in known.items():
         # JSON string escaping is valid TOML basic-string escaping
         lines += ["", f"[practices.{key}]", f"path = {json.dumps(str(where))}"]
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    import os
+    import secrets
+
+    # 0600 from the first byte, at an unguessable name, renamed over the list
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
     tmp.replace(path)
     return vault
 

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -91,7 +92,15 @@ class Practice:
         self._opened_dek = self.unlocked.dek
         if self.unlocked.seal is not None:
             self.unlocked = replace(self.unlocked, seal=None, authenticated=True)
-        self.remember()
+        try:
+            self.remember()
+        except VaultError as err:
+            # the save is on disk: saying "failed" here would have the user record it twice
+            if self.env.warn:
+                self.env.warn(
+                    f"warning: saved, but this machine's record of the vault was not updated "
+                    f"({err}); nothing to redo"
+                )
 
     def _fold_journal(self, journal: Journal, fd: int) -> bool:
         """Move the read journal's records into the audit trail; return whether the journal
@@ -232,6 +241,12 @@ def _check_authenticity(
         )
 
 
+def _writable(root: Path) -> bool:
+    import os
+
+    return os.access(root, os.W_OK)
+
+
 def rollback_message(parsed: fmt.Parsed, seen: Seen) -> str:
     return (
         f"the vault file is generation {parsed.generation}, older than generation "
@@ -311,6 +326,15 @@ def open_practice(
         )
         enforce(practice, write=False)
         yield practice
+        if not _writable(vault.root):
+            # a backup disk or an auditor's read-only copy: the read works, unrecorded
+            if env.warn and "read-only" not in env.said:
+                env.said.add("read-only")
+                env.warn(
+                    f"warning: {vault.root} is read-only: this read is not recorded in the "
+                    "vault's audit trail"
+                )
+            return
         Journal(vault.root, first.header["vault_id"]).append(
             unlocked.dek,
             practice.now_iso,

@@ -39,8 +39,13 @@ class ImportResult:
     dry_run: bool = False
 
 
+MAX_IMPORT = 32 << 20  # a roster or register of tens of thousands of rows is a few MB
+
+
 def read_csv_text(path: Path) -> str:
     try:
+        if path.stat().st_size > MAX_IMPORT:
+            raise InvalidInput(f"{path} is larger than {MAX_IMPORT >> 20} MiB: not an import file")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise NotFound(f"file {path} does not exist") from None

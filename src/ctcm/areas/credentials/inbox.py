@@ -71,7 +71,22 @@ class Entry:
         return "refused" if self.refused else "pending"
 
 
+# a sealed submission: a scan of at most SUBMIT_LIMIT, its metadata and the envelope
+MAX_SEALED = SUBMIT_LIMIT + (1 << 20)
+
+
 def _open(p: Practice, path: Path) -> Entry:
+    """One submission file, checked before it is read: a symbolic link, or a file larger than
+    any submission can be, is refused without reading it."""
+    if path.is_symlink():
+        name_id = hashlib.sha256(path.name.encode()).hexdigest()[:10]
+        return Entry(name_id, path, None, None, "a symbolic link, not a submission file")
+    size = path.stat().st_size
+    if size > MAX_SEALED:
+        name_id = hashlib.sha256(path.name.encode()).hexdigest()[:10]
+        return Entry(
+            name_id, path, None, None, f"{size >> 20} MiB: larger than any submission can be"
+        )
     data = path.read_bytes()
     entry_id = hashlib.sha256(data).hexdigest()[:10]
     if "inbox" not in p.header or not p.settings.get("inbox.private"):
@@ -119,7 +134,7 @@ def entries(p: Practice, directory: Path | None) -> list[Entry]:
         # a folder named or configured that is not there (a typo, an unmounted share) is a
         # doubt, never "no submissions waiting"
         raise NotFound(f"the drop folder {folder} does not exist (or is not mounted)")
-    out = [_open(p, f) for f in sorted(folder.glob(f"*{SUFFIX}")) if f.is_file()]
+    out = [_open(p, f) for f in sorted(folder.glob(f"*{SUFFIX}")) if f.is_symlink() or f.is_file()]
     p.touch("inbox", *(f"submission:{e.id}" for e in out))
     return out
 
@@ -141,6 +156,13 @@ def accept(p: Practice, entry_id: str, directory: Path | None) -> int:
     e = get_entry(p, entry_id, directory)
     if e.refused or e.meta is None or e.content is None:
         raise InvalidInput(f"submission {e.id} is refused: {e.refused}")
+    done = decided(p).get(e.id)
+    if done is not None:  # a retry after a crash, or the same file dropped again
+        p.after_save.append(lambda: e.path.unlink(missing_ok=True))
+        p.touch(f"submission:{e.id} seen again")
+        raise AlreadyDecided(
+            f"submission {e.id} was {done} already: nothing recorded twice; its file is removed"
+        )
     m = e.meta
     try:
         person = cred.get_person(p, m["person"])
@@ -166,8 +188,43 @@ def accept(p: Practice, entry_id: str, directory: Path | None) -> int:
     att = cred.store_blob(p, doc_id, filename, e.content)
     p.repo.add_attachment(att, p.now_iso)
     p.touch(f"submission:{e.id} accepted", f"document:{doc_id}", f"person:{person.id}")
+    _decide(p, e, "accepted", f"document {doc_id}")
     p.after_save.append(lambda: e.path.unlink(missing_ok=True))
     return doc_id
+
+
+class AlreadyDecided(Exception):
+    """A submission decided before (accepted or rejected): not an error. The command still
+    saves (the sighting audited, then the file removed) and says so, recording nothing twice
+    (see ``cli/inbox.py``)."""
+
+
+def decided(p: Practice) -> dict[str, str]:
+    """Submission id -> what was decided ("accepted on 2026-03-02 (document 12)"), from the
+    delivery ledger, where each decision is recorded in the same commit as its effect."""
+    out = {}
+    for e in p.repo.deliveries("submission"):
+        if e.about and e.about.startswith("submission:"):
+            out[e.about.split(":", 1)[1]] = f"{e.status} on {e.threshold_date} ({e.note})"
+    return out
+
+
+def _decide(p: Practice, e: Entry, what: str, note: str) -> None:
+    from ctcm.domain.reminders import LedgerEntry
+
+    p.repo.add_deliveries(
+        [
+            LedgerEntry(
+                kind="submission",
+                status=what,
+                at=p.now_iso,
+                person_id=(e.meta or {}).get("person"),
+                about=f"submission:{e.id}",
+                threshold_date=p.today,
+                note=note,
+            )
+        ]
+    )
 
 
 def reject(p: Practice, entry_id: str, reason: str, directory: Path | None) -> Entry:
@@ -178,7 +235,15 @@ def reject(p: Practice, entry_id: str, reason: str, directory: Path | None) -> E
     e = get_entry(p, entry_id, directory)
     why = check_text(reason, "--reason")
     who = (e.meta or {}).get("person", "unknown")
+    done = decided(p).get(e.id)
+    if done is not None:
+        p.after_save.append(lambda: e.path.unlink(missing_ok=True))
+        p.touch(f"submission:{e.id} seen again")
+        raise AlreadyDecided(
+            f"submission {e.id} was {done} already: nothing recorded twice; its file is removed"
+        )
     p.touch(f"submission:{e.id} rejected", f"person:{who}", f"reason: {why}")
+    _decide(p, e, "rejected", why[:200])
     if who in {x.id for x in p.repo.people(active_only=True)}:
         p.repo.add_deliveries(
             [
