@@ -355,3 +355,22 @@ def test_a_submission_is_decided_once_even_when_dropped_again(
     listed = {e["id"]: e for e in json.loads(cli.ok("inbox", "list", "--format", "json").stdout)}
     reasons = sorted(e["refused"] or "" for e in listed.values())
     assert any("symbolic link" in r for r in reasons) and any("larger than" in r for r in reasons)
+
+
+def test_staff_can_check_the_keys_fingerprint(demo_cli: Cli, tmp_path: Path) -> None:
+    cli = demo_cli
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    key = tmp_path / "k.ctcmkey"
+    r = cli.ok("inbox", "key", "--out", str(key), "--drop", str(drop))
+    told = r.stderr.split("fingerprint ", 1)[1].split(":", 1)[0]
+    assert told == sub.fingerprint(sub.parse_key(key.read_text(), "k").pub)
+    scan = tmp_path / "s.pdf"
+    scan.write_bytes(SCAN)
+    base = ("submit", "--key", str(key), "--person", "ada", "--type", "npi", "--file", str(scan),
+            "--out", str(drop))  # fmt: skip
+    r = run_ctcm(*base, "--fingerprint", "0000 1111 2222 3333")
+    assert r.returncode == 1 and "do not use it" in r.stderr and not list(drop.iterdir())
+    r = run_ctcm(*base, "--fingerprint", told.lower())
+    assert r.returncode == 0, r.stderr
+    assert f"key {told}" in r.stderr  # the preview shows it too

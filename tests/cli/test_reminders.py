@@ -570,3 +570,17 @@ def test_a_schedule_with_consecutive_days_still_never_mails_two_days_running(
         sent += [day] * (len(smtp.messages) - before)
         day += timedelta(days=1)
     assert sent == [date(2026, 4, 23), date(2026, 4, 28), date(2026, 4, 30), date(2026, 5, 7)]
+
+
+def test_the_smtp_password_never_goes_to_another_host(cli: Cli, smtp: Any) -> None:
+    """A manager pointed --host at a server of theirs and sent a test: the password went
+    with it. Now a new host drops the stored password, and it is never sent elsewhere."""
+    configure_mail(cli, smtp)
+    cli.ok("mail", "configure", "--username", "office", "--password",
+           env={"CTCM_SMTP_PASSWORD": "smtp-secret-XYZ"})  # fmt: skip
+    assert json.loads(cli.ok("mail", "show", "--format", "json").stdout)["password_set"]
+    r = cli.ok("mail", "configure", "--host", "localhost")
+    assert "password was dropped" in r.stderr
+    assert not json.loads(cli.ok("mail", "show", "--format", "json").stdout)["password_set"]
+    cli.ok("mail", "configure", "--host", "127.0.0.1")  # back: still no password
+    assert not json.loads(cli.ok("mail", "show", "--format", "json").stdout)["password_set"]

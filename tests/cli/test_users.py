@@ -255,3 +255,31 @@ def test_an_enrolment_refusal_names_the_user_in_its_hint(cli: Cli) -> None:
     r = admin(cli, "user", "add", "gina", "--role", "auditor", "--enrolment")
     r = cli("status", env=as_user("gina", r.stdout.strip()), identity=False)
     assert r.exit_code == 1 and "ctcm --user gina user passwd" in r.stderr
+
+
+def test_a_changed_passphrase_opens_nothing_any_more_not_even_a_backup(cli: Cli) -> None:
+    """The security review: a paper enrolment passphrase, changed, still opened an old backup
+    in a copy of the folder taken after the change, and through it the live data key."""
+    from ctcm.errors import WrongKey
+
+    r = admin(cli, "user", "add", "gina", "--role", "auditor", "--enrolment")
+    paper = r.stdout.strip()
+    cli.ok("person", "add", "before", "--name", "B", "--email", "b@example.org")
+    r = cli.ok("user", "passwd", env={**as_user("gina", paper),
+               "CTCM_NEW_PASSPHRASE": "gina's very own phrase"}, identity=False)  # fmt: skip
+    assert "opens nothing here now" in r.stderr and "backup(s) rewritten" in r.stderr
+    cli.ok("person", "add", "after", "--name", "A", "--email", "a@example.org")
+    vault = VaultDir(cli.vault)
+    files = [vault.file, *(b.path for b in vault.list_backups())]
+    assert len(files) > 2
+    for path in files:
+        parsed = fmt.parse(path.read_bytes())
+        slot = next(s for s in parsed.header["slots"] if s["id"] == "user:gina")
+        with pytest.raises((WrongKey, VaultError)):
+            fmt.user_private_key(slot, paper, parsed.header["vault_id"])
+    # the new passphrase opens the live vault, and sees what was added after the change
+    people = json.loads(cli.ok("person", "list", "--format", "json",
+                               env=as_user("gina", "gina's very own phrase"),
+                               identity=False).stdout)  # fmt: skip
+    assert {"before", "after"} <= {p["id"] for p in people}
+    assert cli("status", env=as_user("gina", paper), identity=False).exit_code != 0

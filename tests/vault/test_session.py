@@ -217,3 +217,19 @@ def test_recovery_code_opens_the_vault(cli: Cli, template: Any, tmp_path: Path) 
     cli.ok("status", env={"CTCM_IDENTITY_FILE": str(code)})
     audit = cli.ok("audit", "list", "--format", "json").stdout
     assert '"actor": "recovery"' in audit
+
+
+def test_an_expired_session_file_is_removed_by_the_next_command(cli: Cli) -> None:
+    """Its deadlines are in clear (authenticated): any later command deletes it, with or
+    without its key, so an expired session never stays on disk to be copied."""
+    cli.ok("unlock", "--max", "1", identity=False, env={"CTCM_PASSPHRASE": PASSPHRASE})
+    run = cli.tmp / "run"
+    sessions = [p for p in run.rglob("session-*") if ".tmp-" not in p.name]
+    assert len(sessions) == 1
+    cli.clock.advance(minutes=61)
+    cli.ok("status")  # another user's command (the test identity), no session key at all
+    assert not [p for p in run.rglob("session-*")]
+    # a live session stays
+    cli.ok("unlock", identity=False, env={"CTCM_PASSPHRASE": PASSPHRASE})
+    cli.ok("status")
+    assert len([p for p in run.rglob("session-*") if ".tmp-" not in p.name]) == 1

@@ -39,11 +39,14 @@ def key(
     with opened(ctx, "inbox key") as p:
         k = inbox_key(p, drop)
         folder = drop_dir(p)
+    from ctcm.areas.credentials.inbox import key_fingerprint
+
     write_private(out, k.to_text().encode())
     out.chmod(0o644)  # public: staff need to read it
     app_context(ctx).say(
-        f"Wrote the submission key {k.key_id} to {out}; staff submit with: ctcm submit --key "
-        f"{out.name} --person ID --type DOCTYPE --file SCAN --out {folder}"
+        f"Wrote the submission key {k.key_id} to {out} (fingerprint {key_fingerprint(k)}: tell "
+        f"staff, who can check it with --fingerprint); staff submit with their submit card, or: "
+        f"ctcm submit --key {out.name} --person ID --type DOCTYPE --file SCAN --out {folder}"
     )
 
 
@@ -181,6 +184,10 @@ def submit(
         str | None, typer.Option("--expires", help="e.g. 3/31/2027 or March 31, 2027.")
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Seal without asking to confirm.")] = False,
+    fingerprint: Annotated[
+        str | None,
+        typer.Option("--fingerprint", help="The key's fingerprint the office gave you, to check."),
+    ] = None,
 ) -> None:
     """Send in your own renewed document, sealed so only the practice's vault can open it (no
     vault access needed; you cannot read it back). The office reviews it.
@@ -201,7 +208,17 @@ def submit(
     actx = app_context(ctx)
     env = actx.environment
     today = env.as_of or env.clock.now().astimezone().date()
-    _, card = read_key(key_file)
+    key, card = read_key(key_file)
+    if fingerprint is not None:
+        from ctcm.areas.credentials.inbox import key_fingerprint
+
+        expected = "".join(fingerprint.split()).upper()
+        actual = key_fingerprint(key)
+        if expected != actual.replace(" ", ""):
+            raise InvalidInput(
+                f"this key's fingerprint is {actual}, not the one you were given: do not use it; "
+                "ask the office for the practice's key"
+            )
     if card is not None:
         chosen = _choose(actx, card.types) if doctype is None else card_type(card, doctype)
     elif doctype is None:

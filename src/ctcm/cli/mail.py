@@ -100,10 +100,16 @@ def configure(
     actx = app_context(ctx)
     secret = _smtp_password(actx) if password else None
     with opened(ctx, "mail configure") as p:
+        had_password = bool(p.settings.get("mail.password"))
         config = configure_mail(
             p, host, port, security, username, secret, sender, reply_to, admins, instructions
         )
     actx.show(_config_view(config))
+    if had_password and not config.has_password:
+        actx.say(
+            "The stored SMTP password was dropped: it was given for the previous server. Enter "
+            "it again for this one: ctcm mail configure --password"
+        )
 
 
 def _smtp_password(actx: AppContext) -> str:
@@ -184,6 +190,12 @@ def transport_for(p, out: Path | None, send: bool):  # type: ignore[no-untyped-d
         s = p.settings
         if not s.get("mail.host"):
             raise InvalidInput("no mail server: run ctcm mail configure --host ...")
+        meant = s.get("mail.password_for")
+        if s.get("mail.password") and meant is not None and meant != s["mail.host"]:
+            raise InvalidInput(
+                f"the stored SMTP password was given for {meant or 'another server'}, not "
+                f"{s['mail.host']}: enter it again (ctcm mail configure --password)"
+            )
         return SmtpTransport(
             SmtpSettings(
                 s["mail.host"],

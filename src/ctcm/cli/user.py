@@ -101,7 +101,7 @@ def passwd(
     if enrolment:
         secret = enrolment_passphrase()
         with opened(ctx, "user passwd") as p:
-            user, enrolment = change_passphrase(p, name, secret, enrolment)
+            user, enrolment, rotation = change_passphrase(p, name, secret, enrolment)
     else:
         # your own: your current passphrase opens your slot (never a session, which on a
         # shared OS account may be someone else's), then the new one, typed twice
@@ -109,14 +109,16 @@ def passwd(
         own = unlocked.slot_id.removeprefix("user:")
         secret = new_passphrase(env, own)
         with opened(ctx, "user passwd", unlocked=unlocked) as p:
-            user, enrolment = change_passphrase(p, None, secret, enrolment)
+            user, enrolment, rotation = change_passphrase(p, None, secret, enrolment)
     if enrolment:
         actx.say(f"New one-time enrolment passphrase for {user.name} (shown once):")
         typer.echo(secret)
     else:
         actx.say(
-            f"Passphrase of {user.name} changed. Backups saved before still open with the old "
-            "one; sessions already open stay open until they end."
+            f"Passphrase of {user.name} changed, and the data key with it: the old passphrase "
+            f"opens nothing here now ({len(rotation.backups_rewritten)} kept backup(s) "
+            "rewritten). Open sessions end; copies of the vault taken elsewhere before now "
+            "still open with it."
         )
 
 

@@ -112,6 +112,14 @@ def configure_mail(
         values["mail.username"] = username.strip()
     if password is not None:
         values["mail.password"] = password
+    # the password is bound to the host it was given for: pointing ctcm at another server
+    # (someone's own) drops it, so it is never sent anywhere but where it was meant to go
+    new_host = values.get("mail.host", current.host)
+    if password is not None:
+        values["mail.password_for"] = new_host or ""
+    elif host is not None and new_host != current.host and current.has_password:
+        values["mail.password"] = ""
+        values["mail.password_for"] = ""
     if sender is not None:
         parse_address(sender, "--from address")
         values["mail.from"] = sender.strip()

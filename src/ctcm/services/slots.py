@@ -137,6 +137,30 @@ def remove_slot(p: Practice, name: str, rewrite_backups: bool, purge_backups: bo
     return result
 
 
+def rotate_after_passphrase_change(p: Practice) -> Removal:
+    """After a passphrase change: a new data key wrapped to every slot, and, once the new
+    generation is on disk, every backup written under the old key rewritten under the new one,
+    so no earlier passphrase opens the live vault, anything saved later, or a kept backup on
+    this machine (copies taken elsewhere before the change are out of reach)."""
+    old_dek, old_dek_id = p.unlocked.dek, p.header["dek_id"]
+    new_header, new_dek = fmt.rotate_dek(p.header, set(), old_dek)
+    result = Removal("")
+    p.header = new_header
+    p.unlocked = replace(p.unlocked, dek=new_dek, seal=None)
+    p.touch("data key rotated")
+
+    def after_save() -> None:
+        for backup in p.vault.list_backups():
+            if backup.header.get("dek_id") == old_dek_id:
+                _rewrite_backup(p, backup, old_dek, new_dek, new_header, {})
+                result.backups_rewritten.append(backup.generation)
+            elif backup.header.get("dek_id") != new_header["dek_id"]:
+                result.backups_left[backup.generation] = [s["id"] for s in backup.header["slots"]]
+
+    p.after_save.append(after_save)
+    return result
+
+
 def _rewrite_backup(
     p: Practice,
     backup: Any,

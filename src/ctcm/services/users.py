@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ctcm.environment import Environment
 from ctcm.errors import AlreadyExists, InvalidInput, NotFound
@@ -16,6 +17,9 @@ from ctcm.services.roles import USER_ROLES
 from ctcm.storage.userrepo import UserInfo
 from ctcm.vault import format as fmt
 from ctcm.vault.unlock import Unlocked
+
+if TYPE_CHECKING:
+    from ctcm.services.slots import Removal
 
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or typed from paper
 
@@ -84,7 +88,7 @@ def add_user(
 
 def change_passphrase(
     p: Practice, name: str | None, passphrase: str, enrolment_given: bool
-) -> tuple[UserInfo, bool]:
+) -> tuple[UserInfo, bool, Removal]:
     """Your own passphrase (clears a pending enrolment), or, as an admin, another user's: a new
     one-time enrolment passphrase they must change. ``enrolment_given`` says which the caller
     prepared; when it does not fit the target (a random enrolment passphrase for your own
@@ -111,7 +115,12 @@ def change_passphrase(
     _put_slot(p, target.slot_id, target.name, passphrase)
     p.repo.update_user(target.name, must_change=enrolment)
     p.touch(target.slot_id, "passphrase reset (enrolment)" if enrolment else "passphrase changed")
-    return get_user(p, target.name), enrolment
+    # the old passphrase must open nothing any more: a new data key, and the kept backups
+    # rewritten under it once the new generation is on disk
+    from ctcm.services.slots import rotate_after_passphrase_change
+
+    rotation = rotate_after_passphrase_change(p)
+    return get_user(p, target.name), enrolment, rotation
 
 
 def set_role(p: Practice, name: str, role: str) -> UserInfo:

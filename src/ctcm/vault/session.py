@@ -27,6 +27,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from ctcm.clock import Clock
 
 SESSION_MAGIC = b"CTCMSES1"
+# version 2 carries its deadlines in clear (authenticated), so any later command can delete an
+# expired session file without its key
+SESSION_MAGIC2 = b"CTCMSES2"
 KEYRING_SERVICE = "ctcm"
 
 
@@ -73,11 +76,18 @@ def live_session_keys(directory: Path, keys: list[bytes]) -> list[bytes]:
         if ".tmp-" in path.name:
             continue
         data = path.read_bytes()
+        if data[:8] == SESSION_MAGIC2:
+            size = int.from_bytes(data[8:10], "big")
+            clear, rest = data[10 : 10 + size], data[10 + size :]
+        elif data[:8] == SESSION_MAGIC:
+            clear, rest = b"", data[8:]
+        else:
+            continue
         for key in keys:
-            if key in live or data[:8] != SESSION_MAGIC:
+            if key in live:
                 continue
             try:
-                AESGCM(key).decrypt(data[8:20], data[20:], _vault_aad(path))
+                AESGCM(key).decrypt(rest[:12], rest[12:], _vault_aad(path) + clear)
             except InvalidTag:
                 continue
             live.append(key)
@@ -182,10 +192,17 @@ class SessionStore:
             data = self.path.read_bytes()
         except (FileNotFoundError, PermissionError):
             return None
-        if data[:8] != SESSION_MAGIC:
+        if data[:8] == SESSION_MAGIC2:
+            size = int.from_bytes(data[8:10], "big")
+            clear = data[10 : 10 + size]
+            rest = data[10 + size :]
+            aad = self.vault_id.encode() + clear
+        elif data[:8] == SESSION_MAGIC:
+            rest, aad = data[8:], self.vault_id.encode()
+        else:
             return None
         try:
-            plain = AESGCM(key).decrypt(data[8:20], data[20:], self.vault_id.encode())
+            plain = AESGCM(key).decrypt(rest[:12], rest[12:], aad)
         except InvalidTag:
             return None
         raw: dict[str, Any] = json.loads(plain)
@@ -209,8 +226,15 @@ class SessionStore:
                 "max": state.maximum.total_seconds(),
             }
         ).encode()
+        clear = json.dumps(
+            {
+                "idle": state.idle.total_seconds(),
+                "until": (state.created + state.maximum).isoformat(),
+            }
+        ).encode()
         nonce = secrets.token_bytes(12)
-        blob = SESSION_MAGIC + nonce + AESGCM(key).encrypt(nonce, plain, self.vault_id.encode())
+        sealed = AESGCM(key).encrypt(nonce, plain, self.vault_id.encode() + clear)
+        blob = SESSION_MAGIC2 + len(clear).to_bytes(2, "big") + clear + nonce + sealed
         tmp = self.path.with_name(self.path.name + f".tmp-{secrets.token_hex(4)}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         try:
@@ -223,6 +247,38 @@ class SessionStore:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
             raise
+
+
+def remove_expired(directory: Path, now: datetime) -> int:
+    """Delete the session files in ``directory`` that have expired (past their maximum, or idle
+    longer than their idle limit since last used) and temp files a killed run left; return
+    how many. Runs before every unlock, so an expired session's file never stays on disk."""
+    removed = 0
+    try:
+        paths = list(directory.glob("session-*"))
+    except OSError:
+        return 0
+    for path in paths:
+        try:
+            info = path.lstat()
+            if ".tmp-" in path.name:
+                gone = now.timestamp() - info.st_mtime > 60
+            else:
+                with path.open("rb") as fh:
+                    head = fh.read(10 + 4096)
+                if head[:8] != SESSION_MAGIC2:
+                    continue
+                size = int.from_bytes(head[8:10], "big")
+                clear = json.loads(head[10 : 10 + size])
+                until = datetime.fromisoformat(clear["until"])
+                idle = float(clear["idle"])
+                gone = now > until or now.timestamp() - info.st_mtime > idle
+            if gone:
+                path.unlink()
+                removed += 1
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return removed
 
 
 # --------------------------------------------------------------------------- keyring

@@ -219,6 +219,13 @@ def unlock(
     header = parsed.header
     vault_id = header["vault_id"]
 
+    with contextlib.suppress(OSError):
+        from ctcm.environment import RehearsalClock
+        from ctcm.vault.session import remove_expired
+
+        clock = environment.clock  # a rehearsal's date never ends a real session
+        real = clock.base if isinstance(clock, RehearsalClock) else clock
+        remove_expired(runtime_dir(dict(environment.env)), real.now())
     with contextlib.suppress(PermissionError, OSError):
         state = _live_session(environment, header)
         if state is not None:

@@ -324,6 +324,10 @@ def _long(day: date | None) -> str:
     return f"{day:%B} {day.day}, {day.year} ({day.isoformat()})" if day else "(not given)"
 
 
+def key_fingerprint(key: sub.InboxKey) -> str:
+    return sub.fingerprint(key.pub)
+
+
 def read_key(key_file: Path) -> tuple[sub.InboxKey, sub.Card | None]:
     try:
         text = key_file.read_text(encoding="utf-8")
