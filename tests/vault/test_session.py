@@ -228,7 +228,7 @@ def test_an_expired_session_file_is_removed_by_the_next_command(cli: Cli) -> Non
     assert len(sessions) == 1
     cli.clock.advance(minutes=61)
     cli.ok("status")  # another user's command (the test identity), no session key at all
-    assert not [p for p in run.rglob("session-*")]
+    assert not list(run.rglob("session-*"))
     # a live session stays
     cli.ok("unlock", identity=False, env={"CTCM_PASSPHRASE": PASSPHRASE})
     cli.ok("status")
