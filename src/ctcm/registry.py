@@ -23,6 +23,7 @@ AREA_PACKAGES = (
     "ctcm.areas.incidents",
     "ctcm.areas.assets",
     "ctcm.areas.manual",
+    "ctcm.areas.screening",
 )
 
 # The packet's frame around the areas' parts: the status page first; the reminder ledger and

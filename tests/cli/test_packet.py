@@ -18,7 +18,17 @@ SHA256SUM = shutil.which("sha256sum")
 
 
 def _packet(cli: Cli) -> Cli:
-    cli.ok("doc", "add", "ada", "npi", "--number", "NPI-SECRET-4242", "--note", "a private note")
+    cli.ok(
+        "doc",
+        "add",
+        "ada",
+        "npi",
+        "--number",
+        "NPI-SECRET-4242",
+        "--note",
+        "a private note",
+        "--force",
+    )  # a marker, not a real NPI
     cli.ok("log", "add", "risk-analysis", "--date", "2026-02-20", "--note", "note in a log")
     return cli
 

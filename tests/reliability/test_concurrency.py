@@ -41,7 +41,7 @@ def _args(kind: str, w: int, k: int, out: Path) -> list[str]:
             return ["person", "add", f"w{w}k{k}", "--name", f"Worker {w} {k}",
                     "--email", f"w{w}k{k}@example.org", "--policy", "office-staff"]  # fmt: skip
         case "doc add":
-            return ["doc", "add", "base", "npi", "--number", f"N{w}-{k}"]
+            return ["doc", "add", "base", "npi", "--number", f"N{w}-{k}", "--force"]
         case "status" | "due":
             return [kind]
         case "remind --out":

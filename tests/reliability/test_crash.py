@@ -140,7 +140,7 @@ def _import(cli: Cli, n: int, tmp: Path) -> tuple[list[str], Callable[[Any], Any
 def _doc_with_scan(cli: Cli, n: int, tmp: Path) -> tuple[list[str], Callable[[Any], Any]]:
     scan = tmp / f"scan{n}.pdf"
     scan.write_bytes(b"%PDF PLAINMARKER scan " + os.urandom(64 * 1024))
-    args = ["doc", "add", "base", "npi", "--number", f"N{n}", "--file", str(scan)]
+    args = ["doc", "add", "base", "npi", "--number", f"N{n}", "--force", "--file", str(scan)]
     return args, lambda before: before | {f"N{n}"}
 
 

@@ -247,6 +247,21 @@ def _session(run: Session, t: Path, smtp: Any) -> dict[str, str]:
     run("inbox", "accept", first)
     run("inbox", "reject", second, "--reason", "sent twice")
 
+    # exclusion screening
+    lists = ROOT / "tests" / "fixtures" / "screening"
+    leie = src / "UPDATED.csv"  # the demo imported the fixture itself: a later month's file
+    leie.write_text((lists / "UPDATED.csv").read_text() + "LEAKNAME,ZED,,,IND,X,,0000000000,"
+                    "19600101,1 ST,X,NY,10001,1128a1,20261101,00000000,00000000,\n")  # fmt: skip
+    run("screen", "import", "leie", str(leie), "--published", "2026-11")
+    run("screen", "import", "sam", str(lists / "SAM_Exclusions_Public_Extract.csv"), ok=False)
+    run("screen", "person", "bchen", "--dob", "1984-03-02")
+    run("screen", "run")
+    for c in run.json("screen", "list")["candidates"]:
+        if c["resolution"] is not None:
+            continue
+        run("screen", "resolve", str(c["id"]), "--cleared", "--note",
+            "OIG online verification LEAK-NOTE: not the same person")  # fmt: skip
+
     # packets, backups, the audit trail
     run("packet", "build", "--redact", "--out", str(out / "packet"))
     run("packet", "build", "--with-attachments", "--encrypt", "--out", str(out / "packet.zip"),

@@ -115,7 +115,7 @@ def test_document_import_export_round_trip(cli: Cli, tmp_path: Path) -> None:
     docs = (
         "person,doctype,issued,expires,number,note\n"
         "ada,state-license,2025-01-10,,LIC-1,\n"
-        "ada,dea,2024-05-01,2027-05-01,DEA-9,renewed online\n"
+        "ada,dea,2024-05-01,2027-05-01,AB1234563,renewed online\n"
         "bob,i9,2024-01-02,,,\n"
     )
     f = _write(tmp_path, "d.csv", docs)

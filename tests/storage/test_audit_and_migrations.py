@@ -90,7 +90,9 @@ def test_audit_commands_and_tamper_detection(cli: Cli) -> None:
 
 def test_no_secret_or_document_content_in_audit(cli: Cli) -> None:
     cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
-    cli.ok("doc", "add", "a", "npi", "--number", "NPI-SECRET-123", "--note", "NOTE-SECRET")
+    cli.ok(
+        "doc", "add", "a", "npi", "--number", "NPI-SECRET-123", "--note", "NOTE-SECRET", "--force"
+    )
     raw = cli.ok("audit", "list", "--format", "json").stdout
     assert "SECRET" not in raw and "CTCM-IDENTITY" not in raw
 

@@ -194,6 +194,7 @@ def _register() -> None:
         portfolio,
         practice,
         risk,
+        screen,
         slot,
         status,
         training,
@@ -224,6 +225,7 @@ def _register() -> None:
     app.add_typer(manual.app, name="manual")
     app.add_typer(user.app, name="user")
     app.add_typer(packet.app, name="packet")
+    app.add_typer(screen.app, name="screen")
     inbox.register(app)
     doctor.register(app)
     portfolio.register(app)

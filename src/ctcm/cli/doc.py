@@ -38,8 +38,15 @@ def add(
     future: Annotated[
         bool, typer.Option("--future", help="Accept an issue date after today.")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Record an NPI or DEA number whose check digit fails."),
+    ] = False,
 ) -> None:
     """Record a document; it supersedes the person's previous one of the same type.
+
+    An NPI or DEA number is checked (its check digit); --force records a number a board
+    really issued that still fails, and the document's note says so.
 
     Prints the new document id, and on stderr what was recorded.
 
@@ -52,7 +59,7 @@ def add(
     expires_d = parse_optional_date(expires, "expiry date")
     with opened(ctx, "doc add") as p:
         doc_id = cred.add_document(
-            p, person, doctype, issued_d, expires_d, number, note, list(file or []), future
+            p, person, doctype, issued_d, expires_d, number, note, list(file or []), future, force
         )
         line = cred.describe_recorded(p, doc_id)
     typer.echo(doc_id)

@@ -199,8 +199,32 @@ def _load_demo_program(p: Practice, directory: Path, program: dict[str, Any]) ->
                 allow_past=True,  # the demo shows an overdue task on purpose
             )
     _load_demo_activities(p, directory, program)
+    if (directory / "screening").is_dir():
+        _load_demo_screening(p, directory / "screening", program.get("screening", {}))
     if "manual" in program:
         _load_demo_manual(p, directory, program["manual"])
+
+
+def _load_demo_screening(p: Practice, directory: Path, screening: dict[str, Any]) -> None:
+    """Synthetic LEIE and SAM files in their real layouts (examples/screening/), the screening
+    details of some people, one run, and one candidate cleared; the other stays to verify."""
+    from ctcm.areas.screening import service as screening_service
+    from ctcm.domain.dates import parse_date
+
+    for source, name, month in (
+        ("leie", "UPDATED.csv", "2026-10"),
+        ("leie", "2611EXCL.csv", None),
+        ("leie", "2611REIN.csv", None),
+        ("sam", "SAM_Exclusions_Public_Extract.csv", "2026-11"),
+    ):
+        screening_service.import_list(p, source, directory / name, month)
+    for person_id, dob in screening.get("dob", {}).items():
+        screening_service.set_subject(p, person_id, parse_date(dob, "dob"), [])
+    result = screening_service.run(p)
+    for cleared in screening.get("cleared", []):
+        for c in p.repo.screening_candidates():
+            if c.run_id == result.run_id and c.person_id == cleared:
+                screening_service.resolve(p, c.id, "cleared", screening["note"])
 
 
 def _load_demo_manual(p: Practice, directory: Path, manual: dict[str, Any]) -> None:

@@ -50,6 +50,7 @@ _PEOPLE = (
     "person unwaive", "person waive", "inbox key", "inbox accept", "inbox reject", "doc add",
     "doc attach", "doc import", "doc void", "doctype add", "doctype archive", "doctype edit",
     "policy add", "policy require", "policy unrequire",
+    "screen import leie", "screen import sam", "screen person", "screen run", "screen resolve",
 )  # fmt: skip
 _RISK = (
     "risk answer", "risk finalize", "risk import", "risk mitigate", "risk new", "risk rate",
@@ -70,7 +71,7 @@ _READS = (
     "log show", "mail log", "mail show", "mail templates check", "manual acks",
     "manual answers", "manual diff", "manual render", "manual show", "manual versions",
     "packet build", "person export", "person list", "person show", "policy list",
-    "policy show", "portfolio", "practice show", "rehearse", "risk checklist", "risk list",
+    "policy show", "portfolio", "practice show", "rehearse", "screen list", "risk checklist", "risk list",
     "risk report",
     "risk scenarios", "risk show", "risk tasks", "slot list", "status", "training list",
     "training matrix", "user list", "vendor list", "vendor show",

@@ -60,6 +60,7 @@ class FileQueries:
         ("attachments", "id", "key"),
         ("activity_attachments", "id", "key"),
         ("vendors", "baa_blob", "baa_key"),
+        ("screening_lists", "blob_id", "blob_key"),
     )
 
     def _blob_tables(self) -> list[tuple[str, str, str]]:

@@ -187,6 +187,23 @@ def _v15_incident_details(connection: Any) -> None:
     _add_columns(connection, "incident_notices", ("details", Text()))
 
 
+def _v16_screening(connection: Any) -> None:
+    from sqlmodel import SQLModel
+
+    from ctcm.storage.tables import (
+        ScreeningCandidateRow,
+        ScreeningListRow,
+        ScreeningRunRow,
+        ScreeningSubjectRow,
+    )
+
+    tables = (ScreeningListRow, ScreeningSubjectRow, ScreeningRunRow, ScreeningCandidateRow)
+    SQLModel.metadata.create_all(
+        connection,
+        tables=[t.__table__ for t in tables],  # type: ignore[attr-defined]
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("initial schema: practice, credentials, attachments, audit", _v1_initial),
     ("reminder schedules per document type; delivery ledger", _v2_reminders),

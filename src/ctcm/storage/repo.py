@@ -16,6 +16,7 @@ from ctcm.storage.assetrepo import AssetQueries
 from ctcm.storage.auditrepo import GENESIS, AuditEntry, AuditQueries, audit_hash
 from ctcm.storage.db import Database
 from ctcm.storage.filerepo import Attachment, FileQueries
+from ctcm.storage.screeningrepo import ScreeningQueries
 from ctcm.storage.incidentrepo import IncidentQueries
 from ctcm.storage.manualrepo import ManualQueries
 from ctcm.storage.riskrepo import RiskQueries
@@ -33,6 +34,7 @@ def _iso(day: date | None) -> str | None:
 
 
 class Repository(
+    ScreeningQueries,
     RiskQueries,
     ActivityQueries,
     IncidentQueries,

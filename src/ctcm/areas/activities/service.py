@@ -234,8 +234,9 @@ def _check_occurrence(p: Practice, kind: ActivityKind, day: date, done: date) ->
 
 
 def _evidence(p: Practice) -> dict[str, list[Evidence]]:
-    """What closes each kind's occurrences: its log entries (a corrected one no longer counts)
-    and, for the risk analysis review, each finalized analysis on its sign-off day."""
+    """What closes each kind's occurrences: its log entries (a corrected one no longer counts);
+    for the risk analysis review, each finalized analysis on its sign-off day; for exclusion
+    screening, each screening run that covered every active person."""
     entries = p.repo.log_entries()
     corrected = {e.corrects for e in entries if e.corrects is not None}
     out: dict[str, list[Evidence]] = {}
@@ -253,6 +254,13 @@ def _evidence(p: Practice) -> dict[str, list[Evidence]]:
                 Evidence(
                     obligation_key("risk-analysis"), signoff.on, f"risk:{signoff.assessment_id}"
                 )
+            )
+    # a recorded screening run of everyone is the month's exclusion screening
+    active = {x.id for x in p.repo.people(active_only=True)}
+    for run in p.repo.screening_runs():
+        if active <= set(run.people):
+            out.setdefault("exclusion-screening", []).append(
+                Evidence(obligation_key("exclusion-screening"), run.on, f"screening:{run.id}")
             )
     return out
 

@@ -206,8 +206,15 @@ def build_document(
     expires: date | None,
     number: str | None,
     note: str | None,
+    force: bool = False,
 ) -> Document:
-    """Validate one document record (shared by ``doc add`` and ``doc import``)."""
+    """Validate one document record (shared by ``doc add`` and ``doc import``); an NPI or DEA
+    number must pass its check digit unless ``force`` (a number a board really issued that
+    still fails: the note records it)."""
+    if number and not force:
+        check_number(doctype.key, number)
+    elif number and force and _checked(doctype.key):
+        note = ((note + "; ") if note else "") + "number recorded with --force (check digit fails)"
     if expires is None:
         expires = doctype.default_expiry(issued)
         if expires is None and not doctype.never_expires:
@@ -225,6 +232,26 @@ def build_document(
     )
 
 
+def _checked(doctype_key: str) -> bool:
+    return doctype_key in ("npi", "dea")
+
+
+def check_number(doctype_key: str, number: str) -> None:
+    from ctcm.domain.screening import dea_valid, npi_valid
+
+    value = number.strip()
+    if doctype_key == "npi" and not npi_valid(value):
+        raise InvalidInput(
+            f"NPI {value!r} fails its check: an NPI is 10 digits whose last is a Luhn check "
+            "digit (look it up in the NPPES registry; --force records it anyway)"
+        )
+    if doctype_key == "dea" and not dea_valid(value):
+        raise InvalidInput(
+            f"DEA number {value!r} fails its check: two letters, seven digits, the last a check "
+            "digit (--force records it anyway)"
+        )
+
+
 def add_document(
     p: Practice,
     person_id: str,
@@ -235,6 +262,7 @@ def add_document(
     note: str | None,
     files: list[Path],
     future: bool = False,
+    force: bool = False,
 ) -> int:
     get_person(p, person_id)
     dt = get_doctype(p, doctype)
@@ -243,7 +271,7 @@ def add_document(
             f"the issue date {issued} is in the future (today is {p.today}); a typo? "
             "Give --future if the document really is issued later"
         )
-    doc = build_document(p, person_id, dt, issued, expires, number, note)
+    doc = build_document(p, person_id, dt, issued, expires, number, note, force)
     payloads = [read_upload(path) for path in files]  # every file read before anything is written
     doc_id = p.repo.add_documents([doc], p.now_iso, p.actor)[0]
     for path, data in zip(files, payloads, strict=True):
