@@ -16,10 +16,10 @@ from ctcm.storage.assetrepo import AssetQueries
 from ctcm.storage.auditrepo import GENESIS, AuditEntry, AuditQueries, audit_hash
 from ctcm.storage.db import Database
 from ctcm.storage.filerepo import Attachment, FileQueries
-from ctcm.storage.screeningrepo import ScreeningQueries
 from ctcm.storage.incidentrepo import IncidentQueries
 from ctcm.storage.manualrepo import ManualQueries
 from ctcm.storage.riskrepo import RiskQueries
+from ctcm.storage.screeningrepo import ScreeningQueries
 from ctcm.storage.userrepo import UserQueries
 
 __all__ = ["GENESIS", "Attachment", "AuditEntry", "Repository", "audit_hash"]
