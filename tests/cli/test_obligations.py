@@ -248,3 +248,30 @@ def test_a_mini_assessment_that_implements_safeguards_clears_the_gaps(cli: Cli) 
          "assessment": int(mini)}
     ]  # fmt: skip
     assert f"164.312(b) implemented (#{mini})" in cli.ok("risk", "show", aid).stdout
+
+
+def test_an_occurrence_waived_with_a_reason_is_never_red(cli: Cli, tmp_path: Any) -> None:
+    _on(cli, "2026-01-01")
+    cli.ok("calendar", "set", "log-review", "--rrule", "FREQ=MONTHLY;BYMONTHDAY=1")
+    cli.ok("log", "add", "log-review", "--field", "systems=EHR", "--field", "findings=none")
+    _on(cli, "2026-02-10")  # February's not done: overdue
+    assert _activities(cli)["status"] == "red"
+    r = cli("calendar", "waive", "log-review", "--for", "2026-02-03", "--reason", "closed")
+    assert r.exit_code == 1 and "no occurrence on 2026-02-03" in r.stderr
+    r = cli("calendar", "waive", "log-review", "--for", "2026-02-01", "--reason", "closed")
+    assert r.exit_code == 1 and "why this occurrence is not owed" in r.stderr
+    cli.ok("calendar", "waive", "log-review", "--for", "2026-02-01", "--reason",
+           "office closed all February for the move")  # fmt: skip
+    # a coming one too, ahead of time
+    cli.ok("calendar", "waive", "log-review", "--for", "2026-03-01", "--reason",
+           "EHR migration month, no logs to review")  # fmt: skip
+    assert _activities(cli)["status"] == "green"
+    cal = _json(cli, "calendar", "--from", "2026-01-01", "--days", "30")["occurrences"]
+    states = {o["date"]: o["status"] for o in cal if o["kind"] == "log-review"}
+    assert states["2026-02-01"] == "waived" and states["2026-03-01"] == "waived"
+    out = tmp_path / "packet"
+    cli.ok("packet", "build", "--out", str(out))
+    rows = list(csv.reader(io.StringIO((out / "activities" / "occurrences.csv").read_text())))
+    assert any(r[1] == "2026-02-01" and r[2] == "waived" for r in rows)
+    logs = (out / "activities" / "logs.csv").read_text()
+    assert "office closed all February" in logs

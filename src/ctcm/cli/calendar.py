@@ -164,6 +164,29 @@ def off(ctx: typer.Context, kind: str) -> None:
     app_context(ctx).say(f"{kind} is off the calendar.")
 
 
+@app.command("waive")
+def waive(
+    ctx: typer.Context,
+    kind: str,
+    for_date: Annotated[
+        str, typer.Option("--for", metavar="YYYY-MM-DD", help="The occurrence not owed.")
+    ],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is not owed.")],
+) -> None:
+    """Waive one occurrence with the reason (the office closed that month, the system retired):
+    it shows as waived, never red, and the packet lists it with the reason.
+
+    Example: ctcm calendar waive facility-walkthrough --for 2026-08-20 --reason "office closed for renovation in August"
+    """
+    from ctcm.areas.activities.service import waive_occurrence
+    from ctcm.domain.dates import parse_date
+
+    day = parse_date(for_date, "--for date")
+    with opened(ctx, "calendar waive") as p:
+        entry = waive_occurrence(p, kind, day, reason)
+    app_context(ctx).say(f"Waived the {kind} occurrence of {day} (log entry {entry}).")
+
+
 @app.command("ics")
 def ics(
     ctx: typer.Context,

@@ -31,6 +31,7 @@ class State(StrEnum):
     DONE = "done"
     DONE_LATE = "done_late"
     MISSED = "missed"
+    WAIVED = "waived"  # the practice decided, with a reason, that this one is not owed
 
     @property
     def light(self) -> Light:
@@ -55,6 +56,7 @@ class Evidence:
     on: date  # the day the work was done
     ref: str  # what it is ("log:12", "risk:3")
     for_date: date | None = None  # the occurrence it names explicitly
+    waived: bool = False  # not work done: a decision that the named occurrence is not owed
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,7 @@ def recurring(
         if e.for_date is not None and e.for_date in index and index[e.for_date] not in closed:
             closed[index[e.for_date]] = e
     for e in counted:
-        if e.for_date is not None:
+        if e.for_date is not None or e.waived:
             continue
         i = _period_of(dates, e.on)
         if i >= 0 and i not in closed:
@@ -117,7 +119,9 @@ def recurring(
     out = []
     for i, d in enumerate(dates):
         e = closed.get(i)
-        if e is not None:
+        if e is not None and e.waived:
+            state = State.WAIVED
+        elif e is not None:
             state = State.DONE if e.on <= d else State.DONE_LATE
         elif i + 1 < len(dates) and dates[i + 1] <= today:
             state = State.MISSED

@@ -89,6 +89,7 @@ COMMANDS: dict[str, str] = {
         (
             "calendar set",
             "calendar off",
+            "calendar waive",
             "log add",
             "log kind-add",
             "training record",

@@ -214,6 +214,27 @@ def kind_of(o: Occurrence) -> str:
     return o.key.removeprefix("activity:")
 
 
+WAIVED_FIELD = "waived"  # a log entry carrying it waives the occurrence it names
+
+
+def waive_occurrence(p: Practice, kind_key: str, for_date: date, reason: str) -> int:
+    """Record that one occurrence is not owed (the office was closed that month, the system it
+    reviews was retired), with the reason: the calendar shows it waived, the packet lists it,
+    and it is never red. Entries are never edited: a waiver is an entry of its own."""
+    kind = get_kind(p, kind_key)
+    _check_occurrence(p, kind, for_date, max(for_date, p.today))  # a coming one too
+    why = check_text(reason, "--reason", 2000)
+    if len(why.split()) < 3:
+        raise InvalidInput("--reason says why this occurrence is not owed")
+    entry = LogEntry(
+        0, kind.key, p.today, None, f"waived: {why}", ((WAIVED_FIELD, why),), None, p.now_iso,
+        for_date=for_date,
+    )  # fmt: skip
+    entry_id = p.repo.add_log_entry(entry, p.actor)
+    p.touch(f"log:{entry_id}", f"activity:{kind.key}:{for_date}", "waived")
+    return entry_id
+
+
 def _check_occurrence(p: Practice, kind: ActivityKind, day: date, done: date) -> None:
     schedule = {s.kind: s for s in p.repo.activity_schedules()}.get(kind.key)
     if schedule is None:
@@ -242,8 +263,9 @@ def _evidence(p: Practice) -> dict[str, list[Evidence]]:
     out: dict[str, list[Evidence]] = {}
     for e in entries:
         if e.id not in corrected:
+            waived = any(name == WAIVED_FIELD for name, _ in e.fields)
             out.setdefault(e.kind, []).append(
-                Evidence(obligation_key(e.kind), e.on, f"log:{e.id}", e.for_date)
+                Evidence(obligation_key(e.kind), e.on, f"log:{e.id}", e.for_date, waived)
             )
     # only a finalized full Security Rule analysis is the review (not a privacy checklist or a
     # mini assessment of one change)
