@@ -275,3 +275,22 @@ def test_an_occurrence_waived_with_a_reason_is_never_red(cli: Cli, tmp_path: Any
     assert any(r[1] == "2026-02-01" and r[2] == "waived" for r in rows)
     logs = (out / "activities" / "logs.csv").read_text()
     assert "office closed all February" in logs
+
+
+def test_as_of_a_date_nothing_recorded_later_is_seen(cli: Cli) -> None:
+    """--as-of 2026-01-05 status once showed risk GREEN from an analysis finalized on
+    2026-01-10, and the vendors and incidents recorded later (issue 30)."""
+    cli.ok("person", "add", "ana", "--name", "Ana Officer", "--email", "ana@example.org")
+    cli.ok("practice", "set", "--security-officer", "ana")
+    _on(cli, "2026-01-10")
+    aid = cli.ok("risk", "new").stdout.strip()
+    _complete(cli, aid)
+    cli.ok("risk", "finalize", aid, "--by", "ana")
+    cli.ok("vendor", "add", "billco", "--name", "BillCo", "--service", "billing", "--phi", "yes")
+    cli.ok("incident", "add", "--discovered", "2026-01-09", "--summary", "fax misdirected")
+    assert _json(cli, "status")["program"]["last_risk_analysis"] is not None
+    before = _json(cli, "--as-of", "2026-01-05", "status")["program"]
+    assert before["last_risk_analysis"] is None  # no finalized analysis yet on 5 January
+    assert before["incidents"]["open"] == 0
+    assert "BillCo" not in json.dumps(before["vendors"])
+    assert "BillCo" in json.dumps(_json(cli, "status")["program"]["vendors"])

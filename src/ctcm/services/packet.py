@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +38,7 @@ def _cutoff(p: Practice, as_of: date) -> str | None:
     """The end of the as-of day in the practice's zone, in UTC (None: today, everything)."""
     if p.env.as_of is None:
         return None
-    from zoneinfo import ZoneInfo
-
-    from ctcm.services.practice import iso_utc
-
-    end = datetime.combine(as_of + timedelta(days=1), time(0), ZoneInfo(p.timezone))
-    return iso_utc(end - timedelta(microseconds=1))
+    return p.end_of(as_of)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +50,7 @@ class Built:
 def build(p: Practice, spec: PacketSpec, progress: Any = None) -> Built:
     from ctcm.render.templates import make_environment, render
 
-    p.repo.cutoff = _cutoff(p, spec.as_of)
+    p.repo.cutoff = p.repo.as_of_cutoff = _cutoff(p, spec.as_of)
     parts: list[PacketFile] = []
     for make in packet_functions():
         parts += make(p, spec)

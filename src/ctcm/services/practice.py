@@ -63,6 +63,13 @@ class Practice:
                 "no mail leaves it, and nothing here touches the real vault"
             )
 
+    def end_of(self, day: date) -> str:
+        """The last instant of ``day`` in the practice's zone, in UTC (an as-of cutoff)."""
+        from datetime import time
+
+        end = datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(self.timezone))
+        return iso_utc(end - timedelta(microseconds=1))
+
     def _save(self, final: bool) -> None:
         if self.read_only:
             raise VaultError(f"'{self.command}' only reads the vault; it cannot save")
@@ -325,6 +332,8 @@ def open_practice(
             state=state,
         )
         enforce(practice, write=False)
+        if env.as_of is not None:  # as of a date: no analysis, vendor, incident... recorded later
+            practice.repo.as_of_cutoff = practice.end_of(env.as_of)
         yield practice
         if not _writable(vault.root):
             # a backup disk or an auditor's read-only copy: the read works, unrecorded

@@ -7,13 +7,14 @@ import sqlite3
 from datetime import date
 
 from ctcm.domain.assets import Device, DeviceType, Tri, Vendor
+from ctcm.storage.asof import AsOf
 
 
 def _d(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-class AssetQueries:
+class AssetQueries(AsOf):
     """Mixed into Repository (which provides ``conn``)."""
 
     conn: sqlite3.Connection
@@ -21,7 +22,8 @@ class AssetQueries:
     def vendors(self) -> dict[str, Vendor]:
         rows = self.conn.execute(
             "SELECT key, name, service, phi, baa_signed, review_months, baa_filename "
-            "FROM vendors ORDER BY key"
+            "FROM vendors WHERE created_at <= ? ORDER BY key",
+            (self._cut(),),
         ).fetchall()
         reviewed = self._baa_reviews()
         return {
@@ -87,7 +89,8 @@ class AssetQueries:
     def devices(self) -> dict[str, Device]:
         rows = self.conn.execute(
             "SELECT key, type, owner, encrypted, screen_lock, phi, last_audit, retired_on, "
-            "retire_method FROM devices ORDER BY key"
+            "retire_method FROM devices WHERE created_at <= ? ORDER BY key",
+            (self._cut(),),
         ).fetchall()
         return {
             r[0]: Device(

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from datetime import date
 
 from ctcm.domain.incidents import Assessment, Delay, Details, Exception_, Incident
+from ctcm.storage.asof import AsOf
 
 
 def _assessment(raw: str | None) -> Assessment | None:
@@ -43,7 +44,7 @@ def details_json(d: Details) -> str:
     return json.dumps(asdict(d), default=str, sort_keys=True)
 
 
-class IncidentQueries:
+class IncidentQueries(AsOf):
     """Mixed into Repository (which provides ``conn``)."""
 
     conn: sqlite3.Connection
@@ -51,7 +52,9 @@ class IncidentQueries:
     def incidents(self) -> list[Incident]:
         rows = self.conn.execute(
             "SELECT id, discovered, summary, reported_by, closed_on, breach, reasoning, "
-            "affected, state_counts, assessment, details FROM incidents ORDER BY id"
+            "affected, state_counts, assessment, details FROM incidents WHERE created_at <= ? "
+            "ORDER BY id",
+            (self._cut(),),
         ).fetchall()
         return [
             Incident(

@@ -10,9 +10,10 @@ from datetime import date
 from typing import Any
 
 from ctcm.domain.manual import ManualVersion, Section
+from ctcm.storage.asof import AsOf
 
 
-class ManualQueries:
+class ManualQueries(AsOf):
     """Mixed into Repository (which provides ``conn``)."""
 
     conn: sqlite3.Connection
@@ -35,7 +36,8 @@ class ManualQueries:
         rows = self.conn.execute(
             "SELECT v.number, v.effective, v.adopted_on, v.adopted_by, v.note, v.content_hash, "
             "(SELECT COUNT(*) FROM manual_sections s WHERE s.version = v.number) "
-            "FROM manual_versions v ORDER BY v.number"
+            "FROM manual_versions v WHERE v.adopted_at <= ? ORDER BY v.number",
+            (self._cut(),),
         ).fetchall()
         return [
             ManualVersion(

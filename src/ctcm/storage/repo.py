@@ -49,7 +49,7 @@ class Repository(
         self.conn = db.conn
         # as-of reads (the audit packet): people and documents recorded after this UTC
         # timestamp are left out, and a voiding after it is not yet a voiding
-        self.cutoff: str | None = None
+        self.cutoff: str | None = None  # as of a date: what was recorded after is not seen
 
     # ================================================================== reads (DB-API)
 

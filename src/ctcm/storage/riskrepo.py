@@ -21,13 +21,14 @@ from ctcm.domain.risk import (
     Task,
     TaskStatus,
 )
+from ctcm.storage.asof import AsOf
 
 
 def _d(value: Any) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-class RiskQueries:
+class RiskQueries(AsOf):
     """Mixed into Repository (which provides ``conn``, ``db`` and ``_save``)."""
 
     conn: sqlite3.Connection
@@ -39,7 +40,8 @@ class RiskQueries:
     def assessments(self) -> list[Assessment]:
         rows = self.conn.execute(
             "SELECT id, rule, kind, year, scope, scale, items, created_at, created_by, "
-            "catalog_version FROM assessments ORDER BY id"
+            "catalog_version FROM assessments WHERE created_at <= ? ORDER BY id",
+            (self._cut(),),
         ).fetchall()
         return [
             Assessment(
@@ -78,12 +80,14 @@ class RiskQueries:
     def tasks(self, assessment_id: int | None = None) -> list[Task]:
         sql = (
             "SELECT id, assessment_id, scenario, action, owner, due, status, accepted_reason, "
-            "accepted_by, closed_on FROM risk_tasks"
+            "accepted_by, closed_on FROM risk_tasks WHERE created_at <= ?"
         )
         rows = (
-            self.conn.execute(sql + " WHERE assessment_id = ? ORDER BY id", (assessment_id,))
+            self.conn.execute(
+                sql + " AND assessment_id = ? ORDER BY id", (self._cut(), assessment_id)
+            )
             if assessment_id is not None
-            else self.conn.execute(sql + " ORDER BY id")
+            else self.conn.execute(sql + " ORDER BY id", (self._cut(),))
         )
         return [
             Task(
@@ -220,7 +224,9 @@ class RiskQueries:
 
     def signoffs(self) -> dict[int, Signoff]:
         rows = self.conn.execute(
-            "SELECT assessment_id, by, signed_on, content_hash, at FROM risk_signoffs"
+            "SELECT assessment_id, by, signed_on, content_hash, at FROM risk_signoffs "
+            "WHERE at <= ?",
+            (self._cut(),),
         ).fetchall()
         return {r[0]: Signoff(r[0], r[1], date.fromisoformat(r[2]), r[3], r[4]) for r in rows}
 
