@@ -151,6 +151,9 @@ def test_the_manner_of_notice_to_individuals(cli: Cli) -> None:
            "email", "--email-agreed", "--next-of-kin", "1", "--telephone")  # fmt: skip
     notice = _json(cli, "incident", "show", n)["notices"]["individuals"]
     assert notice == {"manner": "email (agreed)", "next_of_kin": 1, "telephone": True}
+    cli.ok("incident", "notify", n, "--to", "individuals", "--date", "2026-03-01")
+    notice = _json(cli, "incident", "show", n)["notices"]["individuals"]
+    assert notice["manner"] == "not stated"  # never a default taken for a fact
 
 
 def test_the_letter_labels_an_ordinary_number_as_telephone(cli: Cli) -> None:

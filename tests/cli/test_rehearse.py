@@ -155,6 +155,8 @@ def test_rehearse_days_runs_the_cron_recipe_and_counts_each_persons_mail(
     staff = {a: n for a, n in per.items() if a != "owner@example.org"}
     assert staff and max(staff.values()) <= 45  # never two days running about one item
     mails = list((copy / "rehearsal-mail").glob("*.eml"))
+    bad = run_ctcm("rehearse", str(tmp_path / "r0"), "--days", "0", env=_env(cli, real))
+    assert bad.returncode == 1 and not (tmp_path / "r0").exists()  # refused before any copy
     assert len(mails) == report["mails"]
     msg = email.message_from_bytes(mails[0].read_bytes(), policy=email.policy.default)
     assert str(msg["Subject"]).startswith("[REHEARSAL]") and not msg["Cc"]

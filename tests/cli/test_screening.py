@@ -40,6 +40,7 @@ def test_import_run_triage_and_the_obligation(cli: Cli, tmp_path: Path) -> None:
     cli.ok("screen", "person", "sinead", "--dob", "1975-07-20")
     status = _json(cli, "status")["program"]["screening"]
     assert status["status"] == "yellow" and len(status["never_screened"]) == 6
+    assert status["lists_stale"] == ["no SAM list imported"]  # never "fine" on half the lists
     run = _json(cli, "screen", "run")
     found = {c["person"]: c for c in run["candidates"]}
     assert "dev" not in found  # a name with a different date of birth
@@ -91,3 +92,14 @@ def test_npi_and_dea_numbers_check_themselves(cli: Cli) -> None:
     cli.ok("doc", "add", "ann", "dea", "--number", "AB1234563", "--issued", "2026-01-01")
     r = cli("doc", "add", "ann", "dea", "--number", "AB1234567", "--issued", "2026-01-01")
     assert r.exit_code == 1 and "DEA number" in r.stderr
+
+
+def test_a_list_older_than_last_months_is_stale(cli: Cli) -> None:
+    cli.ok("person", "add", "ann", "--name", "Ann Able", "--email", "ann@example.org")
+    cli.ok("screen", "import", "leie", str(FILES / "UPDATED.csv"), "--published", "2025-11")
+    cli.ok("screen", "import", "sam", str(FILES / "SAM_Exclusions_Public_Extract.csv"),
+           "--published", "2026-02")  # fmt: skip
+    cli.ok("screen", "run")
+    status = _json(cli, "status")["program"]["screening"]
+    assert status["status"] == "yellow"
+    assert status["lists_stale"] == ["the OIG LEIE list is of 2025-11: import this month's"]

@@ -240,9 +240,9 @@ def _choose(actx, types: tuple[tuple[str, str], ...]) -> tuple[str, str]:  # typ
         raise InvalidInput("your submit card lists no document to send: nothing is asked of you")
     if len(types) == 1:
         return types[0]
-    listed = "; ".join(f"{i}. {name}" for i, (_, name) in enumerate(types, 1))
     if not actx.environment.interactive:
-        raise InvalidInput(f"give --type, one of: {listed}")
+        names = "; ".join(name for _, name in types)
+        raise InvalidInput(f'give --type "NAME" with one of the documents asked of you: {names}')
     actx.say("Which document are you sending?")
     for i, (_, name) in enumerate(types, 1):
         actx.say(f"  {i}. {name}")

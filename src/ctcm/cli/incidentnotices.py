@@ -19,8 +19,8 @@ def notify(
     ],
     state: Annotated[str | None, typer.Option("--state", help="For media: the state.")] = None,
     manner: Annotated[
-        str, typer.Option("--manner", help="Individuals: mail (first-class) or email.")
-    ] = "mail",
+        str | None, typer.Option("--manner", help="Individuals: mail (first-class) or email.")
+    ] = None,
     email_agreed: Annotated[
         bool, typer.Option("--email-agreed", help="Email only to those who agreed to it.")
     ] = False,

@@ -19,7 +19,9 @@ app.add_typer(import_app, name="import")
 PublishedOpt = Annotated[
     str | None,
     typer.Option(
-        "--published", metavar="YYYY-MM", help="The list's month (default: from the name)."
+        "--published",
+        metavar="YYYY-MM",
+        help="The list's month (default: a supplement's name, else the file's date).",
     ),
 ]
 
@@ -30,7 +32,8 @@ def _import(ctx: typer.Context, source: str, file: Path, published: str | None) 
     with opened(ctx, f"screen import {source}") as p:
         sl = import_list(p, source, file, published)
     app_context(ctx).say(
-        f"Imported {sl.source.upper()} {sl.kind} list {sl.id} ({sl.published}): {sl.rows} rows, "
+        f"Imported {sl.source.upper()} {sl.kind} list {sl.id} of {sl.published} (--published "
+        f"to correct the month): {sl.rows} rows, "
         f"SHA-256 {sl.sha256[:16]}... Next: ctcm screen run"
     )
 

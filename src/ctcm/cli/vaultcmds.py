@@ -265,6 +265,8 @@ def rehearse(
     from ctcm.services.rehearse import make_rehearsal, run_days
 
     actx = app_context(ctx)
+    if days is not None and not 1 <= days <= 366:
+        raise InvalidInput("--days must be between 1 and 366")  # before any copy is made
     with opened(ctx, "rehearse", write=False) as p:
         copy = make_rehearsal(p, dest)
         unlocked = p.unlocked
@@ -285,6 +287,7 @@ def rehearse(
         "to": end.isoformat(),
         "mails": report.total,
         "per_job": report.per_job,
+        "skipped": list(report.skipped),
         "per_address": dict(rows),
     }
     actx.show(
@@ -298,6 +301,8 @@ def rehearse(
         fmt,
     )
     jobs = ", ".join(f"{n} {job}" for job, n in report.per_job.items())
+    for job in report.skipped:
+        actx.say(f"REHEARSAL: not run: {job}")
     actx.say(
         f"REHEARSAL: {report.total} mail(s) in {report.days} days ({jobs}), written to "
         f"{copy.mail}; nothing was sent and the real vault was not touched."

@@ -56,6 +56,7 @@ class RunReport:
     days: int
     per_address: dict[str, int]  # every recipient (To and Cc), how many mails
     per_job: dict[str, int]
+    skipped: tuple[str, ...] = ()  # jobs the practice's settings leave out, said in the report
 
     @property
     def total(self) -> int:
@@ -70,15 +71,15 @@ def run_days(env: Environment, copy: Path, unlocked: Unlocked, days: int) -> Run
 
     from ctcm.environment import RehearsalClock
     from ctcm.mail.transport import DirectoryTransport
+    from ctcm.services.messaging import mail_config
     from ctcm.services.outbox import deliver_now
     from ctcm.services.practice import open_practice
 
-    if not 1 <= days <= 366:
-        raise InvalidInput("--days must be between 1 and 366")
     base = env.clock.base if isinstance(env.clock, RehearsalClock) else env.clock
     start = env.clock.now().date()
     per_address: Counter[str] = Counter()
     per_job: Counter[str] = Counter()
+    skipped: set[str] = set()
     for offset in range(days):
         day = start + timedelta(days=offset)
         day_env = replace(
@@ -94,6 +95,10 @@ def run_days(env: Environment, copy: Path, unlocked: Unlocked, days: int) -> Run
             with open_practice(day_env, job, unlocked) as p:
                 if not p.rehearsal_copy:  # never anything but a marked copy
                     raise InvalidInput(f"{copy} is not a rehearsal copy")
+                if job == "digest" and not mail_config(p).admins:
+                    skipped.add("digest (no admins configured: ctcm mail configure --admins)")
+                    p.unchanged = True
+                    continue
                 report, outgoing = _prepare(job, p)
                 with DirectoryTransport(copy / "rehearsal-mail") as transport:
                     deliver_now(p, transport, report, outgoing)
@@ -106,7 +111,7 @@ def run_days(env: Environment, copy: Path, unlocked: Unlocked, days: int) -> Run
                     for address in item.msg[header].addresses if item.msg[header] else ():
                         per_address[address.addr_spec.lower()] += 1
             per_job[job] += len(outgoing)
-    return RunReport(start, days, dict(per_address), dict(per_job))
+    return RunReport(start, days, dict(per_address), dict(per_job), tuple(sorted(skipped)))
 
 
 def _prepare(job: str, p: Practice):  # type: ignore[no-untyped-def]

@@ -277,9 +277,10 @@ class Rejection:
 
 def pending_rejections(p: Practice) -> dict[str, list[Rejection]]:
     """Rejected submissions whose reason has not yet gone to the person, by person."""
-    told = {e.about for e in p.repo.deliveries("rejection") if e.status in ("sent", "claimed")}
+    rows = p.repo.deliveries("rejection")
+    told = {e.about for e in rows if e.status in ("sent", "claimed")}
     out: dict[str, list[Rejection]] = {}
-    for e in p.repo.deliveries("rejection"):
+    for e in rows:
         if e.status == "queued" and e.about not in told and e.person_id and e.threshold_date:
             out.setdefault(e.person_id, []).append(
                 Rejection(e.about or "", e.doctype, e.threshold_date, e.note or "")

@@ -157,13 +157,13 @@ class Manner:
     agreed; next of kin or a personal representative for people who died; telephone too when
     urgent."""
 
-    how: str = "mail"  # mail | email
+    how: str | None = None  # mail | email; None: not stated, and recorded so
     email_agreed: bool = False
     next_of_kin: int = 0
     telephone: bool = False
 
     def check(self) -> dict[str, object]:
-        if self.how not in ("mail", "email"):
+        if self.how not in (None, "mail", "email"):
             raise InvalidInput("--manner must be mail (first-class) or email")
         if self.how == "email" and not self.email_agreed:
             raise InvalidInput(
@@ -173,7 +173,9 @@ class Manner:
         if self.next_of_kin < 0:
             raise InvalidInput("--next-of-kin cannot be negative")
         return {
-            "manner": "first-class mail" if self.how == "mail" else "email (agreed)",
+            "manner": {None: "not stated", "mail": "first-class mail"}.get(
+                self.how, "email (agreed)"
+            ),
             "next_of_kin": self.next_of_kin,
             "telephone": self.telephone,
         }

@@ -11,6 +11,7 @@ from ctcm.domain.credentials import Light
 from ctcm.domain.program import DueItem
 from ctcm.program.area import Section
 from ctcm.services.practice import Practice
+from ctcm.storage.screeningrepo import ScreeningList
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class ScreeningStatus:
     open: tuple[tuple[int, str], ...]  # (candidate id, person) not yet triaged
     confirmed: tuple[str, ...]  # people on an exclusion list, confirmed
     lists: int
+    stale: tuple[str, ...]  # what is wrong with the lists in force ("no SAM list", "LEIE of ...")
 
 
 def screening_status(p: Practice) -> ScreeningStatus:
@@ -36,13 +38,29 @@ def screening_status(p: Practice) -> ScreeningStatus:
     never = tuple(sorted(active - screened))
     last = max((r.on for r in runs), default=None)
     due = last + timedelta(days=MONTHLY) if last else None
+    lists = p.repo.screening_lists()
+    stale = _stale(lists, p.today) if lists else ()
     if open_ or confirmed or (due is not None and due < p.today):
         light = Light.RED
-    elif never or not runs or (due is not None and due - p.today <= timedelta(days=7)):
+    elif never or not runs or stale or (due is not None and due - p.today <= timedelta(days=7)):
         light = Light.YELLOW
     else:
         light = Light.GREEN
-    return ScreeningStatus(light, last, due, never, open_, confirmed, len(p.repo.screening_lists()))
+    return ScreeningStatus(light, last, due, never, open_, confirmed, len(lists), stale)
+
+
+def _stale(lists: list[ScreeningList], today: date) -> tuple[str, ...]:
+    """A run against an old or missing list says nothing about this month: both lists are
+    published monthly, so one older than last month's is stale."""
+    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    out = []
+    for source, name in (("leie", "OIG LEIE"), ("sam", "SAM")):
+        months = [sl.published for sl in lists if sl.source == source]
+        if not months:
+            out.append(f"no {name} list imported")
+        elif max(months) < last_month:
+            out.append(f"the {name} list is of {max(months)}: import this month's")
+    return tuple(out)
 
 
 def screening_due(p: Practice, until: date) -> Iterable[DueItem]:
@@ -80,6 +98,7 @@ def screening_section(p: Practice) -> Section:
     lines += [f"{person} is on a federal exclusion list (confirmed)" for person in s.confirmed]
     if s.never:
         lines.append(f"{len(s.never)} person(s) never screened (ctcm screen run)")
+    lines += [f"Exclusion screening: {x} (ctcm screen import ...)" for x in s.stale]
     if s.next_due is not None and s.next_due - p.today <= timedelta(days=7):
         late = "overdue since" if s.next_due < p.today else "due"
         lines.append(f"Monthly exclusion screening {late} {s.next_due} (last run {s.last_run})")
@@ -90,6 +109,7 @@ def screening_section(p: Practice) -> Section:
         "never_screened": list(s.never),
         "open_candidates": [{"id": c, "person": who} for c, who in s.open],
         "confirmed": list(s.confirmed),
+        "lists_stale": list(s.stale),
     }
     plain = tuple(line.split(" (ctcm ")[0] for line in lines)
     return Section("screening", s.light, data, tuple(lines), plain)

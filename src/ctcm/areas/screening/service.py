@@ -46,12 +46,10 @@ def _text(raw: bytes, path: Path) -> str:
             if info.file_size > MAX_LIST:
                 raise InvalidInput(f"{path}: its CSV is larger than {MAX_LIST >> 20} MiB")
             raw = z.read(info)
-    for encoding in ("utf-8-sig", "latin-1"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidInput(f"{path} is not text")  # latin-1 decodes anything: not reached
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")  # older list files: every byte is a character
 
 
 def _kind(source: str, name: str) -> str:
@@ -61,15 +59,18 @@ def _kind(source: str, name: str) -> str:
     return m[1].lower() if m else "full"
 
 
-def _month(name: str, published: str | None, today: date) -> str:
+def _month(path: Path, published: str | None) -> str:
+    """The list's month: --published, else a supplement's name (YYMMEXCL.csv), else the month
+    the file was downloaded (its date on disk): never today's month by default, which would
+    make an old file look current."""
     if published:
         if not re.fullmatch(r"\d{4}-\d{2}", published):
             raise InvalidInput("--published is a month: YYYY-MM")
         return published
-    m = re.match(r"^(\d{2})(\d{2})(EXCL|REIN)", Path(name).name.upper())
+    m = re.match(r"^(\d{2})(\d{2})(EXCL|REIN)", path.name.upper())
     if m and 1 <= int(m[2]) <= 12:
         return f"20{m[1]}-{m[2]}"
-    return today.strftime("%Y-%m")
+    return date.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m")
 
 
 def import_list(p: Practice, source: str, path: Path, published: str | None) -> ScreeningList:
@@ -94,7 +95,7 @@ def import_list(p: Practice, source: str, path: Path, published: str | None) -> 
     blob_id = p.vault.put_blob(key, payload)
     sl = ScreeningList(
         0, source, _kind(source, path.name), path.name, digest, len(rows),
-        _month(path.name, published, p.today), blob_id, base64.b64encode(key).decode(),
+        _month(path, published), blob_id, base64.b64encode(key).decode(),
         p.now_iso,
     )  # fmt: skip
     list_id = p.repo.add_screening_list(sl, p.actor)
@@ -166,7 +167,11 @@ def set_subject(p: Practice, person_id: str, dob: date | None, other_names: list
 def subjects(p: Practice, person_id: str | None = None) -> list[Subject]:
     people = [x for x in p.repo.people(active_only=True) if person_id in (None, x.id)]
     details = p.repo.screening_subjects()
-    npis = {d.person_id: d.number for d in p.repo.documents() if d.doctype == "npi" and d.number}
+    npis = {  # the NPI in force, not an older or voided one
+        pid: d.number
+        for (pid, doctype), d in p.repo.current_documents().items()
+        if doctype == "npi" and d.number
+    }
     out = []
     for person in people:
         words = person.name.split()
