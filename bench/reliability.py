@@ -36,6 +36,9 @@ PROMISES = """\
   header that only key holders can write; the audit trail is a SHA-256 hash chain, reads go
   to a sealed, hash-chained journal. A changed, truncated, swapped, forged or rolled-back file
   is refused with one line, exit 1.
+- **Writes are bound to roles.** Every generation is signed by the slot that wrote it; one
+  changed beyond its writer's role, in another's name, or behind its signature is refused on
+  open, even when made with other software by someone who holds a key.
 - **Reminders: none lost; after a kill, what was in flight may go again.** With `--send`, each
   reminder is claimed in the delivery ledger before it goes and settled after: a run killed
   between the mail server's acceptance and the settlement sends that one message again once
@@ -125,6 +128,11 @@ def report(started: datetime, returncode: int) -> str:
     crash = _load("crash.json")
     sweep = _load("corruption.json")
     attacks = _load("attacks.json")
+    insiders = sorted((ARTIFACTS / "insiders").glob("*.json"))
+    if insiders:
+        attacks = dict(attacks or {})
+        for path in insiders:
+            attacks.update(json.loads(path.read_text()))
     bad = _load("bad_input.json")
     leaks = _load("leaks.json")
     findings = tomllib.loads((ROOT / "tests" / "reliability" / "findings.toml").read_text())

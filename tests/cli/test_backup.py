@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from ctcm.vault.store import VaultDir
+from tests.cli.test_users import ALICE
 from tests.conftest import Cli
 
 
@@ -27,7 +28,7 @@ def test_backup_list_verify_restore(cli: Cli) -> None:
     live_before = VaultDir(cli.vault).read_parsed().generation
     before = json.loads(cli.ok("audit", "list", "--format", "json").stdout)
     head_before = json.loads(cli.ok("audit", "head", "--format", "json").stdout)["audit_head"]
-    cli.ok("backup", "restore", str(gen_with_a))
+    cli.ok("backup", "restore", str(gen_with_a), env=ALICE, identity=False)
     people = json.loads(cli.ok("person", "list", "--format", "json").stdout)
     assert [p["id"] for p in people] == ["a"]
     # the state before the restore is itself a backup, and the generation still grows
@@ -47,7 +48,7 @@ def test_backup_list_verify_restore(cli: Cli) -> None:
 
 
 def test_backup_errors(cli: Cli, tmp_path: Path) -> None:
-    r = cli("backup", "restore", "999999")
+    r = cli("backup", "restore", "999999", env=ALICE, identity=False)
     assert r.exit_code == 1 and "no backup of generation 999999" in r.stderr
     newest = VaultDir(cli.vault).list_backups()[0].path
     data = bytearray(newest.read_bytes())

@@ -30,7 +30,7 @@ import pytest
 
 from ctcm.services.practice import open_practice
 from ctcm.vault.store import VaultDir
-from tests.conftest import CTCM_BIN, ROOT, Cli, configure_mail, real_now
+from tests.conftest import CTCM_BIN, PASSPHRASE, ROOT, Cli, configure_mail, real_now
 
 pytestmark = pytest.mark.reliability
 # read at import: the tests' autouse fixture clears every CTCM_* variable
@@ -293,7 +293,10 @@ def test_killed_writers_never_leave_a_broken_or_half_written_vault(
         else:
             args, expected = w.prepare(cli, n, sources)
             before = w.state(cli)
-            done, code, took = _run_and_kill(args, env, rng, w.durations)
+            # a restore is an admin's (alice's passphrase, not the officer identity)
+            admin = {"CTCM_IDENTITY_FILE": "", "CTCM_USER": "alice", "CTCM_PASSPHRASE": PASSPHRASE}
+            run_env = env | admin if w.name == "backup restore" else env
+            done, code, took = _run_and_kill(args, run_env, rng, w.durations)
             after = w.state(cli)  # the vault opens
             w.figures["trials"] += 1
             assert after in (before, expected(before)), (n, args, before ^ after)

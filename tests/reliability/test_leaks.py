@@ -277,6 +277,8 @@ def _session(run: Session, t: Path, smtp: Any) -> dict[str, str]:
     run("backup", "accept", str(generation), ok=False)  # nothing older on disk: refused
     run("audit", "list", "--format", "json")
     run("audit", "verify")
+    run("audit", "anchor", "--out", str(out / "vault.anchor"))
+    run("audit", "anchor", "--check", str(out / "vault.anchor"))
 
     # keys, users, sessions, consultants
     run("slot", "add-service", "leakbot", "--out", str(out / "leakbot.identity"))

@@ -64,6 +64,11 @@ def _rewrite_vault(cli: Cli, sql: str, params: tuple[object, ...]) -> None:
     dek = fmt.unwrap_dek(private, slot, parsed.header["vault_id"], parsed.header["dek_id"])
     db = Database.from_image(fmt.decrypt(parsed, dek))
     db.conn.execute(sql, params)
+    # an insider with a key slot of their own: the write is signed as theirs
+    from ctcm.services.writers import sign_write
+    from ctcm.vault.signing import signing_seed
+
+    sign_write(parsed.header, db.conn, slot["id"], signing_seed(private), parsed.generation + 1)
     with vd.locked():
         vd.save(parsed.header, dek, db.image(), parsed.generation, datetime.now(UTC))
 

@@ -16,6 +16,7 @@ import pytest
 
 from ctcm.errors import ExitCode
 from ctcm.vault.store import Backup, Retention, VaultDir, backups_to_keep
+from tests.cli.test_users import ALICE
 from tests.conftest import ROOT, Cli, run_ctcm
 
 
@@ -385,7 +386,7 @@ def test_scans_only_a_backup_names_are_never_settled_away(cli: Cli, tmp_path: Pa
     scan.write_bytes(b"scan")
     cli.ok("doc", "add", "a", "npi", "--file", str(scan))
     newer = VaultDir(cli.vault).read_parsed().generation
-    cli.ok("backup", "restore", str(old))
+    cli.ok("backup", "restore", str(old), env=ALICE, identity=False)
     cli.ok("practice", "set", "--warn-days", "31")
     assert len(_blob_files(cli)) == 1 and not _named(cli)
     verified = json.loads(

@@ -17,6 +17,7 @@ from ctcm.storage.db import Database
 from ctcm.storage.migrations import migrate
 from ctcm.vault import format as fmt
 from ctcm.vault.store import VaultDir
+from tests.cli.test_users import ALICE
 from tests.conftest import CTCM_BIN, PASSPHRASE, Cli, Template
 
 
@@ -116,7 +117,7 @@ def test_rollback_is_refused_for_writing_warned_for_reading_and_restore_is_the_w
     assert (cli.vault / "vault.ctcm").read_bytes() == backup.read_bytes()  # nothing written
 
     (cli.vault / "vault.ctcm").write_bytes(saved)
-    cli.ok("backup", "restore", str(old))
+    cli.ok("backup", "restore", str(old), env=ALICE, identity=False)
     assert [p["id"] for p in json.loads(cli.ok("person", "list", "--format", "json").stdout)] == [
         "a"
     ]
@@ -136,7 +137,7 @@ def test_backups_are_identified_by_their_header_and_duplicates_refused(cli: Cli)
     # a second file claiming the same generation makes that generation ambiguous
     twin = vd.backups_dir / f"g{newest.generation:08d}-20250101T000000Z.ctcm"
     shutil.copyfile(newest.path, twin)
-    r = cli("backup", "restore", str(newest.generation))
+    r = cli("backup", "restore", str(newest.generation), env=ALICE, identity=False)
     assert r.exit_code == 1 and "more than one backup claims" in r.stderr
 
 
@@ -266,21 +267,50 @@ def test_eight_readers_and_a_writer_lose_no_audit_entry(cli: Cli) -> None:
     assert "intact" in cli.ok("audit", "verify").stderr
 
 
+def as_older_ctcm(vault: Path, passphrase: str) -> None:
+    """Rewrite a vault as an older ctcm had it: a random vault id (not made from its
+    creator's key), no data-key authentication, no signing keys, no signed writes."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from ctcm.storage.migrations import LATEST
+    from ctcm.vault.kdf import KdfParams
+
+    parsed = VaultDir(vault).read_parsed()
+    old_id = parsed.header["vault_id"]
+    alice = next(s for s in parsed.header["slots"] if s["id"] == "user:alice")
+    private = fmt.user_private_key(alice, passphrase, old_id)
+    dek = fmt.unwrap_dek(private, alice, old_id, parsed.header["dek_id"])
+    db = Database.from_image(fmt.decrypt(parsed, dek))
+    db.conn.executescript(
+        "DROP TABLE write_chain; DROP TABLE role_tables; "
+        f"DELETE FROM schema_migrations WHERE version = {LATEST};"
+    )
+    new_id = fmt.b64e(secrets.token_bytes(16))
+    slots = []
+    for slot in parsed.header["slots"]:
+        slot = {k: v for k, v in slot.items() if k not in ("auth", "sig")}
+        if slot["id"] == "user:alice":
+            kek = KdfParams.from_json(slot["kdf"]).derive(passphrase)
+            nonce = secrets.token_bytes(12)
+            ct = AESGCM(kek).encrypt(
+                nonce, private, f"{new_id}|{slot['id']}|{slot['pub']}".encode()
+            )
+            slot["sk"] = {"nonce": fmt.b64e(nonce), "ct": fmt.b64e(ct)}
+        slot["dek"] = fmt.wrap_dek(
+            dek, fmt.b64d(slot["pub"]), new_id, slot["id"], parsed.header["dek_id"]
+        )
+        slots.append(slot)
+    header = {k: v for k, v in parsed.header.items() if k != "auth"}
+    header |= {"vault_id": new_id, "slots": slots}
+    (vault / "vault.ctcm").write_bytes(b"".join(fmt.encrypt(header, dek, db.image())))
+
+
 def test_a_vault_from_an_older_ctcm_becomes_authenticated_as_each_slot_opens_it(
     cli: Cli, template: Template
 ) -> None:
-    from ctcm.vault.unlock import parse_identity
 
     # Make the copy look as ctcm 0.1 wrote it: no auth chain, no seals.
-    parsed = VaultDir(cli.vault).read_parsed()
-    private = parse_identity(cli.identity.read_text())
-    slot = fmt.find_slot_by_private(parsed.header, private)
-    dek = fmt.unwrap_dek(private, slot, parsed.header["vault_id"], parsed.header["dek_id"])
-    image = fmt.decrypt(parsed, dek)
-    header = dict(parsed.header)
-    header.pop("auth")
-    header["slots"] = [{k: v for k, v in s.items() if k != "auth"} for s in header["slots"]]
-    (cli.vault / "vault.ctcm").write_bytes(b"".join(fmt.encrypt(header, dek, image)))
+    as_older_ctcm(cli.vault, PASSPHRASE)
     shutil.rmtree(cli.tmp / "state", ignore_errors=True)
 
     warnings: list[str] = []
@@ -426,7 +456,7 @@ def test_backup_restore_works_in_a_rolled_back_state(cli: Cli) -> None:
     newest = VaultDir(cli.vault).read_parsed().generation
     shutil.copyfile(VaultDir(cli.vault).find_backup(old).path, cli.vault / "vault.ctcm")
     # the newest generation's own file is gone (the copy replaced it): restore the one before
-    cli.ok("backup", "restore", str(old))
+    cli.ok("backup", "restore", str(old), env=ALICE, identity=False)
     assert VaultDir(cli.vault).read_parsed().generation == newest + 1
     cli.ok("person", "add", "c", "--name", "C", "--email", "c@example.org")
 

@@ -1,10 +1,11 @@
 """``ctcm audit``: the tamper-evident trail of who read or changed what."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ctcm.cli.context import app_context, opened
+from ctcm.cli.context import app_context, opened, write_output
 from ctcm.cli.options import FormatOpt
 from ctcm.errors import VaultError
 from ctcm.render.formats import OutputFormat, View
@@ -87,11 +88,23 @@ def verify(ctx: typer.Context) -> None:
             f"read journal record {check.journal_broken_at} was altered, reordered or removed "
             f"(the trail's {check.entries} entries are intact)"
         )
+    if check.writes_error is not None:
+        raise VaultError(f"signed writes: {check.writes_error}")
     extra = " (and a last record cut short by a killed command, ignored)"
-    app_context(ctx).say(
-        f"Audit chain intact: {check.entries} entries, and {check.journal_records} read "
-        f"journal record(s) not yet folded in{extra if check.journal_incomplete else ''}."
+    signed = (
+        f"{check.writes} signed write(s), each by a key holder with the role for it"
+        if check.writes
+        else "no signed writes yet (a vault from an older ctcm: its next save starts them)"
     )
+    app_context(ctx).say(
+        f"Audit chain intact: {check.entries} entries; {signed}; and {check.journal_records} "
+        f"read journal record(s) not yet folded in{extra if check.journal_incomplete else ''}."
+    )
+    if check.unregistered:
+        app_context(ctx).say(
+            f"Not yet registered (until each opens the vault in a command that saves, the role "
+            f"table cannot vouch for them): {', '.join(check.unregistered)}"
+        )
 
 
 @app.command("head")
@@ -128,3 +141,51 @@ def head(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
         ),
     ]
     app_context(ctx).show(View(data, details=details), fmt)
+
+
+@app.command("anchor")
+def anchor(
+    ctx: typer.Context,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the anchor to this file (else print it).")
+    ] = None,
+    check: Annotated[
+        Path | None,
+        typer.Option(
+            "--check",
+            help="Compare the vault with this anchor instead; exit 1 if it is older or forked.",
+        ),
+    ] = None,
+) -> None:
+    """Write a signed anchor (generation, audit head, last signed write) to keep off this
+    machine, or check the vault against one.
+
+    Keep anchors where the vault's folder is not (another disk, a mail to yourself). On any
+    machine, `CTCM_ANCHOR=FILE` (or `--check FILE`) refuses a vault older than the anchor or
+    whose history forks from it, even where this machine has no record of the vault.
+
+    Example: ctcm audit anchor --out /media/usb/riverbend.anchor
+    """
+    import json
+
+    from ctcm.services.anchors import check_anchor, make_anchor, read_anchor
+
+    actx = app_context(ctx)
+    if check is not None:
+        given = read_anchor(check)
+        with opened(ctx, "audit anchor", write=False) as p:
+            check_anchor(p.header, p.db.conn, given)
+            p.touch(f"anchor-check:g{given['generation']}")
+            now = p.generation
+        actx.say(
+            f"The vault (generation {now}) continues from the anchor of generation "
+            f"{given['generation']} signed by {given['signer']}."
+        )
+        return
+    with opened(ctx, "audit anchor", write=False) as p:
+        data = make_anchor(p)
+    write_output(actx, json.dumps(data, indent=2) + "\n", out)
+    actx.say(
+        f"Anchor of generation {data['generation']} signed by {data['signer']}: keep it off "
+        "this machine; check with 'ctcm audit anchor --check FILE' or CTCM_ANCHOR=FILE."
+    )

@@ -65,10 +65,17 @@ def create_vault(
     vault = VaultDir(env.vault, env.effective_lock_timeout)
     if vault.exists():
         raise VaultError(f"a vault already exists at {vault.root}; refusing to overwrite it")
+    from ctcm.vault.signing import bound_vault_id, signing_seed, slot_signing_public
+
     dek = secrets.token_bytes(32)
-    vault_id = fmt.b64e(secrets.token_bytes(16))
+    creator = secrets.token_bytes(32)  # the first admin's X25519 key: the vault id comes from it
+    vault_id = bound_vault_id(slot_signing_public(creator))
     dek_id = fmt.b64e(secrets.token_bytes(8))
-    slots = [fmt.make_user_slot(f"user:{user}", user, passphrase, dek, vault_id, dek_id)]
+    slots = [
+        fmt.make_user_slot(
+            f"user:{user}", user, passphrase, dek, vault_id, dek_id, private_raw=creator
+        )
+    ]
     code = None
     if recovery:
         slot, private = fmt.make_key_slot("recovery", "recovery code", dek, vault_id, dek_id)
@@ -106,9 +113,23 @@ def create_vault(
         "auth": fmt.new_auth(),
         "note": fmt.seal_note(dek, "init"),
     }
+    from ctcm.services import writers
+
+    writers.sign_write(header, db.conn, f"user:{user}", signing_seed(creator), 1, kind="init")
+    genesis = writers.chainrepo.last_chain_row(db.conn)
+    assert genesis is not None
     vault.create(fmt.encrypt(header, dek, db.image()))
     LocalState(state_dir(env.env), vault_id, place=env.vault).record(
-        Seen(1, repo.audit_head(), 0, fmt.auth_fingerprint(fmt.auth_key(dek)), True)
+        Seen(
+            1,
+            repo.audit_head(),
+            0,
+            fmt.auth_fingerprint(fmt.auth_key(dek)),
+            True,
+            genesis.seq,
+            genesis.hash,
+            1,
+        )
     )
     return Created(vault_id, user, code)
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from ctcm.environment import Environment
 from ctcm.errors import InvalidInput, UsageError, VaultError, WrongKey
+from ctcm.services.journaltail import fold_journal
 from ctcm.storage.db import Database
 from ctcm.storage.repo import Repository
 from ctcm.vault import format as fmt
@@ -50,6 +51,8 @@ class Practice:
     # whose first save kept the state before it)
     keep_backup: bool = True
     next_generation: int = 0  # at least this generation on save (0: the next one)
+    write_kind: str = "write"  # what the signed write record calls this save (restore)
+    verified: Any = None  # the last signed write record checked or written (writers.Verified)
     _settings: dict[str, str] | None = None
     _opened_dek: bytes = b""
 
@@ -71,17 +74,20 @@ class Practice:
         return iso_utc(end - timedelta(microseconds=1))
 
     def _save(self, final: bool) -> None:
+        from ctcm.services import writers
+
         if self.read_only:
             raise VaultError(f"'{self.command}' only reads the vault; it cannot save")
         journal = Journal(self.vault.root, self.header["vault_id"])
         with journal.locked() as fd:
-            emptied = self._fold_journal(journal, fd)
+            emptied = fold_journal(self, journal, fd)
             if final:
                 self.repo.append_audit(self.now_iso, self.actor, self.command, self.targets)
             header = dict(self.header)
             if self.unlocked.seal is not None:
                 header = fmt.with_seal(header, self.actor, self.unlocked.seal)
             header["note"] = fmt.seal_note(self.unlocked.dek, self.command)
+            writers.sign_save(self, header)
             saved = self.vault.save(
                 header,
                 self.unlocked.dek,
@@ -109,38 +115,13 @@ class Practice:
                     f"({err}); nothing to redo"
                 )
 
-    def _fold_journal(self, journal: Journal, fd: int) -> bool:
-        """Move the read journal's records into the audit trail; return whether the journal
-        is to be emptied after the save."""
-        read = journal.read(self._opened_dek or self.unlocked.dek, fd)
-        records = read.records
-        done = self.settings.get("journal_folded")
-        hashes = [r.hash for r in records]
-        if done in hashes:  # folded by a save that crashed before emptying the journal
-            records = records[hashes.index(done) + 1 :]
-        self.repo.append_audit_many([(r.ts, r.actor, r.command, r.targets) for r in records])
-        if read.broken_at is not None:
-            kept = journal.set_aside(fd, self.now.strftime("%Y%m%dT%H%M%SZ"))
-            self.repo.append_audit(
-                self.now_iso,
-                self.actor,
-                "journal damaged",
-                [f"record {read.broken_at} failed verification", f"kept as {kept.name}"],
-            )
-            if self.env.warn:
-                self.env.warn(
-                    f"warning: read journal record {read.broken_at} failed verification; "
-                    f"the journal was kept as {kept} and a new one started"
-                )
-        if hashes:
-            self.set_settings({"journal_folded": hashes[-1]})
-        return bool(hashes) or read.incomplete_tail
-
-    def remember(self) -> None:
-        """Record on this machine what it has now seen of the vault (rollback detection)."""
+    def remember(self, journal_head: str = "") -> None:
+        """Record on this machine what it has now seen of the vault (rollback detection), and
+        the read-journal record it appended last (``journal_head``)."""
         if self.state is None:
             return
         authenticated = isinstance(self.header.get("auth"), dict) and self.unlocked.authenticated
+        chain = self.verified
         self.state.record(
             Seen(
                 self.generation,
@@ -148,6 +129,11 @@ class Practice:
                 fmt.auth_epoch(self.header),
                 fmt.auth_fingerprint(fmt.auth_key(self.unlocked.dek)),
                 authenticated,
+                chain.seq if chain else 0,
+                chain.hash if chain else "",
+                chain.generation if chain else 0,
+                self.generation if journal_head else 0,
+                journal_head,
             )
         )
 
@@ -230,14 +216,16 @@ def _check_authenticity(
 ) -> None:
     """Refuse an unauthenticated file where this machine saw an authenticated one; otherwise
     say plainly that a vault from an older ctcm is not yet authenticated."""
+    from ctcm.vault.signing import is_bound
+
     header = parsed.header
     if isinstance(header.get("auth"), dict) and unlocked.authenticated:
         return
-    if seen is not None and seen.authenticated:
+    if (seen is not None and seen.authenticated) or is_bound(header["vault_id"]):
         raise VaultError(
-            f"this vault file carries no data-key authentication, but generation "
-            f"{seen.generation} that this machine opened before did: the file may have been "
-            "replaced; restore a backup you trust ('ctcm backup list')"
+            "this vault file carries no data-key authentication, but this vault was created "
+            "with it (or this machine opened an authenticated generation): the file may "
+            "have been replaced; restore a backup you trust ('ctcm backup list')"
         )
     if env.warn:
         waiting = fmt.unsealed_slots(header)
@@ -246,6 +234,10 @@ def _check_authenticity(
             "authenticated; it will be once each key slot has opened it in a command that "
             f"saves (waiting: {', '.join(waiting) or 'the next save'})"
         )
+
+
+def _expected_head(seen: Seen | None, generation: int) -> str:
+    return seen.journal_head if seen is not None and seen.journal_gen == generation else ""
 
 
 def _writable(root: Path) -> bool:
@@ -312,12 +304,14 @@ def open_practice(
         env.warn(
             f"warning: {', '.join(loose)} can be read by others; run 'chmod -R go= {vault.root}'"
         )
+    from ctcm.services import writers
     from ctcm.storage.migrations import migrate
 
     if not write:
         if seen is not None and first.generation < seen.generation and env.warn:
             env.warn(f"WARNING: {rollback_message(first, seen)}; what follows may be out of date")
         db = _decrypt(first, unlocked)
+        verified = writers.check_opened(first, db, seen, env.env.get("CTCM_ANCHOR", ""))
         migrate(db, iso_utc(env.clock.now()))
         practice = Practice(
             env,
@@ -330,11 +324,13 @@ def open_practice(
             read_only=True,
             command=command,
             state=state,
+            verified=verified,
         )
         enforce(practice, write=False)
         if env.as_of is not None:  # as of a date: no analysis, vendor, incident... recorded later
             practice.repo.as_of_cutoff = practice.end_of(env.as_of)
         yield practice
+        writers.first_open_notice(env, first, seen)
         if not _writable(vault.root):
             # a backup disk or an auditor's read-only copy: the read works, unrecorded
             if env.warn and "read-only" not in env.said:
@@ -344,16 +340,19 @@ def open_practice(
                     "vault's audit trail"
                 )
             return
-        Journal(vault.root, first.header["vault_id"]).append(
+        head, lost = Journal(vault.root, first.header["vault_id"]).append(
             unlocked.dek,
             practice.now_iso,
             practice.actor,
             command,
             practice.targets,
             first.generation,
+            _expected_head(seen, first.generation),
         )
         if seen is None or first.generation >= seen.generation:
-            practice.remember()
+            # a journal that lost this machine's last record keeps that record on file here,
+            # for the next save to name in the audit trail
+            practice.remember(seen.journal_head if lost and seen else head)
         return
 
     trace = env.warn if env.env.get("CTCM_TRACE") else None
@@ -368,6 +367,7 @@ def open_practice(
                 f"refusing to write: {rollback_message(parsed, seen)}; {rollback_way_out(parsed)}"
             )
         db = _decrypt(parsed, unlocked)
+        verified = writers.check_opened(parsed, db, seen, env.env.get("CTCM_ANCHOR", ""))
         migrated = migrate(db, iso_utc(env.clock.now()))
         practice = Practice(
             env,
@@ -382,6 +382,7 @@ def open_practice(
             keep_backup=keep_backup,
             # accepted: the next generation goes past what this machine saw, so it is current
             next_generation=seen.generation + 1 if older and seen is not None else 0,
+            verified=verified,
             _opened_dek=unlocked.dek,
         )
         enforce(practice, write=True)
@@ -393,21 +394,23 @@ def open_practice(
         try:
             yield practice
             if practice.unchanged and not migrated:
-                Journal(vault.root, parsed.header["vault_id"]).append(
+                head, lost = Journal(vault.root, parsed.header["vault_id"]).append(
                     unlocked.dek,
                     practice.now_iso,
                     practice.actor,
                     command,
                     practice.targets,
                     parsed.generation,
+                    _expected_head(seen, parsed.generation),
                 )
-                practice.remember()
+                practice.remember(seen.journal_head if lost and seen else head)
             else:
                 practice._save(final=True)
         except BaseException:
             vault.discard_uncommitted(parsed.generation)
             raise
         vault.committed()
+        writers.first_open_notice(env, parsed, seen)
         for step in practice.after_save:
             step()
 

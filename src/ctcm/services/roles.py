@@ -5,9 +5,9 @@ A command that only reads needs the ``read`` area, which every role has. A comma
 needs its area below. A command missing from the table is allowed to admins only (fail closed;
 tests/services/test_roles.py checks that every command is in the table).
 
-Roles guard against mistakes and overreach by people without the data key in their head, not
-against a member who holds the data key: anyone whose slot opens the vault can decrypt it with
-other software. docs/security.md ("Security model") says so.
+A slot holder who writes the vault with other software is held to the same roles by the signed
+history (services/writers.py): what their role may not change is refused on the next open.
+Every slot still reads everything (docs/security.md).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ AREAS = {
     "risk": "the risk analysis, mitigation plan and incidents",
     "program": "vendors and BAAs, devices, the policies and procedures manual",
     "settings": "practice settings (officers, session limits, warning window)",
-    "vault": "restoring a backup, backup retention",
-    "rollback": "accepting an older vault file on disk after a rollback refusal",
+    "vault": "backup retention",
+    "rollback": "restoring a backup; accepting an older vault file after a rollback refusal",
     "users": "users, roles, service identities, key slots",
 }
 
@@ -64,7 +64,8 @@ _PROGRAM = (
     "manual settings",
 )  # fmt: skip
 _READS = (
-    "audit head", "audit list", "audit verify", "backup export", "backup list", "backup verify",
+    "audit anchor", "audit head", "audit list", "audit verify", "backup export", "backup list",
+    "backup verify",
     "calendar", "calendar ics", "device list", "device show", "doc export", "doc export-csv",
     "doc list", "doc show", "doctor", "doctype list", "doctype show", "due", "inbox list",
     "inbox show", "incident letter", "incident list", "incident show", "log kinds", "log list",
@@ -101,7 +102,7 @@ COMMANDS: dict[str, str] = {
     **dict.fromkeys(_RISK, "risk"),
     **dict.fromkeys(_PROGRAM, "program"),
     "practice set": "settings",
-    "backup restore": "vault",
+    "backup restore": "rollback",
     "backup retention": "vault",
     "backup accept": "rollback",
     **dict.fromkeys(

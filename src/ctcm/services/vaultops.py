@@ -148,10 +148,15 @@ def restore_backup(p: Practice, generation: int) -> int:
     if restored.integrity_errors():
         raise VaultError(f"backup generation {generation} fails its integrity check")
     migrate(restored, p.now_iso)
+    from ctcm.storage.chainrepo import copy_chain
+
     live_trail = p.repo.audit_rows()
     live_head = p.repo.audit_head()
     restored_repo = Repository(restored)
     restored_repo.replace_audit(live_trail)
+    # never the backup's roles or signed history: the live ones go on (services/writers.py)
+    copy_chain(p.db.conn, restored.conn)
+    p.write_kind = "restore"
     # Swap the connection; the save writes it under the live header (current slots and key)
     # as the next generation, so nothing looks like a rollback.
     p.db.conn.close()
@@ -245,22 +250,43 @@ class AuditCheck:
     journal_records: int
     journal_broken_at: int | None  # line of the first journal record that fails
     journal_incomplete: bool
+    writes: int = 0  # signed write records checked from the first (services/writers.py)
+    writes_error: str | None = None
+    unregistered: tuple[str, ...] = ()  # slots whose signing key is not on record yet
 
     @property
     def ok(self) -> bool:
-        return self.broken_at is None and self.journal_broken_at is None
+        return (
+            self.broken_at is None and self.journal_broken_at is None and self.writes_error is None
+        )
 
 
 def audit_verify(p: Practice) -> AuditCheck:
+    """The audit trail's hash chain, the read journal, and the chain of signed writes walked
+    from its first record (not from what this machine verified before)."""
+    from ctcm.services import writers
+    from ctcm.services.journaltail import missing_head
+
     entries = p.repo.audit_entries()
     pending, read = _journal_entries(p)
+    lost = missing_head(p, [e.hash for e in pending], p.settings.get("journal_folded"))
+    writes, error = 0, None
+    try:
+        last = writers.verify(p.header, p.db.conn)
+        writes = last.seq if last else 0
+    except writers.Refused as err:
+        error = str(err)
+    table = writers.role_table(p.header, p.db.conn)
     p.touch("audit")
     return AuditCheck(
         len(entries),
         first_bad_entry(entries),
         len(pending),
-        read.broken_at,
+        read.broken_at if read.broken_at is not None else (len(pending) + 1 if lost else None),
         read.incomplete_tail,
+        writes,
+        error,
+        tuple(sorted(sid for sid, entry in table.items() if not entry[1])),
     )
 
 

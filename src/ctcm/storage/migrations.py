@@ -204,6 +204,17 @@ def _v16_screening(connection: Any) -> None:
     )
 
 
+def _v17_signed(connection: Any) -> None:
+    from sqlmodel import SQLModel
+
+    from ctcm.storage.chaintables import RoleTableRow, WriteRow
+
+    SQLModel.metadata.create_all(
+        connection,
+        tables=[WriteRow.__table__, RoleTableRow.__table__],  # type: ignore[attr-defined]
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("initial schema: practice, credentials, attachments, audit", _v1_initial),
     ("reminder schedules per document type; delivery ledger", _v2_reminders),
@@ -226,6 +237,8 @@ MIGRATIONS: list[Migration] = [
         "incident facts (discovery, delays, substitute notice) and notice details",
         _v15_incident_details,
     ),
+    ("exclusion screening: list files, subjects, runs, candidates", _v16_screening),
+    ("signed writes: each generation's writer and the role table in force", _v17_signed),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -71,6 +71,7 @@ from ctcm.vault.primitives import (
 )
 from ctcm.vault.primitives import aad as _aad
 from ctcm.vault.primitives import hkdf as _hkdf
+from ctcm.vault.signing import signing_seed, slot_signing_public
 
 MAGIC = b"\x89CTM\r\n\x1a\n"
 FORMAT_MAJOR = 1
@@ -144,6 +145,7 @@ class SlotOpened:
     authenticated: bool  # False only for a vault written before authentication existed
     epoch: int
     fingerprint: str
+    signing: bytes = b""  # the slot's Ed25519 seed (vault/signing.py)
 
 
 def open_slot(
@@ -169,7 +171,9 @@ def open_slot(
             if epoch != 0 or not hmac.compare_digest(akey, akey_now):
                 raise VaultError(_forged(slot["id"]))
         fresh = seal(slot, private_raw, vault_id, 0, akey_now)
-        return SlotOpened(dek, slot["id"], fresh, False, 0, auth_fingerprint(akey_now))
+        return SlotOpened(
+            dek, slot["id"], fresh, False, 0, auth_fingerprint(akey_now), signing_seed(private_raw)
+        )
     if not isinstance(slot.get("auth"), dict):
         raise VaultError(_forged(slot["id"]))
     epoch, akey = _open_seal(slot, private_raw, vault_id)
@@ -193,7 +197,9 @@ def open_slot(
     if not hmac.compare_digest(akey, akey_now):
         raise VaultError(_forged(slot["id"]))
     fresh = seal(slot, private_raw, vault_id, newest, akey_now) if epoch < newest else None
-    return SlotOpened(dek, slot["id"], fresh, True, newest, auth_fingerprint(akey_now))
+    return SlotOpened(
+        dek, slot["id"], fresh, True, newest, auth_fingerprint(akey_now), signing_seed(private_raw)
+    )
 
 
 def make_user_slot(
@@ -205,10 +211,16 @@ def make_user_slot(
     dek_id: str,
     kdf: KdfParams | None = None,
     epoch: int = 0,
+    private_raw: bytes | None = None,
 ) -> dict[str, Any]:
-    """A passphrase slot: an X25519 key pair whose private half is sealed by Argon2id."""
+    """A passphrase slot: an X25519 key pair whose private half is sealed by Argon2id (a new
+    pair unless ``private_raw`` is given: a new vault's id is made from its creator's key)."""
     kdf = kdf or new_kdf_params()
-    priv = X25519PrivateKey.generate()
+    priv = (
+        X25519PrivateKey.from_private_bytes(private_raw)
+        if private_raw is not None
+        else X25519PrivateKey.generate()
+    )
     pub = _pub_bytes(priv)
     kek = kdf.derive(passphrase)
     nonce = os.urandom(12)
@@ -221,6 +233,7 @@ def make_user_slot(
         "kdf": kdf.to_json(),
         "sk": {"nonce": b64e(nonce), "ct": b64e(sealed)},
         "dek": wrap_dek(dek, pub, vault_id, slot_id, dek_id),
+        "sig": slot_signing_public(_priv_bytes(priv)),
     }
     slot["auth"] = seal(slot, _priv_bytes(priv), vault_id, epoch, auth_key(dek))
     return slot
@@ -238,6 +251,7 @@ def make_key_slot(
         "label": label,
         "pub": b64e(pub),
         "dek": wrap_dek(dek, pub, vault_id, slot_id, dek_id),
+        "sig": slot_signing_public(_priv_bytes(priv)),
     }
     slot["auth"] = seal(slot, _priv_bytes(priv), vault_id, epoch, auth_key(dek))
     return slot, _priv_bytes(priv)
@@ -369,6 +383,8 @@ def _header_ok(header: Any) -> bool:
         ):
             return False
         if "auth" in slot and not isinstance(slot["auth"], dict):
+            return False
+        if "sig" in slot and not isinstance(slot["sig"], str):
             return False
     auth = header.get("auth")
     if auth is not None and not (

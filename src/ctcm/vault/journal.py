@@ -81,10 +81,18 @@ class Journal:
         command: str,
         targets: Iterable[str],
         generation: int,
-    ) -> None:
-        """Append one sealed record chained to the last whole line."""
+        expect: str = "",
+    ) -> tuple[str, bool]:
+        """Append one sealed record chained to the last whole line; return its hash (this
+        machine keeps it, so a journal cut short after it is noticed) and whether ``expect``
+        (the record this machine appended before) is gone from the journal."""
         with self.locked() as fd:
             prev = self._trim_and_last_hash(fd)
+            lost = (
+                bool(expect)
+                and prev != expect
+                and expect not in {r.hash for r in self.read(dek, fd).records}
+            )
             body = fmt.canonical_json(
                 {
                     "prev": prev,
@@ -100,6 +108,7 @@ class Journal:
             line = base64.b64encode(nonce + sealed) + b"\n"
             os.write(fd, line)
             os.fsync(fd)
+            return _line_hash(line[:-1]), lost
 
     def _trim_and_last_hash(self, fd: int) -> str:
         """Cut a last line left unfinished by a killed reader; return the last line's hash."""

@@ -46,6 +46,13 @@ class Seen:
     epoch: int
     fingerprint: str
     authenticated: bool
+    # the last signed write record this machine verified (services/writers.py); 0: none yet
+    chain_seq: int = 0
+    chain_hash: str = ""
+    chain_gen: int = 0
+    # the read-journal record this machine appended last, and the generation it was read at
+    journal_gen: int = 0
+    journal_head: str = ""
 
     @property
     def pin(self) -> tuple[int, str] | None:
@@ -102,6 +109,11 @@ class LocalState:
                 int(raw["epoch"]),
                 str(raw["fingerprint"]),
                 bool(raw["authenticated"]),
+                int(raw.get("chain_seq", 0)),
+                str(raw.get("chain_hash", "")),
+                int(raw.get("chain_gen", 0)),
+                int(raw.get("journal_gen", 0)),
+                str(raw.get("journal_head", "")),
             )
         except (ValueError, KeyError, TypeError):
             raise VaultError(

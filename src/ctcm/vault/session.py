@@ -16,7 +16,7 @@ import json
 import os
 import secrets
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,8 @@ class SessionState:
     last_used: datetime
     idle: timedelta
     maximum: timedelta
+    signing: bytes = b""  # the slot's signing seed, so the session's writes are signed
+    os_user: int = -1  # the OS account that opened it (-1: a session of an older ctcm)
 
     def expired(self, now: datetime) -> bool:
         return now - self.last_used > self.idle or now - self.created > self.maximum
@@ -153,11 +155,18 @@ class SessionStore:
                 out.append(cls(directory, vault_id, clock, slot))
         return out
 
-    def create(self, dek: bytes, slot_id: str, idle: timedelta, maximum: timedelta) -> bytes:
+    def create(
+        self,
+        dek: bytes,
+        slot_id: str,
+        idle: timedelta,
+        maximum: timedelta,
+        signing: bytes = b"",
+    ) -> bytes:
         """Start a session; return the session key S (to keep in the keyring or the env)."""
         key = secrets.token_bytes(32)
         now = self.clock.now()
-        self._write(key, SessionState(dek, slot_id, now, now, idle, maximum))
+        self._write(key, SessionState(dek, slot_id, now, now, idle, maximum, signing, os.getuid()))
         return key
 
     def use(self, key: bytes) -> SessionState | None:
@@ -169,9 +178,7 @@ class SessionStore:
         if state.expired(now):
             self.end()
             return None
-        state = SessionState(
-            state.dek, state.slot_id, state.created, now, state.idle, state.maximum
-        )
+        state = replace(state, last_used=now)
         self._write(key, state)
         return state
 
@@ -213,6 +220,8 @@ class SessionStore:
             last_used=datetime.fromisoformat(raw["last_used"]),
             idle=timedelta(seconds=raw["idle"]),
             maximum=timedelta(seconds=raw["max"]),
+            signing=base64.b64decode(raw.get("sign", "")),
+            os_user=int(raw.get("uid", -1)),
         )
 
     def _write(self, key: bytes, state: SessionState) -> None:
@@ -224,6 +233,8 @@ class SessionStore:
                 "last_used": state.last_used.isoformat(),
                 "idle": state.idle.total_seconds(),
                 "max": state.maximum.total_seconds(),
+                "sign": base64.b64encode(state.signing).decode(),
+                "uid": state.os_user,
             }
         ).encode()
         clear = json.dumps(

@@ -36,6 +36,7 @@ class Unlocked:
     source: str  # session | identity | passphrase-file | passphrase-env | prompt
     seal: dict[str, Any] | None = None  # a fresher seal of the slot, stored at the next save
     authenticated: bool = True  # False: a vault written before data-key authentication
+    signing: bytes = b""  # the slot's signing seed (b"": a session begun by an older ctcm)
 
 
 def read_private_file(path: Path, what: str) -> str:
@@ -165,8 +166,12 @@ def _live_session(environment: Environment, header: dict[str, Any]) -> Any:
         state = store._read(key)
         if state is None or state.expired(store.clock.now()):
             continue
+        if state.os_user not in (-1, os.getuid()):
+            continue  # opened by another OS account: a copied file is never used
         if explicit and state.slot_id != f"user:{explicit}":
             continue
+        if not explicit and not environment.env.get("CTCM_SESSION"):
+            _check_shared_account(header, state.slot_id)
         found.append((store, key))
     if len(found) > 1:
         users = ", ".join(sorted(s.slot_id or "?" for s, _ in found))
@@ -178,6 +183,24 @@ def _live_session(environment: Environment, header: dict[str, Any]) -> Any:
         return None
     store, key = found[0]
     return store.use(key)
+
+
+def _check_shared_account(header: dict[str, Any], slot_id: str) -> None:
+    """A session found in the OS keyring with no ctcm user named is used silently only when it
+    can only be the caller's: the vault's one user, or the user named like the OS login. On an
+    OS account shared by several people the next person must say who they are."""
+    users = user_slots(header)
+    if len(users) <= 1 or not slot_id.startswith("user:"):
+        return
+    with contextlib.suppress(OSError, KeyError):
+        if slot_id == f"user:{getpass.getuser()}":
+            return
+    name = slot_id.removeprefix("user:")
+    raise VaultLocked(
+        f"a session of ctcm user {name} is open in this OS account: if you are {name}, say so "
+        f"with 'ctcm --user {name} ...' (or CTCM_USER={name}); if not, unlock as yourself "
+        "with 'ctcm --user NAME unlock'"
+    )
 
 
 def _session_key(environment: Environment, store: SessionStore) -> bytes | None:
@@ -229,7 +252,7 @@ def unlock(
     with contextlib.suppress(PermissionError, OSError):
         state = _live_session(environment, header)
         if state is not None:
-            return Unlocked(state.dek, state.slot_id, "session")
+            return Unlocked(state.dek, state.slot_id, "session", signing=state.signing)
 
     identity = environment.identity or (
         Path(environment.env["CTCM_IDENTITY_FILE"])
@@ -302,7 +325,9 @@ def unlock_own_slot(
 
 
 def _opened(result: fmt.SlotOpened, source: str) -> Unlocked:
-    return Unlocked(result.dek, result.slot_id, source, result.seal, result.authenticated)
+    return Unlocked(
+        result.dek, result.slot_id, source, result.seal, result.authenticated, result.signing
+    )
 
 
 def read_passphrase(
@@ -341,7 +366,7 @@ def start_session(
 ) -> tuple[str | None, bool]:
     """Create a session; return (token to export or None, whether the keyring holds it)."""
     store = session_store(environment, parsed.header, unlocked.slot_id)
-    key = store.create(unlocked.dek, unlocked.slot_id, idle, maximum)
+    key = store.create(unlocked.dek, unlocked.slot_id, idle, maximum, unlocked.signing)
     token = encode_token(key)
     # Keep the shell's sessions of other vaults: unlocking one never ends another.
     others = decode_tokens(environment.env.get("CTCM_SESSION", ""))
