@@ -24,6 +24,7 @@ AREA_PACKAGES = (
     "ctcm.areas.assets",
     "ctcm.areas.manual",
     "ctcm.areas.screening",
+    "ctcm.areas.privacy",
 )
 
 # The packet's frame around the areas' parts: the status page first; the reminder ledger and

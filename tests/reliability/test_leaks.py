@@ -38,6 +38,7 @@ MARKERS = (
     b"SCANLEAKMARKER",
     b"LEAKSUMMARY",
     b"NOTE-LEAK",
+    b"LEAKREF",
 )
 GLOBAL_WITH_VALUE = {"--vault", "--user", "--identity", "--practice", "--as-of"}
 
@@ -164,6 +165,36 @@ def _session(run: Session, t: Path, smtp: Any) -> dict[str, str]:
     run("doc", "attach", doc, "--file", str(src / "scan.pdf"))
     run("doc", "export", doc, "--out", str(out / "scans"))
     run("doc", "void", doc, "--reason", "entered twice")
+
+    # Privacy Rule records: a patient's reference and notes never reach a mail
+    (src / "npp.txt").write_text("SCANLEAKMARKER notice of privacy practices")
+    for ref, received in (("LEAKREF-9", "2026-10-20"), ("LEAKREF-8", "2026-11-20"),
+                          ("LEAKREF-7", "2026-11-01")):
+        run("request", "add", "access", "--received", received, "--patient-ref", ref,
+            "--note", "NOTE-LEAK wants the whole chart")  # fmt: skip
+    ids = {d["patient_ref"]: str(d["id"]) for d in run.json("request", "list")}
+    run("complaint", "add", "--received", "2026-11-02", "--about", "LEAKSUMMARY voicemail")
+    complaint = str(max(c["id"] for c in run.json("complaint", "list")))
+    for args in [
+        ("request", "extend", ids["LEAKREF-8"], "--reason", "NOTE-LEAK clinician away",
+         "--notified", "2026-11-25"),
+        ("request", "close", ids["LEAKREF-8"], "--denied", "--date", "2026-11-30",
+         "--denial-basis", "NOTE-LEAK not held by us", "--file", str(src / "scan.pdf")),
+        ("request", "close", ids["LEAKREF-7"], "--partly", "--date", "2026-11-10",
+         "--denial-basis", "NOTE-LEAK harm to another", "--reviewable"),
+        ("request", "review", ids["LEAKREF-7"], "--by", "Dr. Rosa Diaz", "--date", "2026-11-20",
+         "--upheld"),
+        ("request", "show", ids["LEAKREF-9"]),
+        ("complaint", "close", complaint, "--disposition", "retrained", "--date", "2026-11-20"),
+        ("sanction", "add", "bchen", "--date", "2026-11-15", "--reason", "NOTE-LEAK snooping",
+         "--action", "written warning"),
+        ("sanction", "list"),
+        ("npp", "adopt", str(src / "npp.txt"), "--effective", "2026-11-01"),
+        ("npp", "posted", "--where", "office", "--date", "2026-11-02"),
+        ("npp", "ack", "--month", "2026-11", "--given", "10", "--acknowledged", "9"),
+        ("npp", "list"),
+    ]:  # fmt: skip
+        run(*args)
 
     # mail, with a password, to a real server
     run("mail", "configure", "--host", "127.0.0.1", "--port", str(smtp.port),
@@ -347,6 +378,7 @@ def test_a_full_session_of_every_command_leaks_nothing(tmp_path: Path, smtp: Any
     for raw in mails:
         assert not [s for s in secrets if s.encode() in raw]
         assert b"two clients' diagnoses" not in raw and b"LEAKSUMMARY" not in raw
+        assert b"LEAKREF" not in raw and b"MRN-" not in raw and b"NOTE-LEAK" not in raw
     # nothing readable under the vault, the temp, state and runtime directories
     for path in _files(vault, tmp, state, runtime, t / "second", t / "rehearsal"):
         data = path.read_bytes()
@@ -356,6 +388,7 @@ def test_a_full_session_of_every_command_leaks_nothing(tmp_path: Path, smtp: Any
     for path in _files(t / "out" / "packet"):
         data = path.read_bytes()
         assert b"LIC-4" not in data and b"@riverbend.example" not in data, path
+        assert b"LEAKREF" not in data and b"NOTE-LEAK" not in data, path
     # file modes: the vault and what ctcm wrote for the user are private to the owner
     for path in [vault, *vault.rglob("*"), *_files(t / "out")]:
         if path.parent == t / "drop" or path.suffix == ".ctcmkey":

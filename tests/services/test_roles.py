@@ -25,9 +25,13 @@ SPEC = {
     "risk": {"admin", "officer"},
     "program": {"admin", "officer"},
     "settings": {"admin", "officer"},
+    # patients' requests, complaints, the NPP: the front desk logs them too
+    "privacy": {"admin", "officer", "manager"},
+    # a person's sanctions: admins and officers only
+    "sanctions": {"admin", "officer"},
     "vault": {"admin", "officer"},
     "users": {"admin"},
-    # accepting an older vault file on disk is a decision about trust, like user management
+    # accepting an older vault file on disk, or restoring a backup, is a decision about trust
     "rollback": {"admin"},
 }
 

@@ -282,7 +282,6 @@ def test_a_vault_from_before_signed_writes_migrates_with_its_users_and_roles(
     """Made as an older ctcm made it (a random vault id, no chain, no signing keys in the
     slots): every user keeps their passphrase and role, the first save starts the chain, each
     holder's first save registers their key, and from then on the cron attack is refused."""
-    from ctcm.storage.migrations import LATEST
     from ctcm.vault import signing
 
     monkeypatch.setattr(signing, "bound_vault_id", lambda pub: fmt.b64e(secrets.token_bytes(16)))
@@ -302,8 +301,10 @@ def test_a_vault_from_before_signed_writes_migrates_with_its_users_and_roles(
     dek = fmt.unwrap_dek(private, alice_slot, parsed.header["vault_id"], parsed.header["dek_id"])
     db = Database.from_image(fmt.decrypt(parsed, dek))
     db.conn.executescript(
-        f"DROP TABLE write_chain; DROP TABLE role_tables; "
-        f"DELETE FROM schema_migrations WHERE version = {LATEST};"
+        "DROP TABLE write_chain; DROP TABLE role_tables; DROP TABLE npp_acks; "
+        "DROP TABLE npp_postings; DROP TABLE npp_versions; DROP TABLE privacy_requests; "
+        "DROP TABLE complaints; DROP TABLE sanctions; DROP TABLE privacy_files; "
+        "DELETE FROM schema_migrations WHERE version >= 17;"
     )
     header = json.loads(json.dumps(parsed.header))
     for slot in header["slots"]:

@@ -272,7 +272,6 @@ def as_older_ctcm(vault: Path, passphrase: str) -> None:
     creator's key), no data-key authentication, no signing keys, no signed writes."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    from ctcm.storage.migrations import LATEST
     from ctcm.vault.kdf import KdfParams
 
     parsed = VaultDir(vault).read_parsed()
@@ -282,8 +281,10 @@ def as_older_ctcm(vault: Path, passphrase: str) -> None:
     dek = fmt.unwrap_dek(private, alice, old_id, parsed.header["dek_id"])
     db = Database.from_image(fmt.decrypt(parsed, dek))
     db.conn.executescript(
-        "DROP TABLE write_chain; DROP TABLE role_tables; "
-        f"DELETE FROM schema_migrations WHERE version = {LATEST};"
+        "DROP TABLE write_chain; DROP TABLE role_tables; DROP TABLE npp_acks; "
+        "DROP TABLE npp_postings; DROP TABLE npp_versions; DROP TABLE privacy_requests; "
+        "DROP TABLE complaints; DROP TABLE sanctions; DROP TABLE privacy_files; "
+        "DELETE FROM schema_migrations WHERE version >= 17;"
     )
     new_id = fmt.b64e(secrets.token_bytes(16))
     slots = []

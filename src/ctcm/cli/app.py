@@ -193,6 +193,7 @@ def _register() -> None:
         policy,
         portfolio,
         practice,
+        privacy,
         risk,
         screen,
         slot,
@@ -229,6 +230,7 @@ def _register() -> None:
     inbox.register(app)
     doctor.register(app)
     portfolio.register(app)
+    privacy.register(app)
 
 
 _register()

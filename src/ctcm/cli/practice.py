@@ -112,6 +112,14 @@ def set_(
     contact_email: Annotated[str | None, typer.Option("--contact-email")] = None,
     contact_website: Annotated[str | None, typer.Option("--contact-website")] = None,
     contact_address: Annotated[str | None, typer.Option("--contact-address")] = None,
+    request_target_days: Annotated[
+        int | None,
+        typer.Option(
+            "--request-target-days",
+            help="Days the practice gives itself to decide a restriction or confidential-"
+            "communication request (the rule sets none; 30).",
+        ),
+    ] = None,
 ) -> None:
     """Change practice settings.
 
@@ -138,6 +146,7 @@ def set_(
                 "website": contact_website,
                 "address": contact_address,
             },
+            request_target_days,
         )
     app_context(ctx).show(_view(settings))
 

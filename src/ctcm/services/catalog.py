@@ -203,6 +203,10 @@ def _load_demo_program(p: Practice, directory: Path, program: dict[str, Any]) ->
         _load_demo_screening(p, directory / "screening", program.get("screening", {}))
     if "manual" in program:
         _load_demo_manual(p, directory, program["manual"])
+    if "privacy" in program:
+        from ctcm.areas.privacy.demo import load_demo_privacy
+
+        load_demo_privacy(p, directory, program["privacy"], resolve_relative_dates)
 
 
 def _load_demo_screening(p: Practice, directory: Path, screening: dict[str, Any]) -> None:

@@ -64,6 +64,7 @@ def update_settings(
     risk_scale: str | None = None,
     risk_review_months: int | None = None,
     contact: dict[str, str | None] | None = None,
+    request_target_days: int | None = None,
 ) -> PracticeSettings:
     from ctcm.areas.credentials.service import get_person
     from ctcm.domain.risk import Scale
@@ -83,6 +84,7 @@ def update_settings(
         "privacy_officer": privacy_officer,
         "risk_scale": risk_scale,
         "risk_review_months": _bounded(risk_review_months, "--risk-review-months", 1, 60),
+        "privacy.decide_days": _bounded(request_target_days, "--request-target-days", 1, 365),
     }
     for key, value in (contact or {}).items():
         if value is not None:

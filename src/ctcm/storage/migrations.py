@@ -215,6 +215,17 @@ def _v17_signed(connection: Any) -> None:
     )
 
 
+def _v18_privacy(connection: Any) -> None:
+    from sqlmodel import SQLModel
+
+    from ctcm.storage.privacytables import PRIVACY_TABLES
+
+    SQLModel.metadata.create_all(
+        connection,
+        tables=[t.__table__ for t in PRIVACY_TABLES],  # type: ignore[attr-defined]
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("initial schema: practice, credentials, attachments, audit", _v1_initial),
     ("reminder schedules per document type; delivery ledger", _v2_reminders),
@@ -239,6 +250,7 @@ MIGRATIONS: list[Migration] = [
     ),
     ("exclusion screening: list files, subjects, runs, candidates", _v16_screening),
     ("signed writes: each generation's writer and the role table in force", _v17_signed),
+    ("Privacy Rule records: patient requests, complaints, sanctions, the NPP", _v18_privacy),
 ]
 LATEST = len(MIGRATIONS)
 

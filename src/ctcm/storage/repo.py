@@ -18,6 +18,7 @@ from ctcm.storage.db import Database
 from ctcm.storage.filerepo import Attachment, FileQueries
 from ctcm.storage.incidentrepo import IncidentQueries
 from ctcm.storage.manualrepo import ManualQueries
+from ctcm.storage.privacyrepo import PrivacyQueries
 from ctcm.storage.riskrepo import RiskQueries
 from ctcm.storage.screeningrepo import ScreeningQueries
 from ctcm.storage.userrepo import UserQueries
@@ -34,6 +35,7 @@ def _iso(day: date | None) -> str | None:
 
 
 class Repository(
+    PrivacyQueries,
     ScreeningQueries,
     RiskQueries,
     ActivityQueries,

@@ -11,6 +11,7 @@ from datetime import date
 from sqlmodel import Field, SQLModel
 
 from ctcm.storage.chaintables import RoleTableRow, WriteRow
+from ctcm.storage.privacytables import PRIVACY_TABLES
 from ctcm.storage.screeningtables import (
     ScreeningCandidateRow,
     ScreeningListRow,
@@ -416,6 +417,7 @@ class MigrationRow(SQLModel, table=True):
 
 
 ALL_TABLES = [
+    *PRIVACY_TABLES,
     WriteRow,
     RoleTableRow,
     ScreeningListRow,
