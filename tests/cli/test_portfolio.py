@@ -10,7 +10,7 @@ from pathlib import Path
 from ctcm.clock import FixedClock
 from ctcm.environment import Environment
 from ctcm.services.creation import create_vault
-from tests.conftest import PASSPHRASE, Cli
+from tests.conftest import PASSPHRASE, Cli, run_ctcm
 
 
 def _second_vault(tmp_path: Path) -> Path:
@@ -50,3 +50,56 @@ def test_portfolio_of_two_practices_one_locked(demo_cli: Cli, tmp_path: Path) ->
     assert json.loads(out)["summary"] == {"green": 0, "yellow": 2, "red": 1}
     r = cli("--practice", "nope", "status", env=config)
     assert r.exit_code == 1 and "no practice named 'nope'" in r.stderr
+
+
+def test_the_portfolio_triages_most_urgent_first(tmp_path: Path) -> None:
+    """Through the real ctcm: the demo practice (a breach, expired credentials, an overdue
+    access request) and a new one, both opened with the passphrase at hand."""
+    demo_pass = "correct horse battery demo"
+    base = {"CTCM_STATE_DIR": str(tmp_path / "state"), "CTCM_CONFIG_DIR": str(tmp_path / "cfg")}
+    assert run_ctcm("--vault", str(tmp_path / "riverbend"), "demo", env=base).returncode == 0
+    env = Environment(
+        env={"CTCM_STATE_DIR": str(tmp_path / "state")},
+        clock=FixedClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC)),
+        vault_path=tmp_path / "second",
+    )
+    create_vault(env, "Second Practice", "carol", demo_pass, "UTC", False)
+    env_all = base | {"CTCM_PASSPHRASE": demo_pass}
+
+    def ok(*args: str) -> str:
+        r = run_ctcm(*args, env=env_all)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    ok("practice", "register", "second", str(tmp_path / "second"))
+    ok("practice", "register", "riverbend", str(tmp_path / "riverbend"))
+    rows = json.loads(ok("portfolio", "--format", "json"))
+    assert [r["name"] for r in rows] == ["riverbend", "second"]  # most red first, not by name
+    assert all(r["state"] == "open" for r in rows)
+    top = rows[0]["top"]
+    # the breach notice deadline (weeks away, yellow) and expired credentials come first
+    assert "incidents: Incident 1: notice to individuals" in top[0]
+    assert all(t.startswith("RED") and "credentials" in t and "expired" in t for t in top[1:])
+    # "overdue" counts every area's overdue items, not only mitigation tasks
+    assert rows[0]["overdue"] > rows[0]["overdue_tasks"] >= 1
+    listed = json.loads(ok("portfolio", "due", "--format", "json"))
+    assert {i["practice"] for i in listed["items"]} == {"riverbend", "second"}
+    assert listed["items"][0]["area"] == "incidents"
+    assert "MRN-" not in json.dumps(listed)
+    # the page links each client to its own dashboard page
+    page = tmp_path / "out" / "portfolio.html"
+    page.parent.mkdir()
+    ok("portfolio", "--format", "html", "--out", str(page))
+    html = page.read_text()
+    assert 'href="portfolio-riverbend.html"' in html and 'href="portfolio-second.html"' in html
+    assert "Riverbend" in (page.parent / "portfolio-riverbend.html").read_text()
+    assert (page.parent / "portfolio-riverbend.html").stat().st_mode & 0o077 == 0
+    # renaming and unregistering touch the list only
+    ok("practice", "rename", "second", "northside")
+    r = run_ctcm("practice", "rename", "northside", "riverbend", env=env_all)
+    assert r.returncode == 1 and "registered already" in r.stderr
+    ok("practice", "unregister", "northside")
+    names = [p["name"] for p in json.loads(ok("practice", "list", "-f", "json"))]
+    assert names == ["riverbend"] and (tmp_path / "second" / "vault.ctcm").exists()
+    r = run_ctcm("practice", "unregister", "northside", env=env_all)
+    assert r.returncode == 1 and "no practice named" in r.stderr and "Traceback" not in r.stderr

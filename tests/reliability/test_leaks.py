@@ -335,6 +335,9 @@ def _session(run: Session, t: Path, smtp: Any) -> dict[str, str]:
     run("practice", "register", "riverbend", str(run.env["CTCM_VAULT"]))
     run("practice", "list")
     run("portfolio")
+    run("portfolio", "due", "--days", "14")
+    run("practice", "rename", "riverbend", "riverbend2")
+    run("practice", "unregister", "riverbend2")
     run("--vault", str(t / "second"), "init", "--practice", "Second", "--user", "zoe",
         "--timezone", "UTC", "--no-recovery-code",
         env={"CTCM_PASSPHRASE": "zoe's long passphrase"})  # fmt: skip

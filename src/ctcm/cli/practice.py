@@ -164,6 +164,30 @@ def register(ctx: typer.Context, name: str, path: Path) -> None:
     app_context(ctx).say(f"Registered {name}: {where}. Use it with ctcm --practice {name} ...")
 
 
+@app.command("unregister")
+def unregister(ctx: typer.Context, name: str) -> None:
+    """Take a client practice off your list (its vault is not touched).
+
+    Example: ctcm practice unregister riverbend
+    """
+    from ctcm.services.portfolio import unregister as do_unregister
+
+    where = do_unregister(app_context(ctx).environment, name)
+    app_context(ctx).say(f"Unregistered {name} (its vault at {where} is untouched).")
+
+
+@app.command("rename")
+def rename(ctx: typer.Context, old: str, new: str) -> None:
+    """Give a registered practice another short name.
+
+    Example: ctcm practice rename riverbend riverbend-counseling
+    """
+    from ctcm.services.portfolio import rename as do_rename
+
+    do_rename(app_context(ctx).environment, old, new)
+    app_context(ctx).say(f"Renamed {old} to {new}: use ctcm --practice {new} ...")
+
+
 @app.command("list")
 def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
     """The registered practices (no vault is opened).

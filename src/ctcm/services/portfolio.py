@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,6 @@ def registered(env: Environment) -> dict[str, Path]:
 
 
 def register(env: Environment, name: str, vault: Path) -> Path:
-    import json
-
     from ctcm.vault.store import VaultDir
 
     check_key(name, "practice name")
@@ -47,6 +46,13 @@ def register(env: Environment, name: str, vault: Path) -> Path:
     if not VaultDir(vault).exists():
         raise NotFound(f"no vault at {vault}")
     known[name] = vault
+    _write_registry(env, known)
+    return vault
+
+
+def _write_registry(env: Environment, known: dict[str, Path]) -> None:
+    import json
+
     path = registry_path(env)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     lines = ["# ctcm: the practices this user works on (ctcm practice register NAME PATH)"]
@@ -62,7 +68,6 @@ def register(env: Environment, name: str, vault: Path) -> Path:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")
     tmp.replace(path)
-    return vault
 
 
 def resolve(env: Environment, name: str) -> Path:
@@ -87,7 +92,26 @@ class Row:
     green: int = 0
     program: str = ""  # the security program's light
     last_risk_analysis: str | None = None
-    overdue_tasks: int = 0
+    overdue_tasks: int = 0  # mitigation tasks past their date
+    overdue: int = 0  # every obligation past its date, of every area
+    items: tuple[Any, ...] = ()  # the practice's due items (DueItem), most urgent first
+    page: str | None = None  # its own dashboard page, next to the portfolio's (html)
+
+    TOP = 3
+
+    @property
+    def urgency(self) -> tuple[int, int, str, str]:
+        """Sort key: open practices with red items first (most red, then soonest), then the
+        others; locked and failing ones last (their state is unknown, said in the row)."""
+        if self.state != "open":
+            return (2, 0, "", self.name)
+        red = [i for i in self.items if i.light.value == "red"]
+        soonest = min((i.on.isoformat() for i in self.items), default="9999")
+        return (0 if red else 1, -len(red), soonest, self.name)
+
+    @property
+    def top(self) -> list[str]:
+        return [_line(i) for i in self.items[: self.TOP]]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -100,21 +124,63 @@ class Row:
             "program": self.program or None,
             "last_risk_analysis": self.last_risk_analysis,
             "overdue_tasks": self.overdue_tasks,
+            "overdue": self.overdue,
+            "top": self.top,
+            "page": self.page,
         }
 
 
-def _row(env: Environment, name: str, path: Path) -> Row:
+# what a consultant acts on first: breach notice deadlines (whatever their light), people at
+# work without a valid credential, patients' requests past their deadline, people on an
+# exclusion list; then every other red item; then the yellow ones (legal clocks first)
+LEGAL_HORIZON = 60  # days: a breach or request deadline this far ahead is listed already
+
+
+def _rank(item: Any) -> int:
+    red = item.light.value == "red"
+    if item.area == "incidents":
+        return 0
+    if red:
+        return {"credentials": 1, "privacy": 2, "screening": 3}.get(item.area, 4)
+    return 5 if item.area == "privacy" else 6
+
+
+def triage(items: list[Any]) -> list[Any]:
+    """Most urgent first (see ``_rank``), then by date."""
+    return sorted(items, key=lambda i: (_rank(i), i.on, i.area, i.what))
+
+
+def _line(item: Any) -> str:
+    who = f" ({item.who})" if item.who else ""
+    return f"{item.light.value.upper()} {item.on.isoformat()} {item.area}: {item.what}{who}"
+
+
+def _row(env: Environment, name: str, path: Path, days: int = 30, pages: Path | None = None) -> Row:
     from ctcm.areas.credentials import service as cred
     from ctcm.areas.risk.program import program_status
     from ctcm.render.views import worst_light
     from ctcm.services.practice import open_practice
-    from ctcm.services.program import program_sections
+    from ctcm.services.program import due, program_sections
 
     try:
         with open_practice(replace(env, vault_path=path), "portfolio", write=False) as p:
-            summary = cred.dashboard(p).summary()
+            board = cred.dashboard(p)
+            summary = board.summary()
             program = program_status(p)
-            light = worst_light(program, program_sections(p))
+            sections = program_sections(p)
+            light = worst_light(program, sections)
+            horizon = p.today + timedelta(days=days)
+            items = triage(
+                [
+                    i
+                    for i in due(p, max(days, LEGAL_HORIZON))[1]
+                    if i.light.value in ("red", "yellow")
+                    and (i.on <= horizon or i.area in ("incidents", "privacy"))
+                ]
+            )
+            page = None
+            if pages is not None:
+                page = _write_page(p, pages, name, board, program, sections)
             return Row(
                 name,
                 path,
@@ -126,6 +192,9 @@ def _row(env: Environment, name: str, path: Path) -> Row:
                 program=light.value,
                 last_risk_analysis=program.signed.on.isoformat() if program.signed else None,
                 overdue_tasks=len(program.overdue_tasks),
+                overdue=sum(1 for i in items if i.on < p.today),
+                items=tuple(items),
+                page=page,
             )
     except VaultLocked:
         return Row(name, path, "locked", f"no key at hand: ctcm --practice {name} unlock")
@@ -133,22 +202,67 @@ def _row(env: Environment, name: str, path: Path) -> Row:
         if (env.identity or env.env.get("CTCM_IDENTITY_FILE")) and "no key slot" in str(err):
             # the identity at hand belongs to another practice's vault: try without it
             bare = {k: v for k, v in env.env.items() if k != "CTCM_IDENTITY_FILE"}
-            return _row(replace(env, identity=None, env=bare), name, path)
+            return _row(replace(env, identity=None, env=bare), name, path, days, pages)
         return Row(name, path, "error", str(err))
     except CtcmError as err:
         return Row(name, path, "error", str(err))
 
 
-def portfolio(env: Environment, unlock: bool) -> list[Row]:
-    """Every registered practice; without ``unlock`` nothing prompts (locked ones say so)."""
+def portfolio(
+    env: Environment, unlock: bool, days: int = 30, pages: Path | None = None
+) -> list[Row]:
+    """Every registered practice, most urgent first; without ``unlock`` nothing prompts
+    (locked ones say so). ``pages``: write each open practice's dashboard page there."""
+    if not 0 <= days <= 3650:
+        raise InvalidInput("--days must be between 0 and 3650")
     known = registered(env)
     quiet = replace(env, interactive=env.interactive and unlock)
     rows = []
     for name, path in known.items():
         if unlock and env.warn:
             env.warn(f"{name} ({path}):")
-        rows.append(_row(quiet, name, path))
-    return rows
+        rows.append(_row(quiet, name, path, days, pages))
+    return sorted(rows, key=lambda r: r.urgency)
+
+
+def _write_page(p: Any, pages: Path, name: str, board: Any, program: Any, sections: Any) -> str:
+    """The practice's own dashboard, beside the portfolio page (0600, never followed)."""
+    import os
+    import secrets
+
+    from ctcm.services.dashboard import render_html as dashboard_html
+    from ctcm.vault.store import write_private
+
+    page = f"{pages.stem}-{name}.html"
+    html = dashboard_html(p, board.people, board, program, sections)
+    tmp = pages.with_name(f".{page}.tmp-{secrets.token_hex(4)}")
+    try:
+        write_private(tmp, [html.encode("utf-8")])
+        os.replace(tmp, pages.with_name(page))
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise InvalidInput(f"cannot write {pages.with_name(page)}: {err.strerror}") from None
+    return page
+
+
+def unregister(env: Environment, name: str) -> Path:
+    known = registered(env)
+    if name not in known:
+        raise NotFound(f"no practice named {name!r} is registered (ctcm practice list)")
+    where = known.pop(name)
+    _write_registry(env, known)
+    return where
+
+
+def rename(env: Environment, old: str, new: str) -> None:
+    check_key(new, "practice name")
+    known = registered(env)
+    if old not in known:
+        raise NotFound(f"no practice named {old!r} is registered (ctcm practice list)")
+    if new in known:
+        raise AlreadyExists(f"a practice named {new} is registered already ({known[new]})")
+    known = {new if k == old else k: v for k, v in known.items()}
+    _write_registry(env, dict(sorted(known.items())))
 
 
 def render_html(env: Environment, rows: list[Row]) -> str:

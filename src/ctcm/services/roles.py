@@ -74,7 +74,7 @@ _READS = (
     "log show", "mail log", "mail show", "mail templates check", "manual acks",
     "manual answers", "manual diff", "manual render", "manual show", "manual versions",
     "packet build", "person export", "person list", "person show", "policy list",
-    "policy show", "portfolio", "practice show", "request list", "request show",
+    "policy show", "portfolio", "portfolio due", "practice show", "request list", "request show",
     "complaint list", "sanction list", "npp list", "rehearse", "screen list", "risk checklist", "risk list",
     "risk report",
     "risk scenarios", "risk show", "risk tasks", "slot list", "status", "training list",
@@ -136,7 +136,18 @@ COMMANDS: dict[str, str] = {
         "users",
     ),  # fmt: skip
     # no vault to guard yet: they create one
-    **dict.fromkeys(("init", "demo", "submit", "practice register", "practice list"), "none"),
+    **dict.fromkeys(
+        (
+            "init",
+            "demo",
+            "submit",
+            "practice register",
+            "practice list",
+            "practice unregister",
+            "practice rename",
+        ),
+        "none",
+    ),  # fmt: skip
 }
 
 
