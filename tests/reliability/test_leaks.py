@@ -168,8 +168,11 @@ def _session(run: Session, t: Path, smtp: Any) -> dict[str, str]:
 
     # Privacy Rule records: a patient's reference and notes never reach a mail
     (src / "npp.txt").write_text("SCANLEAKMARKER notice of privacy practices")
-    for ref, received in (("LEAKREF-9", "2026-10-20"), ("LEAKREF-8", "2026-11-20"),
-                          ("LEAKREF-7", "2026-11-01")):
+    for ref, received in (
+        ("LEAKREF-9", "2026-10-20"),
+        ("LEAKREF-8", "2026-11-20"),
+        ("LEAKREF-7", "2026-11-01"),
+    ):
         run("request", "add", "access", "--received", received, "--patient-ref", ref,
             "--note", "NOTE-LEAK wants the whole chart")  # fmt: skip
     ids = {d["patient_ref"]: str(d["id"]) for d in run.json("request", "list")}
