@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.cli.test_users import admin
 from tests.conftest import Cli, configure_mail
 
 
@@ -50,8 +51,23 @@ def test_smtp_login_password_never_shown(cli: Cli, smtp: Any) -> None:
     assert "smtp-secret" not in r.stdout + r.stderr
     shown = json.loads(cli.ok("mail", "show", "--format", "json").stdout)
     assert shown["password_set"] is True and "smtp-secret" not in json.dumps(shown)
-    cli.ok("mail", "test", "x@example.org")
+    # sealed to the admins and the sending services: the officer who typed it cannot use it
+    r = cli("mail", "test", "x@example.org")
+    assert r.exit_code == 1 and "sealed to the admins" in r.stderr and smtp.logins == []
+    admin(cli, "mail", "test", "x@example.org")
     assert smtp.logins == [("office", "smtp-secret")]
+    cron = cli.tmp / "cron.identity"
+    admin(cli, "user", "add-service", "cron", "--out", str(cron))  # sealed to it at that save
+    cli.ok("mail", "test", "x@example.org", identity=False, env={"CTCM_IDENTITY_FILE": str(cron)})
+    assert smtp.logins[-1] == ("office", "smtp-secret")
+    # nor can anyone read it out of the settings: no clear copy is kept
+    from ctcm.services.practice import open_practice
+
+    with open_practice(cli.environment(), "inspect", write=False) as p:
+        assert not p.settings.get("mail.password")
+        assert "smtp-secret" not in json.dumps(p.settings)
+        assert set(json.loads(p.settings["sealed.mail.password"])) >= {"user:alice", "svc:cron"}
+        assert "svc:tests" not in json.loads(p.settings["sealed.mail.password"])
     assert "smtp-secret" not in cli.ok("audit", "list", "--format", "json").stdout
 
 

@@ -427,3 +427,64 @@ def test_a_header_downgraded_to_the_older_format_is_refused_on_a_new_machine(
     r = cli("status", env={"CTCM_STATE_DIR": str(tmp_path / "new-machine")})
     assert r.exit_code == 1 and "no data-key authentication" in r.stderr
     record("header downgraded to the unauthenticated format, opened on a new machine", "refused")
+
+
+def test_the_submission_key_cannot_be_swapped_outside_a_signed_save(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Staff seal their documents to the key in the header: a key holder who swaps in a key
+    of their own (to read what staff send) is refused, whether or not they sign as themselves."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    cli.ok(
+        "inbox",
+        "key",
+        "--out",
+        str(tmp_path / "practice.ctcmkey"),
+        "--drop",
+        str(tmp_path / "drop"),
+    )
+    cron = _cron(cli, tmp_path)
+    mine = X25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    def swap(header, private):  # type: ignore[no-untyped-def]
+        header["inbox"] = dict(header["inbox"]) | {"pub": base64.b64encode(mine).decode()}
+
+    saved = VaultDir(cli.vault).file.read_bytes()
+    for sign in ("own", None):
+        VaultDir(cli.vault).file.write_bytes(saved)
+        _edit(cli.vault, cron, "SELECT 1", sign=sign, header_change=swap)
+        assert "settings" in _refused(cli, "status") or sign is None
+    record("submission key swapped in the header by the cron identity", "refused")
+
+
+def test_a_manager_cannot_get_the_smtp_password(cli: Cli, tmp_path: Path) -> None:
+    """Neither through ctcm (a test mail to a server of theirs) nor by decrypting the vault
+    with the data key their slot opens: it is sealed to the admins and sending services."""
+    admin(cli, "mail", "configure", "--host", "127.0.0.1", "--port", "2525", "--security", "none",
+          "--username", "office", "--password", env={"CTCM_SMTP_PASSWORD": "smtp-secret-xyz"})  # fmt: skip
+    admin(cli, "user", "add", "frank", "--role", "manager",
+          env={"CTCM_NEW_PASSPHRASE": "frank's own passphrase"})  # fmt: skip
+    frank = {"CTCM_USER": "frank", "CTCM_PASSPHRASE": "frank's own passphrase"}
+    r = cli("mail", "test", "me@example.org", env=frank, identity=False)
+    assert r.exit_code == 1 and "sealed to the admins" in r.stderr
+    vd = VaultDir(cli.vault)
+    parsed = vd.read_parsed()
+    slot = next(s for s in parsed.header["slots"] if s["id"] == "user:frank")
+    private = fmt.user_private_key(slot, frank["CTCM_PASSPHRASE"], parsed.header["vault_id"])
+    dek = fmt.unwrap_dek(private, slot, parsed.header["vault_id"], parsed.header["dek_id"])
+    image = bytes(fmt.decrypt(parsed, dek))
+    assert b"smtp-secret-xyz" not in image
+    sealed = json.loads(
+        Database.from_image(image)
+        .conn.execute("SELECT value FROM settings WHERE key = 'sealed.mail.password'")
+        .fetchone()[0]
+    )
+    assert "user:frank" not in sealed and "user:alice" in sealed
+    record(
+        "manager reads the SMTP password (ctcm, or decrypting the vault)",
+        "refused (sealed to admins and sending services)",
+    )

@@ -95,12 +95,12 @@ def configure(
 
     Example: ctcm mail configure --host smtp.example.org --port 587 --username office --password --from "Lakeside <office@example.org>" --admins boss@example.org
     """
-    from ctcm.services.messaging import configure_mail
+    from ctcm.services.messaging import configure_mail, mail_config
 
     actx = app_context(ctx)
     secret = _smtp_password(actx) if password else None
     with opened(ctx, "mail configure") as p:
-        had_password = bool(p.settings.get("mail.password"))
+        had_password = mail_config(p).has_password
         config = configure_mail(
             p, host, port, security, username, secret, sender, reply_to, admins, instructions
         )
@@ -190,8 +190,12 @@ def transport_for(p, out: Path | None, send: bool):  # type: ignore[no-untyped-d
         s = p.settings
         if not s.get("mail.host"):
             raise InvalidInput("no mail server: run ctcm mail configure --host ...")
+        from ctcm.services.sealed import has as has_secret
+        from ctcm.services.sealed import read as read_secret
+
         meant = s.get("mail.password_for")
-        if s.get("mail.password") and meant is not None and meant != s["mail.host"]:
+        stored = has_secret(p, "mail.password")
+        if stored and meant is not None and meant != s["mail.host"]:
             raise InvalidInput(
                 f"the stored SMTP password was given for {meant or 'another server'}, not "
                 f"{s['mail.host']}: enter it again (ctcm mail configure --password)"
@@ -202,7 +206,9 @@ def transport_for(p, out: Path | None, send: bool):  # type: ignore[no-untyped-d
                 int(s.get("mail.port", "587")),
                 s.get("mail.security", "starttls"),
                 s.get("mail.username") or None,
-                s.get("mail.password") or None,
+                (p.env.env.get("CTCM_SMTP_PASSWORD") or read_secret(p, "mail.password"))
+                if stored
+                else None,
             )
         )
     return None

@@ -62,13 +62,15 @@ class MailConfig:
 
 
 def mail_config(p: Practice) -> MailConfig:
+    from ctcm.services.sealed import has as has_secret
+
     s = p.settings
     return MailConfig(
         host=s.get("mail.host"),
         port=int(s.get("mail.port", "587")),
         security=s.get("mail.security", "starttls"),
         username=s.get("mail.username") or None,
-        has_password=bool(s.get("mail.password")),
+        has_password=has_secret(p, "mail.password"),
         sender=s.get("mail.from"),
         reply_to=s.get("mail.reply_to") or None,
         admins=tuple(a for a in s.get("mail.admins", "").split(",") if a),
@@ -95,6 +97,7 @@ def configure_mail(
     """Store mail settings in the vault (the SMTP password only ever encrypted there)."""
     from ctcm.mail.message import parse_address
     from ctcm.mail.transport import LOCAL_HOSTS
+    from ctcm.services.sealed import put as put_secret
 
     current = mail_config(p)
     values: dict[str, str] = {}
@@ -111,14 +114,14 @@ def configure_mail(
     if username is not None:
         values["mail.username"] = username.strip()
     if password is not None:
-        values["mail.password"] = password
+        values.update(put_secret(p, "mail.password", password))
     # the password is bound to the host it was given for: pointing ctcm at another server
     # (someone's own) drops it, so it is never sent anywhere but where it was meant to go
     new_host = values.get("mail.host", current.host)
     if password is not None:
         values["mail.password_for"] = new_host or ""
     elif host is not None and new_host != current.host and current.has_password:
-        values["mail.password"] = ""
+        values.update(put_secret(p, "mail.password", ""))
         values["mail.password_for"] = ""
     if sender is not None:
         parse_address(sender, "--from address")
@@ -141,7 +144,7 @@ def configure_mail(
             "(localhost); use starttls or ssl"
         )
     p.set_settings(values)
-    p.touch(*(f"setting:{k}" for k in values if k != "mail.password"))
+    p.touch(*(f"setting:{k}" for k in values if "password" not in k))
     return mail_config(p)
 
 

@@ -74,7 +74,7 @@ class Practice:
         return iso_utc(end - timedelta(microseconds=1))
 
     def _save(self, final: bool) -> None:
-        from ctcm.services import writers
+        from ctcm.services import sealed, writers
 
         if self.read_only:
             raise VaultError(f"'{self.command}' only reads the vault; it cannot save")
@@ -87,6 +87,7 @@ class Practice:
             if self.unlocked.seal is not None:
                 header = fmt.with_seal(header, self.actor, self.unlocked.seal)
             header["note"] = fmt.seal_note(self.unlocked.dek, self.command)
+            sealed.refresh(self, header)  # secrets follow the slots and roles being saved
             writers.sign_save(self, header)
             saved = self.vault.save(
                 header,

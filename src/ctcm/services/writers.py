@@ -77,6 +77,18 @@ def role_table(header: dict[str, Any], conn: Any) -> dict[str, list[Any]]:
     return table
 
 
+def _digests(header: dict[str, Any], conn: Any) -> dict[str, str]:
+    """The stored digests, with the header's submission key folded into the settings: the key
+    staff seal their documents to changes only in a signed save by a role that may change
+    settings (never the cron identity, never an edit outside ctcm)."""
+    out = chainrepo.digests(conn)
+    inbox = header.get("inbox")
+    if inbox is not None:
+        mixed = out["settings"].encode() + canonical_json(inbox)
+        out["settings"] = hashlib.sha256(mixed).hexdigest()
+    return out
+
+
 def _hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
@@ -133,7 +145,7 @@ def _append(
             "writer": writer,
             "prev": last.hash if last else "",
             "roles": role_hash,
-            "digests": chainrepo.digests(conn),
+            "digests": _digests(header, conn),
             "kind": kind,
             "authed": isinstance(header.get("auth"), dict),
         }
@@ -197,7 +209,7 @@ def verify(
             "the users, roles or key slots differ from what the last writer signed: the file "
             "was altered with the data key outside ctcm; restore a backup you trust"
         )
-    now = chainrepo.digests(conn)
+    now = _digests(header, conn)
     changed = sorted(k for k in now if now[k] != last["digests"].get(k))
     if changed:
         raise Refused(

@@ -119,6 +119,7 @@ class SessionState:
     maximum: timedelta
     signing: bytes = b""  # the slot's signing seed, so the session's writes are signed
     os_user: int = -1  # the OS account that opened it (-1: a session of an older ctcm)
+    private: bytes = b""  # the slot's X25519 key (opens secrets sealed to the slot)
 
     def expired(self, now: datetime) -> bool:
         return now - self.last_used > self.idle or now - self.created > self.maximum
@@ -162,11 +163,13 @@ class SessionStore:
         idle: timedelta,
         maximum: timedelta,
         signing: bytes = b"",
+        private: bytes = b"",
     ) -> bytes:
         """Start a session; return the session key S (to keep in the keyring or the env)."""
         key = secrets.token_bytes(32)
         now = self.clock.now()
-        self._write(key, SessionState(dek, slot_id, now, now, idle, maximum, signing, os.getuid()))
+        state = SessionState(dek, slot_id, now, now, idle, maximum, signing, os.getuid(), private)
+        self._write(key, state)
         return key
 
     def use(self, key: bytes) -> SessionState | None:
@@ -222,6 +225,7 @@ class SessionStore:
             maximum=timedelta(seconds=raw["max"]),
             signing=base64.b64decode(raw.get("sign", "")),
             os_user=int(raw.get("uid", -1)),
+            private=base64.b64decode(raw.get("priv", "")),
         )
 
     def _write(self, key: bytes, state: SessionState) -> None:
@@ -235,6 +239,7 @@ class SessionStore:
                 "max": state.maximum.total_seconds(),
                 "sign": base64.b64encode(state.signing).decode(),
                 "uid": state.os_user,
+                "priv": base64.b64encode(state.private).decode(),
             }
         ).encode()
         clear = json.dumps(

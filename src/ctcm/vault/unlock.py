@@ -37,6 +37,7 @@ class Unlocked:
     seal: dict[str, Any] | None = None  # a fresher seal of the slot, stored at the next save
     authenticated: bool = True  # False: a vault written before data-key authentication
     signing: bytes = b""  # the slot's signing seed (b"": a session begun by an older ctcm)
+    private: bytes = b""  # the slot's own X25519 key: opens secrets sealed to it (SMTP password)
 
 
 def read_private_file(path: Path, what: str) -> str:
@@ -252,7 +253,13 @@ def unlock(
     with contextlib.suppress(PermissionError, OSError):
         state = _live_session(environment, header)
         if state is not None:
-            return Unlocked(state.dek, state.slot_id, "session", signing=state.signing)
+            return Unlocked(
+                state.dek,
+                state.slot_id,
+                "session",
+                signing=state.signing,
+                private=state.private,
+            )
 
     identity = environment.identity or (
         Path(environment.env["CTCM_IDENTITY_FILE"])
@@ -262,7 +269,7 @@ def unlock(
     if identity is not None:
         private = parse_identity(read_private_file(identity, "identity file"))
         slot = fmt.find_slot_by_private(header, private)
-        return _opened(fmt.open_slot(header, slot, private, pin), "identity")
+        return _opened(fmt.open_slot(header, slot, private, pin), "identity", private)
 
     slot = choose_user_slot(header, environment)  # an unknown --user fails before any prompt
     env = environment.env
@@ -278,7 +285,7 @@ def unlock(
         )
     passphrase, source = read_passphrase(environment, "Passphrase")
     private = fmt.user_private_key(slot, passphrase, vault_id)
-    return _opened(fmt.open_slot(header, slot, private, pin), source)
+    return _opened(fmt.open_slot(header, slot, private, pin), source, private)
 
 
 def unlock_own_slot(
@@ -316,7 +323,7 @@ def unlock_own_slot(
             private = fmt.user_private_key(slot, passphrase, header["vault_id"])
         except WrongKey:
             continue
-        return _opened(fmt.open_slot(header, slot, private, pin), source)
+        return _opened(fmt.open_slot(header, slot, private, pin), source, private)
     who = f"user {wanted}" if wanted else "any user of this vault"
     raise WrongKey(
         f"that passphrase does not open {who}; name yours: ctcm --user NAME user passwd "
@@ -324,9 +331,15 @@ def unlock_own_slot(
     )
 
 
-def _opened(result: fmt.SlotOpened, source: str) -> Unlocked:
+def _opened(result: fmt.SlotOpened, source: str, private: bytes = b"") -> Unlocked:
     return Unlocked(
-        result.dek, result.slot_id, source, result.seal, result.authenticated, result.signing
+        result.dek,
+        result.slot_id,
+        source,
+        result.seal,
+        result.authenticated,
+        result.signing,
+        private,
     )
 
 
@@ -366,7 +379,9 @@ def start_session(
 ) -> tuple[str | None, bool]:
     """Create a session; return (token to export or None, whether the keyring holds it)."""
     store = session_store(environment, parsed.header, unlocked.slot_id)
-    key = store.create(unlocked.dek, unlocked.slot_id, idle, maximum, unlocked.signing)
+    key = store.create(
+        unlocked.dek, unlocked.slot_id, idle, maximum, unlocked.signing, unlocked.private
+    )
     token = encode_token(key)
     # Keep the shell's sessions of other vaults: unlocking one never ends another.
     others = decode_tokens(environment.env.get("CTCM_SESSION", ""))
