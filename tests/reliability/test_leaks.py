@@ -196,6 +196,10 @@ def _session(run: Session, t: Path, smtp: Any) -> dict[str, str]:
         ("npp", "posted", "--where", "office", "--date", "2026-11-02"),
         ("npp", "ack", "--month", "2026-11", "--given", "10", "--acknowledged", "9"),
         ("npp", "list"),
+        ("request", "import", str(ROOT / "examples" / "import" / "requests.csv")),
+        ("vendor", "import", str(ROOT / "examples" / "import" / "vendors.csv"), "--dry-run"),
+        ("device", "import", str(ROOT / "examples" / "import" / "devices.csv")),
+        ("risk", "import-ratings", "1", str(ROOT / "examples" / "import" / "risk-ratings.csv")),
     ]:  # fmt: skip
         run(*args)
 

@@ -177,6 +177,7 @@ def _register() -> None:
     from ctcm.cli import (
         audit,
         backup,
+        bulkimport,
         calendar,
         deliver,
         device,
@@ -231,6 +232,7 @@ def _register() -> None:
     doctor.register(app)
     portfolio.register(app)
     privacy.register(app)
+    bulkimport.register()
 
 
 _register()

@@ -56,12 +56,14 @@ _PEOPLE = (
 )  # fmt: skip
 _RISK = (
     "risk answer", "risk finalize", "risk import", "risk mitigate", "risk new", "risk rate",
-    "risk walk", "risk task accept", "risk task done", "risk task reopen", "risk task start",
+    "risk walk", "risk import-ratings", "risk task accept", "risk task done", "risk task reopen",
+    "risk task start",
     "incident add", "incident assess", "incident close", "incident notify", "incident delay",
     "incident media-decision",
 )  # fmt: skip
 _PROGRAM = (
-    "vendor add", "vendor baa", "vendor edit", "device add", "device audit", "device edit",
+    "vendor add", "vendor baa", "vendor edit", "vendor import", "device import", "device add",
+    "device audit", "device edit",
     "device retire", "manual adopt", "manual configure", "manual import", "manual set",
     "manual settings",
 )  # fmt: skip
@@ -111,6 +113,7 @@ COMMANDS: dict[str, str] = {
             "request extend",
             "request close",
             "request review",
+            "request import",
             "complaint add",
             "complaint close",
             "npp adopt",

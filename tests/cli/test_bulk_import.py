@@ -1,0 +1,79 @@
+"""CSV imports where people work in bulk (issue 31): vendors, devices, patients' requests, risk
+ratings with their tasks; all or nothing, --dry-run, the same file twice changes nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, Cli
+
+EXAMPLES = ROOT / "examples" / "import"
+
+
+def _json(cli: Cli, *args: str) -> Any:
+    return json.loads(cli.ok(*args, "--format", "json").stdout)
+
+
+@pytest.mark.parametrize(
+    ("command", "example", "listing", "count"),
+    [
+        (("vendor", "import"), "vendors.csv", ("vendor", "list"), 3),
+        (("device", "import"), "devices.csv", ("device", "list"), 2),
+        (("request", "import"), "requests.csv", ("request", "list"), 3),
+    ],
+)
+def test_each_template_imports_once(
+    cli: Cli, command: tuple[str, ...], example: str, listing: tuple[str, ...], count: int
+) -> None:
+    def n() -> int:
+        data = _json(cli, *listing)
+        return len(data if isinstance(data, list) else data.get("vendors", data.get("devices", [])))
+
+    before = n()
+    r = cli.ok(*command, str(EXAMPLES / example), "--dry-run")
+    assert f"would add {count}" in r.stderr and n() == before
+    r = cli.ok(*command, str(EXAMPLES / example))
+    assert f"added {count}" in r.stderr and n() == before + count
+    r = cli.ok(*command, str(EXAMPLES / example))
+    assert "added 0" in r.stderr and f"{count} unchanged" in r.stderr and n() == before + count
+
+
+def test_imported_requests_keep_their_outcomes(cli: Cli) -> None:
+    cli.ok("request", "import", str(EXAMPLES / "requests.csv"))
+    by_ref = {d["patient_ref"]: d for d in _json(cli, "request", "list")}
+    assert by_ref["MRN-0388"]["outcome"] == "denied"
+    assert by_ref["MRN-0388"]["denial_basis"] == "the record is accurate and complete"
+    assert by_ref["MRN-0412"]["closed"] == "2026-01-20"
+
+
+def test_a_bad_row_imports_nothing(cli: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "requests.csv"
+    bad.write_text(
+        "kind,received,patient_ref,restriction_kind,closed,outcome\n"
+        "access,2026-01-05,MRN-1,,,\n"
+        "restriction,2026-01-06,MRN-2,out-of-pocket,2026-01-07,denied\n"
+        "access,01/07/2026,MRN-3,,,\n"
+    )
+    r = cli("request", "import", str(bad))
+    assert r.exit_code == 1 and "nothing was imported" in r.stderr and "Traceback" not in r.stderr
+    assert "row 3" in r.stderr + r.stdout and "row 4" in r.stderr + r.stdout
+    assert _json(cli, "request", "list") == []
+    us = tmp_path / "us.csv"
+    us.write_text("kind,received,patient_ref\naccess,01/07/2026,MRN-3\n")
+    cli.ok("request", "import", str(us), "--date-format", "%m/%d/%Y")
+    assert _json(cli, "request", "list")[0]["received"] == "2026-01-07"
+
+
+def test_risk_ratings_and_tasks_import_into_a_draft(cli: Cli) -> None:
+    cli.ok("person", "add", "fnguyen", "--name", "Frank Nguyen", "--email", "f@example.org")
+    cli.ok("risk", "new")
+    r = cli.ok("risk", "import-ratings", "1", str(EXAMPLES / "risk-ratings.csv"))
+    assert "added 2" in r.stderr
+    tasks = _json(cli, "risk", "tasks")
+    assert any("MFA" in json.dumps(t) for t in (tasks if isinstance(tasks, list) else [tasks]))
+    again = cli.ok("risk", "import-ratings", "1", str(EXAMPLES / "risk-ratings.csv"))
+    assert "added 0" in again.stderr
