@@ -235,11 +235,14 @@ def request_list(
         data = [_request_data(p, r) for r in found]
         p.touch("requests")
     data.sort(key=lambda d: (d["closed"] is not None, str(d["deadline"])))
+
+    def state(d: dict[str, Any]) -> str:
+        left = d["days_left"] or 0
+        return str(d["outcome"] or ("OVERDUE" if left < 0 else f"{left} days left"))
+
     rows = [
-        [d["id"], d["kind"], d["patient_ref"], d["received"], d["deadline"],
-         d["outcome"] or ("OVERDUE" if (d["days_left"] or 0) < 0 else f"{d['days_left']} days left")]
-        for d in data
-    ]  # fmt: skip
+        [d["id"], d["kind"], d["patient_ref"], d["received"], d["deadline"], state(d)] for d in data
+    ]
     app_context(ctx).show(
         View(data, ["id", "kind", "patient", "received", "deadline", "state"], rows,
              status_column=None), fmt,

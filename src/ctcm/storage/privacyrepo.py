@@ -148,33 +148,14 @@ class PrivacyQueries(AsOf):
         rows = self.conn.execute(
             f"SELECT {_REQUEST_COLUMNS} FROM privacy_requests ORDER BY id"  # noqa: S608
         ).fetchall()
-        out = []
-        for r in self._recorded_by_cutoff(rows, 18):
-            out.append(
-                PrivacyRequest(
-                    r[0],
-                    r[1],
-                    date.fromisoformat(r[2]),
-                    r[3],
-                    r[4],
-                    r[5],
-                    bool(r[6]),
-                    _d(r[7]),
-                    r[8],
-                    _d(r[9]),
-                    _d(r[10]),
-                    r[11],
-                    r[12],
-                    bool(r[13]),
-                    r[14],
-                    _d(r[15]),
-                    r[16],
-                    r[17],
-                    r[18],
-                    r[19],
-                )  # fmt: skip
+        return [
+            PrivacyRequest(
+                r[0], r[1], date.fromisoformat(r[2]), r[3], r[4], r[5], bool(r[6]), _d(r[7]),
+                r[8], _d(r[9]), _d(r[10]), r[11], r[12], bool(r[13]), r[14], _d(r[15]), r[16],
+                r[17], r[18], r[19],
             )
-        return out
+            for r in self._recorded_by_cutoff(rows, 18)
+        ]  # fmt: skip
 
     # ------------------------------------------------------------------ complaints
 

@@ -109,12 +109,13 @@ def privacy_due(p: Practice, until: date) -> Iterable[DueItem]:
     for r in s.requests:
         if r.due <= until or r.light is not Light.GREEN:
             late = " (overdue)" if r.due < p.today else ""
-            yield DueItem(r.due, "privacy", _what(r) + late, None, r.light if r.light is not Light.GREEN else Light.YELLOW, f"request:{r.id}")  # fmt: skip
+            light = r.light if r.light is not Light.GREEN else Light.YELLOW
+            yield DueItem(r.due, "privacy", _what(r) + late, None, light, f"request:{r.id}")
     for cid, received in s.complaints:
         target = received + timedelta(days=COMPLAINT_DAYS)
         if target <= until:
-            light = Light.YELLOW
-            yield DueItem(target, "privacy", f"Complaint {cid} (received {received}): decide and record its disposition", None, light, f"complaint:{cid}")  # fmt: skip
+            what = f"Complaint {cid} (received {received}): decide and record its disposition"
+            yield DueItem(target, "privacy", what, None, Light.YELLOW, f"complaint:{cid}")
     for line in s.npp_missing:
         yield DueItem(p.today, "privacy", line.split(" (ctcm ")[0], None, Light.YELLOW, "npp")
     if len(s.acks_missing) >= ACK_MONTHS:
