@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from pathlib import Path
 from typing import Any
 
 from tests.conftest import Cli, configure_mail
@@ -192,3 +195,45 @@ def test_the_walk_asks_the_safe_harbor_facts(demo_cli: Cli) -> None:
     r = cli("incident", "assess", n.stdout.strip(), interactive=True, input=answers)
     assert r.exit_code == 0, r.stderr
     assert "Which encryption" in r.stderr and "safe harbor" in r.stderr
+
+
+def test_the_breach_file_shows_the_four_factors_counts_deadlines_and_notices(
+    demo_cli: Cli, tmp_path: Path
+) -> None:
+    cli = demo_cli  # today is 2026-03-02
+    n = cli.ok("incident", "add", "--discovered", "2026-02-20", "--summary", SUMMARY,
+               "--reported-by", "bob").stdout.strip()  # fmt: skip
+    cli.ok("incident", "assess", n, "--nature", "names and diagnoses of clients",
+           "--recipient", "a stranger at a wrong fax number", "--acquired", "unknown",
+           "--mitigated", "asked the recipient to destroy it; no answer",
+           "--affected", "12", "--state-counts", "NY=12")  # fmt: skip
+    cli.ok("incident", "notify", n, "--to", "individuals", "--date", "2026-03-01",
+           "--manner", "mail")  # fmt: skip
+    shown = _json(cli, "incident", "show", n)
+    assert shown["assessment"]["factors"] == {
+        "nature": "names and diagnoses of clients",
+        "recipient": "a stranger at a wrong fax number",
+        "acquired": "unknown",
+        "mitigated": "asked the recipient to destroy it; no answer",
+    }
+    table = cli.ok("incident", "show", n).stdout
+    assert "factor (i): names and diagnoses of clients" in table and "by state: NY 12" in table
+    out = tmp_path / "packet"
+    cli.ok("packet", "build", "--out", str(out))
+    text = (out / "incidents" / f"breach-file-{n}.txt").read_text()
+    for expected in ("(i) nature and extent", "names and diagnoses of clients", "NY 12",
+                     "individuals: due 2026-04-21", "given 2026-03-01, first-class mail",
+                     "hhs: due 2027-03-01", "NOT GIVEN"):  # fmt: skip
+        assert expected in text, expected
+    rows = list(csv.DictReader(io.StringIO((out / "incidents" / "incidents.csv").read_text())))
+    row = next(r for r in rows if r["id"] == n)
+    assert row["by_state"] == "NY 12" and "individuals 2026-03-01" in row["notices_given"]
+    assert row["reported_by"] == "bob"
+    redacted = tmp_path / "redacted"
+    cli.ok("packet", "build", "--out", str(redacted), "--redact")
+    assert (
+        "names and diagnoses" not in (redacted / "incidents" / f"breach-file-{n}.txt").read_text()
+    )
+    # the letter fills what was recorded
+    letter = cli.ok("incident", "letter", n).stdout
+    assert "names and diagnoses of clients" in letter

@@ -286,6 +286,7 @@ def letter(
 
 
 def _json(p, i):  # type: ignore[no-untyped-def]
+    from ctcm.areas.incidents.breachfile import assessment_data
     from ctcm.areas.incidents.service import deadline_states
 
     today, warn = p.today, p.warn_days
@@ -309,6 +310,7 @@ def _json(p, i):  # type: ignore[no-untyped-def]
         "covered_entity": d.covered_entity,
         "delay": d.delay.explain() if d.delay else None,
         "media_decision": d.media_decision,
+        "assessment": assessment_data(i),
         "notices": p.repo.incident_notice_details().get(i.id, {}),
         "deadlines": [
             {
@@ -363,6 +365,7 @@ def show(ctx: typer.Context, incident: Id, fmt: FormatOpt = OutputFormat.TABLE) 
 
     Example: ctcm incident show 3
     """
+    from ctcm.areas.incidents.breachfile import FACTORS
     from ctcm.areas.incidents.service import get
 
     with opened(ctx, "incident show", write=False) as p:
@@ -375,8 +378,17 @@ def show(ctx: typer.Context, incident: Id, fmt: FormatOpt = OutputFormat.TABLE) 
         ("summary", i.summary),
         ("reported by", i.reported_by or "-"),
         ("conclusion", {None: "not assessed yet", True: "breach", False: "not a breach"}[i.breach]),
+        *(
+            (f"factor {label.split(' ', 1)[0]}", data["assessment"]["factors"][key] or "-")
+            for key, label in FACTORS
+            if data["assessment"] is not None
+        ),
         ("reasoning", i.reasoning or "-"),
         ("affected", str(i.affected) if i.affected is not None else "-"),
+        (
+            "by state",
+            ", ".join(f"{k} {v}" for k, v in sorted(i.state_counts.items())) or "-",
+        ),
         *(
             (
                 f"notice to {x['to']}",

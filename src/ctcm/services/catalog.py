@@ -328,7 +328,15 @@ def _load_demo_activities(p: Practice, directory: Path, program: dict[str, Any])
     for i in program.get("incidents", []):
         day = parse_date(resolve_relative_dates(i["discovered"], p.today), "discovered")
         incident_id = incidents.add(p, day, i["summary"], i.get("reported_by"))
-        incidents.assess(p, incident_id, Assessment(), None, i.get("affected"), {})
+        factors = i.get("factors", {})
+        assessment = Assessment(**{k: factors.get(k) for k in ("nature", "recipient", "acquired",
+                                                             "mitigated")})  # fmt: skip
+        incidents.assess(p, incident_id, assessment, None, i.get("affected"),
+                         dict(i.get("states", {})))  # fmt: skip
+        for n in i.get("notices", []):
+            given = parse_date(resolve_relative_dates(n["given"], p.today), "given")
+            incidents.notify(p, incident_id, n["to"], given, None,
+                             incidents.Manner(how=n.get("manner")))  # fmt: skip
     for t in program.get("training", []):
         activities.record_training(
             p,
