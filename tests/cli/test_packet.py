@@ -150,12 +150,25 @@ def test_with_attachments_warns_and_includes_the_scans(demo_cli: Cli, tmp_path: 
     scan = tmp_path / "scan.pdf"
     scan.write_bytes(b"%PDF scan bytes")
     cli.ok("doc", "add", "bob", "i9", "--file", str(scan))
+    evidence, baa = tmp_path / "sign-in.pdf", tmp_path / "baa.pdf"
+    evidence.write_bytes(b"%PDF sign-in sheet")
+    baa.write_bytes(b"%PDF signed BAA")
+    cli.ok("log", "add", "log-review", "--field", "systems=EHR", "--field", "findings=none",
+           "--file", str(evidence))  # fmt: skip
+    cli.ok("vendor", "add", "shredco", "--name", "ShredCo", "--service", "shred", "--phi", "yes")
+    cli.ok("vendor", "baa", "shredco", "--signed", "2026-02-01", "--file", str(baa))
     r = cli.ok("packet", "build", "--with-attachments", "--out", str(tmp_path / "p"))
-    assert "decrypted scans in clear" in r.stderr
+    assert "stored files (scans, BAA copies, evidence) in clear" in r.stderr
     files = _files(tmp_path / "p")
     scans = [n for n in files if n.startswith("personnel/scans/")]
     assert len(scans) == 1 and files[scans[0]] == b"%PDF scan bytes"
-    assert b"decrypted scan(s) in clear" in files["index.html"]
+    assert files["assets/baa/shredco-baa.pdf"] == b"%PDF signed BAA"
+    assert [files[n] for n in files if n.startswith("activities/evidence/")] == [
+        b"%PDF sign-in sheet"
+    ]
+    index = files["index.html"].decode()
+    assert "1 document scan(s), 1 log and training evidence file(s), 1 BAA copy(ies)" in index
+    assert "ctcm " not in index  # no command hints in what the auditor reads
 
 
 def test_two_scans_of_one_name_on_one_document_both_go_in(demo_cli: Cli, tmp_path: Path) -> None:
@@ -182,3 +195,27 @@ def test_a_packet_without_a_manual_says_so(demo_cli: Cli, tmp_path: Path) -> Non
     assert "No policies and procedures manual is in force" in note and "more answer(s)" in note
     assert b'Manual: none in force <span class="draft">DRAFT</span>' in files["index.html"]
     assert "No risk analysis is on record" in files["risk/NOT-ON-RECORD.txt"].decode()
+
+
+def test_the_index_answers_each_request_or_says_not_on_record(
+    demo_cli: Cli, tmp_path: Path
+) -> None:
+    import re
+
+    cli = demo_cli
+    cli.ok("packet", "build", "--out", str(tmp_path / "p"))
+    index = (tmp_path / "p" / "index.html").read_text()
+    rows = dict(re.findall(r'<tr id="request-([^"]+)">(.*?)</tr>', index, re.S))
+    assert len(rows) >= 20
+    assert "personnel/roster.csv" in rows["workforce"]
+    # nothing recorded: said, never a silently missing section
+    for request in ("sanctions", "complaints", "npp", "privacy-requests"):
+        assert "Not on record" in rows[request], request
+    cli.ok("complaint", "add", "--received", "2026-02-01", "--about", "a voicemail left")
+    cli.ok("packet", "build", "--out", str(tmp_path / "q"))
+    again = (tmp_path / "q" / "index.html").read_text()
+    row = dict(re.findall(r'<tr id="request-([^"]+)">(.*?)</tr>', again, re.S))["complaints"]
+    assert "privacy/complaints.csv" in row and "Not on record" not in row
+    # a packet dated ahead is a preview on its face
+    cli.ok("--as-of", "2026-12-31", "packet", "build", "--out", str(tmp_path / "future"))
+    assert "PREVIEW" in (tmp_path / "future" / "index.html").read_text()

@@ -68,7 +68,10 @@ def build(
         if len(password) < 12:
             raise InvalidInput("the packet password must have at least 12 characters")
     if with_attachments:
-        actx.say("warning: the packet will hold decrypted scans in clear; keep it encrypted")
+        actx.say(
+            "warning: the packet will hold the stored files (scans, BAA copies, evidence) in "
+            "clear; keep it encrypted"
+        )
     from rich.console import Console
     from rich.progress import Progress
 
@@ -86,6 +89,13 @@ def build(
             packet.write_dir(built, out)
     actx.say(
         f"Wrote the packet as of {spec.as_of} ({len(built.files)} files) to {out}. Check it with: "
-        + ("unzip, then " if is_zip else f"cd {out} && ")
+        + (
+            "7z x (7-Zip; or the macOS or Windows archive tool: plain unzip cannot open AES "
+            "zips), then "
+            if is_zip and password
+            else "unzip, then "
+            if is_zip
+            else f"cd {out} && "
+        )
         + "sha256sum -c MANIFEST.sha256"
     )

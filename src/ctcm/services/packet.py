@@ -76,10 +76,12 @@ def build(p: Practice, spec: PacketSpec, progress: Any = None) -> Built:
         "parts": [
             {"path": f.path, "title": f.title, "draft": f.draft, "size": len(f.data)}
             for f in parts
-            if not f.path.startswith("personnel/scans/")
+            if not f.path.startswith(tuple(prefix for prefix, _ in _KINDS))
         ],
-        "scans": sum(1 for f in parts if f.path.startswith("personnel/scans/")),
     }
+    context["requests"] = request_map(parts)
+    context["preview"] = spec.as_of > p.env.clock.now().astimezone(ZoneInfo(p.timezone)).date()
+    context["attachments_by_kind"] = _attachments_by_kind(parts)
     env = make_environment(p.vault.root / "templates")
     index = PacketFile("index.html", render(env, "packet/index.html.j2", context).encode(), "")
     files = [index, *parts]
@@ -91,6 +93,51 @@ def build(p: Practice, spec: PacketSpec, progress: Any = None) -> Built:
             *(["redacted"] if spec.redact else []),
             *(["with attachments"] if spec.with_attachments else []))  # fmt: skip
     return Built([*files, PacketFile("MANIFEST.sha256", manifest.encode(), "")], spec)
+
+
+def request_map(parts: list[PacketFile]) -> list[dict[str, Any]]:
+    """The packet's answer to each request of an investigation (catalog/ocr-requests.toml):
+    the files that answer it, or "not on record". A table whose only row is its header answers
+    nothing."""
+    import tomllib
+    from fnmatch import fnmatch
+    from importlib import resources
+
+    text = resources.files("ctcm.catalog").joinpath("ocr-requests.toml").read_text()
+    out = []
+    for request in tomllib.loads(text)["requests"]:
+        found = [f for f in parts if any(fnmatch(f.path, pat) for pat in request["files"])]
+        answering = [f.path for f in found if not _empty_table(f)]
+        empty = [f.path for f in found if _empty_table(f)]
+        out.append(
+            {
+                "id": request["id"],
+                "title": request["title"],
+                "ref": request["ref"],
+                "files": answering[:12],
+                "more": max(0, len(answering) - 12),
+                "empty": empty,
+            }
+        )
+    return out
+
+
+def _empty_table(f: PacketFile) -> bool:
+    return f.path.endswith(".csv") and f.data.count(b"\n") <= 1
+
+
+_KINDS = (
+    ("personnel/scans/", "document scan(s)"),
+    ("activities/evidence/", "log and training evidence file(s)"),
+    ("assets/baa/", "BAA copy(ies)"),
+    ("privacy/npp/", "notice(s) of privacy practices"),
+    ("privacy/letters/", "request letter(s)"),
+)
+
+
+def _attachments_by_kind(parts: list[PacketFile]) -> list[str]:
+    counts = [(sum(1 for f in parts if f.path.startswith(prefix)), what) for prefix, what in _KINDS]
+    return [f"{n} {what}" for n, what in counts if n]
 
 
 def write_dir(built: Built, out: Path) -> None:
@@ -112,8 +159,14 @@ def write_zip(built: Built, out: Path, password: str | None) -> None:
 
     if out.exists():
         raise AlreadyExists(f"{out} exists; refusing to overwrite it")
+    import secrets
+
     stamp = (built.spec.as_of.year, built.spec.as_of.month, built.spec.as_of.day, 0, 0, 0)
-    tmp = out.with_name(f".{out.name}.tmp")
+    for stale in out.parent.glob(f".{out.name}.tmp-*"):  # what a killed build left
+        stale.unlink(missing_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{secrets.token_hex(8)}")
+    # 0600 from the first byte, never through a link planted at the name
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
     if password is not None:
         import pyzipper
 

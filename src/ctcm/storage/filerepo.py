@@ -84,6 +84,27 @@ class FileQueries:
         sql = f"SELECT id, key FROM ({self._blob_keys_sql()}) ORDER BY id"
         return [(r[0], base64.b64decode(r[1])) for r in self.conn.execute(sql)]
 
+    def evidence_files(self) -> list[tuple[int, str, str, bytes]]:
+        """Files kept with log entries (sign-in sheets, review reports): (entry, file name,
+        blob id, key)."""
+        import base64
+
+        rows = self.conn.execute(
+            "SELECT entry_id, filename, id, key FROM activity_attachments "
+            "ORDER BY entry_id, position"
+        ).fetchall()
+        return [(r[0], r[1], r[2], base64.b64decode(r[3])) for r in rows]
+
+    def baa_files(self) -> list[tuple[str, str, str, bytes]]:
+        """Vendors' stored BAA copies: (vendor, file name, blob id, key)."""
+        import base64
+
+        rows = self.conn.execute(
+            "SELECT key, baa_filename, baa_blob, baa_key FROM vendors "
+            "WHERE baa_blob IS NOT NULL ORDER BY key"
+        ).fetchall()
+        return [(r[0], r[1] or "baa", r[2], base64.b64decode(r[3])) for r in rows]
+
     def blob_ids(self) -> set[str]:
         """The ids of every encrypted file this generation names."""
         return {r[0] for r in self.conn.execute(f"SELECT id FROM ({self._blob_keys_sql()})")}

@@ -36,7 +36,7 @@ def activities_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
             if spec.in_period(t.entry.on)
         ),
     )
-    return [
+    files = [
         PacketFile("activities/logs.csv", logs, "Forms and logs in the period"),
         PacketFile(
             "activities/occurrences.csv",
@@ -45,3 +45,17 @@ def activities_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
         ),
         PacketFile("activities/training.csv", training, "Training records in the period"),
     ]
+    if spec.with_attachments:
+        from ctcm.areas.credentials.service import safe_filename
+
+        shown = {e.id for e in entries}
+        files += [
+            PacketFile(
+                f"activities/evidence/{entry}-{n}-{safe_filename(name, 'evidence')}",
+                p.vault.get_blob(key, blob_id),
+                f"Evidence kept with log entry {entry} (a sign-in sheet, a report)",
+            )
+            for n, (entry, name, blob_id, key) in enumerate(p.repo.evidence_files(), start=1)
+            if entry in shown
+        ]
+    return files

@@ -23,7 +23,21 @@ def assets_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
             for d in p.repo.devices().values()
         ),
     )  # fmt: skip
-    return [
+    files = [
         PacketFile("assets/vendors.csv", vendors, "Vendors and BAAs"),
         PacketFile("assets/devices.csv", devices, "Devices"),
     ]
+    if spec.with_attachments:
+        from ctcm.areas.credentials.service import safe_filename
+
+        shown = set(p.repo.vendors())
+        files += [
+            PacketFile(
+                f"assets/baa/{vendor}-{safe_filename(name, 'baa')}",
+                p.vault.get_blob(key, blob_id),
+                f"The BAA of vendor {vendor}, as stored",
+            )
+            for vendor, name, blob_id, key in p.repo.baa_files()
+            if vendor in shown
+        ]
+    return files

@@ -110,7 +110,7 @@ def privacy_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
             )
         )
     postings = p.repo.npp_postings()
-    versions = [v for v in p.repo.npp_versions() if v.adopted_at[:10] <= spec.as_of.isoformat()]
+    versions = p.repo.npp_versions()  # as of the packet's date: the repository's cutoff
     files.append(
         PacketFile(
             "privacy/npp-versions.csv",
