@@ -64,13 +64,18 @@ class Session:
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
         self.runs: list[tuple[tuple[str, ...], subprocess.CompletedProcess[str]]] = []
+        # an unlocked session for the runs that name no key of their own (the passphrase's
+        # KDF once, as a user at a terminal would have it, not once per command)
+        self.default: dict[str, str] = {}
 
     def __call__(
         self, *args: str, ok: bool | None = True, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
         """Run one command; ``ok``: it must succeed (True), fail with a reason (False), or
         may end either way with a documented exit code (None)."""
-        r = run_ctcm(*args, env=self.env | (env or {}), timeout=120)
+        own_key = {"CTCM_PASSPHRASE", "CTCM_SESSION", "CTCM_USER", "CTCM_IDENTITY_FILE"}
+        default = {} if env and own_key & env.keys() else self.default
+        r = run_ctcm(*args, env=self.env | default | (env or {}), timeout=120)
         self.runs.append((args, r))
         assert r.returncode in iter(ExitCode), (args, r.returncode, r.stderr)
         assert "Traceback" not in r.stderr, (args, r.stderr)
@@ -136,7 +141,7 @@ def _session(run: Session, t: Path, smtp: Any) -> dict[str, str]:
         ("audit", "head"),
     ]:  # fmt: skip
         run(*args, env=session)
-    run("lock")
+    run.default = session  # until the keys change hands below
     run("doctor", ok=None)  # exit 1 while it has warnings (the demo has no recovery code)
     run("log", "show", str(run.json("log", "list")[0]["id"]))
 
@@ -319,6 +324,8 @@ def _session(run: Session, t: Path, smtp: Any) -> dict[str, str]:
     run("audit", "anchor", "--check", str(out / "vault.anchor"))
 
     # keys, users, sessions, consultants
+    run.default = {}
+    run("lock", env=session)
     run("slot", "add-service", "leakbot", "--out", str(out / "leakbot.identity"))
     handed[(out / "leakbot.identity").read_text().strip()] = "slot add-service"
     run("slot", "remove", "leakbot")
