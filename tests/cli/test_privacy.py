@@ -214,3 +214,27 @@ def test_as_of_a_date_a_later_request_is_not_seen(cli: Cli) -> None:
     before = _json(cli, "--as-of", "2026-02-15", "request", "list")
     assert before == []  # recorded on 2026-03-02: not on record on 2026-02-15
     assert len(_json(cli, "request", "list")) == 1
+
+
+def test_a_change_to_the_privacy_policies_reminds_to_revise_the_npp(
+    cli: Cli, tmp_path: Path
+) -> None:
+    from tests.cli.test_manual import FIXTURES
+
+    cli.ok("manual", "import", str(FIXTURES / "clinic.toml"))
+    cli.ok("manual", "adopt", "--effective", "2026-01-01")
+    npp = tmp_path / "npp.pdf"
+    npp.write_bytes(b"%PDF notice")
+    cli.ok("npp", "adopt", str(npp), "--effective", "2026-02-01")
+    cli.ok("npp", "posted", "--where", "office", "--date", "2026-02-01")
+    assert _privacy(cli)["npp_missing"] == []
+    cli.ok("manual", "set", "screen_lock_minutes", "5")  # not a privacy practice
+    cli.ok("manual", "adopt", "--effective", "2026-02-15")
+    assert _privacy(cli)["npp_missing"] == []
+    cli.ok("manual", "set", "npp_location", "on our website and at the front desk")
+    cli.ok("manual", "adopt", "--effective", "2026-03-01")
+    missing = _privacy(cli)["npp_missing"]
+    assert len(missing) == 1 and "revise the notice if the change is material" in missing[0]
+    cli.ok("npp", "adopt", str(npp), "--effective", "2026-03-02")
+    cli.ok("npp", "posted", "--where", "office", "--date", "2026-03-02")
+    assert _privacy(cli)["npp_missing"] == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from ctcm.domain.credentials import Light
 from ctcm.domain.program import DueItem
@@ -72,6 +73,13 @@ def privacy_status(p: Practice) -> PrivacyStatus:
         missing += [
             f"NPP {version.id} not recorded as posted at the {w}" for w in wanted if w not in places
         ]
+        changed = _practices_changed_since(p, version.effective)
+        if changed is not None:
+            missing.append(
+                f"The manual's privacy practices changed in version {changed.number} (effective "
+                f"{changed.effective}), after NPP {version.id}: revise the notice if the change "
+                "is material (164.520(b)(3)) (ctcm npp adopt FILE --effective D)"
+            )
         counted = {a.month for a in p.repo.npp_acks()}
         first = max(version.effective, p.today - timedelta(days=31 * ACK_MONTHS))
         acks_missing = [m for m in _months(first, p.today) if m not in counted]
@@ -87,6 +95,30 @@ def privacy_status(p: Practice) -> PrivacyStatus:
     return PrivacyStatus(
         light, tuple(requests), complaints, npp, tuple(missing), tuple(acks_missing)
     )
+
+
+# the manual's policies that describe what the notice of privacy practices tells patients
+PRIVACY_POLICIES = (
+    "19-privacy-notice", "20-patient-rights", "21-minimum-necessary", "22-uses-disclosures",
+    "23-psychotherapy-notes", "24-complaints",
+)  # fmt: skip
+
+
+def _practices_changed_since(p: Practice, npp_effective: date) -> Any:
+    """The newest manual version in force after the NPP took effect whose privacy policies
+    differ from those in force when it did; None if none."""
+    versions = [v for v in p.repo.manual_versions() if v.effective <= p.today]
+    before = [v for v in versions if v.effective <= npp_effective]
+    after = [v for v in versions if v.effective > npp_effective]
+    if not before or not after:
+        return None
+
+    def privacy_text(number: int) -> list[tuple[str, str]]:
+        return [(s.slug, s.text) for s in p.repo.manual_sections(number)
+                if s.slug in PRIVACY_POLICIES]  # fmt: skip
+
+    base = privacy_text(before[-1].number)
+    return after[-1] if privacy_text(after[-1].number) != base else None
 
 
 def _months(first: date, today: date) -> list[str]:
