@@ -181,6 +181,7 @@ def _session(run: Session, t: Path, smtp: Any) -> dict[str, str]:
         run("request", "add", "access", "--received", received, "--patient-ref", ref,
             "--note", "NOTE-LEAK wants the whole chart")  # fmt: skip
     ids = {d["patient_ref"]: str(d["id"]) for d in run.json("request", "list")}
+    doc_id = str(run.json("doc", "list", "bchen")[0]["id"])
     run("complaint", "add", "--received", "2026-11-02", "--about", "LEAKSUMMARY voicemail")
     complaint = str(max(c["id"] for c in run.json("complaint", "list")))
     for args in [
@@ -205,6 +206,11 @@ def _session(run: Session, t: Path, smtp: Any) -> dict[str, str]:
         ("vendor", "import", str(ROOT / "examples" / "import" / "vendors.csv"), "--dry-run"),
         ("device", "import", str(ROOT / "examples" / "import" / "devices.csv")),
         ("risk", "import-ratings", "1", str(ROOT / "examples" / "import" / "risk-ratings.csv")),
+        ("doctype", "verification", "cpr-bls", "--every-days", "365"),
+        ("doc", "verify", doc_id, "--source", "https://board.example", "--result", "active",
+         "--date", "2026-11-20", "--file", str(src / "scan.pdf"), "--note", "NOTE-LEAK"),
+        ("doc", "verify-import", str(ROOT / "examples" / "import" / "verifications.csv")),
+        ("doc", "verifications"),
     ]:  # fmt: skip
         run(*args)
 

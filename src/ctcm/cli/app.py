@@ -203,6 +203,7 @@ def _register() -> None:
         user,
         vaultcmds,
         vendor,
+        verify,
     )
 
     vaultcmds.register(app)
@@ -233,6 +234,7 @@ def _register() -> None:
     portfolio.register(app)
     privacy.register(app)
     bulkimport.register()
+    verify.register()
 
 
 _register()

@@ -115,7 +115,38 @@ def _level(text: str) -> str:
     return "moderate" if value == "medium" else value
 
 
+def _verification(p: Practice, row: dict[str, str], fmt: str | None) -> str:
+    from ctcm.areas.screening import verify
+
+    on = _date(row["date"], "date", fmt)
+    assert on is not None
+    if row.get("document"):
+        if not row["document"].isdigit():
+            raise InvalidInput(f"document {row['document']!r} is not a document number")
+        doc_id = int(row["document"])
+    else:
+        found = [d.id for d in p.repo.documents(row.get("person") or "")
+                 if d.doctype == row.get("doctype") and d.void_reason is None]  # fmt: skip
+        if not found:
+            raise InvalidInput(
+                f"no {row.get('doctype')!r} document of {row.get('person')!r} on record "
+                "(give document, or person and doctype)"
+            )
+        doc_id = found[-1]
+    for v in p.repo.verifications():
+        if (v.document_id, v.source, v.result, v.on) == (doc_id, row["source"], row["result"], on):
+            return "unchanged"
+    verify.record(p, doc_id, row["source"], row["result"], on, row.get("note") or None, None)
+    return "added"
+
+
 KINDS: dict[str, Kind] = {
+    "verifications": Kind(
+        ("document", "person", "doctype", "source", "result", "date", "note"),
+        ("source", "result", "date"),
+        _verification,
+        lambda r: r.get("document") or f"{r.get('person')}:{r.get('doctype')}",
+    ),
     "vendors": Kind(
         ("key", "name", "service", "phi", "baa_signed", "review_months"),
         ("key", "name", "service", "phi"),

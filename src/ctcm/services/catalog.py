@@ -203,6 +203,14 @@ def _load_demo_program(p: Practice, directory: Path, program: dict[str, Any]) ->
         _load_demo_screening(p, directory / "screening", program.get("screening", {}))
     if "manual" in program:
         _load_demo_manual(p, directory, program["manual"])
+    if "verification" in program:
+        from ctcm.areas.screening.verify import set_rule
+        from ctcm.services.bulk import import_csv
+
+        for doctype, days in program["verification"].get("rules", {}).items():
+            set_rule(p, doctype, int(days))
+        done = directory / program["verification"]["done"]
+        import_csv(p, "verifications", done.read_text(), done.name, False)
     if "privacy" in program:
         from ctcm.areas.privacy.demo import load_demo_privacy
 

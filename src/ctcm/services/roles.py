@@ -51,7 +51,8 @@ _PEOPLE = (
     "person reactivate", "person require", "person unassign", "person unrequire",
     "person unwaive", "person waive", "inbox key", "inbox accept", "inbox reject", "doc add",
     "doc attach", "doc import", "doc void", "doctype add", "doctype archive", "doctype edit",
-    "policy add", "policy require", "policy unrequire",
+    "policy add", "policy require", "policy unrequire", "doc verify", "doc verify-import",
+    "doctype verification",
     "screen import leie", "screen import sam", "screen person", "screen run", "screen resolve",
 )  # fmt: skip
 _RISK = (
@@ -76,7 +77,7 @@ _READS = (
     "log show", "mail log", "mail show", "mail templates check", "manual acks",
     "manual answers", "manual diff", "manual render", "manual show", "manual versions",
     "packet build", "person export", "person list", "person show", "policy list",
-    "policy show", "portfolio", "portfolio due", "practice show", "request list", "request show",
+    "policy show", "portfolio", "portfolio due", "doc verifications", "practice show", "request list", "request show",
     "complaint list", "sanction list", "npp list", "rehearse", "screen list", "risk checklist", "risk list",
     "risk report",
     "risk scenarios", "risk show", "risk tasks", "slot list", "status", "training list",

@@ -62,6 +62,7 @@ class FileQueries:
         ("vendors", "baa_blob", "baa_key"),
         ("screening_lists", "blob_id", "blob_key"),
         ("privacy_files", "blob_id", "blob_key"),
+        ("verifications", "blob_id", "blob_key"),
     )
 
     def _blob_tables(self) -> list[tuple[str, str, str]]:

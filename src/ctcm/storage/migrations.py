@@ -226,6 +226,17 @@ def _v18_privacy(connection: Any) -> None:
     )
 
 
+def _v19_verify(connection: Any) -> None:
+    from sqlmodel import SQLModel
+
+    from ctcm.storage.verifytables import VERIFY_TABLES
+
+    SQLModel.metadata.create_all(
+        connection,
+        tables=[t.__table__ for t in VERIFY_TABLES],  # type: ignore[attr-defined]
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("initial schema: practice, credentials, attachments, audit", _v1_initial),
     ("reminder schedules per document type; delivery ledger", _v2_reminders),
@@ -251,6 +262,7 @@ MIGRATIONS: list[Migration] = [
     ("exclusion screening: list files, subjects, runs, candidates", _v16_screening),
     ("signed writes: each generation's writer and the role table in force", _v17_signed),
     ("Privacy Rule records: patient requests, complaints, sanctions, the NPP", _v18_privacy),
+    ("primary-source verification of documents, and the types that need it", _v19_verify),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -22,6 +22,7 @@ from ctcm.storage.privacyrepo import PrivacyQueries
 from ctcm.storage.riskrepo import RiskQueries
 from ctcm.storage.screeningrepo import ScreeningQueries
 from ctcm.storage.userrepo import UserQueries
+from ctcm.storage.verifyrepo import VerifyQueries
 
 __all__ = ["GENESIS", "Attachment", "AuditEntry", "Repository", "audit_hash"]
 
@@ -35,6 +36,7 @@ def _iso(day: date | None) -> str | None:
 
 
 class Repository(
+    VerifyQueries,
     PrivacyQueries,
     ScreeningQueries,
     RiskQueries,

@@ -18,6 +18,7 @@ from ctcm.storage.screeningtables import (
     ScreeningRunRow,
     ScreeningSubjectRow,
 )
+from ctcm.storage.verifytables import VERIFY_TABLES
 
 
 class Setting(SQLModel, table=True):
@@ -418,6 +419,7 @@ class MigrationRow(SQLModel, table=True):
 
 ALL_TABLES = [
     *PRIVACY_TABLES,
+    *VERIFY_TABLES,
     WriteRow,
     RoleTableRow,
     ScreeningListRow,

@@ -64,6 +64,13 @@ def _stale(lists: list[ScreeningList], today: date) -> tuple[str, ...]:
 
 
 def screening_due(p: Practice, until: date) -> Iterable[DueItem]:
+    from ctcm.areas.screening.verify import unverified
+
+    for u in unverified(p):
+        yield DueItem(u.due, "screening",
+                      f"Primary-source verification of {u.doctype} (document {u.document}): "
+                      f"{u.why}",
+                      u.person, u.light, f"verify:{u.document}")  # fmt: skip
     s = screening_status(p)
     for cid, person in s.open:
         yield DueItem(p.today, "screening",
@@ -86,8 +93,15 @@ def screening_due(p: Practice, until: date) -> Iterable[DueItem]:
 
 
 def screening_section(p: Practice) -> Section:
+    from ctcm.areas.screening.verify import unverified
+
     s = screening_status(p)
-    lines = []
+    checks = unverified(p)
+    lines = [
+        f"{u.person}: document {u.document} ({u.doctype}) {u.why} (ctcm doc verify "
+        f"{u.document} --source ... --result ... --date D)"
+        for u in checks
+    ]
     if not s.lists:
         lines.append("Exclusion screening: no list imported yet (ctcm screen import leie FILE)")
     lines += [
@@ -110,6 +124,12 @@ def screening_section(p: Practice) -> Section:
         "open_candidates": [{"id": c, "person": who} for c, who in s.open],
         "confirmed": list(s.confirmed),
         "lists_stale": list(s.stale),
-    }
+        "verification": [
+            {"person": u.person, "document": u.document, "doctype": u.doctype,
+             "status": u.light.value, "why": u.why}
+            for u in checks
+        ],
+    }  # fmt: skip
     plain = tuple(line.split(" (ctcm ")[0] for line in lines)
-    return Section("screening", s.light, data, tuple(lines), plain)
+    light = max([s.light, *(u.light for u in checks)], key=lambda x: x.severity)
+    return Section("screening", light, data, tuple(lines), plain)

@@ -11,6 +11,7 @@ def screening_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
     lists = p.repo.screening_lists()
     runs = [r for r in p.repo.screening_runs() if r.on <= spec.as_of]
     candidates = [c for c in p.repo.screening_candidates() if c.run_id in {r.id for r in runs}]
+    owner = {d.id: (d.person_id, d.doctype) for d in p.repo.documents()}
     return [
         PacketFile(
             "screening/lists.csv",
@@ -81,5 +82,39 @@ def screening_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
                 ),
             ),  # fmt: skip
             "Exclusion screening candidates and dispositions",
+        ),
+        PacketFile(
+            "screening/verifications.csv",
+            table(
+                (
+                    "id",
+                    "document",
+                    "person",
+                    "doctype",
+                    "source",
+                    "result",
+                    "date",
+                    "file_sha256",
+                    "recorded_at",
+                    "by",
+                ),
+                (
+                    (
+                        v.id,
+                        v.document_id,
+                        owner.get(v.document_id, ("", ""))[0],
+                        owner.get(v.document_id, ("", ""))[1],
+                        v.source,
+                        v.result,
+                        v.on.isoformat(),
+                        v.sha256 or "",
+                        v.recorded_at,
+                        v.recorded_by,
+                    )
+                    for v in p.repo.verifications()
+                    if v.on <= spec.as_of
+                ),
+            ),  # fmt: skip
+            "Primary-source verifications of credentials",
         ),
     ]
