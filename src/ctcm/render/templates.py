@@ -23,6 +23,69 @@ def _autoescape(name: str | None) -> bool:
     return bool(name) and (name.endswith(".html.j2") or name.endswith(".html"))  # type: ignore[union-attr]
 
 
+MAX_TEMPLATE = 256 << 10  # an override larger than this is not a template
+MAX_OUTPUT = 8 << 20  # a render larger than this is refused (a runaway template)
+
+
+def _override_loader(root: Path) -> Any:
+    """The practice's overrides (``<vault>/templates``), read safely: a symlink anywhere under
+    the folder, a file of another OS user, a file open to others' writes or an oversized file
+    is refused with one line (a symlinked template would mail out any file the running user can
+    read); a missing one falls through to the shipped template."""
+    import os
+    import stat
+
+    from jinja2 import BaseLoader, TemplateNotFound
+
+    class OverrideLoader(BaseLoader):
+        def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
+            parts = [p for p in template.split("/") if p]
+            if any(p in (".", "..") for p in parts):
+                raise TemplateNotFound(template)
+            path = root
+            for part in parts:
+                path = path / part
+                try:
+                    info = os.lstat(path)
+                except FileNotFoundError:
+                    raise TemplateNotFound(template) from None
+                if stat.S_ISLNK(info.st_mode):
+                    raise TemplateProblem(f"template override {path} is a symlink: refused")
+            if not stat.S_ISREG(info.st_mode):
+                raise TemplateProblem(f"template override {path} is not a regular file")
+            if info.st_uid != os.geteuid():
+                raise TemplateProblem(f"template override {path} belongs to another user")
+            if stat.S_IMODE(info.st_mode) & 0o022:
+                raise TemplateProblem(
+                    f"template override {path} can be changed by others; run 'chmod go-w {path}'"
+                )
+            if info.st_size > MAX_TEMPLATE:
+                raise TemplateProblem(f"template override {path} is larger than 256 KiB")
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(fd, "rb") as fh:
+                raw = fh.read(MAX_TEMPLATE + 1)
+            try:
+                source = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise TemplateProblem(f"template override {path} is not UTF-8 text") from None
+            mtime = info.st_mtime
+            return (
+                source,
+                str(path),
+                lambda: os.path.exists(path) and os.lstat(path).st_mtime == mtime,
+            )
+
+        def list_templates(self) -> list[str]:
+            found = []
+            for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+                dirnames[:] = [d for d in dirnames if not (Path(dirpath) / d).is_symlink()]
+                for name in filenames:
+                    found.append(str((Path(dirpath) / name).relative_to(root)))
+            return sorted(found)
+
+    return OverrideLoader()
+
+
 def make_environment(override_dir: Path | None, undefined: Any = None) -> Any:
     from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
@@ -31,7 +94,9 @@ def make_environment(override_dir: Path | None, undefined: Any = None) -> Any:
 
     loaders = []
     if override_dir is not None and override_dir.is_dir():
-        loaders.append(FileSystemLoader(str(override_dir)))
+        if override_dir.is_symlink():
+            raise TemplateProblem(f"the template folder {override_dir} is a symlink: refused")
+        loaders.append(_override_loader(override_dir))
     loaders.append(FileSystemLoader(str(shipped_dir("templates"))))
     return SandboxedEnvironment(
         loader=ChoiceLoader(loaders),
@@ -62,11 +127,58 @@ def render(env: Any, name: str, context: dict[str, Any]) -> str:
     from jinja2 import TemplateError
 
     try:
-        return str(env.get_template(name).render(**context))
+        out = _bounded(env.get_template(name), context, name)
     except TemplateError as err:
         raise TemplateProblem(f"template {_where(err, name)}: {err.message or err}") from None
-    except (TypeError, ValueError, AttributeError, KeyError) as err:
+    except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as err:
         raise TemplateProblem(f"template {_where(err, name)}: {err}") from None
+    return out
+
+
+RENDER_SECONDS = 15  # a template still rendering after this is a runaway
+
+
+class _Overtime(Exception):
+    pass
+
+
+def _bounded(template: Any, context: dict[str, Any], name: str) -> str:
+    """Render with a size and a time budget: output is counted as it is produced, and a timer
+    (in the main thread, when no other timer runs) ends a loop that produces nothing."""
+    import signal
+    import threading
+    import time
+
+    timer = (
+        threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    )
+    previous = None
+    if timer:
+
+        def overtime(signum: int, frame: Any) -> None:
+            raise _Overtime
+
+        previous = signal.signal(signal.SIGALRM, overtime)
+        signal.setitimer(signal.ITIMER_REAL, RENDER_SECONDS)
+    started, size, pieces = time.monotonic(), 0, []
+    try:
+        for piece in template.generate(**context):
+            size += len(piece)
+            pieces.append(piece)
+            if size > MAX_OUTPUT:
+                raise TemplateProblem(f"template {name} rendered more than 8 MiB: refused")
+            if time.monotonic() - started > RENDER_SECONDS:
+                raise _Overtime
+    except _Overtime:
+        raise TemplateProblem(
+            f"template {name} was still rendering after {RENDER_SECONDS} s: refused"
+        ) from None
+    finally:
+        if timer:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+    return "".join(pieces)
 
 
 @dataclass(frozen=True, slots=True)
