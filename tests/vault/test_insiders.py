@@ -488,3 +488,12 @@ def test_a_manager_cannot_get_the_smtp_password(cli: Cli, tmp_path: Path) -> Non
         "manager reads the SMTP password (ctcm, or decrypting the vault)",
         "refused (sealed to admins and sending services)",
     )
+
+
+def test_a_state_temp_left_by_a_killed_run_is_removed_by_the_next(cli: Cli) -> None:
+    state = cli.tmp / "state"
+    cli.ok("status")
+    leftover = state / ".vault-0123456789abcdef.json.dead"
+    leftover.write_text("{}")
+    cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
+    assert not leftover.exists()

@@ -136,6 +136,7 @@ class LocalState:
             raise VaultError(f"cannot write {self.directory}: {err.strerror}") from None
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)
+            _remove_stale_temps(self.directory)
             if only_forward:
                 current = self.load()
                 if current is not None and current.generation > seen.generation:
@@ -154,3 +155,11 @@ class LocalState:
                 raise
         finally:
             os.close(lock)
+
+
+def _remove_stale_temps(directory: Path) -> None:
+    """Temp files a killed ctcm left (``.vault-*.json.XXXX``): under the state lock no other
+    writer owns one, so each is removed."""
+    for stale in directory.glob(".vault-*.json.*"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
