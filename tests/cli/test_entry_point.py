@@ -46,6 +46,8 @@ def test_real_entry_point_against_a_vault(cli: Cli) -> None:
         "ann@example.org",
         "--policy",
         "office-staff",
+        "--start",
+        "2026-01-05",  # in effect since: as of any later date she is on the roster
         env=env,
     )
     assert r.returncode == 0, r.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import subprocess
@@ -124,11 +126,17 @@ def test_encrypted_zip_opens_with_the_password_only(demo_cli: Cli, tmp_path: Pat
 
 def test_as_of_leaves_out_later_records(demo_cli: Cli, tmp_path: Path) -> None:
     cli = _packet(demo_cli)  # everything recorded on 2026-03-02
-    cli.ok("packet", "build", "--as-of", "2026-03-01", "--out", str(tmp_path / "before"))
+    # as of a date before anything took effect (people's start, documents' issue dates)
+    cli.ok("packet", "build", "--as-of", "2015-01-01", "--out", str(tmp_path / "before"))
     before = _files(tmp_path / "before")
     assert before["personnel/documents.csv"].decode().strip().count("\n") == 0  # header only
-    assert before["personnel/roster.csv"].decode().strip().count("\n") == 0
-    assert b"As of <strong>2026-03-01</strong>" in before["index.html"]
+    assert b"As of <strong>2015-01-01</strong>" in before["index.html"]
+    # as of the day before they were recorded: what had come into effect by then is there
+    # (an onboarding recorded in one day keeps its history)
+    cli.ok("packet", "build", "--as-of", "2026-03-01", "--out", str(tmp_path / "day-before"))
+    rows = list(csv.DictReader(io.StringIO(
+        _files(tmp_path / "day-before")["personnel/documents.csv"].decode())))  # fmt: skip
+    assert rows and all(r["issued"] and r["issued"] <= "2026-03-01" for r in rows)
     cli.ok("packet", "build", "--out", str(tmp_path / "now"))
     now = _files(tmp_path / "now")
     assert b"NPI-SECRET-4242" in now["personnel/documents.csv"]
@@ -219,3 +227,21 @@ def test_the_index_answers_each_request_or_says_not_on_record(
     # a packet dated ahead is a preview on its face
     cli.ok("--as-of", "2026-12-31", "packet", "build", "--out", str(tmp_path / "future"))
     assert "PREVIEW" in (tmp_path / "future" / "index.html").read_text()
+
+
+def test_a_back_dated_onboarding_shows_in_an_earlier_packet(cli: Cli, tmp_path: Path) -> None:
+    """Recorded today, in effect since last year: as of a date in between, the person is on
+    the roster with the documents issued by then, and not those issued later."""
+    cli.ok("person", "add", "vet", "--name", "Vera Tran", "--email", "v@example.org",
+           "--start", "2025-01-06")  # fmt: skip
+    cli.ok("doc", "add", "vet", "npi", "--issued", "2025-01-02", "--force")
+    cli.ok("doc", "add", "vet", "hipaa-training", "--issued", "2025-12-01")
+    cli.ok("person", "add", "new", "--name", "New Hire", "--email", "n@example.org")
+    out = tmp_path / "mid-2025"
+    cli.ok("packet", "build", "--as-of", "2025-06-30", "--out", str(out))
+    roster = list(csv.DictReader(io.StringIO((out / "personnel" / "roster.csv").read_text())))
+    docs = list(csv.DictReader(io.StringIO((out / "personnel" / "documents.csv").read_text())))
+    assert [r["id"] for r in roster] == ["vet"]  # the new hire (no start date) is not there yet
+    assert [(d["person"], d["type"]) for d in docs] == [("vet", "npi")]
+    status = json.loads(cli.ok("--as-of", "2025-06-30", "status", "--format", "json").stdout)
+    assert [p["id"] for p in status["people"]] == ["vet"]

@@ -51,6 +51,7 @@ def build(p: Practice, spec: PacketSpec, progress: Any = None) -> Built:
     from ctcm.render.templates import make_environment, render
 
     p.repo.cutoff = p.repo.as_of_cutoff = _cutoff(p, spec.as_of)
+    p.repo.in_effect_day = spec.as_of.isoformat() if p.repo.cutoff else None
     parts: list[PacketFile] = []
     for make in packet_functions():
         parts += make(p, spec)

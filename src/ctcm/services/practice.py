@@ -329,7 +329,8 @@ def open_practice(
         )
         enforce(practice, write=False)
         if env.as_of is not None:  # as of a date: no analysis, vendor, incident... recorded later
-            practice.repo.as_of_cutoff = practice.end_of(env.as_of)
+            practice.repo.as_of_cutoff = practice.repo.cutoff = practice.end_of(env.as_of)
+            practice.repo.in_effect_day = env.as_of.isoformat()
         yield practice
         writers.first_open_notice(env, first, seen)
         if not _writable(vault.root):

@@ -54,6 +54,9 @@ class Repository(
         # as-of reads (the audit packet): people and documents recorded after this UTC
         # timestamp are left out, and a voiding after it is not yet a voiding
         self.cutoff: str | None = None  # as of a date: what was recorded after is not seen
+        # ... unless it says when it came into effect: a person's start date, a document's
+        # issue date (a back-dated onboarding counts from then): the as-of day, YYYY-MM-DD
+        self.in_effect_day: str | None = None
 
     # ================================================================== reads (DB-API)
 
@@ -129,8 +132,10 @@ class Repository(
         where = " WHERE active = 1" if active_only else ""
         params: tuple[str, ...] = ()
         if self.cutoff is not None:
-            where += (" AND" if where else " WHERE") + " created_at <= ?"
-            params = (self.cutoff,)
+            where += (" AND" if where else " WHERE") + (
+                " CASE WHEN start_date IS NOT NULL THEN start_date <= ? ELSE created_at <= ? END"
+            )
+            params = (self.in_effect_day or self.cutoff[:10], self.cutoff)
         pol: dict[str, list[str]] = defaultdict(list)
         for pid, key in self.conn.execute(
             "SELECT person_id, policy_key FROM person_policies ORDER BY policy_key"
@@ -204,6 +209,17 @@ class Repository(
     def _doc(r: tuple[Any, ...]) -> Document:
         return Document(r[0], r[1], r[2], _d(r[3]), _d(r[4]), r[5], r[6], r[7], r[8])
 
+    # a document is on record as of a day if issued by then (or, with no issue date, recorded
+    # by then): the rule of ``in_effect_day``
+    _IN_EFFECT = "CASE WHEN issued IS NOT NULL THEN issued <= ? ELSE created_at <= ? END"
+    _IN_EFFECT_D = "CASE WHEN d.issued IS NOT NULL THEN d.issued <= ? ELSE d.created_at <= ? END"
+
+    def _in_effect_params(self) -> tuple[str, str]:
+        if self.cutoff is None:
+            # a date, not "9999": the DATE column's numeric affinity would make that a number
+            return ("9999-12-31", "9999")
+        return (self.in_effect_day or self.cutoff[:10], self.cutoff)
+
     def current_documents(self) -> dict[tuple[str, str], Document]:
         """The document in force per (person, type): the most recently recorded one that was
         not voided."""
@@ -212,21 +228,21 @@ class Repository(
             "SELECT d.id, d.person_id, d.doctype_key, d.issued, d.expires, d.number, d.note, 0, "
             "NULL FROM documents d WHERE d.id IN "
             "(SELECT MAX(id) FROM documents WHERE (voided_at IS NULL OR voided_at > ?) "
-            "AND created_at <= ? GROUP BY person_id, doctype_key)",
-            (cut, cut),
+            f"AND {self._IN_EFFECT} GROUP BY person_id, doctype_key)",
+            (cut, *self._in_effect_params()),
         ).fetchall()
         return {(r[1], r[2]): self._doc(r) for r in rows}
 
     def documents(self, person_id: str | None = None) -> list[Document]:
-        cut = self.cutoff or "9999"
         if person_id is None:
             rows = self.conn.execute(
-                self._DOC_COLUMNS + " WHERE d.created_at <= ? ORDER BY d.id", (cut,)
+                self._DOC_COLUMNS + f" WHERE {self._IN_EFFECT_D} ORDER BY d.id",
+                self._in_effect_params(),
             ).fetchall()
         else:
             rows = self.conn.execute(
-                self._DOC_COLUMNS + " WHERE d.person_id = ? AND d.created_at <= ? ORDER BY d.id",
-                (person_id, cut),
+                self._DOC_COLUMNS + f" WHERE d.person_id = ? AND {self._IN_EFFECT_D} ORDER BY d.id",
+                (person_id, *self._in_effect_params()),
             ).fetchall()
         return [self._doc(r) for r in rows]
 
