@@ -638,10 +638,18 @@ def test_draft_reports_say_so_on_every_page_and_list_what_is_missing(staffed: Cl
     assert "Signature<span>" not in html
     # once finalized: no DRAFT anywhere, the sign-off and the hash
     _complete(cli, aid)
-    cli.ok("risk", "finalize", str(aid), "--by", "ana")
+    signed = cli.ok("risk", "finalize", str(aid), "--by", "ana")
     md = cli.ok("risk", "report", str(aid)).stdout
     assert "DRAFT" not in md and "Finalized on" in md and "Name: ____" in md
-    assert "Reviewed and approved by the security official" in md
+    assert "Reviewed and approved as the practice's risk analysis" in md
+    # the report states the signer's actual role; a signer who is not the designated security
+    # official is named as such, with a warning at finalize
+    designated = json.loads(cli.ok("practice", "show", "--format", "json").stdout)
+    if designated.get("security_officer") == "ana":
+        assert "Ana Officer, the practice's security official" in md
+    else:
+        assert "not the designated security official" in md
+        assert "is not the practice's designated security official" in signed.stderr
     summary = md.split("## Summary for the practice owner")[1].split("## Scope")[0]
     assert "S04 A phishing email steals a password | critical | task 1 open" in summary
 
@@ -655,7 +663,8 @@ def test_privacy_report_wording(staffed: Cli) -> None:
     md = cli.ok("risk", "report", aid).stdout
     assert "Privacy official: Ana Officer" in md and "Security official" not in md
     assert "164.306(d)(3)" not in md and "Risk register" not in md
-    assert "The privacy official reviewed this assessment of the privacy program" in md
+    assert "approved as the assessment of the privacy program" in md
+    assert "Ana Officer, the practice's privacy official" in md  # her actual role
 
 
 def test_checklist_csv_round_trip(staffed: Cli) -> None:

@@ -286,14 +286,22 @@ def finalize(
 
     Example: ctcm risk finalize 1 --by amartinez
     """
+    from ctcm.areas.risk.report import signer_role
     from ctcm.areas.risk.service import finalize as do_finalize
 
     with opened(ctx, "risk finalize") as p:
         signed = do_finalize(p, assessment, by)
-    app_context(ctx).say(
-        f"Assessment {assessment} finalized by {signed.by} on {signed.on}; "
+        role = signer_role(p, signed.by)
+    actx = app_context(ctx)
+    actx.say(
+        f"Assessment {assessment} finalized by {signed.by} ({role}) on {signed.on}; "
         f"content SHA-256 {signed.content_hash}."
     )
+    if "not the designated" in role:
+        actx.say(
+            f"warning: {signed.by} is not the practice's designated security official; the "
+            "report says so (designate one with ctcm practice set --security-officer)"
+        )
 
 
 app.command("mitigate")(risktasks.mitigate)

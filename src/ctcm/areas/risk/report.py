@@ -238,6 +238,7 @@ def report_context(p: Practice, d: AssessmentDetail) -> dict[str, Any]:
         "signoff": (
             {
                 "by": names.get(d.signoff.by, d.signoff.by),
+                "role": signer_role(p, d.signoff.by),
                 "on": d.signoff.on.isoformat(),
                 "hash": d.signoff.content_hash,
             }
@@ -362,6 +363,22 @@ def _levels(scale: Scale) -> dict[str, Any]:
     from ctcm.areas.risk.levels import definitions, source
 
     return {"source": source(), **definitions(scale)}
+
+
+def signer_role(p: Practice, person_id: str) -> str:
+    """What the signer actually is to the practice: its designated official(s), or their own
+    title, said as not the designated official."""
+    roles = [
+        title
+        for key, title in (("security_officer", "security official"),
+                           ("privacy_officer", "privacy official"))
+        if p.settings.get(key) == person_id
+    ]  # fmt: skip
+    if roles:
+        return "the practice's " + " and ".join(roles)
+    person = p.repo.person(person_id)
+    title = person.title if person is not None and person.title else "a member of the workforce"
+    return f"{title}, not the designated security official"
 
 
 def render_report(p: Practice, assessment_id: int, fmt: str, redact: bool = False) -> str:
