@@ -373,3 +373,16 @@ def test_a_renewal_moves_its_event_instead_of_adding_one(demo_cli: Cli) -> None:
     assert days == [date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1), date(2026, 6, 1)]
     uids = [str(e["uid"]) for e in cal2.walk("VEVENT")]
     assert len(uids) == len(set(uids))
+
+
+def test_a_log_entry_without_by_names_the_person_who_recorded_it(cli: Cli) -> None:
+    from tests.cli.test_users import admin, as_user
+
+    cli.ok("person", "add", "fn", "--name", "Frank Nguyen", "--email", "f@example.org")
+    admin(cli, "user", "add", "frank", "--role", "manager", "--person", "fn",
+          env={"CTCM_NEW_PASSPHRASE": "frank's own passphrase"})  # fmt: skip
+    frank = as_user("frank", "frank's own passphrase")
+    cli.ok("log", "add", "log-review", "--field", "systems=EHR", "--field", "findings=none",
+           env=frank, identity=False)  # fmt: skip
+    entries = json.loads(cli.ok("log", "list", "--format", "json").stdout)
+    assert entries[-1]["by"] == "fn"

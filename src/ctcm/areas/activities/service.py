@@ -115,6 +115,8 @@ def add_entry(
         _check_occurrence(p, kind, for_date, day)
     if by is not None:
         cred.get_person(p, by)
+    else:
+        by = actor_person(p)  # the person who records it did it, unless told otherwise
     if corrects is not None:
         old = get_entry(p, corrects)
         if old.kind != kind.key:
@@ -217,6 +219,14 @@ def kind_of(o: Occurrence) -> str:
 WAIVED_FIELD = "waived"  # a log entry carrying it waives the occurrence it names
 
 
+def actor_person(p: Practice) -> str | None:
+    """The person record of the user running the command (``user add --person``), if any."""
+    for u in p.repo.user_infos():
+        if u.slot_id == p.actor and u.person_id:
+            return u.person_id
+    return None
+
+
 def waive_occurrence(p: Practice, kind_key: str, for_date: date, reason: str) -> int:
     """Record that one occurrence is not owed (the office was closed that month, the system it
     reviews was retired), with the reason: the calendar shows it waived, the packet lists it,
@@ -227,8 +237,8 @@ def waive_occurrence(p: Practice, kind_key: str, for_date: date, reason: str) ->
     if len(why.split()) < 3:
         raise InvalidInput("--reason says why this occurrence is not owed")
     entry = LogEntry(
-        0, kind.key, p.today, None, f"waived: {why}", ((WAIVED_FIELD, why),), None, p.now_iso,
-        for_date=for_date,
+        0, kind.key, p.today, actor_person(p), f"waived: {why}", ((WAIVED_FIELD, why),), None,
+        p.now_iso, for_date=for_date,
     )  # fmt: skip
     entry_id = p.repo.add_log_entry(entry, p.actor)
     p.touch(f"log:{entry_id}", f"activity:{kind.key}:{for_date}", "waived")
