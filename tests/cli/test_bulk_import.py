@@ -77,3 +77,14 @@ def test_risk_ratings_and_tasks_import_into_a_draft(cli: Cli) -> None:
     assert any("MFA" in json.dumps(t) for t in (tasks if isinstance(tasks, list) else [tasks]))
     again = cli.ok("risk", "import-ratings", "1", str(EXAMPLES / "risk-ratings.csv"))
     assert "added 0" in again.stderr
+
+
+def test_imports_report_in_json(cli: Cli) -> None:
+    data = _json(cli, "request", "import", str(EXAMPLES / "requests.csv"), "--dry-run")
+    assert data == {
+        "dry_run": True,
+        "added": ["access MRN-0412", "amendment MRN-0388", "restriction MRN-0571"],
+        "updated": [],
+        "unchanged": 0,
+    }
+    assert _json(cli, "request", "list") == []

@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from ctcm.cli.context import app_context, opened
-from ctcm.cli.options import DateFormatOpt, DryRunOpt
+from ctcm.cli.options import DateFormatOpt, DryRunOpt, FormatOpt
+from ctcm.render.formats import OutputFormat
 
 FileArg = Annotated[Path, typer.Argument(metavar="FILE.csv")]
 
@@ -21,6 +22,7 @@ def _run(
     date_format: str | None,
     what: str,
     assessment: int | None = None,
+    fmt: OutputFormat = OutputFormat.TABLE,
 ) -> None:
     from ctcm.areas.credentials import csvio
     from ctcm.cli.people import report_import
@@ -32,12 +34,12 @@ def _run(
     with opened(ctx, command, write=not dry_run) as p:  # a dry run never saves
         spec = bulk.ratings_kind(assessment) if assessment is not None else kind
         result = bulk.import_csv(p, spec, text, file.name, dry_run, date_format)
-    report_import(app_context(ctx), result, what)
+    report_import(app_context(ctx), result, what, fmt)
 
 
 def vendor_import(
     ctx: typer.Context, file: FileArg, dry_run: DryRunOpt = False,
-    date_format: DateFormatOpt = None,
+    date_format: DateFormatOpt = None, fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:  # fmt: skip
     """Import vendors from CSV (columns: key,name,service,phi,baa_signed,review_months).
 
@@ -46,12 +48,12 @@ def vendor_import(
 
     Example: ctcm vendor import vendors.csv --dry-run
     """
-    _run(ctx, "vendor import", "vendors", file, dry_run, date_format, "vendors")
+    _run(ctx, "vendor import", "vendors", file, dry_run, date_format, "vendors", fmt=fmt)
 
 
 def device_import(
     ctx: typer.Context, file: FileArg, dry_run: DryRunOpt = False,
-    date_format: DateFormatOpt = None,
+    date_format: DateFormatOpt = None, fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:  # fmt: skip
     """Import devices from CSV (columns: key,type,owner,encrypted,screen_lock,phi,last_audit).
 
@@ -60,12 +62,12 @@ def device_import(
 
     Example: ctcm device import devices.csv
     """
-    _run(ctx, "device import", "devices", file, dry_run, date_format, "devices")
+    _run(ctx, "device import", "devices", file, dry_run, date_format, "devices", fmt=fmt)
 
 
 def request_import(
     ctx: typer.Context, file: FileArg, dry_run: DryRunOpt = False,
-    date_format: DateFormatOpt = None,
+    date_format: DateFormatOpt = None, fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:  # fmt: skip
     """Import patients' requests from CSV (columns: kind,received,patient_ref,note,
     restriction_kind,closed,outcome,denial_basis): a log kept elsewhere until now.
@@ -75,7 +77,7 @@ def request_import(
 
     Example: ctcm request import requests-2026.csv --date-format %m/%d/%Y
     """
-    _run(ctx, "request import", "requests", file, dry_run, date_format, "requests")
+    _run(ctx, "request import", "requests", file, dry_run, date_format, "requests", fmt=fmt)
 
 
 def ratings_import(
@@ -84,6 +86,7 @@ def ratings_import(
     file: FileArg,
     dry_run: DryRunOpt = False,
     date_format: DateFormatOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Import threat-scenario ratings and their mitigation tasks into a draft analysis
     (columns: scenario,likelihood,impact,controls,action,owner,due).
@@ -94,7 +97,7 @@ def ratings_import(
     Example: ctcm risk import-ratings 1 ratings.csv
     """
     _run(ctx, "risk import-ratings", "", file, dry_run, date_format, "ratings or tasks",
-         assessment)  # fmt: skip
+         assessment, fmt)  # fmt: skip
 
 
 def register() -> None:

@@ -274,7 +274,19 @@ def reactivate(ctx: typer.Context, person_id: Annotated[str, typer.Argument(meta
     )
 
 
-def report_import(actx: AppContext, result, what: str) -> None:  # type: ignore[no-untyped-def]
+def report_import(actx: AppContext, result, what: str, fmt=None) -> None:  # type: ignore[no-untyped-def]
+    """What an import did: a sentence, or with ``--format json`` the record of it."""
+    if fmt is not None and fmt is not OutputFormat.TABLE:
+        from ctcm.render.formats import View
+
+        data = {
+            "dry_run": result.dry_run,
+            "added": list(result.added),
+            "updated": list(result.updated),
+            "unchanged": result.unchanged,
+        }
+        actx.show(View(data, ["field", "value"], [], status_column=None), fmt)
+        return
     verb = "would add" if result.dry_run else "added"
     upd = "would update" if result.dry_run else "updated"
     actx.say(

@@ -90,6 +90,7 @@ def verify_import(
     file: Annotated[Path, typer.Argument(metavar="FILE.csv")],
     dry_run: DryRunOpt = False,
     date_format: DateFormatOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Import verification results from CSV (columns: document,source,result,date,note; or
     person and doctype instead of document, for the document in force).
@@ -108,7 +109,7 @@ def verify_import(
     text = csvio.read_csv_text(file)
     with opened(ctx, "doc verify-import", write=not dry_run) as p:
         result = bulk.import_csv(p, "verifications", text, file.name, dry_run, date_format)
-    report_import(app_context(ctx), result, "verifications")
+    report_import(app_context(ctx), result, "verifications", fmt)
 
 
 def verification_rule(
