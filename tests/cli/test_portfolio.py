@@ -95,7 +95,8 @@ def test_the_portfolio_triages_most_urgent_first(tmp_path: Path) -> None:
     assert "Riverbend" in (page.parent / "portfolio-riverbend.html").read_text()
     assert (page.parent / "portfolio-riverbend.html").stat().st_mode & 0o077 == 0
     # renaming and unregistering touch the list only
-    ok("practice", "rename", "second", "northside")
+    renamed = json.loads(ok("practice", "rename", "second", "northside", "--format", "json"))
+    assert renamed == {"renamed": "second", "to": "northside"}
     r = run_ctcm("practice", "rename", "northside", "riverbend", env=env_all)
     assert r.returncode == 1 and "registered already" in r.stderr
     ok("practice", "unregister", "northside")

@@ -164,8 +164,18 @@ def register(ctx: typer.Context, name: str, path: Path) -> None:
     app_context(ctx).say(f"Registered {name}: {where}. Use it with ctcm --practice {name} ...")
 
 
+def _registry_change(
+    ctx: typer.Context, fmt: OutputFormat, data: dict[str, str], said: str
+) -> None:
+    actx = app_context(ctx)
+    if fmt is not OutputFormat.TABLE:
+        actx.show(View(data, ["field", "value"], [], status_column=None), fmt)
+        return
+    actx.say(said)
+
+
 @app.command("unregister")
-def unregister(ctx: typer.Context, name: str) -> None:
+def unregister(ctx: typer.Context, name: str, fmt: FormatOpt = OutputFormat.TABLE) -> None:
     """Take a client practice off your list (its vault is not touched).
 
     Example: ctcm practice unregister riverbend
@@ -173,11 +183,12 @@ def unregister(ctx: typer.Context, name: str) -> None:
     from ctcm.services.portfolio import unregister as do_unregister
 
     where = do_unregister(app_context(ctx).environment, name)
-    app_context(ctx).say(f"Unregistered {name} (its vault at {where} is untouched).")
+    _registry_change(ctx, fmt, {"unregistered": name, "path": str(where)},
+                     f"Unregistered {name} (its vault at {where} is untouched).")  # fmt: skip
 
 
 @app.command("rename")
-def rename(ctx: typer.Context, old: str, new: str) -> None:
+def rename(ctx: typer.Context, old: str, new: str, fmt: FormatOpt = OutputFormat.TABLE) -> None:
     """Give a registered practice another short name.
 
     Example: ctcm practice rename riverbend riverbend-counseling
@@ -185,7 +196,8 @@ def rename(ctx: typer.Context, old: str, new: str) -> None:
     from ctcm.services.portfolio import rename as do_rename
 
     do_rename(app_context(ctx).environment, old, new)
-    app_context(ctx).say(f"Renamed {old} to {new}: use ctcm --practice {new} ...")
+    _registry_change(ctx, fmt, {"renamed": old, "to": new},
+                     f"Renamed {old} to {new}: use ctcm --practice {new} ...")  # fmt: skip
 
 
 @app.command("list")
