@@ -97,3 +97,20 @@ def test_bad_input_one_line_nothing_recorded(
     assert r.exit_code in (1, 2) and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert _json(cli, "doc", "verifications")["verifications"] == []
+
+
+def test_caqh_and_payer_cycles_are_reminded_and_shown(cli: Cli) -> None:
+    """The starter's CAQH re-attestation (120 days) and payer recredentialing (36 months)."""
+    types = {t["key"]: json.dumps(t) for t in _json(cli, "doctype", "list")}
+    assert "120" in types["caqh-attestation"] and "36" in types["payer-recredentialing"]
+    cli.ok("person", "add", "cy", "--name", "Cy Ray", "--email", "c@example.org")
+    cli.ok("person", "require", "cy", "caqh-attestation")
+    cli.ok("person", "require", "cy", "payer-recredentialing")
+    cli.ok("doc", "add", "cy", "caqh-attestation", "--issued", "2025-11-15")  # due 2026-03-15
+    cli.ok("doc", "add", "cy", "payer-recredentialing", "--issued", "2023-03-20")
+    shown = _json(cli, "status", "cy")
+    lights = {r["doctype"]: r["status"] for r in shown["requirements"]}
+    assert lights["caqh-attestation"].upper() == "YELLOW"
+    assert lights["payer-recredentialing"].upper() == "YELLOW"  # due 2026-03-20, within 90 days
+    plan = cli.ok("remind").stdout
+    assert "caqh-attestation" in plan and "payer-recredentialing" in plan
