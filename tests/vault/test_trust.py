@@ -474,3 +474,30 @@ def test_a_copy_of_the_folder_opened_elsewhere_never_makes_the_real_vault_refuse
     cli.ok("person", "add", "b", "--name", "B", "--email", "b@example.org")  # not refused
     ids = [p["id"] for p in json.loads(cli.ok("person", "list", "--format", "json").stdout)]
     assert ids == ["a", "b"]
+
+
+def test_an_admin_accepts_a_legacy_file_put_back_explicitly(cli: Cli, template: Template) -> None:
+    """A file in the older format where this machine saw an authenticated one is refused; when
+    it is what the practice wants, an admin accepts it (recorded), and it opens again."""
+    as_older_ctcm(cli.vault, PASSPHRASE)
+    shutil.rmtree(cli.tmp / "state", ignore_errors=True)
+    legacy = (cli.vault / "vault.ctcm").read_bytes()
+    legacy_generation = VaultDir(cli.vault).read_parsed().generation
+    alice = {"CTCM_PASSPHRASE": PASSPHRASE, "CTCM_USER": "alice"}
+    cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
+    cli.ok("person", "add", "b", "--name", "B", "--email", "b@example.org", env=alice,
+           identity=False)  # fmt: skip
+    cli.ok("person", "add", "c", "--name", "C", "--email", "c@example.org",
+           env=_recovery_env(cli, template.recovery_code), identity=False)  # fmt: skip
+    assert "auth" in VaultDir(cli.vault).read_parsed().header  # authenticated now
+    (cli.vault / "vault.ctcm").write_bytes(legacy)
+    r = cli("person", "add", "d", "--name", "D", "--email", "d@example.org")
+    assert r.exit_code == 1 and "carries no data-key authentication" in r.stderr
+    assert f"ctcm backup accept {legacy_generation} --legacy" in r.stderr
+    r = cli("backup", "accept", str(legacy_generation), "--legacy")  # an officer: refused
+    assert r.exit_code == 1 and "needs the role admin" in r.stderr
+    cli.ok("backup", "accept", str(legacy_generation), "--legacy", env=alice, identity=False)
+    trail = json.loads(
+        cli.ok("audit", "list", "--format", "json", env=alice, identity=False).stdout
+    )
+    assert any(f"accepted-legacy:g{legacy_generation}" in e["targets"] for e in trail)

@@ -61,6 +61,14 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
 def accept(
     ctx: typer.Context,
     generation: Annotated[int, typer.Argument(help="The generation of the file on disk.")],
+    legacy: Annotated[
+        bool,
+        typer.Option(
+            "--legacy",
+            help="The file is in the older format without data-key authentication, and "
+            "this machine saw an authenticated one: accept it as it is.",
+        ),
+    ] = False,
 ) -> None:
     """Accept the vault file on disk although this machine saw a newer generation (admin).
 
@@ -73,8 +81,8 @@ def accept(
     """
     from ctcm.services.vaultops import accept_generation
 
-    with opened(ctx, "backup accept", accept_older=generation) as p:
-        seen = accept_generation(p, generation)
+    with opened(ctx, "backup accept", accept_older=generation, accept_legacy=legacy) as p:
+        seen = accept_generation(p, generation, legacy)
     app_context(ctx).say(
         f"Accepted generation {generation} (this machine had seen {seen}); "
         "saved as the current state and recorded in the audit trail."

@@ -213,7 +213,11 @@ def _decrypt(parsed: fmt.Parsed, unlocked: Unlocked) -> Database:
 
 
 def _check_authenticity(
-    env: Environment, parsed: fmt.Parsed, unlocked: Unlocked, seen: Seen | None
+    env: Environment,
+    parsed: fmt.Parsed,
+    unlocked: Unlocked,
+    seen: Seen | None,
+    accept_legacy: bool = False,
 ) -> None:
     """Refuse an unauthenticated file where this machine saw an authenticated one; otherwise
     say plainly that a vault from an older ctcm is not yet authenticated."""
@@ -222,11 +226,14 @@ def _check_authenticity(
     header = parsed.header
     if isinstance(header.get("auth"), dict) and unlocked.authenticated:
         return
-    if (seen is not None and seen.authenticated) or is_bound(header["vault_id"]):
+    refused = (seen is not None and seen.authenticated) or is_bound(header["vault_id"])
+    if refused and not accept_legacy:
         raise VaultError(
             "this vault file carries no data-key authentication, but this vault was created "
             "with it (or this machine opened an authenticated generation): the file may "
-            "have been replaced; restore a backup you trust ('ctcm backup list')"
+            "have been replaced; restore a backup you trust ('ctcm backup list'), or if this "
+            f"older file is what you want, an admin accepts it: ctcm backup accept "
+            f"{parsed.generation} --legacy"
         )
     if env.warn:
         waiting = fmt.unsealed_slots(header)
@@ -277,6 +284,7 @@ def open_practice(
     write: bool = True,
     keep_backup: bool = True,
     accept_older: int | None = None,
+    accept_legacy: bool = False,
 ) -> Iterator[Practice]:
     """Yield an open practice for one command.
 
@@ -299,7 +307,7 @@ def open_practice(
     state = LocalState.for_header(state_dir(env.env), first.header, env.vault)
     seen = state.load()
     unlocked = unlocked or unlock(env, first, seen.pin if seen else None)
-    _check_authenticity(env, first, unlocked, seen)
+    _check_authenticity(env, first, unlocked, seen, accept_legacy)
     loose = vault.loose_permissions()
     if loose and env.warn:
         env.warn(
@@ -369,7 +377,9 @@ def open_practice(
                 f"refusing to write: {rollback_message(parsed, seen)}; {rollback_way_out(parsed)}"
             )
         db = _decrypt(parsed, unlocked)
-        verified = writers.check_opened(parsed, db, seen, env.env.get("CTCM_ANCHOR", ""))
+        verified = writers.check_opened(
+            parsed, db, None if accept_legacy else seen, env.env.get("CTCM_ANCHOR", "")
+        )
         migrated = migrate(db, iso_utc(env.clock.now()))
         practice = Practice(
             env,

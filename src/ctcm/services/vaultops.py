@@ -351,15 +351,21 @@ def set_retention(p: Practice, changes: dict[str, int | None]) -> Retention:
 _OPTION = {"last": "last", "daily": "days", "weekly": "weeks", "monthly": "months"}
 
 
-def accept_generation(p: Practice, generation: int) -> int:
-    """Record that an admin accepted the older generation on disk; return the generation this
-    machine had seen (the save goes past it, see open_practice)."""
+def accept_generation(p: Practice, generation: int, legacy: bool = False) -> int:
+    """Record that an admin accepted the older generation on disk (``legacy``: a file in the
+    older format without data-key authentication); return the generation this machine had
+    seen (the save goes past it, see open_practice)."""
     if p.generation != generation:
         raise InvalidInput(
             f"the vault file is generation {p.generation}, not {generation}: "
             "accept the generation on disk, by its number"
         )
     seen = p.state.load() if p.state else None
+    if legacy:
+        if isinstance(p.header.get("auth"), dict):
+            raise InvalidInput("this vault file is authenticated: --legacy is not needed")
+        p.touch(f"accepted-legacy:g{generation}")
+        return seen.generation if seen else generation
     if seen is None or seen.generation <= generation:
         raise InvalidInput(
             f"generation {generation} is the newest this machine has seen: nothing to accept"
