@@ -12,6 +12,7 @@ from typing import Any
 from ctcm.areas.credentials.inbox import inbox_key
 from ctcm.services.practice import open_practice
 from ctcm.vault import submission as sub
+from tests.cli.test_users import admin
 from tests.conftest import Cli, run_ctcm
 
 SCAN = b"%PDF-1.4 renewed license of Ada, number L-12345"
@@ -21,7 +22,7 @@ def _key_and_drop(cli: Cli, tmp_path: Path) -> tuple[Path, Path]:
     drop = tmp_path / "drop"
     drop.mkdir()
     key = tmp_path / "practice.ctcmkey"
-    r = cli.ok("inbox", "key", "--out", str(key), "--drop", str(drop))
+    r = admin(cli, "inbox", "key", "--out", str(key), "--drop", str(drop))
     assert f"--out {drop}" in r.stderr
     return key, drop
 
@@ -362,7 +363,7 @@ def test_staff_can_check_the_keys_fingerprint(demo_cli: Cli, tmp_path: Path) -> 
     drop = tmp_path / "drop"
     drop.mkdir()
     key = tmp_path / "k.ctcmkey"
-    r = cli.ok("inbox", "key", "--out", str(key), "--drop", str(drop))
+    r = admin(cli, "inbox", "key", "--out", str(key), "--drop", str(drop))
     told = r.stderr.split("fingerprint ", 1)[1].split(":", 1)[0]
     assert told == sub.fingerprint(sub.parse_key(key.read_text(), "k").pub)
     scan = tmp_path / "s.pdf"

@@ -439,7 +439,8 @@ def test_the_submission_key_cannot_be_swapped_outside_a_signed_save(
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-    cli.ok(
+    admin(
+        cli,
         "inbox",
         "key",
         "--out",
@@ -457,7 +458,13 @@ def test_the_submission_key_cannot_be_swapped_outside_a_signed_save(
     for sign in ("own", None):
         VaultDir(cli.vault).file.write_bytes(saved)
         _edit(cli.vault, cron, "SELECT 1", sign=sign, header_change=swap)
-        assert "settings" in _refused(cli, "status") or sign is None
+        assert "inbox" in _refused(cli, "status") or sign is None
+    # an officer may not change it either, through ctcm or by hand: an admin's save only
+    VaultDir(cli.vault).file.write_bytes(saved)
+    r = cli("inbox", "key", "--out", str(tmp_path / "mine.ctcmkey"))
+    assert r.exit_code == 1 and "needs the role admin" in r.stderr
+    _edit(cli.vault, cli.identity, "SELECT 1", header_change=swap)
+    assert "svc:tests (role officer) changed the practice's inbox" in _refused(cli, "status")
     record("submission key swapped in the header by the cron identity", "refused")
 
 

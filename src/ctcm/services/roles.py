@@ -35,7 +35,7 @@ AREAS = {
     "settings": "practice settings (officers, session limits, warning window)",
     "vault": "backup retention",
     "rollback": "restoring a backup; accepting an older vault file after a rollback refusal",
-    "users": "users, roles, service identities, key slots",
+    "users": "users, roles, service identities, key slots, the staff submission key",
 }
 
 GRANTS: dict[str, frozenset[str]] = {
@@ -49,7 +49,7 @@ GRANTS: dict[str, frozenset[str]] = {
 _PEOPLE = (
     "person add", "person assign", "person deactivate", "person edit", "person import",
     "person reactivate", "person require", "person unassign", "person unrequire",
-    "person unwaive", "person waive", "inbox key", "inbox accept", "inbox reject", "doc add",
+    "person unwaive", "person waive", "inbox accept", "inbox reject", "doc add",
     "doc attach", "doc import", "doc void", "doctype add", "doctype archive", "doctype edit",
     "policy add", "policy require", "policy unrequire", "doc verify", "doc verify-import",
     "doctype verification",
@@ -129,6 +129,7 @@ COMMANDS: dict[str, str] = {
     "backup accept": "rollback",
     **dict.fromkeys(
         (
+            "inbox key",
             "slot add-recovery",
             "slot add-service",
             "slot remove",

@@ -39,7 +39,7 @@ from ctcm.vault import signing
 from ctcm.vault.primitives import canonical_json
 
 MAY_CHANGE: dict[str, frozenset[str]] = {
-    "admin": frozenset({"roles", "records", "settings"}),
+    "admin": frozenset({"roles", "records", "settings", "inbox"}),
     "officer": frozenset({"records", "settings"}),
     "manager": frozenset({"records", "settings"}),
     "auditor": frozenset(),
@@ -78,14 +78,12 @@ def role_table(header: dict[str, Any], conn: Any) -> dict[str, list[Any]]:
 
 
 def _digests(header: dict[str, Any], conn: Any) -> dict[str, str]:
-    """The stored digests, with the header's submission key folded into the settings: the key
-    staff seal their documents to changes only in a signed save by a role that may change
-    settings (never the cron identity, never an edit outside ctcm)."""
+    """The stored digests, and one of the header's submission key: the key staff seal their
+    documents to changes only in a save an admin signed."""
     out = chainrepo.digests(conn)
     inbox = header.get("inbox")
     if inbox is not None:
-        mixed = out["settings"].encode() + canonical_json(inbox)
-        out["settings"] = hashlib.sha256(mixed).hexdigest()
+        out["inbox"] = hashlib.sha256(canonical_json(inbox)).hexdigest()
     return out
 
 
@@ -275,7 +273,11 @@ def _check(
         )
     if body["roles"] != previous["roles"] and role != "admin":
         _only_own_key(before, table, writer, row.seq)
-    changed = {k for k in ("records", "settings") if body["digests"][k] != previous["digests"][k]}
+    changed = {
+        k
+        for k in ("records", "settings", "inbox")
+        if body["digests"].get(k) != previous["digests"].get(k)
+    }
     allowed = MAY_CHANGE.get(role, frozenset())
     if body["kind"] == "restore":
         if role not in RESTORERS:
