@@ -328,6 +328,7 @@ def _session(run: Session, t: Path, smtp: Any) -> dict[str, str]:
     run("audit", "verify")
     run("audit", "anchor", "--out", str(out / "vault.anchor"))
     run("audit", "anchor", "--check", str(out / "vault.anchor"))
+    run("audit", "anchor", "--send")
 
     # keys, users, sessions, consultants
     run.default = {}

@@ -504,3 +504,29 @@ def test_a_state_temp_left_by_a_killed_run_is_removed_by_the_next(cli: Cli) -> N
     leftover.write_text("{}")
     cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
     assert not leftover.exists()
+
+
+def test_an_anchor_can_be_mailed_to_the_admins(cli: Cli, tmp_path: Path) -> None:
+    r = cli("audit", "anchor", "--mail-dir", str(tmp_path / "mail"))
+    assert r.exit_code == 1 and "no admin addresses" in r.stderr
+    cli.ok("mail", "configure", "--admins", "boss@example.org", "--from", "Office <o@example.org>")
+    cli.ok("person", "add", "a", "--name", "Ann Secret", "--email", "a@example.org")
+    r = cli.ok(
+        "audit", "anchor", "--mail-dir", str(tmp_path / "mail"), "--out", str(tmp_path / "a")
+    )
+    assert "Mailed the anchor to boss@example.org" in r.stderr
+    import email
+    import email.policy
+
+    [message] = list((tmp_path / "mail").iterdir())
+    parsed = email.message_from_bytes(message.read_bytes(), policy=email.policy.default)
+    raw = parsed["To"] + parsed.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "ctcm-anchor-1" in raw and "boss@example.org" in raw and "Ann Secret" not in raw
+    anchor = json.loads((tmp_path / "a").read_text())
+    assert anchor["audit_head"] in raw
+    assert (
+        "continues from the anchor"
+        in cli.ok("audit", "anchor", "--check", str(tmp_path / "a")).stderr
+    )
+    ledger = json.loads(cli.ok("mail", "log", "--format", "json").stdout)
+    assert any(e["kind"] == "anchor" for e in ledger)

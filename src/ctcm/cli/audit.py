@@ -149,6 +149,13 @@ def anchor(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the anchor to this file (else print it).")
     ] = None,
+    send: Annotated[
+        bool, typer.Option("--send", help="Also mail it to the practice's admins (mail.admins).")
+    ] = False,
+    mail_dir: Annotated[
+        Path | None,
+        typer.Option("--mail-dir", help="Write that mail to this folder instead of sending it."),
+    ] = None,
     check: Annotated[
         Path | None,
         typer.Option(
@@ -163,6 +170,9 @@ def anchor(
     Keep anchors where the vault's folder is not (another disk, a mail to yourself). On any
     machine, `CTCM_ANCHOR=FILE` (or `--check FILE`) refuses a vault older than the anchor or
     whose history forks from it, even where this machine has no record of the vault.
+
+    With --send the anchor is also mailed to the practice's admins (it holds no PHI: the
+    generation, the audit head and the signed-write hash).
 
     Example: ctcm audit anchor --out /media/usb/riverbend.anchor
     """
@@ -181,6 +191,18 @@ def anchor(
             f"The vault (generation {now}) continues from the anchor of generation "
             f"{given['generation']} signed by {given['signer']}."
         )
+        return
+    if send or mail_dir is not None:
+        from ctcm.cli.mail import transport_for
+        from ctcm.services.anchormail import send_anchor
+
+        with opened(ctx, "audit anchor") as p:  # the mail goes in the delivery ledger
+            data = make_anchor(p)
+            with transport_for(p, mail_dir, send and mail_dir is None) as transport:
+                to = send_anchor(p, data, transport)
+        actx.say(f"Mailed the anchor to {', '.join(to)}.")
+        if out is not None:
+            write_output(actx, json.dumps(data, indent=2) + "\n", out)
         return
     with opened(ctx, "audit anchor", write=False) as p:
         data = make_anchor(p)
