@@ -238,3 +238,8 @@ def test_a_change_to_the_privacy_policies_reminds_to_revise_the_npp(
     cli.ok("npp", "adopt", str(npp), "--effective", "2026-03-02")
     cli.ok("npp", "posted", "--where", "office", "--date", "2026-03-02")
     assert _privacy(cli)["npp_missing"] == []
+
+
+def test_a_request_recorded_after_its_deadline_says_so(cli: Cli) -> None:
+    r = cli.ok("request", "add", "access", "--received", "2026-01-02", "--patient-ref", "MRN-9")
+    assert "decide by 2026-02-01" in r.stderr and "OVERDUE already, by 29 day(s)" in r.stderr

@@ -530,3 +530,10 @@ def test_an_anchor_can_be_mailed_to_the_admins(cli: Cli, tmp_path: Path) -> None
     )
     ledger = json.loads(cli.ok("mail", "log", "--format", "json").stdout)
     assert any(e["kind"] == "anchor" for e in ledger)
+
+
+def test_a_history_altered_into_nonsense_is_one_line(cli: Cli, tmp_path: Path) -> None:
+    cron = _cron(cli, tmp_path)
+    _edit(cli.vault, cron, "UPDATE role_tables SET body = '{not json'", sign=None)
+    err = _refused(cli, "status")
+    assert "signed history" in err

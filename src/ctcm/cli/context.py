@@ -80,25 +80,7 @@ def write_output(actx: AppContext, text: str, out: Path | None) -> None:
 
 
 def write_private(out: Path, data: bytes) -> None:
-    import contextlib
-    import secrets
+    """A new 0600 file at ``out`` (render/private.py)."""
+    from ctcm.render.private import replace_private
 
-    from ctcm.errors import InvalidInput
-
-    if out.is_dir() and not out.is_symlink():
-        raise InvalidInput(f"cannot write {out}: it is a directory")
-    tmp = out.with_name(f".{out.name}.tmp-{secrets.token_hex(4)}")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    except OSError as err:
-        raise InvalidInput(f"cannot write {out}: {err.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    except OSError as err:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise InvalidInput(f"cannot write {out}: {err.strerror}") from None
+    replace_private(out, data)

@@ -126,7 +126,9 @@ def request_add(
             f"Recorded request {r.id} ({r.kind}, {r.patient_ref}): decide by {due}"
             + ("." if r.kind in ("access", "amendment", "accounting") else
                " (the practice's target; the rule sets no day count).")
-            + (fee if r.fee_allowed else ""),
+            + (fee if r.fee_allowed else "")
+            + (f" OVERDUE already, by {(p.today - due).days} day(s): act now." if due < p.today
+               else ""),
         )  # fmt: skip
 
 

@@ -227,21 +227,12 @@ def portfolio(
 
 def _write_page(p: Any, pages: Path, name: str, board: Any, program: Any, sections: Any) -> str:
     """The practice's own dashboard, beside the portfolio page (0600, never followed)."""
-    import os
-    import secrets
-
     from ctcm.services.dashboard import render_html as dashboard_html
-    from ctcm.vault.store import write_private
+    from ctcm.render.private import replace_private
 
     page = f"{pages.stem}-{name}.html"
     html = dashboard_html(p, board.people, board, program, sections)
-    tmp = pages.with_name(f".{page}.tmp-{secrets.token_hex(4)}")
-    try:
-        write_private(tmp, [html.encode("utf-8")])
-        os.replace(tmp, pages.with_name(page))
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise InvalidInput(f"cannot write {pages.with_name(page)}: {err.strerror}") from None
+    replace_private(pages.with_name(page), html.encode("utf-8"))
     return page
 
 

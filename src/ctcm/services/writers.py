@@ -158,7 +158,17 @@ def verify(
     header: dict[str, Any], conn: Any, since: tuple[int, str] | None = None
 ) -> Verified | None:
     """Check the chain of the generation just decrypted (before any migration); return its
-    last record, or None for a vault that has no chain yet. Raise Refused."""
+    last record, or None for a vault that has no chain yet. Raise Refused (one line, also for
+    a history altered into something that is not even well formed)."""
+    try:
+        return _verify(header, conn, since)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        raise Refused(
+            "the vault's signed history is damaged or altered; restore a backup you trust"
+        ) from None
+
+
+def _verify(header: dict[str, Any], conn: Any, since: tuple[int, str] | None) -> Verified | None:
     vault_id = header["vault_id"]
     generation = int(header["generation"])
     start = since[0] if since is not None and since[0] > 0 else 1

@@ -158,7 +158,7 @@ class LocalState:
 
 
 def _remove_stale_temps(directory: Path) -> None:
-    """Temp files a killed ctcm left (``.vault-*.json.XXXX``): under the state lock no other
+    """Temp files a killed ctcm left (``.vault-*.json.<hex>``): under the state lock no other
     writer owns one, so each is removed."""
     for stale in directory.glob(".vault-*.json.*"):
         with contextlib.suppress(OSError):
