@@ -227,8 +227,8 @@ def portfolio(
 
 def _write_page(p: Any, pages: Path, name: str, board: Any, program: Any, sections: Any) -> str:
     """The practice's own dashboard, beside the portfolio page (0600, never followed)."""
-    from ctcm.services.dashboard import render_html as dashboard_html
     from ctcm.render.private import replace_private
+    from ctcm.services.dashboard import render_html as dashboard_html
 
     page = f"{pages.stem}-{name}.html"
     html = dashboard_html(p, board.people, board, program, sections)
