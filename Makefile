@@ -21,10 +21,15 @@ venv: $(BIN)/activate
 test-venv: $(BIN)/activate
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 
-# Builds the demo practice from examples/ into a fresh vault and prints the dashboard.
+# Builds the demo practice from examples/ into a fresh vault and prints the dashboard; then a
+# consultant's portfolio of two demo practices (examples/ and examples/lakeside/) with a
+# practice list of its own in $(DEMO_PORTFOLIO) (never the user's list).
+DEMO_PORTFOLIO ?= .demo-portfolio
 demo: venv
-	rm -rf $(DEMO_VAULT)
+	rm -rf $(DEMO_VAULT) $(DEMO_PORTFOLIO)
 	$(BIN)/ctcm --vault $(DEMO_VAULT) demo
+	@echo
+	$(BIN)/ctcm demo --portfolio $(DEMO_PORTFOLIO)
 
 # What the tests need beyond Python (Debian's chromium), installed when missing and allowed
 # (root or passwordless sudo); otherwise it says the one command to run. .ci/run installs
@@ -65,4 +70,4 @@ uninstall:
 	rm -rf $(INSTALL_DIR)
 
 clean:
-	rm -rf $(VENV) $(DEMO_VAULT) build dist .pytest_cache
+	rm -rf $(VENV) $(DEMO_VAULT) $(DEMO_PORTFOLIO) build dist .pytest_cache

@@ -88,3 +88,46 @@ def test_imports_report_in_json(cli: Cli) -> None:
         "unchanged": 0,
     }
     assert _json(cli, "request", "list") == []
+
+
+@pytest.mark.parametrize(
+    ("command", "text", "listing"),
+    [
+        (("vendor", "import"), "key,name,service,phi,baa_signed\nfax,Fax,fax,yes,2026-01-01\n"
+         "bad key!,X,y,maybe,yesterday\n", ("vendor", "list")),
+        (("device", "import"), "key,type,encrypted\nlaptop-1,laptop,yes\nphone,toaster,sure\n",
+         ("device", "list")),
+        (("request", "import"), "kind,received,patient_ref\naccess,2026-01-05,MRN-1\n"
+         "access,9999-99-99,MRN-2\n", ("request", "list")),
+        (("request", "import"), "kind,received,patient_ref\naccess,2026-01-05,MRN\x00-1\n",
+         ("request", "list")),
+        (("vendor", "import"), "\ufeffkey,name\n\udcff,x\n", ("vendor", "list")),
+        (("request", "import"), "", ("request", "list")),
+        (("device", "import"), "nothing,known\n1,2\n", ("device", "list")),
+    ],
+)  # fmt: skip
+def test_bad_import_files_say_one_line_and_import_nothing(
+    cli: Cli, tmp_path: Path, command: tuple[str, ...], text: str, listing: tuple[str, ...]
+) -> None:
+    before = _json(cli, *listing)
+    path = tmp_path / "bad.csv"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    r = cli(*command, str(path))
+    assert r.exit_code in (1, 2), (r.stdout, r.stderr)
+    # one line; an all-or-nothing file lists its bad rows above it, one per row
+    *rows, last = r.stderr.rstrip().splitlines()
+    assert last.startswith("ctcm: ") and "Traceback" not in r.stderr, r.stderr
+    assert all(x.startswith("  row ") for x in rows), r.stderr
+    assert _json(cli, *listing) == before
+
+
+def test_bad_risk_ratings_import_nothing(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("risk", "new")
+    bad = tmp_path / "ratings.csv"
+    bad.write_text("scenario,likelihood,impact\nS04,high,high\nS99,extreme,high\n")
+    before = cli.ok("risk", "show", "1", "--format", "json").stdout
+    r = cli("risk", "import-ratings", "1", str(bad))
+    assert r.exit_code == 1 and "nothing was imported" in r.stderr and "Traceback" not in r.stderr
+    assert cli.ok("risk", "show", "1", "--format", "json").stdout == before
+    r = cli("risk", "import-ratings", "7", str(EXAMPLES / "risk-ratings.csv"))
+    assert r.exit_code == 1 and r.stderr == "ctcm: unknown assessment 7 (see 'ctcm risk list')\n"

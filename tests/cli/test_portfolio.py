@@ -104,3 +104,32 @@ def test_the_portfolio_triages_most_urgent_first(tmp_path: Path) -> None:
     assert names == ["riverbend"] and (tmp_path / "second" / "vault.ctcm").exists()
     r = run_ctcm("practice", "unregister", "northside", env=env_all)
     assert r.returncode == 1 and "no practice named" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_the_demo_portfolio_lists_the_breach_deadline_and_the_expired_license_first(
+    tmp_path: Path,
+) -> None:
+    """``ctcm demo --portfolio DIR``: two demo practices with a list of their own (the user's
+    list untouched); the breach notice deadline and the clinician working on an expired
+    license come first; a second build over it is refused."""
+    own = tmp_path / "own-config"
+    base = {"CTCM_STATE_DIR": str(tmp_path / "state"), "CTCM_CONFIG_DIR": str(own)}
+    folder = tmp_path / "demo-portfolio"
+    r = run_ctcm("demo", "--portfolio", str(folder), env=base)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[1].startswith("riverbend") and "Incident 1: notice to individuals" in lines[1]
+    assert "State professional license: expired" in lines[2] and "(jlee)" in lines[2]
+    assert any(x.startswith("lakeside") for x in lines[3:])
+    assert not own.exists()  # the user's own practice list is not touched
+    env = base | {"CTCM_CONFIG_DIR": str(folder), "CTCM_PASSPHRASE": "correct horse battery demo"}
+    rows = json.loads(run_ctcm("portfolio", "--format", "json", env=env).stdout)
+    assert [x["name"] for x in rows] == ["riverbend", "lakeside"]
+    assert rows[1]["practice"] == "Lakeside Psychiatry" and rows[1]["state"] == "open"
+    for bad in (("portfolio", "due", "--days", "-5"), ("practice", "rename", "lakeside", "a b"),
+                ("portfolio", "--days", "99999999999")):  # fmt: skip
+        r = run_ctcm(*bad, env=env)
+        assert r.returncode == 1 and len(r.stderr.splitlines()) == 1, r.stderr
+    again = run_ctcm("demo", "--portfolio", str(folder), env=base)
+    assert again.returncode == 1 and "refusing to overwrite" in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1

@@ -231,6 +231,10 @@ def test_a_change_to_the_privacy_policies_reminds_to_revise_the_npp(
     cli.ok("manual", "set", "screen_lock_minutes", "5")  # not a privacy practice
     cli.ok("manual", "adopt", "--effective", "2026-02-15")
     assert _privacy(cli)["npp_missing"] == []
+    # the manual's NPP policy reads the adopted notice, and that line is no change of practices
+    policy = cli.ok("manual", "show", "2", "--policy", "19-privacy-notice").stdout
+    assert "The notice in force is version 1, effective 2026-02-01, posted at the office;" in policy
+    assert "The notice in force" not in cli.ok("manual", "show", "1").stdout
     cli.ok("manual", "set", "npp_location", "on our website and at the front desk")
     cli.ok("manual", "adopt", "--effective", "2026-03-01")
     missing = _privacy(cli)["npp_missing"]

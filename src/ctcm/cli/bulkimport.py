@@ -32,6 +32,10 @@ def _run(
     check_date_format(date_format)
     text = csvio.read_csv_text(file)
     with opened(ctx, command, write=not dry_run) as p:  # a dry run never saves
+        if assessment is not None:  # an unknown or final analysis is one error, not every row's
+            from ctcm.areas.risk.service import editable
+
+            editable(p, assessment)
         spec = bulk.ratings_kind(assessment) if assessment is not None else kind
         result = bulk.import_csv(p, spec, text, file.name, dry_run, date_format)
     report_import(app_context(ctx), result, what, fmt)

@@ -3,13 +3,16 @@ that matter most; ``ctcm portfolio due``: every client's due items in one list."
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ctcm.cli.context import app_context, write_output
+from ctcm.cli.context import AppContext, app_context, write_output
 from ctcm.errors import InvalidInput
 from ctcm.render.formats import OutputFormat, View
+
+if TYPE_CHECKING:
+    from ctcm.services.portfolio import Row
 
 app = typer.Typer(
     help="Every registered client practice, most urgent first.", invoke_without_command=True
@@ -66,23 +69,24 @@ def portfolio(
 
         write_output(actx, render_html(actx.environment, rows), out)
         return
+    show_rows(actx, rows, OutputFormat(fmt.value))
+
+
+def show_rows(actx: AppContext, rows: "list[Row]", fmt: OutputFormat) -> None:
+    """One row per practice with the first item to act on; the next two on lines of their own
+    under it."""
     data = [r.to_json() for r in rows]
-    table = [
-        [
-            r.name,
-            r.state if r.state != "open" else r.program,
-            r.red if r.state == "open" else "",
-            r.overdue if r.state == "open" else "",
-            (r.top[0] if r.top else "nothing due") if r.state == "open" else r.detail,
-        ]
-        for r in rows
-    ]
+    table: list[list[object]] = []
+    for r in rows:
+        first = (r.top[0] if r.top else "nothing due") if r.state == "open" else r.detail
+        if r.state != "open":
+            table.append([r.name, r.state, "", "", first])
+            continue
+        table.append([r.name, r.program, r.red, r.overdue, first])
+        table += [["", "", "", "", more] for more in r.top[1:]]
     footer = None if rows else "No practice registered (ctcm practice register NAME PATH)."
     cols = ["practice", "program", "red people", "overdue", "first to act on"]
-    actx.show(
-        View(data, cols, table, status_column="program", footer=footer),
-        OutputFormat(fmt.value),
-    )
+    actx.show(View(data, cols, table, status_column="program", footer=footer), fmt)
 
 
 @app.command("due")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ctcm.cli.context import app_context, opened
+from ctcm.cli.context import AppContext, app_context, opened
 from ctcm.cli.options import FormatOpt
 from ctcm.errors import InvalidInput
 from ctcm.render.formats import OutputFormat, View
@@ -158,58 +158,38 @@ def demo(
     vault: Annotated[
         Path | None, typer.Option("--vault", help="Where to build the demo vault.")
     ] = None,
+    portfolio: Annotated[
+        Path | None,
+        typer.Option(
+            "--portfolio",
+            help="Build instead a consultant's portfolio of two demo practices in this (new or "
+            "empty) folder, with its own practice list, and show it.",
+        ),
+    ] = None,
 ) -> None:
     """Build the demo practice from examples/ into a fresh vault and show its dashboard.
 
     The demo passphrase is "correct horse battery demo" (user "demo").
 
     Example: ctcm demo --vault /tmp/demo-vault
-    """
-    from dataclasses import replace
-    from datetime import timedelta
 
-    from ctcm.areas.credentials import service as cred
+    Example: ctcm demo --portfolio /tmp/demo-portfolio
+    """
     from ctcm.render.views import dashboard_view
-    from ctcm.services.catalog import DEMO_PASSPHRASE, DEMO_USER, examples_dir, load_demo
-    from ctcm.services.creation import create_vault
-    from ctcm.services.practice import open_practice
+    from ctcm.services.catalog import DEMO_PASSPHRASE, DEMO_USER
+    from ctcm.services.demo import build_demo
 
     actx = app_context(ctx)
-    base = actx.environment
-    env = replace(
-        base,
-        env={**base.env, "CTCM_PASSPHRASE": DEMO_PASSPHRASE},
-        user=DEMO_USER,
-        identity=None,
-        vault_path=vault or base.vault_path,
-    )
-    directory = examples_dir()
-    import tomllib
-
-    meta = tomllib.loads((directory / "practice.toml").read_text())
-    create_vault(
-        env,
-        meta["practice"]["name"],
-        DEMO_USER,
-        DEMO_PASSPHRASE,
-        meta["practice"]["timezone"],
-        False,
-        None,
-    )
-    from ctcm.areas.risk.program import program_status
-    from ctcm.services.program import program_sections
-
-    with open_practice(env, "demo") as p:
-        loaded = load_demo(p, directory)
-        board = cred.dashboard(p)
-        program = program_status(p)
-        sections = program_sections(p)
-        half_year_ago = (p.today - timedelta(days=180)).isoformat()
+    if portfolio is not None:
+        _demo_portfolio(actx, portfolio)
+        return
+    built = build_demo(actx.environment, vault)
+    env, loaded, half_year_ago = built.env, built.loaded, built.half_year_ago
     actx.say(
         f"Demo vault: {env.vault} (user {DEMO_USER!r}, passphrase {DEMO_PASSPHRASE!r}); "
         f"{loaded.people} people, {loaded.documents} documents, {loaded.waivers} waivers."
     )
-    actx.show(dashboard_view(board, program, sections))
+    actx.show(dashboard_view(built.board, built.program, built.sections))
     actx.say(
         f"Try: export CTCM_VAULT={env.vault} CTCM_PASSPHRASE='{DEMO_PASSPHRASE}'; then "
         "ctcm status bchen, ctcm remind (the plan), ctcm remind --out /tmp/riverbend-mail, "
@@ -243,6 +223,23 @@ def demo(
         "CTCM_USER=frank CTCM_PASSPHRASE='frank picks a long one' ctcm risk new is refused "
         "(a manager keeps people and documents, not the risk analysis), and "
         "CTCM_USER=demo ctcm audit list --user frank shows the denial"
+    )
+
+
+def _demo_portfolio(actx: AppContext, folder: Path) -> None:
+    from ctcm.cli.portfolio import show_rows
+    from ctcm.services.catalog import DEMO_PASSPHRASE
+    from ctcm.services.demo import build_portfolio
+    from ctcm.services.portfolio import portfolio, registry_path
+
+    env = build_portfolio(actx.environment, folder)
+    show_rows(actx, portfolio(env, False, 30), OutputFormat.TABLE)
+    actx.say(
+        f"Demo portfolio: two client practices in {folder}, listed in {registry_path(env)} "
+        f"(not your own list). Try: export CTCM_CONFIG_DIR={registry_path(env).parent} "
+        f"CTCM_PASSPHRASE='{DEMO_PASSPHRASE}'; then ctcm portfolio due --days 14, "
+        "ctcm portfolio --format html --out /tmp/portfolio.html (each client's dashboard "
+        "linked beside it), ctcm --practice lakeside status"
     )
 
 

@@ -81,3 +81,9 @@ class RequestClock:
     days_left: int
     extended: bool
     legal: bool  # the rule's clock (else the practice's target)
+
+
+# the one line of the manual's notice-of-privacy-practices policy that reads the record; the
+# reminder to revise the notice ignores it (adopting a notice is not a change to the practices
+# the notice describes)
+NPP_FACT_PREFIX = "- The notice in force is version "

@@ -201,6 +201,10 @@ def _load_demo_program(p: Practice, directory: Path, program: dict[str, Any]) ->
     _load_demo_activities(p, directory, program)
     if (directory / "screening").is_dir():
         _load_demo_screening(p, directory / "screening", program.get("screening", {}))
+    if "privacy" in program:  # before the manual: its notice policy names the notice in force
+        from ctcm.areas.privacy.demo import load_demo_privacy
+
+        load_demo_privacy(p, directory, program["privacy"], resolve_relative_dates)
     if "manual" in program:
         _load_demo_manual(p, directory, program["manual"])
     if "verification" in program:
@@ -211,10 +215,6 @@ def _load_demo_program(p: Practice, directory: Path, program: dict[str, Any]) ->
             set_rule(p, doctype, int(days))
         done = directory / program["verification"]["done"]
         import_csv(p, "verifications", done.read_text(), done.name, False)
-    if "privacy" in program:
-        from ctcm.areas.privacy.demo import load_demo_privacy
-
-        load_demo_privacy(p, directory, program["privacy"], resolve_relative_dates)
 
 
 def _load_demo_screening(p: Practice, directory: Path, screening: dict[str, Any]) -> None:

@@ -276,7 +276,7 @@ def missing_answers(p: Practice, answers: Mapping[str, Any]) -> list[str]:
     env = environment(p, recorder)
     for name in template_names(env):
         try:
-            env.get_template(name).render(**answers)
+            env.get_template(name).render(**{**answers, **record_facts(p)})
         except TemplateError as err:
             found = re.search(r"'([^']+)' is undefined", str(err))
             if found:
@@ -297,6 +297,26 @@ def describe_missing(missing: Sequence[str]) -> str:
     )
 
 
+def record_facts(p: Practice) -> dict[str, Any]:
+    """What the manual reads from the record rather than from the answers: the notice of privacy
+    practices in force on the practice's day (version, effective date, where it is posted)."""
+    from ctcm.areas.privacy.service import npp_in_force
+
+    version = npp_in_force(p)
+    if version is None:
+        return {"npp": None}
+    places = sorted({x.place for x in p.repo.npp_postings() if x.version_id == version.id})
+    return {
+        "npp": {
+            "id": version.id,
+            "effective": version.effective.isoformat(),
+            "posted": " and ".join(
+                f"at the {x}" if x == "office" else f"on the {x}" for x in places
+            ),
+        }
+    }
+
+
 _RULE = re.compile(r"^\*\*Rule:\*\*\s*(.+?)\s*$", re.MULTILINE)
 _TITLE = re.compile(r"^#\s+(.+?)\s*$", re.MULTILINE)
 
@@ -310,9 +330,10 @@ def render_sections(p: Practice) -> list[Section]:
     if missing:
         raise MissingAnswers(describe_missing(missing))
     env = environment(p)
+    context = {**answers, **record_facts(p)}
     sections = []
     for name in template_names(env):
-        text = render(env, name, answers)
+        text = render(env, name, context)
         slug = name.split("/")[-1].removesuffix(".md.j2")
         title = _TITLE.search(text)
         rule = _RULE.search(text)

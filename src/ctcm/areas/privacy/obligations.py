@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ctcm.domain.credentials import Light
+from ctcm.domain.privacy import NPP_FACT_PREFIX
 from ctcm.domain.program import DueItem
 from ctcm.program.area import Section
 from ctcm.services.practice import Practice
@@ -114,7 +115,12 @@ def _practices_changed_since(p: Practice, npp_effective: date) -> Any:
         return None
 
     def privacy_text(number: int) -> list[tuple[str, str]]:
-        return [(s.slug, s.text) for s in p.repo.manual_sections(number)
+        # the policy's line naming the notice in force reads the record: adopting a notice is
+        # not a change to the practices it describes
+        def practices(text: str) -> str:
+            return "\n".join(x for x in text.splitlines() if not x.startswith(NPP_FACT_PREFIX))
+
+        return [(s.slug, practices(s.text)) for s in p.repo.manual_sections(number)
                 if s.slug in PRIVACY_POLICIES]  # fmt: skip
 
     base = privacy_text(before[-1].number)
