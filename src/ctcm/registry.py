@@ -56,3 +56,7 @@ def section_functions() -> list[Callable[..., Any]]:
 def packet_functions() -> list[Callable[..., Any]]:
     refs = [*PACKET_FIRST, *(ref for a in areas() for ref in a.packet), *PACKET_LAST]
     return [load(ref) for ref in refs]
+
+
+def person_requirement_functions() -> list[Callable[..., Any]]:
+    return [load(ref) for a in areas() for ref in a.person_requirements]

@@ -18,7 +18,9 @@ from tests.conftest import Cli
 
 
 def test_every_entry_names_a_function_and_keys_are_unique() -> None:
-    refs = [r for a in areas() for r in (a.obligations, *a.sections, *a.packet)] + [
+    refs = [
+        r for a in areas() for r in (a.obligations, *a.sections, *a.packet, *a.person_requirements)
+    ] + [
         *PACKET_FIRST,
         *PACKET_LAST,
     ]
@@ -41,12 +43,19 @@ AREA = '''
 """A made-up area: fire drills."""
 from datetime import timedelta
 
-from ctcm.domain.credentials import Light
+from ctcm.domain.credentials import Light, Reason, RequirementStatus
 from ctcm.domain.program import DueItem
 from ctcm.program.area import Area, Section
 from ctcm.services.packetparts import PacketFile
 
-AREA = Area("drills", "Fire drills", "drillarea:due", ("drillarea:section",), ("drillarea:part",))
+AREA = Area("drills", "Fire drills", "drillarea:due", ("drillarea:section",), ("drillarea:part",),
+            ("drillarea:wardens",))
+
+
+def wardens(p, people):
+    return {x.id: (RequirementStatus("@drill", "Fire warden course", Light.RED, Reason.MISSING,
+                                     None, None, None, None, kind="drill"),)
+            for x in people if x.id == "ann"}
 
 
 def due(p, until):
@@ -79,5 +88,13 @@ def test_a_new_area_is_a_package_and_one_registry_line(
         assert "Fire drill due in 3 days" in cli.ok("status").stdout
         cli.ok("packet", "build", "--out", str(tmp_path / "p"))
         assert (tmp_path / "p" / "drills" / "drills.csv").exists()
+        # what the area adds to a person's own light
+        cli.ok("person", "add", "ann", "--name", "Ann Able", "--email", "ann@example.org")
+        cli.ok("person", "add", "bob", "--name", "Bob Burns", "--email", "bob@example.org")
+        people = {
+            x["id"]: x for x in json.loads(cli.ok("status", "--format", "json").stdout)["people"]
+        }
+        assert people["ann"]["status"] == "red" and people["bob"]["status"] != "red"
+        assert "drill: missing" in cli.ok("status").stdout
     finally:
         areas.cache_clear()

@@ -84,24 +84,30 @@ def person(
 def run(
     ctx: typer.Context,
     person_id: Annotated[str | None, typer.Argument(help="One person (default: everyone).")] = None,
+    vendors: Annotated[
+        bool, typer.Option("--vendors", help="Screen the vendors too, by business name.")
+    ] = False,
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Screen every active person (or one) against the imported lists; the run is recorded.
 
     A candidate is an NPI that agrees, or a name that agrees with the date of birth where both
-    are known; a name alone is a candidate to verify, never called a match.
+    are known; a name alone is a candidate to verify, never called a match. With --vendors,
+    each vendor whose business name (without Inc, LLC ...) is a listed business's is a
+    candidate too (as "vendor:KEY").
 
-    Example: ctcm screen run
+    Example: ctcm screen run --vendors
     """
     from ctcm.areas.screening.service import run as do_run
 
     with opened(ctx, "screen run") as p:
-        result = do_run(p, person_id)
+        result = do_run(p, person_id, vendors)
         ids = {c.id: c for c in p.repo.screening_candidates() if c.run_id == result.run_id}
     rows = [[c.id, c.person_id, c.basis, c.row] for c in ids.values()]
     data = {
         "run": result.run_id,
         "people": result.people,
+        "vendors": result.vendors,
         "lists": [
             {"source": sl.source, "kind": sl.kind, "published": sl.published, "sha256": sl.sha256}
             for sl in result.lists
@@ -116,7 +122,9 @@ def run(
         actx.show(View(data, ["candidate", "person", "basis", "list row"], rows,
                        status_column=None), fmt)  # fmt: skip
     actx.say(
-        f"Screening run {result.run_id}: {result.people} person(s), {len(rows)} candidate(s)"
+        f"Screening run {result.run_id}: {result.people} person(s)"
+        + (f", {result.vendors} vendor(s)" if vendors else "")
+        + f", {len(rows)} candidate(s)"
         + (" to verify (ctcm screen resolve ID --cleared|--confirmed --note ...)." if rows
            else ": no match.")
     )  # fmt: skip

@@ -60,6 +60,10 @@ class Reason(StrEnum):
     WAIVED = "waived"
     ACKNOWLEDGED = "acknowledged"  # the manual in force, read and signed (domain/manual.py)
     UNACKNOWLEDGED = "not acknowledged"
+    # exclusion screening (areas/screening): the office's to do, never the person's
+    NOT_SCREENED = "not screened"  # never screened against the exclusion lists
+    CANDIDATE = "exclusion candidate"  # a possible match not yet verified
+    EXCLUDED = "excluded"  # on a federal exclusion list, confirmed
 
 
 def check_key(value: str, what: str) -> str:
@@ -180,10 +184,18 @@ class RequirementStatus:
     manual_version: int | None = None  # an acknowledgment of the manual (domain/manual.py)
     acknowledged: date | None = None
     provided: bool = False  # the practice obtains this document, not the person
+    # what kind of requirement: a "document" the person hands in, the "manual" they read, or
+    # "screening" against the exclusion lists (the office's to do: never in the person's mail)
+    kind: str = "document"
 
     @property
     def is_document(self) -> bool:
-        return self.manual_version is None
+        return self.kind == "document"
+
+    @property
+    def for_person(self) -> bool:
+        """Whether the person is told about it (in their reminders and status mail)."""
+        return self.kind != "screening"
 
 
 @dataclass(frozen=True, slots=True)

@@ -153,7 +153,7 @@ def ack_requirement(
         return (
             RequirementStatus(
                 ACK_KEY, name, Light.GREEN, Reason.ACKNOWLEDGED, None, None, None, None,
-                version.number, on,
+                version.number, on, kind="manual",
             ),
         )  # fmt: skip
     due = ack_due(person, version, rule)
@@ -161,7 +161,16 @@ def ack_requirement(
     light = Light.YELLOW if left >= 0 else Light.RED
     return (
         RequirementStatus(
-            ACK_KEY, name, light, Reason.UNACKNOWLEDGED, due, left, None, None, version.number
+            ACK_KEY,
+            name,
+            light,
+            Reason.UNACKNOWLEDGED,
+            due,
+            left,
+            None,
+            None,
+            version.number,
+            kind="manual",
         ),
     )
 

@@ -198,6 +198,38 @@ def screen(subjects: Iterable[Subject], rows: Sequence[Excluded]) -> list[Candid
     return out
 
 
+# words a business name carries that say nothing of who it is
+_BUSINESS_WORDS = {"the", "and", "inc", "incorporated", "llc", "llp", "lp", "ltd", "limited",
+                   "corp", "corporation", "co", "company", "pc", "pllc", "pa"}  # fmt: skip
+BUSINESS_BASIS = "business name: verify"
+VENDOR = "vendor:"  # a vendor screened by business name is the subject "vendor:KEY"
+
+
+def norm_business(name: str) -> str:
+    """A business name as matching compares it: no accents or punctuation, lower case, legal
+    forms (Inc, LLC, Corp ...) and "the" / "and" / "&" dropped."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    words = [w for w in re.split(r"[^a-z0-9]+", plain.replace("'", "").replace(".", "")) if w]
+    return " ".join(w for w in words if w not in _BUSINESS_WORDS)
+
+
+def screen_businesses(
+    businesses: Iterable[tuple[str, str]], rows: Sequence[Excluded]
+) -> list[Candidate]:
+    """Every (subject, business name) whose normalised name is a listed business's: a
+    candidate to verify (a business has no date of birth; the note says how it was checked)."""
+    by_name: dict[str, list[Excluded]] = {}
+    for r in rows:
+        if r.business.strip():
+            by_name.setdefault(norm_business(r.business), []).append(r)
+    out = []
+    for subject, name in businesses:
+        key = norm_business(name)
+        if len(key) >= 3:  # "The Co." says nothing
+            out += [Candidate(subject, r, BUSINESS_BASIS) for r in by_name.get(key, [])]
+    return out
+
+
 def npi_valid(number: str) -> bool:
     """10 digits, the last a Luhn check digit computed over 80840 + the first nine."""
     if not re.fullmatch(r"\d{10}", number):
@@ -218,3 +250,21 @@ def dea_valid(number: str) -> bool:
         return False
     d = [int(c) for c in number[2:]]
     return (d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5])) % 10 == d[6]
+
+
+CHECKED_NUMBERS = ("npi", "dea")  # document types whose numbers carry a check digit
+
+
+def check_number(doctype_key: str, number: str) -> None:
+    """Refuse an NPI or DEA number that fails its own check digit (one line, says why)."""
+    value = number.strip()
+    if doctype_key == "npi" and not npi_valid(value):
+        raise InvalidInput(
+            f"NPI {value!r} fails its check: an NPI is 10 digits whose last is a Luhn check "
+            "digit (look it up in the NPPES registry; --force records it anyway)"
+        )
+    if doctype_key == "dea" and not dea_valid(value):
+        raise InvalidInput(
+            f"DEA number {value!r} fails its check: two letters, seven digits, the last a check "
+            "digit (--force records it anyway)"
+        )

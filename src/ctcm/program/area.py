@@ -7,7 +7,10 @@ An area is a package under ``ctcm.areas`` whose ``__init__`` holds ``AREA = Area
   evidence that closes them);
 - ``sections``: ``(practice) -> Section``, the area's part of ``status``, the dashboard and the
   digest;
-- ``packet``: ``(practice, PacketSpec) -> list[PacketFile]``, its files in the audit packet.
+- ``packet``: ``(practice, PacketSpec) -> list[PacketFile]``, its files in the audit packet;
+- ``person_requirements``: ``(practice, people) -> {person id: (RequirementStatus, ...)}``,
+  what the area adds to each person's own light beside their documents (the manual's
+  acknowledgment; exclusion screening).
 
 Functions are named ``"module:function"`` and imported only when read, so a command pays for
 the areas it uses. A new area is its own package plus one line in ``ctcm.registry``.
@@ -27,6 +30,7 @@ class Area:
     obligations: str
     sections: tuple[str, ...] = ()
     packet: tuple[str, ...] = ()
+    person_requirements: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

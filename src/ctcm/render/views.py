@@ -107,6 +107,14 @@ def why(r: RequirementStatus) -> str:
             return "current"
         case Reason.ACKNOWLEDGED:
             return f"acknowledged on {r.acknowledged}"
+        case Reason.CANDIDATE:
+            return "possible match on an exclusion list: verify it"
+        case Reason.EXCLUDED:
+            return "on a federal exclusion list (confirmed)"
+        case Reason.NOT_SCREENED:
+            if (r.days_left or 0) > 0:
+                return f"to screen before the start on {r.expires}"
+            return f"not screened at hire (start {r.expires})"
         case Reason.UNACKNOWLEDGED:
             if (r.days_left or 0) < 0:
                 return f"not acknowledged, due {days(-(r.days_left or 0))} ago ({r.expires})"
@@ -264,7 +272,7 @@ def dashboard_view(d: Dashboard, program: Any = None, sections: Sequence[Any] = 
         out = []
         for p in d.people:
             problems = [
-                f"{r.doctype if r.is_document else 'manual'}: {why(r)}"
+                f"{r.doctype if r.is_document else r.kind}: {why(r)}"
                 for r in p.requirements
                 if r.status.severity > 0
             ]

@@ -232,7 +232,7 @@ def _load_demo_screening(p: Practice, directory: Path, screening: dict[str, Any]
         screening_service.import_list(p, source, directory / name, month)
     for person_id, dob in screening.get("dob", {}).items():
         screening_service.set_subject(p, person_id, parse_date(dob, "dob"), [])
-    result = screening_service.run(p)
+    result = screening_service.run(p, vendors=True)
     for cleared in screening.get("cleared", []):
         for c in p.repo.screening_candidates():
             if c.run_id == result.run_id and c.person_id == cleared:

@@ -180,6 +180,8 @@ def build_ics(p: Practice, days: int, person: str | None, private: bool) -> byte
             continue
         label = "" if private else f": {short_name(who.name)}"
         for r in status.requirements:
+            if not r.is_document and r.kind != "manual":
+                continue  # exclusion screening: its own area's events
             ref = f"doc:{who.id}:{r.doctype}"
             sequence = counts.get((who.id, r.doctype), 0)
             if r.reason is Reason.UNACKNOWLEDGED and r.expires is not None:

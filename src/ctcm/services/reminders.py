@@ -118,6 +118,8 @@ def plan_reminders(p: Practice) -> ReminderPlan:
         new_hire = person.start is not None and (today - person.start).days < config.escalate_grace
         items = []
         for r in status.requirements:
+            if not r.for_person:
+                continue  # the office's to do (exclusion screening): never in the person's mail
             if r.status is Light.WAIVED or r.reason is Reason.NO_EXPIRY or r.provided:
                 continue  # a document the practice obtains is the office's to do, not theirs
             if r.reason is Reason.ACKNOWLEDGED:

@@ -41,6 +41,7 @@ def sample_contexts(practice: str, instructions: str, as_of: date) -> dict[str, 
         None,
         None,
         2,
+        kind="manual",
     )
     status = PersonStatus(person, Light.RED, (expiring, missing, manual))
     hint = "You will find the manual in the Compliance folder."

@@ -22,6 +22,8 @@ def credentials_due(p: Practice, until: date) -> Iterable[DueItem]:
     for status in evaluate_active(p):
         person = status.person
         for r in status.requirements:
+            if r.kind == "screening":
+                continue  # owed to the screening area (areas/screening/obligations.py)
             ref = f"doc:{person.id}:{r.doctype}"
             if r.reason is Reason.UNACKNOWLEDGED and r.expires is not None:
                 late = " (overdue)" if r.status is Light.RED else ""

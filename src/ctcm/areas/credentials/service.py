@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ctcm.domain.credentials import (
     Dashboard,
@@ -27,6 +28,7 @@ from ctcm.domain.credentials import (
     evaluate_person,
 )
 from ctcm.domain.files import numbered
+from ctcm.domain.screening import CHECKED_NUMBERS, check_number
 from ctcm.domain.suggest import did_you_mean
 from ctcm.errors import AlreadyExists, InvalidInput, NotFound, VaultError
 from ctcm.services.practice import Practice
@@ -213,7 +215,7 @@ def build_document(
     still fails: the note records it)."""
     if number and not force:
         check_number(doctype.key, number)
-    elif number and force and _checked(doctype.key):
+    elif number and force and doctype.key in CHECKED_NUMBERS:
         note = ((note + "; ") if note else "") + "number recorded with --force (check digit fails)"
     if expires is None:
         expires = doctype.default_expiry(issued)
@@ -230,26 +232,6 @@ def build_document(
         check_text(number, "number") if number else None,
         check_text(note, "note", 2000) if note else None,
     )
-
-
-def _checked(doctype_key: str) -> bool:
-    return doctype_key in ("npi", "dea")
-
-
-def check_number(doctype_key: str, number: str) -> None:
-    from ctcm.domain.screening import dea_valid, npi_valid
-
-    value = number.strip()
-    if doctype_key == "npi" and not npi_valid(value):
-        raise InvalidInput(
-            f"NPI {value!r} fails its check: an NPI is 10 digits whose last is a Luhn check "
-            "digit (look it up in the NPPES registry; --force records it anyway)"
-        )
-    if doctype_key == "dea" and not dea_valid(value):
-        raise InvalidInput(
-            f"DEA number {value!r} fails its check: two letters, seven digits, the last a check "
-            "digit (--force records it anyway)"
-        )
 
 
 def add_document(
@@ -440,6 +422,17 @@ def dashboard(p: Practice, light: Light | None = None, policy: str | None = None
     return Dashboard(p.today, p.settings.get("practice_name", ""), tuple(people))
 
 
+def other_requirements(p: Practice, people: list[Person]) -> dict[str, tuple[Any, ...]]:
+    """What the other areas add to each person's light (ctcm.registry: person_requirements)."""
+    from ctcm.registry import person_requirement_functions
+
+    out: dict[str, tuple[Any, ...]] = {}
+    for function in person_requirement_functions():
+        for pid, reqs in function(p, people).items():
+            out[pid] = out.get(pid, ()) + tuple(reqs)
+    return out
+
+
 def evaluate_active(p: Practice, policy: str | None = None) -> list[PersonStatus]:
     """The traffic lights of every active person (optionally those assigned ``policy``)."""
     doctypes = p.repo.doctypes()
@@ -452,11 +445,9 @@ def evaluate_active(p: Practice, policy: str | None = None) -> list[PersonStatus
     per_waivers: dict[str, dict[str, Waiver]] = {}
     for (pid, dt), w in waivers.items():
         per_waivers.setdefault(pid, {})[dt] = w
-    from ctcm.areas.manual.acks import ack_requirements
-
     today, warn_days = p.today, p.warn_days
     active = [x for x in p.repo.people(active_only=True) if policy is None or policy in x.policies]
-    acks = ack_requirements(p, active)
+    acks = other_requirements(p, active)
     people = [
         evaluate_person(
             person,
@@ -479,8 +470,6 @@ def person_status(p: Practice, person_id: str) -> PersonStatus:
         raise InvalidInput(f"{person_id} is inactive (deactivated {person.deactivated_on})")
     docs = {dt: d for (pid, dt), d in p.repo.current_documents().items() if pid == person_id}
     waivers = {dt: w for (pid, dt), w in p.repo.waivers().items() if pid == person_id}
-    from ctcm.areas.manual.acks import ack_requirements
-
     p.touch(f"person:{person_id}")
     return evaluate_person(
         person,
@@ -490,5 +479,5 @@ def person_status(p: Practice, person_id: str) -> PersonStatus:
         waivers,
         p.today,
         p.warn_days,
-        ack_requirements(p, [person]).get(person.id, ()),
+        other_requirements(p, [person]).get(person.id, ()),
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from ctcm.areas.credentials import service as cred
 from ctcm.areas.credentials.inbox import submit_card
-from ctcm.domain.credentials import PersonStatus
+from ctcm.domain.credentials import Light, PersonStatus, worst
 from ctcm.domain.reminders import LedgerEntry
 from ctcm.services.messaging import DeliveryReport, Mailer, Outgoing, person_address
 from ctcm.services.practice import Practice
@@ -23,12 +23,17 @@ def status_context(
     manual_hint: str = "",
     submit_hint: str = "",
 ) -> dict[str, Any]:
-    requirements = [item_context(r, as_of) for r in status.requirements]
+    # what the person acts on: never the office's exclusion screening
+    mine = [r for r in status.requirements if r.for_person]
+    requirements = [item_context(r, as_of) for r in mine]
+    # nothing tracked is never GREEN (as in evaluate_person)
+    light = worst([Light.GREEN if status.tracks_documents else Light.YELLOW,
+                   *(r.status for r in mine)])  # fmt: skip
     return {
         "practice": practice,
         "as_of": as_of.isoformat(),
         "person": {"name": status.person.name},
-        "status": status.status.value,
+        "status": light.value,
         "groups": [
             {"light": light, "items": [r for r in requirements if r["status"] == light]}
             for light in ("red", "yellow", "green", "waived")
@@ -42,7 +47,7 @@ def status_context(
         "manual_hint": manual_hint,
         "no_documents": not status.tracks_documents,
         "submit_hint": submit_hint,
-        "to_read": any(r.status.severity > 0 for r in status.requirements if not r.is_document),
+        "to_read": any(r.status.severity > 0 for r in mine if r.kind == "manual"),
     }
 
 

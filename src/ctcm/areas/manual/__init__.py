@@ -10,4 +10,5 @@ AREA = Area(
     obligations="ctcm.areas.manual.versions:manual_due",
     sections=("ctcm.areas.manual.obligations:manual_section",),
     packet=("ctcm.areas.manual.packet:manual_part",),
+    person_requirements=("ctcm.areas.manual.acks:ack_requirements",),
 )

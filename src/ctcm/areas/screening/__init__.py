@@ -11,4 +11,5 @@ AREA = Area(
     obligations="ctcm.areas.screening.obligations:screening_due",
     sections=("ctcm.areas.screening.obligations:screening_section",),
     packet=("ctcm.areas.screening.packet:screening_part",),
+    person_requirements=("ctcm.areas.screening.obligations:person_requirements",),
 )

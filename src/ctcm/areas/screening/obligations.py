@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ctcm.domain.credentials import Light
+from ctcm.domain.credentials import Light, Person, Reason, RequirementStatus
 from ctcm.domain.program import DueItem
+from ctcm.domain.screening import VENDOR
 from ctcm.program.area import Section
 from ctcm.services.practice import Practice
 from ctcm.storage.screeningrepo import ScreeningList
@@ -20,33 +21,86 @@ class ScreeningStatus:
     last_run: date | None
     next_due: date | None
     never: tuple[str, ...]  # active people never screened
-    open: tuple[tuple[int, str], ...]  # (candidate id, person) not yet triaged
-    confirmed: tuple[str, ...]  # people on an exclusion list, confirmed
+    open: tuple[tuple[int, str], ...]  # (candidate id, person or "vendor:KEY") not yet triaged
+    confirmed: tuple[str, ...]  # people (or "vendor:KEY") on an exclusion list, confirmed
     lists: int
     stale: tuple[str, ...]  # what is wrong with the lists in force ("no SAM list", "LEIE of ...")
+    hires: dict[str, date]  # once screening is in use: people never screened -> start date
 
 
 def screening_status(p: Practice) -> ScreeningStatus:
     from ctcm.areas.screening.service import MONTHLY
 
-    active = {x.id for x in p.repo.people(active_only=True)}
+    people = p.repo.people(active_only=True)
+    active = {x.id for x in people}
     runs = [r for r in p.repo.screening_runs() if r.on <= p.today]
     screened = {pid for r in runs for pid in r.people}
-    candidates = [c for c in p.repo.screening_candidates() if c.person_id in active]
+    every = p.repo.screening_candidates()
+    vendors = (
+        {VENDOR + k for k in p.repo.vendors()} if any(_is_vendor(c.person_id) for c in every)
+        else set()
+    )  # fmt: skip
+    candidates = [c for c in every if c.person_id in active or c.person_id in vendors]
     open_ = tuple((c.id, c.person_id) for c in candidates if c.resolution is None)
     confirmed = tuple(sorted({c.person_id for c in candidates if c.resolution == "confirmed"}))
     never = tuple(sorted(active - screened))
+    lists = p.repo.screening_lists()
+    # once the practice screens at all, each person is screened at hire, before the first day
+    starts = {x.id: x.start or p.today for x in people if x.id in never} if runs or lists else {}
+    late_hire = any(start <= p.today for start in starts.values())
     last = max((r.on for r in runs), default=None)
     due = last + timedelta(days=MONTHLY) if last else None
-    lists = p.repo.screening_lists()
     stale = _stale(lists, p.today) if lists else ()
-    if open_ or confirmed or (due is not None and due < p.today):
+    if open_ or confirmed or late_hire or (due is not None and due < p.today):
         light = Light.RED
     elif never or not runs or stale or (due is not None and due - p.today <= timedelta(days=7)):
         light = Light.YELLOW
     else:
         light = Light.GREEN
-    return ScreeningStatus(light, last, due, never, open_, confirmed, len(lists), stale)
+    return ScreeningStatus(light, last, due, never, open_, confirmed, len(lists), stale, starts)
+
+
+def _is_vendor(subject: str) -> bool:
+    return subject.startswith(VENDOR)
+
+
+def _label(subject: str) -> str:
+    return f"vendor {subject.removeprefix(VENDOR)}" if _is_vendor(subject) else subject
+
+
+SCREENING_KEY = "@screening"  # the requirement key: never a document type's key
+SCREENING_NAME = "Exclusion screening (OIG LEIE, SAM)"
+
+
+def person_requirements(
+    p: Practice, people: list[Person]
+) -> dict[str, tuple[RequirementStatus, ...]]:
+    """What screening adds to each person's own light, once the practice screens at all (a
+    list imported or a run recorded): RED for a candidate not yet verified or a confirmed
+    exclusion; never screened: YELLOW until the start date (screen at hire, before the first
+    day), RED from it. Nothing for a person screened and clear."""
+    s = screening_status(p)
+    candidates = {pid for _, pid in s.open}
+    out: dict[str, tuple[RequirementStatus, ...]] = {}
+    for x in people:
+        if x.id in s.confirmed:
+            req = _requirement(Light.RED, Reason.EXCLUDED, None, p.today)
+        elif x.id in candidates:
+            req = _requirement(Light.RED, Reason.CANDIDATE, None, p.today)
+        elif x.id in s.hires:
+            start = s.hires[x.id]
+            light = Light.YELLOW if start > p.today else Light.RED
+            req = _requirement(light, Reason.NOT_SCREENED, start, p.today)
+        else:
+            continue
+        out[x.id] = (req,)
+    return out
+
+
+def _requirement(light: Light, reason: Reason, due: date | None, today: date) -> RequirementStatus:
+    left = (due - today).days if due is not None else None
+    return RequirementStatus(SCREENING_KEY, SCREENING_NAME, light, reason, due, left, None, None,
+                             kind="screening")  # fmt: skip
 
 
 def _stale(lists: list[ScreeningList], today: date) -> tuple[str, ...]:
@@ -72,16 +126,27 @@ def screening_due(p: Practice, until: date) -> Iterable[DueItem]:
                       f"{u.why}",
                       u.person, u.light, f"verify:{u.document}")  # fmt: skip
     s = screening_status(p)
-    for cid, person in s.open:
+    for cid, who in s.open:
+        vendor = f" (vendor {who.removeprefix(VENDOR)})" if _is_vendor(who) else ""
         yield DueItem(p.today, "screening",
-                      f"Exclusion screening candidate {cid}: verify and resolve it",
-                      person, Light.RED, f"screening:candidate:{cid}")  # fmt: skip
-    for person in s.confirmed:
+                      f"Exclusion screening candidate {cid}{vendor}: verify and resolve it",
+                      None if vendor else who, Light.RED, f"screening:candidate:{cid}")  # fmt: skip
+    for who in s.confirmed:
+        if _is_vendor(who):
+            yield DueItem(p.today, "screening",
+                          f"Vendor {who.removeprefix(VENDOR)} is on a federal exclusion list "
+                          "(confirmed): no federal health program business through it", None,
+                          Light.RED, f"screening:confirmed:{who}")  # fmt: skip
+            continue
         yield DueItem(p.today, "screening",
                       "On a federal exclusion list (confirmed): may not work on federal "
-                      "health program business", person, Light.RED,
-                      f"screening:confirmed:{person}")  # fmt: skip
-    if s.never:
+                      "health program business", who, Light.RED,
+                      f"screening:confirmed:{who}")  # fmt: skip
+    for pid, start in sorted(s.hires.items()):
+        yield DueItem(start, "screening", f"Exclusion screening at hire (start {start})", pid,
+                      Light.YELLOW if start > p.today else Light.RED,
+                      f"screening:hire:{pid}")  # fmt: skip
+    if s.never and not s.hires:
         yield DueItem(p.today, "screening",
                       f"Screen {len(s.never)} person(s) never screened against the exclusion "
                       "lists (ctcm screen run)", None, Light.YELLOW, "screening:never")  # fmt: skip
@@ -105,12 +170,16 @@ def screening_section(p: Practice) -> Section:
     if not s.lists:
         lines.append("Exclusion screening: no list imported yet (ctcm screen import leie FILE)")
     lines += [
-        f"Exclusion screening candidate {cid} for {person}: verify it "
+        f"Exclusion screening candidate {cid} for {_label(who)}: verify it "
         f"(ctcm screen resolve {cid} --cleared|--confirmed --note ...)"
-        for cid, person in s.open
+        for cid, who in s.open
     ]
-    lines += [f"{person} is on a federal exclusion list (confirmed)" for person in s.confirmed]
-    if s.never:
+    lines += [f"{_label(who)} is on a federal exclusion list (confirmed)" for who in s.confirmed]
+    lines += [
+        f"{pid}: not screened at hire (start {start}) (ctcm screen run {pid})"
+        for pid, start in sorted(s.hires.items())
+    ]
+    if s.never and not s.hires:
         lines.append(f"{len(s.never)} person(s) never screened (ctcm screen run)")
     lines += [f"Exclusion screening: {x} (ctcm screen import ...)" for x in s.stale]
     if s.next_due is not None and s.next_due - p.today <= timedelta(days=7):

@@ -16,7 +16,16 @@ from datetime import date
 from pathlib import Path
 
 from ctcm.domain.credentials import check_text
-from ctcm.domain.screening import Candidate, Excluded, Subject, read_leie, read_sam, screen
+from ctcm.domain.screening import (
+    VENDOR,
+    Candidate,
+    Excluded,
+    Subject,
+    read_leie,
+    read_sam,
+    screen,
+    screen_businesses,
+)
 from ctcm.errors import AlreadyExists, InvalidInput, NotFound
 from ctcm.services.practice import Practice
 from ctcm.storage.screeningrepo import ScreeningList
@@ -190,9 +199,10 @@ class RunResult:
     people: int
     candidates: list[Candidate]
     lists: list[ScreeningList]
+    vendors: int = 0
 
 
-def run(p: Practice, person_id: str | None = None) -> RunResult:
+def run(p: Practice, person_id: str | None = None, vendors: bool = False) -> RunResult:
     rows, lists = current_lists(p)
     if not lists:
         raise InvalidInput(
@@ -204,6 +214,8 @@ def run(p: Practice, person_id: str | None = None) -> RunResult:
         get_person(p, person_id)
     who = subjects(p, person_id)
     found = screen(who, rows)
+    businesses = [(VENDOR + v.key, v.name) for v in p.repo.vendors().values()] if vendors else []
+    found += screen_businesses(businesses, rows)
     run_id = p.repo.add_screening_run(
         p.today,
         p.now_iso,
@@ -219,11 +231,11 @@ def run(p: Practice, person_id: str | None = None) -> RunResult:
             }
             for sl in lists
         ],  # fmt: skip
-        [s.id for s in who],
+        [s.id for s in who] + [b[0] for b in businesses],
         [(c.subject, c.basis, c.row.describe()) for c in found],
     )
     p.touch(f"screening-run:{run_id}", *(f"person:{c.subject}" for c in found))
-    return RunResult(run_id, len(who), found, lists)
+    return RunResult(run_id, len(who), found, lists, len(businesses))
 
 
 def resolve(p: Practice, candidate_id: int, resolution: str, note: str) -> None:
