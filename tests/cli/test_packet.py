@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 import zipfile
@@ -103,25 +104,56 @@ def test_redact_leaves_no_number_note_or_email(demo_cli: Cli, tmp_path: Path) ->
         assert b"@example.org" not in data, name
 
 
-def test_encrypted_zip_opens_with_the_password_only(demo_cli: Cli, tmp_path: Path) -> None:
+def _inner(out: Path, password: str) -> zipfile.ZipFile:
+    """The packet inside an encrypted zip: the outer archive opened with ``password``."""
+    import pyzipper
+
+    with pyzipper.AESZipFile(out) as z:
+        z.setpassword(password.encode())
+        return zipfile.ZipFile(io.BytesIO(z.read("packet.zip")))
+
+
+def test_encrypted_zip_hides_its_names_and_opens_with_the_password_only(
+    demo_cli: Cli, tmp_path: Path
+) -> None:
     import pyzipper
 
     cli = _packet(demo_cli)
     out = tmp_path / "packet.zip"
-    r = cli("packet", "build", "--encrypt", "--out", str(out))
-    assert r.exit_code == 1 and "CTCM_PACKET_PASSWORD" in r.stderr and not out.exists()
-    cli.ok("packet", "build", "--encrypt", "--out", str(out),
-           env={"CTCM_PACKET_PASSWORD": "auditor's long password"})  # fmt: skip
-    with zipfile.ZipFile(out) as plain, pytest.raises(RuntimeError):
-        plain.read("index.html")
+    # the default: a generated password (>= 128 bits), shown once, nowhere in the file
+    r = cli.ok("packet", "build", "--encrypt", "--with-attachments", "--out", str(out))
+    password = r.stderr.split("than the file): ")[1].split()[0]
+    assert re.fullmatch(r"([a-z2-9]{4}-){6}[a-z2-9]{4}", password)
+    raw = out.read_bytes()
+    assert password.encode() not in raw
+    with zipfile.ZipFile(out) as outer:
+        assert outer.namelist() == ["README.txt", "packet.zip"]  # no name of the packet shows
+        note = outer.read("README.txt").decode()
+        assert "7z x packet.zip" in note and "sha256sum -c MANIFEST.sha256" in note
+        with pytest.raises(RuntimeError):
+            outer.read("packet.zip")
+    for secret in (b"personnel/", b"scans", b"Bob", b"roster"):
+        assert secret not in raw, secret
     with pyzipper.AESZipFile(out) as z:
         z.setpassword(b"wrong password entirely")
         with pytest.raises(RuntimeError):
-            z.read("index.html")
-        z.setpassword(b"auditor's long password")
-        assert b"compliance packet" in z.read("index.html")
+            z.read("packet.zip")
+    inner = _inner(out, password)
+    assert b"compliance packet" in inner.read("index.html")
+    assert "MANIFEST.sha256" in inner.namelist()
+    # a password of one's own, from the environment (never typed on argv)
+    mine = tmp_path / "mine.zip"
+    r = cli.ok("packet", "build", "--encrypt", "--out", str(mine),
+               env={"CTCM_PACKET_PASSWORD": "auditor's long password"})  # fmt: skip
+    assert "Packet password" not in r.stderr
+    assert b"compliance packet" in _inner(mine, "auditor's long password").read("index.html")
+    r = cli("packet", "build", "--encrypt", "--out", str(tmp_path / "short.zip"),
+            env={"CTCM_PACKET_PASSWORD": "short"})  # fmt: skip
+    assert r.exit_code == 1 and "12 characters" in r.stderr
+    assert not (tmp_path / "short.zip").exists()
     r = cli("packet", "build", "--encrypt", "--out", str(tmp_path / "dir"))
     assert r.exit_code == 1 and "zip" in r.stderr
+    assert [x.name for x in tmp_path.iterdir() if x.name.startswith(".")] == []
 
 
 def test_as_of_leaves_out_later_records(demo_cli: Cli, tmp_path: Path) -> None:
@@ -183,17 +215,21 @@ def test_two_scans_of_one_name_on_one_document_both_go_in(demo_cli: Cli, tmp_pat
     """Found by the leak session: the second scan named like the first ended the packet build
     in a traceback ("two packet parts write ...")."""
     cli = demo_cli
+    name = "Bob Burns DOB 1984-03-02 I-9.PDF"  # what a person's file may be called
     for n, body in enumerate((b"front", b"back")):
         folder = tmp_path / f"s{n}"
         folder.mkdir()
-        (folder / "scan.pdf").write_bytes(body)
-    cli.ok("doc", "add", "bob", "i9", "--file", str(tmp_path / "s0" / "scan.pdf"))
+        (folder / name).write_bytes(body)
+    cli.ok("doc", "add", "bob", "i9", "--file", str(tmp_path / "s0" / name))
     doc = json.loads(cli.ok("doc", "list", "bob", "-f", "json").stdout)[-1]["id"]
-    cli.ok("doc", "attach", str(doc), "--file", str(tmp_path / "s1" / "scan.pdf"))
+    cli.ok("doc", "attach", str(doc), "--file", str(tmp_path / "s1" / name))
     cli.ok("packet", "build", "--with-attachments", "--out", str(tmp_path / "p"))
     files = _files(tmp_path / "p")
-    assert files[f"personnel/scans/{doc}-scan.pdf"] == b"front"
-    assert files[f"personnel/scans/{doc}-scan-1.pdf"] == b"back"
+    # named by document and type only: the file's own name (a person's name, a date of birth)
+    # never reaches the packet
+    assert files[f"personnel/scans/{doc}-i9.pdf"] == b"front"
+    assert files[f"personnel/scans/{doc}-i9-1.pdf"] == b"back"
+    assert not any("Burns" in path or "1984" in path for path in files)
 
 
 def test_a_packet_without_a_manual_says_so(demo_cli: Cli, tmp_path: Path) -> None:

@@ -29,7 +29,9 @@ def build(
     encrypt: Annotated[
         bool,
         typer.Option(
-            "--encrypt", help="AES-256 zip; password from CTCM_PACKET_PASSWORD or typed twice."
+            "--encrypt",
+            help="AES-256 zip hiding its file names; a generated password is shown once "
+            "(or CTCM_PACKET_PASSWORD).",
         ),
     ] = False,
 ) -> None:
@@ -54,19 +56,13 @@ def build(
         raise InvalidInput(f"{out} exists; give a new directory or zip name")
     day_from = parse_optional_date(start, "--from")
     day_to = parse_optional_date(end, "--to")
-    password = None
+    password, generated = None, False
     if encrypt:
         password = env.env.get("CTCM_PACKET_PASSWORD")
-        if not password:
-            if not env.interactive:
-                raise InvalidInput(
-                    "no terminal to ask the packet password: set CTCM_PACKET_PASSWORD"
-                )
-            password = env.prompt_secret("Packet password: ")
-            if env.prompt_secret("Again: ") != password:
-                raise InvalidInput("the two passwords differ")
-        if len(password) < 12:
-            raise InvalidInput("the packet password must have at least 12 characters")
+        if password is not None and len(password) < 12:
+            raise InvalidInput("CTCM_PACKET_PASSWORD must have at least 12 characters")
+        if password is None:  # the default: one no one can guess, shown once
+            password, generated = packet.generate_password(), True
     if with_attachments:
         actx.say(
             "warning: the packet will hold the stored files (scans, BAA copies, evidence) in "
@@ -87,15 +83,20 @@ def build(
             packet.write_zip(built, out, password)
         else:
             packet.write_dir(built, out)
+    if password is not None:
+        actx.say(
+            f"Wrote the packet as of {spec.as_of} ({len(built.files)} files) to {out}, encrypted "
+            "(AES-256; its README.txt says how to open it: 7-Zip, then unzip packet.zip, then "
+            "sha256sum -c MANIFEST.sha256)."
+        )
+        if generated:
+            actx.say(
+                f"Packet password (shown this once, never stored; send it by another channel "
+                f"than the file): {password}"
+            )
+        return
     actx.say(
         f"Wrote the packet as of {spec.as_of} ({len(built.files)} files) to {out}. Check it with: "
-        + (
-            "7z x (7-Zip; or the macOS or Windows archive tool: plain unzip cannot open AES "
-            "zips), then "
-            if is_zip and password
-            else "unzip, then "
-            if is_zip
-            else f"cd {out} && "
-        )
+        + ("unzip, then " if is_zip else f"cd {out} && ")
         + "sha256sum -c MANIFEST.sha256"
     )

@@ -16,6 +16,14 @@ def numbered(name: str, taken: Callable[[str], bool]) -> str:
     return candidate
 
 
+def packet_name(stem: str, original: str) -> str:
+    """A stored file's name in a packet: ``stem`` (what the index needs: a document number and
+    type, a vendor key) and the original's extension only. The name a person gave the file
+    (often their name, a license number, a date of birth) never leaves the vault this way."""
+    ext = os.path.splitext(original)[1].lower()
+    return stem + (ext if ext[1:].isalnum() and ext[1:].isascii() and len(ext) <= 9 else "")
+
+
 # what a scan or photo of a document may be, known by its first bytes (never its name)
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
 

@@ -153,42 +153,77 @@ def write_dir(built: Built, out: Path) -> None:
             fh.write(f.data)
 
 
-def write_zip(built: Built, out: Path, password: str | None) -> None:
-    """A zip whose entries carry the as-of date (so two builds give the same bytes); with a
-    password, AES-256 encrypted (WinZip AES, opened by 7-Zip, macOS and Windows tools)."""
-    import zipfile
+# the characters of a generated packet password: no 0/o, 1/l/i to misread on the phone
+_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
-    if out.exists():
-        raise AlreadyExists(f"{out} exists; refusing to overwrite it")
+
+def generate_password() -> str:
+    """28 characters of a 31-letter alphabet (138 bits), in groups of four: the zip format's
+    weak key derivation does not matter against a password no one can guess."""
     import secrets
 
+    chars = "".join(secrets.choice(_ALPHABET) for _ in range(28))
+    return "-".join(chars[i : i + 4] for i in range(0, 28, 4))
+
+
+COVER_NOTE = """ctcm compliance packet as of {as_of}
+
+The packet is inside packet.zip, encrypted with AES-256; its file names are hidden until it is
+opened. The password comes separately, never with this file. To open it:
+
+1. Extract packet.zip with the password: 7-Zip (7z x {name}), the macOS Archive Utility or
+   Windows' 7-Zip / WinZip. (Plain unzip cannot open AES-encrypted entries.)
+2. Unzip packet.zip with any zip tool: it holds index.html and the packet's folders.
+3. Check every file against the manifest: sha256sum -c MANIFEST.sha256
+   (macOS: shasum -a 256 -c MANIFEST.sha256).
+"""
+
+
+def _plain_zip(built: Built, target: Any) -> None:
+    """The packet as a zip whose entries carry the as-of date (two builds: the same bytes)."""
+    import zipfile
+
     stamp = (built.spec.as_of.year, built.spec.as_of.month, built.spec.as_of.day, 0, 0, 0)
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for f in built.files:
+            info = zipfile.ZipInfo(f.path, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            archive.writestr(info, f.data)
+
+
+def write_zip(built: Built, out: Path, password: str | None) -> None:
+    """A zip of the packet. With a password, an outer archive whose only entries are a cover
+    note (how to open it, nothing of the practice) and ``packet.zip``, AES-256 encrypted
+    (WinZip AES: 7-Zip, macOS and Windows tools), holding the packet: no file name inside is
+    readable without the password. The inner zip is built in memory, never on disk."""
+    if out.exists():
+        raise AlreadyExists(f"{out} exists; refusing to overwrite it")
+    import io
+    import secrets
+
     for stale in out.parent.glob(f".{out.name}.tmp-*"):  # what a killed build left
         stale.unlink(missing_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{secrets.token_hex(8)}")
     # 0600 from the first byte, never through a link planted at the name
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
-    if password is not None:
-        import pyzipper
-
-        archive: Any = pyzipper.AESZipFile(
-            tmp, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES
-        )
-        archive.setpassword(password.encode())
-        archive.setencryption(pyzipper.WZ_AES, nbits=256)
-    else:
-        archive = zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
-        with archive:
-            for f in built.files:
-                if password is not None:  # random salts: never byte-identical anyway
-                    archive.writestr(f.path, f.data)
-                    continue
-                info = zipfile.ZipInfo(f.path, date_time=stamp)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o600 << 16
-                archive.writestr(info, f.data)
-        os.chmod(tmp, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            if password is None:
+                _plain_zip(built, fh)
+            else:
+                import pyzipper
+
+                inner = io.BytesIO()
+                _plain_zip(built, inner)
+                note = COVER_NOTE.format(as_of=built.spec.as_of, name=out.name)
+                with pyzipper.AESZipFile(fh, "w", compression=pyzipper.ZIP_DEFLATED) as archive:
+                    archive.writestr("README.txt", note.encode())
+                    archive.setpassword(password.encode())
+                    archive.setencryption(pyzipper.WZ_AES, nbits=256)
+                    archive.writestr("packet.zip", inner.getvalue())
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)

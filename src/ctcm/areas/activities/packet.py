@@ -46,12 +46,12 @@ def activities_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
         PacketFile("activities/training.csv", training, "Training records in the period"),
     ]
     if spec.with_attachments:
-        from ctcm.areas.credentials.service import safe_filename
+        from ctcm.domain.files import packet_name
 
         shown = {e.id for e in entries}
         files += [
             PacketFile(
-                f"activities/evidence/{entry}-{n}-{safe_filename(name, 'evidence')}",
+                f"activities/evidence/{packet_name(f'{entry}-{n}-evidence', name)}",
                 p.vault.get_blob(key, blob_id),
                 f"Evidence kept with log entry {entry} (a sign-in sheet, a report)",
             )

@@ -28,12 +28,12 @@ def assets_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
         PacketFile("assets/devices.csv", devices, "Devices"),
     ]
     if spec.with_attachments:
-        from ctcm.areas.credentials.service import safe_filename
+        from ctcm.domain.files import packet_name
 
         shown = set(p.repo.vendors())
         files += [
             PacketFile(
-                f"assets/baa/{vendor}-{safe_filename(name, 'baa')}",
+                f"assets/baa/{packet_name(vendor + '-baa', name)}",
                 p.vault.get_blob(key, blob_id),
                 f"The BAA of vendor {vendor}, as stored",
             )

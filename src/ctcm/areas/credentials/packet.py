@@ -52,17 +52,18 @@ def personnel_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
 
 
 def _attachments(p: Practice) -> list[PacketFile]:
-    """Each scan of the documents shown, as ``<document>-<file name>``; a document's second
-    scan of the same name is numbered (``-1``), as ``doc export`` does."""
-    from ctcm.areas.credentials.service import safe_filename
-    from ctcm.domain.files import numbered
+    """Each scan of the documents shown, as ``<document>-<type>.<ext>`` (never the name the
+    file came with: it may carry a name or a date of birth); a document's second scan is
+    numbered (``-1``)."""
+    from ctcm.domain.files import numbered, packet_name
 
-    shown = {d.id for d in p.repo.documents()}  # as of the packet's date
+    shown = {d.id: d.doctype for d in p.repo.documents()}  # as of the packet's date
     files, used = [], set()
     for a in p.repo.attachments(None):
         if a.document_id not in shown:
             continue
-        name = numbered(f"{a.document_id}-{safe_filename(a.filename, 'scan')}", used.__contains__)
+        stem = f"{a.document_id}-{shown[a.document_id]}"
+        name = numbered(packet_name(stem, a.filename), used.__contains__)
         used.add(name)
         files.append(
             PacketFile(

@@ -175,10 +175,10 @@ def _on_time(p: Practice, r, spec: PacketSpec) -> str:  # type: ignore[no-untype
 
 
 def _files(p: Practice, versions, requests) -> list[PacketFile]:  # type: ignore[no-untyped-def]
-    from ctcm.areas.credentials.service import safe_filename
+    from ctcm.domain.files import packet_name
 
     out = []
-    wanted = [(f"privacy/npp/{v.id}-{safe_filename(v.filename, 'npp')}", v.file_id,
+    wanted = [(f"privacy/npp/{packet_name(f'{v.id}-npp', v.filename)}", v.file_id,
                f"Notice of privacy practices {v.id}") for v in versions]  # fmt: skip
     wanted += [(f"privacy/letters/request-{r.id}", r.letter_file, f"Letter closing request {r.id}")
                for r in requests if r.letter_file]  # fmt: skip
@@ -188,6 +188,6 @@ def _files(p: Practice, versions, requests) -> list[PacketFile]:  # type: ignore
             continue
         blob_id, key, filename, _ = found
         if path.startswith("privacy/letters/"):
-            path += "-" + safe_filename(filename, "letter")
+            path = packet_name(path + "-letter", filename)
         out.append(PacketFile(path, p.vault.get_blob(base64.b64decode(key), blob_id), title))
     return out
