@@ -42,7 +42,8 @@ PROMISES = """\
 - **Reminders: none lost; after a kill, what was in flight may go again.** With `--send`, each
   reminder is claimed in the delivery ledger before it goes and settled after: a run killed
   between the mail server's acceptance and the settlement sends that one message again once
-  its claim times out (15 minutes), never more than that one, and loses none. With `--out`, a
+  its claim times out (15 minutes by the clock of the machine that finds it, so hosts whose
+  clocks disagree never both send), never more than that one, and loses none. With `--out`, a
   run's files are recorded at its save: a run killed before it has its files written again
   by the next run (in the same folder, beside them as `NAME-1.eml`). Overlapping runs never
   send the same reminder.

@@ -125,6 +125,34 @@ def test_a_claim_left_by_a_killed_run_is_sent_after_the_timeout(cli: Cli, smtp: 
     assert r.stdout == ""
 
 
+@pytest.mark.slow
+def test_a_second_host_whose_clock_runs_16_minutes_ahead_sends_nothing_twice(
+    cli: Cli, smtp: Any
+) -> None:
+    """Found by the reliability run: overlapping cron runs on two hosts whose clocks differ by
+    16 minutes delivered messages twice (the claim's stamp, from one clock, was judged by the
+    other). The lease is measured by the observer's own clock from its first sighting."""
+    configure_mail(cli, smtp)
+    _staff(cli, 3)
+    smtp.delay = 30.0
+    proc = _remind(cli)
+    _wait_for_claims(cli, proc)
+    proc.send_signal(signal.SIGKILL)  # as good as a run still talking to a slow server
+    proc.wait(timeout=10)
+    smtp.delay = 0.0
+    other_host = {"CTCM_STATE_DIR": str(cli.tmp / "other-host-state")}
+    cli.clock = real_now(timedelta(minutes=16))  # the other host's clock runs ahead
+    r = cli("remind", "--send", env=other_host)
+    assert r.exit_code == 0 and r.stdout == "", (r.stdout, r.stderr)
+    assert smtp.messages == []
+    # 16 minutes later by that host's own clock, the claims are stale: sent once each
+    cli.clock = real_now(timedelta(minutes=32))
+    r = cli("remind", "--send", env=other_host)
+    assert r.stdout.startswith("3 reminder(s) delivered"), (r.stdout, r.stderr)
+    assert len(smtp.messages) == 3
+    assert cli("remind", "--send", env=other_host).stdout == ""
+
+
 def test_the_later_clock_of_these_tests_never_goes_back_at_midnight() -> None:
     """What a CTCM_TODAY process saw at 23:55 UTC, plus 16 minutes, is after it: wrapping
     "now + 16 minutes" in CTCM_TODAY again put it a day before (a claim never went stale)."""

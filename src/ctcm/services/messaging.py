@@ -28,11 +28,29 @@ from ctcm.domain.reminders import (
     parse_schedule,
 )
 from ctcm.errors import InvalidInput
-from ctcm.services.practice import Practice
+from ctcm.services.practice import Practice, iso_utc
 
 # A claim in the delivery ledger (see services/outbox.py) stops counting as sent after this long
-# without a heartbeat from its run.
+# without a heartbeat from its run, measured by the observing machine's own clock from when it
+# first saw the claim in that state (never one machine's stamp against another's clock: two
+# cron hosts 16 minutes apart must not both send). Past the backstop on any clock a claim is
+# stale anyway (its run died hours ago; the first sighting may be that late).
 CLAIM_TIMEOUT = timedelta(minutes=15)
+CLAIM_BACKSTOP = timedelta(hours=6)
+
+
+def stale_claims(p: Practice) -> set[str]:
+    """The claim keys whose run is taken for dead (see CLAIM_TIMEOUT)."""
+    claims = p.repo.claims()
+    if not claims:
+        return set()
+    now = p.now_iso
+    first = (
+        p.state.claim_sightings(claims, now) if p.state is not None else dict.fromkeys(claims, now)
+    )
+    lease, backstop = iso_utc(p.now - CLAIM_TIMEOUT), iso_utc(p.now - CLAIM_BACKSTOP)
+    return {k for k, at in claims.items() if first[k] <= lease or at <= backstop}
+
 
 DEFAULT_INSTRUCTIONS = (
     "Please reply to this message with a photo or scan of the renewed "

@@ -5,8 +5,8 @@ ledger under the lock (rows with status ``claimed`` and a claim key in place of 
 id), the lock is released while the mail server is talked to, and each outcome is recorded under
 the lock again (the claim becomes ``sent`` with the server's message id, or is dropped so the
 next run retries it). A run that overlaps skips claimed items, because the planner counts a
-claim as sent; a claim whose run was killed stops counting after ``CLAIM_TIMEOUT`` and is sent
-again. The one window left: a message the server accepted just before a kill, whose outcome
+claim as sent; a claim whose run was killed stops counting after ``CLAIM_TIMEOUT`` (measured by
+the observer's own clock: services/messaging.py) and is sent again. The one window left: a message the server accepted just before a kill, whose outcome
 was never recorded, goes again after the timeout.
 """
 
@@ -18,8 +18,8 @@ from dataclasses import replace
 
 from ctcm.environment import Environment
 from ctcm.errors import CtcmError
-from ctcm.services.messaging import CLAIM_TIMEOUT, DeliveryReport, Outgoing, Transport
-from ctcm.services.practice import Practice, iso_utc, open_practice, unlock_once
+from ctcm.services.messaging import DeliveryReport, Outgoing, Transport, stale_claims
+from ctcm.services.practice import Practice, open_practice, unlock_once
 
 Prepare = Callable[[Practice], tuple[DeliveryReport, list[Outgoing]]]
 
@@ -57,10 +57,6 @@ def _target(kind: str, who: str) -> str:
     return f"mail:{who}" if kind == "digest" else f"person:{who}"
 
 
-def stale_before(p: Practice) -> str:
-    return iso_utc(p.now - CLAIM_TIMEOUT)
-
-
 def deliver_via_outbox(
     env: Environment,
     command: str,
@@ -73,7 +69,7 @@ def deliver_via_outbox(
     unlocked = unlock_once(env)
     run = secrets.token_hex(6)
     with open_practice(env, command, unlocked) as p:
-        p.repo.drop_stale_claims(stale_before(p))
+        p.repo.drop_claims(sorted(stale_claims(p)))
         transport = make_transport(p)
         report, outgoing = prepare(p)
         claims = [f"claim:{run}:{i}" for i in range(len(outgoing))]

@@ -34,14 +34,14 @@ from ctcm.domain.reminders import (
     parse_schedule,
 )
 from ctcm.services.messaging import (
-    CLAIM_TIMEOUT,
     DeliveryReport,
     Mailer,
     Outgoing,
     mail_config,
     person_address,
+    stale_claims,
 )
-from ctcm.services.practice import Practice, iso_utc
+from ctcm.services.practice import Practice
 
 # ============================================================================ reminders
 
@@ -89,9 +89,9 @@ def plan_reminders(p: Practice) -> ReminderPlan:
     escalated: dict[tuple[str, str, str], int] = defaultdict(int)
     anchors: dict[tuple[str, str, str], date] = {}
     last_sent: dict[tuple[str, str, str], date] = {}
-    stale = iso_utc(p.now - CLAIM_TIMEOUT)
+    stale = stale_claims(p)
     for e in p.repo.deliveries("reminder"):
-        if e.status == "claimed" and e.at < stale:
+        if e.status == "claimed" and e.message_id in stale:
             continue  # claimed by a run that died: due again
         key = (e.person_id or "", e.doctype or "", e.about or "")
         if e.threshold:
@@ -108,7 +108,7 @@ def plan_reminders(p: Practice) -> ReminderPlan:
     done_activities = {
         (e.person_id or "", e.doctype or "", f"{e.about}:{e.threshold}")
         for e in p.repo.deliveries("activity")
-        if not (e.status == "claimed" and e.at < stale)
+        if not (e.status == "claimed" and e.message_id in stale)
     }
     activity_items = plan_activity_reminders(p, done_activities)
     rejections = pending_rejections(p)

@@ -269,9 +269,12 @@ class Repository(
 
     # ------------------------------------------------------------------ outbox claims
 
-    def drop_stale_claims(self, before: str) -> None:
-        self.conn.execute("DELETE FROM deliveries WHERE status = 'claimed' AND at < ?", (before,))
-        self.conn.commit()
+    def claims(self) -> dict[str, str]:
+        """Each open delivery claim and its heartbeat stamp."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT message_id, at FROM deliveries WHERE status = 'claimed'"
+        ).fetchall()
+        return {r[0]: r[1] for r in rows if r[0]}
 
     def drop_claims(self, claims: list[str]) -> None:
         self.conn.executemany(

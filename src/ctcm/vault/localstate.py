@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -78,6 +78,7 @@ class LocalState:
         if place is not None:
             key += f"|at|{os.path.realpath(place)}"
         self.path = directory / f"vault-{_name(key)}.json"
+        self.claims_path = directory / f"claims-{_name(key)}.json"
 
     @classmethod
     def for_header(
@@ -129,6 +130,36 @@ class LocalState:
         self._write(seen, only_forward=False)
 
     def _write(self, seen: Seen, only_forward: bool) -> None:
+        def wanted() -> bool:  # under the state lock
+            current = self.load() if only_forward else None
+            return current is None or (current.generation <= seen.generation and current != seen)
+
+        self._write_json(self.path, asdict(seen), wanted)
+
+    def claim_sightings(self, claims: Mapping[str, str], now: str) -> dict[str, str]:
+        """When this machine first saw each delivery claim in its current state (``claims``:
+        claim key -> its heartbeat stamp), by this machine's own clock: a lease measured at
+        both ends by one clock, so another machine's skewed clock never makes a live claim look
+        stale. Claims no longer in the ledger are forgotten. A state folder that cannot be
+        written remembers nothing (every claim is seen for the first time now)."""
+        try:
+            fd = os.open(self.claims_path, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(fd, "rb") as fh:
+                known = json.loads(fh.read(1 << 22))
+            known = known if isinstance(known, dict) else {}
+        except (OSError, ValueError):
+            known = {}
+        seen = {f"{k}|{at}": str(known.get(f"{k}|{at}", now)) for k, at in claims.items()}
+        if seen != known:
+            with contextlib.suppress(OSError, VaultError):
+                self._write_json(self.claims_path, seen)
+        return {k: seen[f"{k}|{at}"] for k, at in claims.items()}
+
+    def _write_json(
+        self, path: Path, data: object, wanted: Callable[[], bool] | None = None
+    ) -> None:
+        """Write ``data`` to ``path`` under the state lock (0600 from the first byte, renamed
+        into place), unless ``wanted`` says no once the lock is held."""
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             lock = os.open(self.directory / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
@@ -137,18 +168,14 @@ class LocalState:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)
             _remove_stale_temps(self.directory)
-            if only_forward:
-                current = self.load()
-                if current is not None and current.generation > seen.generation:
-                    return
-                if current is not None and current == seen:
-                    return
-            tmp = self.directory / f".{self.path.name}.{secrets.token_hex(4)}"
+            if wanted is not None and not wanted():
+                return
+            tmp = self.directory / f".{path.name}.{secrets.token_hex(4)}"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
             try:
                 with os.fdopen(fd, "w") as fh:
-                    json.dump(asdict(seen), fh)
-                os.replace(tmp, self.path)
+                    json.dump(data, fh)
+                os.replace(tmp, path)
             except BaseException:
                 with contextlib.suppress(FileNotFoundError):
                     tmp.unlink()
@@ -158,8 +185,9 @@ class LocalState:
 
 
 def _remove_stale_temps(directory: Path) -> None:
-    """Temp files a killed ctcm left (``.vault-*.json.<hex>``): under the state lock no other
-    writer owns one, so each is removed."""
-    for stale in directory.glob(".vault-*.json.*"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
+    """Temp files a killed ctcm left (``.vault-*.json.<hex>``, ``.claims-*.json.<hex>``): under
+    the state lock no other writer owns one, so each is removed."""
+    for pattern in (".vault-*.json.*", ".claims-*.json.*"):
+        for stale in directory.glob(pattern):
+            with contextlib.suppress(OSError):
+                stale.unlink()
