@@ -172,3 +172,41 @@ def test_slot_removal_re_encrypts_log_evidence_and_baa_files_too(cli: Cli) -> No
     assert contents == [b"%PDF signed BAA", b"log evidence"]
     files = {f.name for f in (cli.vault / "blobs").iterdir() if not f.name.startswith(".")}
     assert files == set(new)  # the old files are gone
+
+
+def test_a_rotation_killed_after_its_save_leaves_no_file_past_the_next_write(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the reliability run: ``slot remove --purge-backups`` killed after its save
+    left the old encrypted files, which no generation names, for good. They are listed as
+    retired before the save; the next writer deletes them."""
+    from ctcm.vault import retired
+
+    cli.ok("person", "add", "a", "--name", "A", "--email", "a@example.org")
+    _scan(cli, "a", "one.pdf", b"scan one")
+    _scan(cli, "a", "two.pdf", b"scan two")
+    _add_user(cli, "bob", "staff", BOB_PASS)
+    old = {p.name for p in (cli.vault / "blobs").iterdir() if not p.name.startswith(".")}
+
+    settle, calls = retired.settle, []
+
+    def killed(*args: object) -> int:  # the process dies once the save and the purge are done
+        calls.append(1)
+        if len(calls) == 2:  # the first: on opening; the second: the rotation's cleanup
+            raise RuntimeError("killed")
+        return settle(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(retired, "settle", killed)
+    with pytest.raises(RuntimeError, match="killed"):
+        cli("slot", "remove", "bob", "--purge-backups", env=ALICE, identity=False)
+    monkeypatch.undo()
+    assert json.loads(cli.ok("backup", "list", "--format", "json").stdout) == []  # purged
+    on_disk = {p.name for p in (cli.vault / "blobs").iterdir() if not p.name.startswith(".")}
+    assert old <= on_disk  # the old files are still there, named by nothing
+    cli.ok("person", "add", "b", "--name", "B", "--email", "b@example.org")  # the next write
+    with open_practice(cli.environment(), "status", write=False) as p:
+        live = {b for b, _ in p.repo.attachment_keys()}
+    on_disk = {p.name for p in (cli.vault / "blobs").iterdir() if not p.name.startswith(".")}
+    assert on_disk == live and not (old & on_disk)
+    assert not (cli.vault / "blobs" / ".retired").exists()
+    assert _exported(cli, 1) == b"scan one"

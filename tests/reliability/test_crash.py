@@ -1,13 +1,14 @@
 """Crash suite: a real `ctcm` process killed with SIGKILL at random moments while it writes.
 
 Workloads, in turn: person add, person add with a policy, a CSV import, a document with an
-encrypted scan, a backup restore, and a reminder run against a real SMTP server. After every
+encrypted scan, a backup restore, a key rotation (slot remove --purge-backups), and a reminder
+run against a real SMTP server. After every
 kill the vault opens, the audit chain verifies, the data is either the state before the command
 or the state after it (the after state whenever the command had reported success), no
 plaintext is anywhere on disk, and the next write leaves no temp file and no scan that no
 generation names. For the reminder run: no reminder is lost, and one goes twice only when the
 kill came after the server had accepted it (the documented window, see services/outbox.py).
-`make test` runs the short form (CTCM_CRASH_TRIALS, default 14: two per workload);
+`make test` runs the short form (CTCM_CRASH_TRIALS, default 16: two per workload);
 `make reliability` runs 1,000.
 """
 
@@ -34,7 +35,7 @@ from tests.conftest import CTCM_BIN, PASSPHRASE, ROOT, Cli, configure_mail, real
 
 pytestmark = pytest.mark.reliability
 # read at import: the tests' autouse fixture clears every CTCM_* variable
-TRIALS = int(os.environ.get("CTCM_CRASH_TRIALS", "14"))
+TRIALS = int(os.environ.get("CTCM_CRASH_TRIALS", "16"))
 SEED = int(os.environ.get("CTCM_CRASH_SEED", "20261125"))
 MARKER = b"PLAINMARKER"
 DAY = "2026-03-02"
@@ -149,6 +150,42 @@ def _restore(cli: Cli, n: int, tmp: Path) -> tuple[list[str], Callable[[Any], An
     cli.ok("person", "add", f"r{n}", "--name", f"PLAINMARKER r{n}", "--email", f"r{n}@ex.org")
     previous = VaultDir(cli.vault).read_parsed().generation - 1
     return ["backup", "restore", str(previous)], lambda before: before - {f"r{n}"}
+
+
+def _slots(cli: Cli) -> frozenset[str]:
+    return frozenset(s["id"] for s in json.loads(cli.ok("slot", "list", "-f", "json").stdout))
+
+
+ADMIN = {"CTCM_IDENTITY_FILE": "", "CTCM_USER": "alice", "CTCM_PASSPHRASE": PASSPHRASE}
+
+
+def _slot_remove(cli: Cli, n: int, tmp: Path) -> tuple[list[str], Callable[[Any], Any]]:
+    """A key rotation: every scan re-encrypted under a new data key, the old files and the
+    backups the old key opens deleted after the save."""
+    admin = {"CTCM_USER": "alice", "CTCM_PASSPHRASE": PASSPHRASE}
+    had = _slots(cli)
+    cli.ok("slot", "add-service", f"svc{n}", "--out", str(tmp / f"svc{n}.identity"), env=admin,
+           identity=False)  # fmt: skip
+    added = _slots(cli) - had
+    return ["slot", "remove", f"svc{n}", "--purge-backups"], lambda before: before - added
+
+
+def _scans_accounted(cli: Cli) -> None:
+    """After a rotation: every file in blobs/ is named by the live generation, or listed as
+    retired under a data key a kept backup still has (it goes with that backup): none that
+    nothing names or keeps."""
+    with open_practice(cli.environment(), "status", write=False) as p:
+        live = {b for b, _ in p.repo.attachment_keys()}
+    blobs = cli.vault / "blobs"
+    on_disk = {f.name for f in blobs.iterdir() if not f.name.startswith(".")}
+    held = {str(b.header.get("dek_id")) for b in VaultDir(cli.vault).list_backups()}
+    retired = blobs / ".retired"
+    kept = {
+        line.split(" ")[1]
+        for line in (retired.read_text().splitlines() if retired.exists() else [])
+        if line.split(" ")[0] in held
+    }
+    assert on_disk - live <= kept, on_disk - live - kept
 
 
 def _kill_point(rng: random.Random, durations: list[float]) -> float | None:
@@ -281,6 +318,7 @@ def test_killed_writers_never_leave_a_broken_or_half_written_vault(
         Workload("person import (CSV)", _people, _import),
         Workload("doc add --file (encrypted scan)", _numbers, _doc_with_scan),
         Workload("backup restore", _people, _restore),
+        Workload("slot remove --purge-backups (key rotation)", _slots, _slot_remove),
         Workload("remind --send (SMTP)", _people, _person_add),
         Workload("remind --out (files)", _people, _person_add),
     ]
@@ -293,9 +331,10 @@ def test_killed_writers_never_leave_a_broken_or_half_written_vault(
         else:
             args, expected = w.prepare(cli, n, sources)
             before = w.state(cli)
-            # a restore is an admin's (alice's passphrase, not the officer identity)
-            admin = {"CTCM_IDENTITY_FILE": "", "CTCM_USER": "alice", "CTCM_PASSPHRASE": PASSPHRASE}
-            run_env = env | admin if w.name == "backup restore" else env
+            # a restore and a rotation are an admin's (alice's passphrase, not the officer's
+            # identity)
+            admin_only = w.name.startswith(("backup restore", "slot remove"))
+            run_env = env | ADMIN if admin_only else env
             done, code, took = _run_and_kill(args, run_env, rng, w.durations)
             after = w.state(cli)  # the vault opens
             w.figures["trials"] += 1
@@ -315,7 +354,9 @@ def test_killed_writers_never_leave_a_broken_or_half_written_vault(
         assert not _leftovers(cli.vault), (n, _leftovers(cli.vault))
         if w.name.startswith("doc add"):
             _scans_match(cli)
-    _scans_match(cli)
+        if w.name.startswith("slot remove"):
+            _scans_accounted(cli)
+    _scans_accounted(cli)
     figures = {
         "trials": sum(w.figures["trials"] for w in workloads),
         "workloads": {w.name: w.figures for w in workloads},

@@ -39,15 +39,21 @@ CLAIM_TIMEOUT = timedelta(minutes=15)
 CLAIM_BACKSTOP = timedelta(hours=6)
 
 
-def stale_claims(p: Practice) -> set[str]:
-    """The claim keys whose run is taken for dead (see CLAIM_TIMEOUT)."""
+def note_claims(p: Practice) -> tuple[dict[str, str], dict[str, str]]:
+    """Remember on this machine when each open claim was first seen in its current state (a
+    run notes its own claims and heartbeats as it makes them). Return the claims (key ->
+    heartbeat stamp) and when each was first seen here."""
     claims = p.repo.claims()
     if not claims:
-        return set()
-    now = p.now_iso
-    first = (
-        p.state.claim_sightings(claims, now) if p.state is not None else dict.fromkeys(claims, now)
-    )
+        return {}, {}
+    if p.state is None:
+        return claims, dict.fromkeys(claims, p.now_iso)
+    return claims, p.state.claim_sightings(claims, p.now_iso)
+
+
+def stale_claims(p: Practice) -> set[str]:
+    """The claim keys whose run is taken for dead (see CLAIM_TIMEOUT)."""
+    claims, first = note_claims(p)
     lease, backstop = iso_utc(p.now - CLAIM_TIMEOUT), iso_utc(p.now - CLAIM_BACKSTOP)
     return {k for k, at in claims.items() if first[k] <= lease or at <= backstop}
 

@@ -18,7 +18,13 @@ from dataclasses import replace
 
 from ctcm.environment import Environment
 from ctcm.errors import CtcmError
-from ctcm.services.messaging import DeliveryReport, Outgoing, Transport, stale_claims
+from ctcm.services.messaging import (
+    DeliveryReport,
+    Outgoing,
+    Transport,
+    note_claims,
+    stale_claims,
+)
 from ctcm.services.practice import Practice, open_practice, unlock_once
 
 Prepare = Callable[[Practice], tuple[DeliveryReport, list[Outgoing]]]
@@ -80,6 +86,7 @@ def deliver_via_outbox(
                 for e in item.entries
             ]
         )
+        note_claims(p)  # this machine times its own claims from now
         p.touch(f"claimed:{len(outgoing)}")
         p.unchanged = not outgoing  # nothing to send: no new generation, only the audit entry
     if not outgoing:
@@ -104,6 +111,7 @@ def deliver_via_outbox(
                         p.touch(_target(report.kind, item.who))
                         report.sent.append(item.who)
                     p.repo.refresh_claims(f"claim:{run}:", p.now_iso)
+                    note_claims(p)
                 done += 1
     except CtcmError:
         # The server went away (or the vault did): give back what was not sent.

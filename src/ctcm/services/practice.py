@@ -16,6 +16,7 @@ from ctcm.services.journaltail import fold_journal
 from ctcm.storage.db import Database
 from ctcm.storage.repo import Repository
 from ctcm.vault import format as fmt
+from ctcm.vault import retired
 from ctcm.vault.journal import Journal
 from ctcm.vault.localstate import LocalState, Seen, state_dir
 from ctcm.vault.store import Retention, VaultDir
@@ -401,6 +402,7 @@ def open_practice(
         # what a killed writer left: temp files, and scans that no generation names
         temps = vault.remove_stale_temps()
         scans = vault.settle_pending(practice.repo.blob_ids)
+        scans += retired.settle(vault, practice.repo.blob_ids)
         if trace and (temps or scans):
             trace(f"trace: removed {temps} temp file(s) and {scans} unnamed scan(s) left behind")
         try:

@@ -12,6 +12,7 @@ from ctcm.errors import AlreadyExists, InvalidInput, NotFound, VaultError
 from ctcm.services.practice import Practice
 from ctcm.storage.db import Database
 from ctcm.vault import format as fmt
+from ctcm.vault import retired
 
 
 def require_admin(p: Practice, what: str) -> None:
@@ -102,6 +103,8 @@ def remove_slot(p: Practice, name: str, rewrite_backups: bool, purge_backups: bo
                 p.vault.blob_path(new_id).unlink()
         raise
     p.repo.rekey_attachments(mapping)
+    # listed before the save: a kill anywhere after it leaves nothing the next writer keeps
+    retired.retire(p.vault, old_dek_id, mapping)
     result.attachments = len(mapping)
     user_names = [n for n, s, _ in users if s == slot_id]
     if user_names:
@@ -129,9 +132,7 @@ def remove_slot(p: Practice, name: str, rewrite_backups: bool, purge_backups: bo
         ):
             result.old_blobs_kept = len(mapping)  # old backups still point at them
             return
-        for blob_id in mapping:
-            with contextlib.suppress(FileNotFoundError):
-                p.vault.blob_path(blob_id).unlink()
+        retired.settle(p.vault, p.repo.blob_ids)
 
     p.after_save.append(after_save)
     return result
