@@ -56,3 +56,39 @@ def test_unsafe_overrides_are_refused_with_one_line(cli: Cli, tmp_path: Path, pr
     assert r.exit_code == 1, r.stderr  # type: ignore[attr-defined]
     assert words in r.stderr and "Traceback" not in r.stderr  # type: ignore[attr-defined]
     assert len(r.stderr.strip().splitlines()) == 1  # type: ignore[attr-defined]
+
+
+def test_mails_and_the_adopted_manual_say_which_templates_made_them(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Each mail carries the digest of the email templates in effect and names the practice's
+    overrides with their hashes; adopting the manual records the same in the audit trail."""
+    import email
+    import hashlib
+    import json
+
+    from tests.cli.test_manual import FIXTURES
+
+    r = _digest(cli, tmp_path)
+    plain = email.message_from_bytes(next((tmp_path / "out").iterdir()).read_bytes())
+    shipped = plain["X-Ctcm-Templates"]
+    assert shipped.startswith("templates ") and "overridden" not in shipped
+    body = "Digest of {{ practice }}, with a note from the office.\n"
+    path = _override(cli, "email/digest.txt.j2")
+    path.write_text(body)
+    path.chmod(0o600)
+    r = cli("digest", "--out", str(tmp_path / "out2"), "--force")
+    assert r.exit_code == 0, r.stderr
+    mail = email.message_from_bytes(next((tmp_path / "out2").iterdir()).read_bytes())
+    sha = hashlib.sha256(body.encode()).hexdigest()[:12]
+    header = " ".join(mail["X-Ctcm-Templates"].split())
+    assert f"overridden: email/digest.txt.j2 {sha}" in header
+    assert header.split()[1] != shipped.split()[1]  # another set, another digest
+    # the manual: adopted from an overridden policy, the trail says so
+    cli.ok("manual", "import", str(FIXTURES / "clinic.toml"))
+    policy = _override(cli, "manual/08-passwords-mfa.md.j2")
+    policy.write_text("# Passwords\n\n**Rule:** 45 CFR 164.308(a)(5)(ii)(D)\n\nOurs.\n")
+    policy.chmod(0o600)
+    cli.ok("manual", "adopt", "--effective", "2026-03-02")
+    trail = json.dumps(json.loads(cli.ok("audit", "list", "--format", "json").stdout))
+    assert "overridden: manual/08-passwords-mfa.md.j2" in trail

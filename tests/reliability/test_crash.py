@@ -1,14 +1,14 @@
 """Crash suite: a real `ctcm` process killed with SIGKILL at random moments while it writes.
 
 Workloads, in turn: person add, person add with a policy, a CSV import, a document with an
-encrypted scan, a backup restore, a key rotation (slot remove --purge-backups), and a reminder
-run against a real SMTP server. After every
+encrypted scan, a backup restore, a key rotation (slot remove --purge-backups), an encrypted
+packet with the scans, and a reminder run against a real SMTP server. After every
 kill the vault opens, the audit chain verifies, the data is either the state before the command
 or the state after it (the after state whenever the command had reported success), no
 plaintext is anywhere on disk, and the next write leaves no temp file and no scan that no
 generation names. For the reminder run: no reminder is lost, and one goes twice only when the
 kill came after the server had accepted it (the documented window, see services/outbox.py).
-`make test` runs the short form (CTCM_CRASH_TRIALS, default 16: two per workload);
+`make test` runs the short form (CTCM_CRASH_TRIALS, default 18: two per workload);
 `make reliability` runs 1,000.
 """
 
@@ -35,7 +35,7 @@ from tests.conftest import CTCM_BIN, PASSPHRASE, ROOT, Cli, configure_mail, real
 
 pytestmark = pytest.mark.reliability
 # read at import: the tests' autouse fixture clears every CTCM_* variable
-TRIALS = int(os.environ.get("CTCM_CRASH_TRIALS", "16"))
+TRIALS = int(os.environ.get("CTCM_CRASH_TRIALS", "18"))
 SEED = int(os.environ.get("CTCM_CRASH_SEED", "20261125"))
 MARKER = b"PLAINMARKER"
 DAY = "2026-03-02"
@@ -150,6 +150,16 @@ def _restore(cli: Cli, n: int, tmp: Path) -> tuple[list[str], Callable[[Any], An
     cli.ok("person", "add", f"r{n}", "--name", f"PLAINMARKER r{n}", "--email", f"r{n}@ex.org")
     previous = VaultDir(cli.vault).read_parsed().generation - 1
     return ["backup", "restore", str(previous)], lambda before: before - {f"r{n}"}
+
+
+def _packet(cli: Cli, n: int, tmp: Path) -> tuple[list[str], Callable[[Any], Any]]:
+    """An encrypted packet with the decrypted scans: killed anywhere, no plaintext scan is on
+    disk (the inner zip is built in memory; the temp beside the target holds only the
+    encrypted archive)."""
+    packets = tmp.parent / "packets"  # beside the sources (which hold the marker in clear)
+    packets.mkdir(exist_ok=True)
+    out = packets / f"packet{n}.zip"
+    return ["packet", "build", "--with-attachments", "--encrypt", "--out", str(out)], lambda b: b
 
 
 def _slots(cli: Cli) -> frozenset[str]:
@@ -319,6 +329,7 @@ def test_killed_writers_never_leave_a_broken_or_half_written_vault(
         Workload("doc add --file (encrypted scan)", _numbers, _doc_with_scan),
         Workload("backup restore", _people, _restore),
         Workload("slot remove --purge-backups (key rotation)", _slots, _slot_remove),
+        Workload("packet build --with-attachments --encrypt", _people, _packet),
         Workload("remind --send (SMTP)", _people, _person_add),
         Workload("remind --out (files)", _people, _person_add),
     ]
@@ -350,7 +361,7 @@ def test_killed_writers_never_leave_a_broken_or_half_written_vault(
             assert "intact" in cli.ok("audit", "verify").stderr, n
             # the next write cleans what a killed writer left
             cli.ok("practice", "set", "--warn-days", str(30 + n % 7))
-        assert not _plaintext_anywhere(cli.vault, tmp), n
+        assert not _plaintext_anywhere(cli.vault, tmp, tmp_path / "packets"), n
         assert not _leftovers(cli.vault), (n, _leftovers(cli.vault))
         if w.name.startswith("doc add"):
             _scans_match(cli)

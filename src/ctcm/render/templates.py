@@ -197,6 +197,39 @@ def render_email(env: Any, kind: str, context: dict[str, Any]) -> RenderedEmail:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class TemplateSet:
+    """Which templates made an output: a digest of every template under a folder as the
+    environment loads it (the practice's override in place of the shipped one), and the names
+    overridden with each override's SHA-256."""
+
+    digest: str  # 16 hex digits
+    overrides: tuple[tuple[str, str], ...]
+
+    def describe(self) -> str:
+        mine = ", ".join(f"{name} {sha[:12]}" for name, sha in self.overrides)
+        return f"templates {self.digest}" + (f" (overridden: {mine})" if mine else "")
+
+
+def template_set(env: Any, folder: str) -> TemplateSet:
+    import hashlib
+
+    from ctcm.resources import shipped_dir
+
+    shipped = str(shipped_dir("templates"))
+    lines, overrides = [], []
+    for name in sorted(set(env.list_templates())):
+        if not name.startswith(folder + "/"):
+            continue
+        source, filename, _ = env.loader.get_source(env, name)
+        sha = hashlib.sha256(source.encode()).hexdigest()
+        lines.append(f"{name} {sha}")
+        if filename and not filename.startswith(shipped):
+            overrides.append((name, sha))
+    digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+    return TemplateSet(digest, tuple(overrides))
+
+
 EMAIL_KINDS = ("reminder", "status", "digest", "test", "awareness", "escalation")
 
 

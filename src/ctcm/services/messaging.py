@@ -262,6 +262,7 @@ class Mailer:
             parse_address(self.config.reply_to, "reply-to") if self.config.reply_to else None
         )
         self.templates = make_environment(p.vault.root / "templates")
+        self._template_set: Any = None
 
     def admins(self) -> list[Address]:
         from ctcm.mail.message import parse_address
@@ -281,7 +282,7 @@ class Mailer:
 
         rendered = render_email(self.templates, kind, context)
         rehearsal = "[REHEARSAL] " if self.p.rehearsal else ""  # never passes for a real one
-        return build_message(
+        msg = build_message(
             self.sender,
             to,
             rehearsal + rendered.subject,
@@ -292,6 +293,17 @@ class Mailer:
             reply_to=self.reply_to,
             attachments=attachments,
         )
+        # which templates made it: the digest of the email templates in effect
+        msg["X-Ctcm-Templates"] = self.template_set.describe()
+        return msg
+
+    @property
+    def template_set(self) -> Any:
+        if self._template_set is None:
+            from ctcm.render.templates import template_set
+
+            self._template_set = template_set(self.templates, "email")
+        return self._template_set
 
 
 @dataclass

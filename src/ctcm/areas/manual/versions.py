@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ctcm.areas.manual.acks import ack_requirements, ack_rule, current
-from ctcm.areas.manual.service import Heading, render_sections
+from ctcm.areas.manual.service import Heading, environment, render_sections
 from ctcm.domain.credentials import Light, Person, Reason, RequirementStatus, check_text
 from ctcm.domain.manual import (
     AckRule,
@@ -24,6 +24,7 @@ from ctcm.domain.manual import (
 )
 from ctcm.domain.program import DueItem
 from ctcm.errors import AlreadyExists, InvalidInput, NotFound
+from ctcm.render.templates import template_set
 from ctcm.services.practice import Practice
 
 
@@ -116,7 +117,8 @@ def adopt(p: Practice, effective: date | None, note: str | None) -> ManualVersio
         len(sections),
     )
     p.repo.add_manual_version(v, sections, p.now_iso)
-    p.touch(f"manual:v{v.number}")
+    # which templates made it (the practice's overrides named with their hashes), in the trail
+    p.touch(f"manual:v{v.number}", template_set(environment(p), "manual").describe())
     _log_review(p, v)
     return v
 
