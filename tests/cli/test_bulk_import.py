@@ -131,3 +131,25 @@ def test_bad_risk_ratings_import_nothing(cli: Cli, tmp_path: Path) -> None:
     assert cli.ok("risk", "show", "1", "--format", "json").stdout == before
     r = cli("risk", "import-ratings", "7", str(EXAMPLES / "risk-ratings.csv"))
     assert r.exit_code == 1 and r.stderr == "ctcm: unknown assessment 7 (see 'ctcm risk list')\n"
+
+
+def test_the_trail_names_each_import_file_by_its_hash(cli: Cli, tmp_path: Path) -> None:
+    """Exactly once: the file's SHA-256 is in the same commit as what it added; the same file
+    again adds nothing and says so in one line."""
+    import hashlib
+
+    path = EXAMPLES / "vendors.csv"
+    digest = hashlib.sha256(path.read_text(encoding="utf-8-sig").encode()).hexdigest()[:16]
+    cli.ok("vendor", "import", str(path))
+    trail = json.dumps(json.loads(cli.ok("audit", "list", "--format", "json").stdout))
+    assert f"sha256:{digest}" in trail
+    again = cli.ok("vendor", "import", str(path))
+    assert "added 0" in again.stderr and len(_json(cli, "vendor", "list")) == 3
+    people = tmp_path / "people.csv"
+    people.write_text("id,name,email\nzed,Zed Z,z@example.org\n")
+    cli.ok("person", "import", str(people))
+    cli.ok("person", "import", str(people))
+    digest = hashlib.sha256(people.read_bytes()).hexdigest()[:16]
+    trail = json.dumps(json.loads(cli.ok("audit", "list", "--format", "json").stdout))
+    assert f"sha256:{digest}" in trail
+    assert [p["id"] for p in _json(cli, "person", "list")].count("zed") == 1

@@ -205,7 +205,9 @@ def import_csv(
     if errors:
         raise BadRows(name, errors)
     if result.added and not dry_run:
-        p.touch(f"import:{name}", f"{len(result.added)} added")
+        from ctcm.areas.credentials.csvio import file_tag
+
+        p.touch(f"import:{name}", file_tag(text), f"{len(result.added)} added")
     else:
         p.unchanged = not result.added
     return result

@@ -42,6 +42,14 @@ class ImportResult:
 MAX_IMPORT = 32 << 20  # a roster or register of tens of thousands of rows is a few MB
 
 
+def file_tag(text: str) -> str:
+    """The import file's SHA-256 as the audit trail names it, in the same commit as what the
+    import changed (a retry of the same file changes nothing and says so)."""
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def read_csv_text(path: Path) -> str:
     try:
         if path.stat().st_size > MAX_IMPORT:
@@ -184,7 +192,7 @@ def import_people(
             result.unchanged += 1
     if changed and not dry_run:
         p.repo.put_people(changed, p.now_iso)
-    p.touch(f"import:{name}", *(f"person:{x.id}" for x in changed))
+    p.touch(f"import:{name}", file_tag(text), *(f"person:{x.id}" for x in changed))
     return result
 
 
@@ -235,7 +243,8 @@ def import_documents(
         result.added = [str(i) for i in ids]
     else:
         result.added = [f"{d.person_id}/{d.doctype}" for d in new]
-    p.touch(f"import:{name}", *(f"document:{i}" for i in result.added if i.isdigit()))
+    p.touch(f"import:{name}", file_tag(text),
+            *(f"document:{i}" for i in result.added if i.isdigit()))  # fmt: skip
     return result
 
 

@@ -217,7 +217,7 @@ def import_answers(p: Practice, assessment_id: int, path: Path) -> int:
     """Answers from CSV (columns as ANSWER_COLUMNS, plus the checklist's descriptive ones, which
     are ignored; a row with no status is an item not answered yet) or YAML (a list of mappings
     with those keys); all or nothing, every bad row reported."""
-    from ctcm.areas.credentials.csvio import BadRows, read_csv_text, read_rows
+    from ctcm.areas.credentials.csvio import BadRows, file_tag, read_csv_text, read_rows
 
     a = editable(p, assessment_id)
     text = read_csv_text(path)
@@ -249,7 +249,7 @@ def import_answers(p: Practice, assessment_id: int, path: Path) -> int:
     if errors:
         raise BadRows(path.name, errors)
     p.repo.put_answers(a.id, answers)
-    p.touch(f"assessment:{a.id}", f"import:{path.name}")
+    p.touch(f"assessment:{a.id}", f"import:{path.name}", file_tag(text))
     return len(answers)
 
 
