@@ -742,3 +742,44 @@ def test_required_specifications_cannot_be_not_applicable_but_for_four(staffed: 
     for citation in ("164.308(a)(4)(ii)(A)", "164.314(a)(2)(ii)", "164.314(b)(2)"):
         cli.ok("risk", "answer", aid, citation, "--status", "n/a", "--note",
                "we are a counseling practice, not a clearinghouse or health plan")  # fmt: skip
+
+
+def test_finalize_refuses_an_untreated_required_gap_and_the_report_shows_the_plan(
+    staffed: Cli,
+) -> None:
+    """A required specification partial or not implemented blocks the sign-off until a task
+    (by its citation) or an acceptance treats it; the owner's summary lists every high risk
+    and every required gap with its plan; the report holds the ePHI inventory and the next
+    review date."""
+    cli = staffed
+    aid = _scripted(cli)
+    _complete(cli, aid)
+    backup = "164.308(a)(7)(ii)(A)"  # data backup plan: required
+    cli.ok("risk", "answer", str(aid), backup, "--status", "partial", "--note",
+           "no off-site copy")  # fmt: skip
+    for scenario in ("S09", "S21", "S05", "S11"):  # more high risks than the old top five
+        cli.ok("risk", "rate", str(aid), scenario, "--likelihood", "high", "--impact", "high")
+        cli.ok("risk", "mitigate", str(aid), scenario, "--action", f"Fix {scenario}", "--owner",
+               "fred", "--due", "2027-06-30")  # fmt: skip
+    r = cli("risk", "finalize", str(aid), "--by", "ana")
+    assert r.exit_code == 1
+    assert f"{backup} Data backup plan: required, partial, with no mitigation task" in r.stderr
+    cli.ok("risk", "mitigate", str(aid), backup, "--action", "Nightly off-site backup",
+           "--owner", "fred", "--due", "2027-03-31")  # fmt: skip
+    r = cli("risk", "mitigate", str(aid), "164.999(z)", "--action", "x", "--owner", "fred",
+            "--due", "2027-03-31")  # fmt: skip
+    assert r.exit_code == 1 and len(r.stderr.splitlines()) == 1
+    cli.ok("device", "add", "laptop-9", "--type", "laptop", "--owner", "fred", "--encrypted",
+           "yes", "--screen-lock", "yes", "--phi", "yes")  # fmt: skip
+    cli.ok("vendor", "add", "ehr", "--name", "ChartCloud", "--service", "EHR", "--phi", "yes")
+    cli.ok("risk", "finalize", str(aid), "--by", "ana")
+    md = cli.ok("risk", "report", str(aid)).stdout
+    summary = md.split("## Summary for the practice owner")[1].split("## Scope")[0]
+    highs = [s["scenario"] for s in _json(cli, "risk", "show", str(aid))["risks"]
+             if s["level"] in ("high", "critical")]  # fmt: skip
+    assert len(highs) >= 6 and all(f"| {h} " in summary for h in highs)
+    assert f"{backup} Data backup plan (partial): task " in summary
+    ephi = md.split("Where the practice's ePHI is")[1].split("## ")[0]
+    assert "laptop-9 (laptop, Fred Manager): encrypted yes" in ephi
+    assert "ChartCloud (EHR): BAA NO SIGNED BAA" in ephi
+    assert "Next review due by 2027-03-02." in md

@@ -326,7 +326,7 @@ def checklist(
 
     Example: ctcm risk checklist --format html --out checklist.html
     """
-    from ctcm.areas.risk.report import render_checklist
+    from ctcm.areas.risk.checklist import render_checklist
     from ctcm.cli.context import write_output
     from ctcm.domain.risk import Scale
     from ctcm.errors import InvalidInput

@@ -17,7 +17,12 @@ task_app = typer.Typer(
 def mitigate(
     ctx: typer.Context,
     assessment: AssessmentArg,
-    scenario: str,
+    scenario: Annotated[
+        str,
+        typer.Argument(
+            help="A threat scenario (S04), or a safeguard not in place by its citation."
+        ),
+    ],
     action: Annotated[str, typer.Option("--action", help="What will be done.")],
     owner: Annotated[str, typer.Option("--owner", help="PERSON responsible.")],
     due: Annotated[str, typer.Option("--due", metavar="YYYY-MM-DD")],
@@ -25,9 +30,12 @@ def mitigate(
         bool, typer.Option("--allow-past", help="Accept a due date in the past.")
     ] = False,
 ) -> None:
-    """Add a task to the mitigation plan. Prints the task id.
+    """Add a task to the mitigation plan, for a threat scenario or for a required safeguard not
+    in place (by its citation). Prints the task id.
 
     Example: ctcm risk mitigate 1 S04 --action "Turn on MFA for all mailboxes" --owner fnguyen --due 2026-12-31
+
+    Example: ctcm risk mitigate 1 "164.308(a)(7)(ii)(A)" --action "Nightly off-site backup" --owner fnguyen --due 2027-03-31
     """
     from ctcm.areas.risk.service import mitigate as do_mitigate
     from ctcm.areas.risk.service import parse_due

@@ -439,8 +439,10 @@ def missing_for_finalize(
     """What keeps an assessment from being finalized, one line each (empty: it may be).
 
     Every item answered; every scenario in scope rated or not applicable with a reason; every
-    high or critical risk with a task or a recorded acceptance; every addressable item not
-    implemented with its reason and alternative; no standalone standard not applicable.
+    high or critical risk, and every required specification or standard partial or not
+    implemented, with a task or a recorded acceptance (a task names the scenario or the
+    item's citation); every addressable item not implemented with its reason and
+    alternative; no standalone standard not applicable.
     """
     planned = {t.scenario for t in tasks}
     unplanned = [
@@ -462,6 +464,11 @@ def missing_for_finalize(
             wrong.append(f"{item.citation}: addressable, not implemented, no reason/alternative")
         if ans.status is AnswerStatus.NOT_APPLICABLE and catalog.standalone(item):
             wrong.append(f"{item.citation}: a required standard answered not applicable")
+        if ans.status.is_gap and catalog.required(item) and item.citation not in planned:
+            unplanned.append(
+                f"{item.citation} {item.name}: required, {ans.status.label}, with no mitigation "
+                "task or acceptance"
+            )
     unrated = [
         f"{scenario.id} {scenario.title}: not rated (or marked not applicable)"
         for scenario in scenarios

@@ -56,3 +56,9 @@ def as_text(scale: Scale, kind: str) -> str:
     return "\n".join(
         f"{d['label']}: {d['definition']} (e.g. {d['example']})" for d in definitions(scale)[kind]
     )
+
+
+def levels_context(scale: Scale) -> dict[str, Any]:
+    """What the report and the checklist show of the scale: its source and each level's
+    meaning."""
+    return {"source": source(), **definitions(scale)}

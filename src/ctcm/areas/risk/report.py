@@ -3,13 +3,11 @@ owner's summary (draft or finalized), and the blank checklist."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ctcm.areas.risk.catalog import load_catalog
+from ctcm.areas.risk.levels import levels_context
 from ctcm.areas.risk.service import get_assessment, missing, scope_items, scope_scenarios
 from ctcm.domain.risk import (
     Answer,
@@ -17,6 +15,7 @@ from ctcm.domain.risk import (
     Catalog,
     CatalogItem,
     Exclusion,
+    Level,
     Rating,
     Rule,
     Scale,
@@ -262,7 +261,7 @@ def report_context(p: Practice, d: AssessmentDetail) -> dict[str, Any]:
             "catalog_version": a.catalog_version,
         },
         "scale": scale_text,
-        "levels": _levels(a.scale),
+        "levels": levels_context(a.scale),
         "proposed": d.catalog.proposed,
         "officer": names.get(officer_id or "", "(not designated)"),
         "progress": d.progress,
@@ -305,7 +304,39 @@ def report_context(p: Practice, d: AssessmentDetail) -> dict[str, Any]:
             for c in d.changes
         ],
         "as_of": p.today.isoformat(),
+        "ephi": _ephi_inventory(p, names),
+        "next_review": _next_review(p, d),
     }
+
+
+def _ephi_inventory(p: Practice, names: dict[str, str]) -> dict[str, list[dict[str, str]]]:
+    """Where the practice's ePHI lives, from what ctcm knows: devices that hold it (not
+    retired) and vendors that create, receive, keep or send it, with their protection."""
+    devices = [
+        {"key": d.key, "type": d.type.value, "owner": names.get(d.owner or "", d.owner or "shared"),
+         "encrypted": d.encrypted.value, "screen_lock": d.screen_lock.value}
+        for d in p.repo.devices().values()
+        if d.phi and (d.retired_on is None or d.retired_on > p.today)
+    ]  # fmt: skip
+    vendors = [
+        {"name": v.name, "service": v.service,
+         "baa": f"signed {v.baa_signed}" if v.baa_signed else "NO SIGNED BAA"}
+        for v in p.repo.vendors().values()
+        if v.phi
+    ]  # fmt: skip
+    return {"devices": devices, "vendors": vendors}
+
+
+def _next_review(p: Practice, d: AssessmentDetail) -> str:
+    """When this analysis is to be reviewed (the practice's review interval after its
+    sign-off)."""
+    from ctcm.areas.risk.program import DEFAULT_REVIEW_MONTHS
+    from ctcm.domain.dates import add_months
+
+    months = int(p.settings.get("risk_review_months", str(DEFAULT_REVIEW_MONTHS)))
+    if d.signoff is None:
+        return f"{months} months after it is finalized"
+    return add_months(d.signoff.on, months).isoformat()
 
 
 def _plan(tasks: list[Task]) -> str:
@@ -336,10 +367,14 @@ def _summary(d: AssessmentDetail, names: dict[str, str]) -> dict[str, Any]:
     for t in d.tasks:
         by_task.setdefault(t.scenario, []).append(t)
     required_gaps = [
-        {"citation": i.citation, "name": i.name, "status": d.answers[i.citation].status.label}
+        {"citation": i.citation, "name": i.name, "status": d.answers[i.citation].status.label,
+         "plan": _plan(by_task.get(i.citation, []))}
         for i in d.items
         if i.citation in d.answers and d.answers[i.citation].status.is_gap and d.catalog.required(i)
-    ]
+    ]  # fmt: skip
+    # every high and critical risk; moderate ones after them, up to five rows in all
+    high = [(sc, r) for sc, r in register if r.level.rank >= Level.HIGH.rank]
+    moderate = [(sc, r) for sc, r in register if r.level is Level.MODERATE]
     return {
         "by_level": [{"level": lv, "count": levels[lv]} for lv in order if lv in levels],
         "rated": len(register),
@@ -352,17 +387,10 @@ def _summary(d: AssessmentDetail, names: dict[str, str]) -> dict[str, Any]:
                 "level": r.level.label,
                 "plan": _plan(by_task.get(sc.id, [])),
             }
-            for sc, r in register[:5]
-            if r.level.rank >= 2
+            for sc, r in high + moderate[: max(0, 5 - len(high))]
         ],
         "required_gaps": required_gaps,
     }
-
-
-def _levels(scale: Scale) -> dict[str, Any]:
-    from ctcm.areas.risk.levels import definitions, source
-
-    return {"source": source(), **definitions(scale)}
 
 
 def signer_role(p: Practice, person_id: str) -> str:
@@ -394,79 +422,3 @@ def render_report(p: Practice, assessment_id: int, fmt: str, redact: bool = Fals
     if redact:
         context["items"] = [{**i, "note": None} for i in context["items"]]
     return render(env, f"risk/report.{fmt}.j2", context)
-
-
-def checklist_items(rule: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "citation": i.citation,
-            "name": i.name,
-            "kind": i.kind.value,
-            "safeguard": i.safeguard,
-            "questions": list(i.questions),
-            "guidance": i.guidance,
-            "evidence": list(i.evidence),
-            "proposed_change": i.nprm,
-        }
-        for i in load_catalog(rule).items
-    ]
-
-
-def render_checklist(
-    rule: str, fmt: str, override_dir: Path | None, scale: Scale | None = Scale.THREE
-) -> str:
-    """The blank checklist, for a paper walk-through (md, html, csv or json), with what each
-    likelihood and impact level means on the practice's scale."""
-    import json
-
-    from ctcm.render.formats import neutralise
-    from ctcm.render.templates import make_environment, render
-
-    items = checklist_items(rule)
-    if fmt == "json":
-        return json.dumps(items, indent=2) + "\n"
-    if fmt == "csv":
-        # Descriptive columns first, then the ones to fill in: the filled file imports as it is
-        # with 'ctcm risk import' (rows left without a status are items not answered yet).
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(
-            [
-                "citation",
-                "name",
-                "kind",
-                "safeguard",
-                "questions",
-                "evidence_examples",
-                "status",
-                "note",
-                "evidence",
-                "reason",
-                "alternative",
-            ]
-        )
-        for i in items:
-            described = (
-                i["citation"],
-                i["name"],
-                i["kind"],
-                i["safeguard"],
-                " ".join(i["questions"]),
-                "; ".join(i["evidence"]),
-            )
-            writer.writerow([neutralise(str(x)) for x in described] + ["", "", "", "", ""])
-        return buf.getvalue()
-    if fmt not in ("md", "html"):
-        raise InvalidInput("--format must be md, html, csv or json")
-    catalog = load_catalog(rule)
-    return render(
-        make_environment(override_dir),
-        f"risk/checklist.{fmt}.j2",
-        {
-            "title": catalog.title,
-            "version": catalog.version,
-            "items": items,
-            "proposed": catalog.proposed,
-            "levels": _levels(scale) if scale is not None else None,
-        },
-    )

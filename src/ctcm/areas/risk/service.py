@@ -136,6 +136,14 @@ def get_scenario(a: Assessment, scenario_id: str) -> Scenario:
     )
 
 
+def _task_target(a: Assessment, target: str) -> str:
+    """What a mitigation task treats: a threat scenario (S04) or a safeguard not in place,
+    by its citation (164.308(a)(7)(ii)(A))."""
+    if target[:1].isdigit():
+        return _in_scope(a, target).citation
+    return get_scenario(a, target).id
+
+
 def _in_scope(a: Assessment, citation: str) -> CatalogItem:
     item = load_catalog(a.rule.value).get(citation)
     if a.items is not None and item.citation not in a.items:
@@ -406,16 +414,14 @@ def mitigate(
     allow_past: bool = False,
 ) -> int:
     a = editable(p, assessment_id)
-    scenario = get_scenario(a, scenario_id)
+    target = _task_target(a, scenario_id)
     if due < p.today and not allow_past:
         raise InvalidInput(
             f"--due {due} is in the past; give a date from {p.today} on "
             "(or --allow-past to record a task that was already due)"
         )
     cred.get_person(p, owner)
-    task = Task(
-        0, a.id, scenario.id, check_text(action, "--action", 1000), owner, due, TaskStatus.OPEN
-    )
+    task = Task(0, a.id, target, check_text(action, "--action", 1000), owner, due, TaskStatus.OPEN)
     task_id = p.repo.add_task(task, p.now_iso, p.actor)
     p.touch(f"assessment:{a.id}", f"task:{task_id}", f"person:{owner}")
     return task_id
