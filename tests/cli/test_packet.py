@@ -281,3 +281,70 @@ def test_a_back_dated_onboarding_shows_in_an_earlier_packet(cli: Cli, tmp_path: 
     assert [(d["person"], d["type"]) for d in docs] == [("vet", "npi")]
     status = json.loads(cli.ok("--as-of", "2025-06-30", "status", "--format", "json").stdout)
     assert [p["id"] for p in status["people"]] == ["vet"]
+
+
+def _csv(folder: Path, name: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO((folder / name).read_text())))
+
+
+def test_a_packet_between_two_recorded_events_holds_what_existed_then(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """One rule in every file: a record exists as of D if it came into effect by D (a start,
+    an issue date, an in-service date), or with no such date if it was recorded by D; a task
+    closed or a device retired after D is still open or in use; every CSV row says when it was
+    recorded. A back-dated onboarding counts in an earlier packet."""
+    # onboarding on 2026-03-02, back-dated where the practice knows the dates
+    cli.ok("person", "add", "ann", "--name", "Ann Able", "--email", "a@example.org",
+           "--start", "2025-01-06")  # fmt: skip
+    cli.ok("doc", "add", "ann", "npi", "--number", "1234567893", "--issued", "2025-01-06")
+    cli.ok("device", "add", "laptop-1", "--type", "laptop", "--owner", "ann", "--encrypted",
+           "yes", "--screen-lock", "yes", "--since", "2025-06-01")  # fmt: skip
+    cli.ok("vendor", "add", "ehr", "--name", "ChartCloud", "--service", "EHR", "--phi", "yes",
+           "--baa-signed", "2025-02-01", "--since", "2025-02-01")  # fmt: skip
+    cli.ok("vendor", "add", "fax", "--name", "FaxCo", "--service", "fax", "--phi", "yes")
+    cli.ok("risk", "new")
+    task = cli.ok("risk", "mitigate", "1", "S04", "--action", "MFA", "--owner", "ann", "--due",
+                  "2026-06-30").stdout.strip()  # fmt: skip
+    # a month later: the task is done, the laptop retired, a new vendor
+    later = {"CTCM_TODAY": "2026-04-02"}
+    cli.ok("risk", "task", "done", task, env=later)
+    cli.ok("device", "retire", "laptop-1", "--date", "2026-04-01", "--method", "NIST purge",
+           env=later)  # fmt: skip
+    cli.ok("vendor", "add", "shred", "--name", "ShredCo", "--service", "shredding", "--phi",
+           "yes", env=later)  # fmt: skip
+    cli.clock = type(cli.clock)(cli.clock.now().replace(month=5))  # today: 2026-05-02
+    between = tmp_path / "between"
+    cli.ok("--as-of", "2026-03-15", "packet", "build", "--out", str(between))
+    vendors = {v["key"]: v for v in _csv(between, "assets/vendors.csv")}
+    assert set(vendors) == {"ehr", "fax"}  # ShredCo came later
+    assert vendors["ehr"]["in_service"] == "2025-02-01"
+    assert vendors["fax"]["recorded_at"].startswith("2026-03-02")
+    devices = _csv(between, "assets/devices.csv")
+    assert [d["retired_on"] for d in devices] == [""]  # retired after the day
+    tasks = _csv(between, "risk/mitigation-plan.csv")
+    assert [(t["status"], t["closed_on"]) for t in tasks] == [("open", "")]
+    assert tasks[0]["recorded_at"].startswith("2026-03-02")
+    roster = _csv(between, "personnel/roster.csv")
+    assert roster[0]["id"] == "ann" and roster[0]["recorded_at"].startswith("2026-03-02")
+    assert _csv(between, "personnel/documents.csv")[0]["recorded_at"].startswith("2026-03-02")
+    # status as of the same day agrees with the packet
+    board = json.loads(cli.ok("--as-of", "2026-03-15", "device", "list", "--format",
+                              "json").stdout)  # fmt: skip
+    assert [d["retired_on"] for d in board] == [None]
+    # an earlier packet: what the back-dated onboarding says was there
+    earlier = tmp_path / "earlier"
+    cli.ok("--as-of", "2025-07-01", "packet", "build", "--out", str(earlier))
+    assert [r["id"] for r in _csv(earlier, "personnel/roster.csv")] == ["ann"]
+    assert [d["key"] for d in _csv(earlier, "assets/devices.csv")] == ["laptop-1"]
+    assert [v["key"] for v in _csv(earlier, "assets/vendors.csv")] == ["ehr"]
+    assert _csv(earlier, "risk/mitigation-plan.csv") == []
+    # after: all of it, as it is
+    now = tmp_path / "now"
+    cli.ok("packet", "build", "--out", str(now))
+    assert {v["key"] for v in _csv(now, "assets/vendors.csv")} == {"ehr", "fax", "shred"}
+    assert [(t["status"], t["closed_on"]) for t in _csv(now, "risk/mitigation-plan.csv")] == [
+        ("done", "2026-04-02")
+    ]
+    r = cli("device", "add", "pc-9", "--type", "desktop", "--since", "2027-01-01")
+    assert r.exit_code == 1 and "in the future" in r.stderr

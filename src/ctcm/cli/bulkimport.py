@@ -45,7 +45,7 @@ def vendor_import(
     ctx: typer.Context, file: FileArg, dry_run: DryRunOpt = False,
     date_format: DateFormatOpt = None, fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:  # fmt: skip
-    """Import vendors from CSV (columns: key,name,service,phi,baa_signed,review_months).
+    """Import vendors from CSV (columns: key,name,service,phi,baa_signed,review_months,since).
 
     All or nothing: any bad row is reported with its row number and nothing is imported;
     importing the same file again changes nothing. Template: examples/import/vendors.csv.
@@ -59,7 +59,8 @@ def device_import(
     ctx: typer.Context, file: FileArg, dry_run: DryRunOpt = False,
     date_format: DateFormatOpt = None, fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:  # fmt: skip
-    """Import devices from CSV (columns: key,type,owner,encrypted,screen_lock,phi,last_audit).
+    """Import devices from CSV (columns: key,type,owner,encrypted,screen_lock,phi,last_audit,
+    since).
 
     All or nothing; importing the same file again changes nothing. Template:
     examples/import/devices.csv.

@@ -25,6 +25,7 @@ def _json(p, d, months):  # type: ignore[no-untyped-def]
         "last_audit": d.last_audit.isoformat() if d.last_audit else None,
         "retired_on": d.retired_on.isoformat() if d.retired_on else None,
         "retire_method": d.retire_method,
+        "in_service": d.in_service.isoformat() if d.in_service else None,
         "status": light.value,
         "why": why,
     }
@@ -44,15 +45,25 @@ def add(
         str, typer.Option("--screen-lock", help="yes, no or unknown.")
     ] = "unknown",
     phi: Annotated[str, typer.Option("--phi", help="yes if it holds or reaches PHI.")] = "yes",
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="YYYY-MM-DD",
+            help="In use since (back-dates onboarding: earlier as-of packets count it).",
+        ),
+    ] = None,
 ) -> None:
     """Add a device to the inventory.
 
     Example: ctcm device add laptop-3 --type laptop --owner bchen --encrypted yes --screen-lock yes
     """
     from ctcm.areas.assets.service import add_device, audit_months
+    from ctcm.domain.dates import parse_optional_date
 
+    day = parse_optional_date(since, "--since")
     with opened(ctx, "device add") as p:
-        d = add_device(p, key, type_, owner, encrypted, screen_lock, phi)
+        d = add_device(p, key, type_, owner, encrypted, screen_lock, phi, day)
         light, why = d.light(p.today, audit_months(p))
     app_context(ctx).say(f"Added device {d.key}: {light.value.upper()}, {why}.")
 
@@ -65,15 +76,25 @@ def edit(
     encrypted: Annotated[str | None, typer.Option("--encrypted")] = None,
     screen_lock: Annotated[str | None, typer.Option("--screen-lock")] = None,
     phi: Annotated[str | None, typer.Option("--phi")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="YYYY-MM-DD",
+            help="In use since (back-dates onboarding: earlier as-of packets count it).",
+        ),
+    ] = None,
 ) -> None:
     """Change a device.
 
     Example: ctcm device edit laptop-3 --owner kbrown
     """
     from ctcm.areas.assets.service import edit_device
+    from ctcm.domain.dates import parse_optional_date
 
+    day = parse_optional_date(since, "--since")
     with opened(ctx, "device edit") as p:
-        edit_device(p, key, owner, encrypted, screen_lock, phi)
+        edit_device(p, key, owner, encrypted, screen_lock, phi, day)
     app_context(ctx).say(f"Updated device {key}.")
 
 

@@ -27,6 +27,7 @@ def _json(p, v):  # type: ignore[no-untyped-def]
         "review_due": due.isoformat() if due else None,
         "last_review": v.last_review.isoformat() if v.last_review else None,
         "baa_file": v.baa_file,
+        "in_service": v.in_service.isoformat() if v.in_service else None,
         "status": light.value,
         "why": why,
     }
@@ -44,6 +45,14 @@ def add(
         Path | None, typer.Option("--baa-file", help="The signed BAA (stored encrypted).")
     ] = None,
     review_months: Annotated[int, typer.Option("--review-months")] = 12,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="YYYY-MM-DD",
+            help="In use since (back-dates onboarding: earlier as-of packets count it).",
+        ),
+    ] = None,
 ) -> None:
     """Add a vendor. A vendor that sees PHI needs a signed BAA before any PHI is shared.
 
@@ -53,8 +62,9 @@ def add(
     from ctcm.domain.dates import parse_optional_date
 
     signed = parse_optional_date(baa_signed, "--baa-signed")
+    day = parse_optional_date(since, "--since")
     with opened(ctx, "vendor add") as p:
-        v = add_vendor(p, key, name, service, phi, signed, baa_file, review_months)
+        v = add_vendor(p, key, name, service, phi, signed, baa_file, review_months, day)
         light, why = v.light(p.today, p.warn_days)
     app_context(ctx).say(f"Added vendor {v.key}: {light.value.upper()}, {why}.")
 
@@ -67,15 +77,25 @@ def edit(
     service: Annotated[str | None, typer.Option("--service")] = None,
     phi: Annotated[str | None, typer.Option("--phi", help="yes or no.")] = None,
     review_months: Annotated[int | None, typer.Option("--review-months")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="YYYY-MM-DD",
+            help="In use since (back-dates onboarding: earlier as-of packets count it).",
+        ),
+    ] = None,
 ) -> None:
     """Change a vendor.
 
     Example: ctcm vendor edit shredco --review-months 24
     """
     from ctcm.areas.assets.service import edit_vendor
+    from ctcm.domain.dates import parse_optional_date
 
+    day = parse_optional_date(since, "--since")
     with opened(ctx, "vendor edit") as p:
-        edit_vendor(p, key, name, service, phi, review_months)
+        edit_vendor(p, key, name, service, phi, review_months, day)
     app_context(ctx).say(f"Updated vendor {key}.")
 
 

@@ -35,6 +35,7 @@ class Vendor:
     review_months: int = 12
     baa_file: str | None = None  # the attachment's file name
     last_review: date | None = None  # the latest logged BAA review (evidence, not a signature)
+    in_service: date | None = None  # working for the practice since (onboarding back-dates it)
 
     def review_due(self) -> date | None:
         """The next review: ``review_months`` after the signature or the latest review."""
@@ -81,6 +82,7 @@ class Device:
     last_audit: date | None = None
     retired_on: date | None = None
     retire_method: str | None = None
+    in_service: date | None = None  # in use since (onboarding back-dates it)
 
     def light(self, today: date, audit_months: int) -> tuple[Light, str]:
         """A PHI device not encrypted (or not known to be) is RED: losing it is a reportable

@@ -40,7 +40,7 @@ def _vendor(p: Practice, row: dict[str, str], fmt: str | None) -> str:
             f"vendor {row['key']!r} exists with other details (ctcm vendor edit / vendor baa)"
         )
     assets.add_vendor(p, row["key"], row["name"], row["service"], row["phi"], signed, None,
-                      int(months))  # fmt: skip
+                      int(months), _date(row.get("since") or None, "since", fmt))  # fmt: skip
     return "added"
 
 
@@ -50,7 +50,8 @@ def _device(p: Practice, row: dict[str, str], fmt: str | None) -> str:
     if row["key"] in p.repo.devices():
         return "unchanged"
     assets.add_device(p, row["key"], row["type"], row.get("owner") or None, row["encrypted"],
-                      row["screen_lock"], row["phi"])  # fmt: skip
+                      row["screen_lock"], row["phi"],
+                      _date(row.get("since") or None, "since", fmt))  # fmt: skip
     audited = _date(row.get("last_audit") or None, "last_audit", fmt)
     if audited is not None:
         assets.audit_device(p, row["key"], audited, row["encrypted"], row["screen_lock"], None)
@@ -148,13 +149,13 @@ KINDS: dict[str, Kind] = {
         lambda r: r.get("document") or f"{r.get('person')}:{r.get('doctype')}",
     ),
     "vendors": Kind(
-        ("key", "name", "service", "phi", "baa_signed", "review_months"),
+        ("key", "name", "service", "phi", "baa_signed", "review_months", "since"),
         ("key", "name", "service", "phi"),
         _vendor,
         lambda r: r["key"],
     ),
     "devices": Kind(
-        ("key", "type", "owner", "encrypted", "screen_lock", "phi", "last_audit"),
+        ("key", "type", "owner", "encrypted", "screen_lock", "phi", "last_audit", "since"),
         ("key", "type", "encrypted", "screen_lock", "phi"),
         _device,
         lambda r: r["key"],

@@ -295,44 +295,14 @@ def _load_demo_activities(p: Practice, directory: Path, program: dict[str, Any])
                 p, row["kind"], parse_optional_date(row.get("for"), "for")
             ),
         )
-    from ctcm.areas.assets import service as assets
     from ctcm.areas.incidents import service as incidents
     from ctcm.domain.incidents import Assessment
+    from ctcm.services.bulk import import_csv
 
-    vendors = resolve_relative_dates((directory / "vendors.csv").read_text(), p.today)
-    columns = ("key", "name", "service", "phi", "baa_signed")
-    for _, row in csvio.read_rows(vendors, "vendors.csv", columns, columns[:4]):
-        assets.add_vendor(
-            p,
-            row["key"],
-            row["name"],
-            row["service"],
-            row["phi"],
-            parse_optional_date(row.get("baa_signed"), "baa_signed"),
-            None,
-            12,
-        )
-    devices = resolve_relative_dates((directory / "devices.csv").read_text(), p.today)
-    columns = ("key", "type", "owner", "encrypted", "screen_lock", "phi", "last_audit")
-    for _, row in csvio.read_rows(devices, "devices.csv", columns, columns[:6]):
-        assets.add_device(
-            p,
-            row["key"],
-            row["type"],
-            row["owner"] or None,
-            row["encrypted"],
-            row["screen_lock"],
-            row["phi"],
-        )
-        if row.get("last_audit"):
-            assets.audit_device(
-                p,
-                row["key"],
-                parse_date(row["last_audit"], "last_audit"),
-                row["encrypted"],
-                row["screen_lock"],
-                None,
-            )
+    # the same files and rules as `ctcm vendor import` / `device import` (in-service dates too)
+    for kind in ("vendors", "devices"):
+        text = resolve_relative_dates((directory / f"{kind}.csv").read_text(), p.today)
+        import_csv(p, kind, text, f"{kind}.csv", False)
     for i in program.get("incidents", []):
         day = parse_date(resolve_relative_dates(i["discovered"], p.today), "discovered")
         incident_id = incidents.add(p, day, i["summary"], i.get("reported_by"))

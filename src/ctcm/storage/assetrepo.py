@@ -14,22 +14,45 @@ def _d(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+# a vendor or device is on record as of a day if in service by then (or, with no such date,
+# recorded by then): the rule of people's start dates and documents' issue dates
+_IN_SERVICE = "CASE WHEN in_service IS NOT NULL THEN in_service <= ? ELSE created_at <= ? END"
+
+
 class AssetQueries(AsOf):
     """Mixed into Repository (which provides ``conn``)."""
 
     conn: sqlite3.Connection
 
     def vendors(self) -> dict[str, Vendor]:
+        """As of a date: the vendors in service by then (or, with no such date, recorded by
+        then), with a BAA signed later not yet signed."""
         rows = self.conn.execute(
-            "SELECT key, name, service, phi, baa_signed, review_months, baa_filename "
-            "FROM vendors WHERE created_at <= ? ORDER BY key",
-            (self._cut(),),
+            "SELECT key, name, service, phi, baa_signed, review_months, baa_filename, in_service "
+            f"FROM vendors WHERE {_IN_SERVICE} ORDER BY key",
+            self._in_service_params(),
         ).fetchall()
         reviewed = self._baa_reviews()
-        return {
-            r[0]: Vendor(r[0], r[1], r[2], bool(r[3]), _d(r[4]), r[5], r[6], reviewed.get(r[0]))
-            for r in rows
-        }
+        day = self._as_of_day()
+        out = {}
+        for r in rows:
+            signed = _d(r[4])
+            if signed is not None and day is not None and signed.isoformat() > day:
+                signed = None
+            out[r[0]] = Vendor(r[0], r[1], r[2], bool(r[3]), signed, r[5],
+                               r[6] if signed else None, reviewed.get(r[0]), _d(r[7]))  # fmt: skip
+        return out
+
+    def _as_of_day(self) -> str | None:
+        """The day a packet or --as-of looks at (None: today, everything)."""
+        if self.as_of_cutoff is None:
+            return None
+        return getattr(self, "in_effect_day", None) or self.as_of_cutoff[:10]
+
+    def _in_service_params(self) -> tuple[str, str]:
+        if self.as_of_cutoff is None:
+            return ("9999-12-31", "9999")
+        return (self._as_of_day() or "9999-12-31", self.as_of_cutoff)
 
     def _baa_reviews(self) -> dict[str, date]:
         """Each vendor's latest logged BAA review (`log add baa-review --field vendor=KEY`);
@@ -41,7 +64,10 @@ class AssetQueries(AsOf):
         ).fetchall()
         corrected = {r[3] for r in rows if r[3] is not None}
         latest: dict[str, date] = {}
+        as_of = self._as_of_day()
         for entry_id, done_on, fields, _ in rows:
+            if as_of is not None and done_on > as_of:
+                continue  # reviewed after the day looked at
             vendor = json.loads(fields).get("vendor", "").strip()
             day = date.fromisoformat(done_on)
             if entry_id not in corrected and vendor and day > latest.get(vendor, date.min):
@@ -53,20 +79,21 @@ class AssetQueries(AsOf):
         if exists:
             self.conn.execute(
                 "UPDATE vendors SET name = ?, service = ?, phi = ?, baa_signed = ?, "
-                "review_months = ? WHERE key = ?",
+                "review_months = ?, in_service = ? WHERE key = ?",
                 (
                     v.name,
                     v.service,
                     int(v.phi),
                     v.baa_signed.isoformat() if v.baa_signed else None,
                     v.review_months,
+                    v.in_service.isoformat() if v.in_service else None,
                     v.key,
                 ),
             )
         else:
             self.conn.execute(
                 "INSERT INTO vendors (key, name, service, phi, baa_signed, review_months, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "created_at, in_service) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     v.key,
                     v.name,
@@ -75,6 +102,7 @@ class AssetQueries(AsOf):
                     v.baa_signed.isoformat() if v.baa_signed else None,
                     v.review_months,
                     now,
+                    v.in_service.isoformat() if v.in_service else None,
                 ),
             )
         self.conn.commit()
@@ -87,11 +115,18 @@ class AssetQueries(AsOf):
         self.conn.commit()
 
     def devices(self) -> dict[str, Device]:
+        """As of a date: the devices in use by then (or recorded by then), an audit or a
+        retirement after it not yet made."""
         rows = self.conn.execute(
             "SELECT key, type, owner, encrypted, screen_lock, phi, last_audit, retired_on, "
-            "retire_method FROM devices WHERE created_at <= ? ORDER BY key",
-            (self._cut(),),
+            f"retire_method, in_service FROM devices WHERE {_IN_SERVICE} ORDER BY key",
+            self._in_service_params(),
         ).fetchall()
+        day = self._as_of_day()
+
+        def by_then(value: str | None) -> date | None:
+            return None if value is None or (day is not None and value > day) else _d(value)
+
         return {
             r[0]: Device(
                 r[0],
@@ -100,9 +135,10 @@ class AssetQueries(AsOf):
                 Tri(r[3]),
                 Tri(r[4]),
                 bool(r[5]),
-                _d(r[6]),
-                _d(r[7]),
-                r[8],
+                by_then(r[6]),
+                by_then(r[7]),
+                r[8] if by_then(r[7]) else None,
+                _d(r[9]),
             )
             for r in rows
         }
@@ -117,17 +153,20 @@ class AssetQueries(AsOf):
             d.last_audit.isoformat() if d.last_audit else None,
             d.retired_on.isoformat() if d.retired_on else None,
             d.retire_method,
+            d.in_service.isoformat() if d.in_service else None,
         )
         if self.conn.execute("SELECT 1 FROM devices WHERE key = ?", (d.key,)).fetchone():
             self.conn.execute(
                 "UPDATE devices SET type = ?, owner = ?, encrypted = ?, screen_lock = ?, "
-                "phi = ?, last_audit = ?, retired_on = ?, retire_method = ? WHERE key = ?",
+                "phi = ?, last_audit = ?, retired_on = ?, retire_method = ?, in_service = ? "
+                "WHERE key = ?",
                 (*values, d.key),
             )
         else:
             self.conn.execute(
                 "INSERT INTO devices (type, owner, encrypted, screen_lock, phi, last_audit, "
-                "retired_on, retire_method, key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "retired_on, retire_method, in_service, key, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (*values, d.key, now),
             )
         self.conn.commit()

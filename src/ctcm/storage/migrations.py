@@ -237,6 +237,13 @@ def _v19_verify(connection: Any) -> None:
     )
 
 
+def _v20_in_service(connection: Any) -> None:
+    from sqlalchemy import Date
+
+    _add_columns(connection, "vendors", ("in_service", Date))
+    _add_columns(connection, "devices", ("in_service", Date))
+
+
 MIGRATIONS: list[Migration] = [
     ("initial schema: practice, credentials, attachments, audit", _v1_initial),
     ("reminder schedules per document type; delivery ledger", _v2_reminders),
@@ -263,6 +270,10 @@ MIGRATIONS: list[Migration] = [
     ("signed writes: each generation's writer and the role table in force", _v17_signed),
     ("Privacy Rule records: patient requests, complaints, sanctions, the NPP", _v18_privacy),
     ("primary-source verification of documents, and the types that need it", _v19_verify),
+    (
+        "vendors and devices in service since a date (as-of packets, back-dated onboarding)",
+        _v20_in_service,
+    ),
 ]
 LATEST = len(MIGRATIONS)
 

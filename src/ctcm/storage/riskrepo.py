@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -89,21 +90,18 @@ class RiskQueries(AsOf):
             if assessment_id is not None
             else self.conn.execute(sql + " ORDER BY id", (self._cut(),))
         )
-        return [
-            Task(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                date.fromisoformat(r[5]),
-                TaskStatus(r[6]),
-                r[7],
-                r[8],
-                _d(r[9]),
-            )
-            for r in rows
-        ]
+        day = self.as_of_cutoff[:10] if self.as_of_cutoff else None
+        day = getattr(self, "in_effect_day", None) or day
+        out = []
+        for r in rows:
+            task = Task(r[0], r[1], r[2], r[3], r[4], date.fromisoformat(r[5]), TaskStatus(r[6]),
+                        r[7], r[8], _d(r[9]))  # fmt: skip
+            if day is not None and task.closed_on is not None and task.closed_on.isoformat() > day:
+                # closed after the day looked at: open then
+                task = replace(task, status=TaskStatus.OPEN, closed_on=None,
+                               accepted_reason=None, accepted_by=None)  # fmt: skip
+            out.append(task)
+        return out
 
     # ================================================================== risk (writes)
 

@@ -346,6 +346,7 @@ class VendorRow(SQLModel, table=True):
     baa_key: str | None = None  # base64 of the BAA file's own AES key
     baa_filename: str | None = None
     created_at: str
+    in_service: date | None = None  # schema v20
 
 
 class DeviceRow(SQLModel, table=True):
@@ -362,6 +363,7 @@ class DeviceRow(SQLModel, table=True):
     retired_on: date | None = None
     retire_method: str | None = None
     created_at: str
+    in_service: date | None = None  # schema v20
 
 
 class ManualAnswerRow(SQLModel, table=True):

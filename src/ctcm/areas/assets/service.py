@@ -42,6 +42,7 @@ def add_vendor(
     baa_signed: date | None,
     baa_file: Path | None,
     review_months: int,
+    since: date | None = None,
 ) -> Vendor:
     check_key(key, "vendor key")
     if key in p.repo.vendors():
@@ -53,6 +54,7 @@ def add_vendor(
         _yes_no(phi, "--phi"),
         baa_signed,
         _months(review_months),
+        in_service=_since(p, since),
     )
     if baa_file is not None and baa_signed is None:
         raise InvalidInput("a BAA file needs --baa-signed DATE")
@@ -63,6 +65,13 @@ def add_vendor(
         _store_baa(p, key, baa_file)
     p.touch(f"vendor:{key}")
     return vendor
+
+
+def _since(p: Practice, since: date | None) -> date | None:
+    """--since: in service since (back-dated onboarding), never in the future."""
+    if since is not None and since > p.today:
+        raise InvalidInput(f"--since {since} is in the future: give the day it came into use")
+    return since
 
 
 def _store_baa(p: Practice, key: str, path: Path) -> None:
@@ -84,9 +93,10 @@ def edit_vendor(
     service: str | None,
     phi: str | None,
     review_months: int | None,
+    since: date | None = None,
 ) -> Vendor:
     v = get_vendor(p, key)
-    if (name, service, phi, review_months) == (None,) * 4:
+    if (name, service, phi, review_months, since) == (None,) * 5:
         raise InvalidInput("nothing to change: give at least one option (see --help)")
     v = replace(
         v,
@@ -94,6 +104,7 @@ def edit_vendor(
         service=check_text(service, "--service", 300) if service is not None else v.service,
         phi=_yes_no(phi, "--phi") if phi is not None else v.phi,
         review_months=_months(review_months) if review_months is not None else v.review_months,
+        in_service=_since(p, since) if since is not None else v.in_service,
     )
     p.repo.put_vendor(v, p.now_iso)
     p.touch(f"vendor:{key}")
@@ -123,6 +134,7 @@ def add_device(
     encrypted: str,
     screen_lock: str,
     phi: str,
+    since: date | None = None,
 ) -> Device:
     check_key(key, "device key")
     if key in p.repo.devices():
@@ -141,6 +153,7 @@ def add_device(
         parse_tri(encrypted, "--encrypted"),
         parse_tri(screen_lock, "--screen-lock"),
         _yes_no(phi, "--phi"),
+        in_service=_since(p, since),
     )
     p.repo.put_device(device, p.now_iso)
     p.touch(f"device:{key}")
@@ -161,9 +174,10 @@ def edit_device(
     encrypted: str | None,
     screen_lock: str | None,
     phi: str | None,
+    since: date | None = None,
 ) -> Device:
     d = get_device(p, key)
-    if (owner, encrypted, screen_lock, phi) == (None,) * 4:
+    if (owner, encrypted, screen_lock, phi, since) == (None,) * 5:
         raise InvalidInput("nothing to change: give at least one option (see --help)")
     if owner is not None:
         cred.get_person(p, owner)
@@ -173,6 +187,7 @@ def edit_device(
         encrypted=parse_tri(encrypted, "--encrypted") if encrypted else d.encrypted,
         screen_lock=parse_tri(screen_lock, "--screen-lock") if screen_lock else d.screen_lock,
         phi=_yes_no(phi, "--phi") if phi is not None else d.phi,
+        in_service=_since(p, since) if since is not None else d.in_service,
     )
     p.repo.put_device(d, p.now_iso)
     p.touch(f"device:{key}")

@@ -8,11 +8,12 @@ from ctcm.services.practice import Practice
 
 def personnel_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
     people = p.repo.people()
+    entered = p.repo.recorded_at("people")
     roster = table(
-        ("id", "name", "title", "start", "active", "deactivated_on", "policies"),
+        ("id", "name", "title", "start", "active", "deactivated_on", "policies", "recorded_at"),
         (
             (x.id, x.name, x.title, iso(x.start), "yes" if x.active else "no",
-             iso(x.deactivated_on), ";".join(x.policies))
+             iso(x.deactivated_on), ";".join(x.policies), entered.get(x.id, ""))
             for x in people
         ),
     )  # fmt: skip
@@ -22,6 +23,7 @@ def personnel_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
     current = p.repo.current_documents()
     waivers = p.repo.waivers()
     rows = []
+    entered_docs = p.repo.recorded_at("documents")
     for d in p.repo.documents():
         in_force = current.get((d.person_id, d.doctype))
         light = ""
@@ -37,11 +39,13 @@ def personnel_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
             (
                 d.id, d.person_id, d.doctype, iso(d.issued), iso(d.expires), light,
                 "" if spec.redact else (d.number or ""), d.attachments,
+                entered_docs.get(str(d.id), ""),
             )
         )  # fmt: skip
     register = table(
-        ("id", "person", "type", "issued", "expires", "status", "number", "attachments"), rows
-    )
+        ("id", "person", "type", "issued", "expires", "status", "number", "attachments",
+         "recorded_at"), rows,
+    )  # fmt: skip
     files = [
         PacketFile("personnel/roster.csv", roster, "Personnel roster"),
         PacketFile("personnel/documents.csv", register, "Document register"),

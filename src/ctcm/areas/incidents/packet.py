@@ -11,6 +11,7 @@ def incidents_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
     from ctcm.areas.incidents.service import deadline_states
 
     shown = [i for i in p.repo.incidents() if i.discovered <= spec.as_of]
+    entered = p.repo.recorded_at("incidents")
     rows = []
     for i in shown:
         states = deadline_states(p, i)
@@ -24,6 +25,7 @@ def incidents_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
             ";".join(f"{s.deadline.key} {s.given.isoformat()}" for s in states
                      if s.given and s.given <= spec.as_of),
             iso(i.closed_on) if i.closed_on and i.closed_on <= spec.as_of else "",
+            entered.get(str(i.id), ""),
         ))  # fmt: skip
     files = [
         PacketFile(
@@ -41,6 +43,7 @@ def incidents_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
                     "deadlines",
                     "notices_given",
                     "closed",
+                    "recorded_at",
                 ),
                 rows,
             ),  # fmt: skip

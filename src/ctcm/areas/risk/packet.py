@@ -26,17 +26,27 @@ def risk_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
         files.append(
             PacketFile(
                 "risk/NOT-ON-RECORD.txt",
-                f"No risk analysis is on record on {spec.as_of} (ctcm risk new).\n".encode(),
+                f"No risk analysis is on record on {spec.as_of}.\n".encode(),
                 "Risk analysis: none on record",
                 draft=True,
             )
         )
     tasks = [task_json(t) for t in p.repo.tasks()]
+    entered = p.repo.recorded_at("risk_tasks")
     files.append(
         PacketFile(
             "risk/mitigation-plan.csv",
             table(
-                ("id", "scenario", "action", "owner", "due", "status"),
+                (
+                    "id",
+                    "scenario_or_safeguard",
+                    "action",
+                    "owner",
+                    "due",
+                    "status",
+                    "closed_on",
+                    "recorded_at",
+                ),
                 (
                     (
                         t["id"],
@@ -45,6 +55,8 @@ def risk_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
                         t.get("owner"),
                         t.get("due"),
                         t.get("status"),
+                        t.get("closed_on") or "",
+                        entered.get(str(t["id"]), ""),
                     )
                     for t in tasks
                 ),
