@@ -154,11 +154,21 @@ def render(
     out: Annotated[Path, typer.Option("--out", help="Directory for the files (created).")],
     fmt: Annotated[str, typer.Option("--format", help="md or html.")] = "html",
     version: VersionOpt = None,
+    single: Annotated[
+        bool,
+        typer.Option(
+            "--single",
+            help="One printable document (contents, adoption page and signature block, every "
+            "policy) instead of a file per policy.",
+        ),
+    ] = False,
 ) -> None:
     """Write the manual, one file per policy plus an index: the current answers (marked DRAFT
     unless exactly what was adopted), or a stored --version.
 
     Example: ctcm manual render --format html --out manual/
+
+    Example: ctcm manual render --single --version 2 --out print/
     """
     from ctcm.areas.manual.versions import export_version
     from ctcm.errors import InvalidInput
@@ -168,7 +178,7 @@ def render(
     if out.exists() and not out.is_dir():
         raise InvalidInput(f"--out {out} exists and is not a directory")
     with opened(ctx, "manual render", write=False) as p:
-        files, status = export_version(p, version, fmt)
+        files, status = export_version(p, version, fmt, single)
     try:
         out.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as err:
@@ -185,24 +195,40 @@ def adopt(
         str | None, typer.Option("--effective", metavar="YYYY-MM-DD", help="Default: today.")
     ] = None,
     note: Annotated[str | None, typer.Option("--note")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="PERSON who adopts it (the adoption page names them, their role and a "
+            "signature line). Default: your own person record.",
+        ),
+    ] = None,
 ) -> None:
     """Adopt the manual as the current answers render it, as a new version. Earlier versions
     are kept (six years after they stop being in effect); everyone who must acknowledge the
     manual is due again.
 
-    Example: ctcm manual adopt --effective 2026-12-01 --note "yearly review"
+    Example: ctcm manual adopt --by amartinez --effective 2026-12-01 --note "yearly review"
     """
     from ctcm.areas.manual.versions import adopt as do_adopt
+    from ctcm.areas.manual.versions import adopter
     from ctcm.domain.dates import parse_optional_date
 
     day = parse_optional_date(effective, "--effective")
     with opened(ctx, "manual adopt") as p:
-        v = do_adopt(p, day, note)
-    app_context(ctx).say(
+        v = do_adopt(p, day, note, by)
+        name, role = adopter(p, v.adopted_by)
+    actx = app_context(ctx)
+    actx.say(
         f"Adopted manual version {v.number} ({v.policies} policies, sha256 "
-        f"{v.content_hash[:12]}), effective {v.effective}. Staff acknowledge it with "
-        "ctcm manual ack PERSON; see who is due with ctcm manual acks."
+        f"{v.content_hash[:12]}) by {name} ({role}), effective {v.effective}. Staff acknowledge "
+        "it with ctcm manual ack PERSON; see who is due with ctcm manual acks."
     )
+    if "not the designated" in role or "no person named" in role:
+        actx.say(
+            f"warning: {name} is not the practice's designated security or privacy official; "
+            "name the official with --by (ctcm practice set --security-officer PERSON)"
+        )
 
 
 @app.command("versions")

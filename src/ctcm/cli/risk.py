@@ -286,8 +286,8 @@ def finalize(
 
     Example: ctcm risk finalize 1 --by amartinez
     """
-    from ctcm.areas.risk.report import signer_role
     from ctcm.areas.risk.service import finalize as do_finalize
+    from ctcm.services.signers import signer_role
 
     with opened(ctx, "risk finalize") as p:
         signed = do_finalize(p, assessment, by)

@@ -248,7 +248,7 @@ def _load_demo_manual(p: Practice, directory: Path, manual: dict[str, Any]) -> N
     set_answers(p, read_answer_file(directory / manual["answers"]))
     manualversions.set_ack_rule(p, "all", int(manual.get("ack_days", 30)))
     effective = parse_date(resolve_relative_dates(manual["effective"], p.today), "effective")
-    v = manualversions.adopt(p, effective, "demo: first manual")
+    v = manualversions.adopt(p, effective, "demo: first manual", manual.get("by"))
     for person in manual.get("acknowledged", []):
         manualversions.acknowledge(p, person, v.number, effective)
 

@@ -354,6 +354,14 @@ class Heading:
     practice: str
     status: str  # "Version 2, in force since 1 March 2026" | "DRAFT: not adopted ..."
     draft: bool
+    # an adopted version: version, effective, adopted_on, by, role, sha256 (the adoption page)
+    adoption: dict[str, Any] | None = None
+
+
+def _demote(text: str) -> str:
+    """A policy inside the one document: its headings one level down (the document's title is
+    the only level-one heading)."""
+    return re.sub(r"^(#+) ", lambda m: "#" + m[1] + " ", text, flags=re.MULTILINE)
 
 
 def markdown_to_html(text: str) -> Any:
@@ -364,9 +372,11 @@ def markdown_to_html(text: str) -> Any:
 
 
 def manual_files(
-    p: Practice, sections: Sequence[Section], heading: Heading, fmt: str
+    p: Practice, sections: Sequence[Section], heading: Heading, fmt: str, single: bool = False
 ) -> list[tuple[str, str]]:
-    """(file name, text): one file per policy plus an index (HTML pages self-contained)."""
+    """(file name, text): one file per policy plus an index (HTML pages self-contained), or
+    with ``single`` one printable document (contents, the adoption page with its signature
+    block, every policy)."""
     from ctcm.render.templates import render
 
     if fmt not in ("md", "html"):
@@ -376,7 +386,19 @@ def manual_files(
         {"file": f"{s.slug}.{fmt}", "slug": s.slug, "title": s.title, "rule": s.rule}
         for s in sections
     ]
-    common = {"practice": heading.practice, "status": heading.status, "draft": heading.draft}
+    common = {"practice": heading.practice, "status": heading.status, "draft": heading.draft,
+              "adoption": heading.adoption}  # fmt: skip
+    if single:
+        bodies = [
+            {
+                **page,
+                "body": markdown_to_html(_demote(s.text)) if fmt == "html" else _demote(s.text),
+            }
+            for page, s in zip(pages, sections, strict=True)
+        ]
+        return [
+            (f"manual.{fmt}", render(env, f"manual/_book.{fmt}.j2", {**common, "pages": bodies}))
+        ]
     files = [(f"index.{fmt}", render(env, f"manual/_index.{fmt}.j2", {**common, "pages": pages}))]
     for page, s in zip(pages, sections, strict=True):
         body = markdown_to_html(s.text) if fmt == "html" else s.text

@@ -67,6 +67,14 @@ def heading(p: Practice, v: ManualVersion | None) -> Heading:
     name = p.repo.manual_answers().get("practice_name") or p.settings.get("practice_name", "")
     if v is None:
         return Heading(name, "DRAFT, not adopted: not in force until adopted", True)
+    adoption = {
+        "version": v.number,
+        "effective": _long(v.effective),
+        "adopted_on": _long(v.adopted_on),
+        "by": adopter(p, v.adopted_by)[0],
+        "role": adopter(p, v.adopted_by)[1],
+        "sha256": v.content_hash,
+    }
     state = next(s for s in version_states(p.repo.manual_versions(), p.today) if s.version == v)
     if state.state == "scheduled":
         status = (
@@ -80,7 +88,17 @@ def heading(p: Practice, v: ManualVersion | None) -> Heading:
         )
     else:
         status = f"Version {v.number}, in force since {_long(v.effective)}"
-    return Heading(name, status, False)
+    return Heading(name, status, False, adoption)
+
+
+def adopter(p: Practice, adopted_by: str) -> tuple[str, str]:
+    """Who adopted a version and what they are to the practice. Versions adopted before
+    ``--by`` name the user account that ran the command."""
+    from ctcm.services.signers import signer_name, signer_role
+
+    if ":" in adopted_by:  # a key slot (user:NAME, svc:NAME), not a person
+        return adopted_by.split(":", 1)[1], "user account (no person named)"
+    return signer_name(p, adopted_by), signer_role(p, adopted_by, "security or privacy official")
 
 
 def draft(p: Practice) -> tuple[list[Section], Heading]:
@@ -93,8 +111,11 @@ def draft(p: Practice) -> tuple[list[Section], Heading]:
     return sections, heading(p, None)
 
 
-def adopt(p: Practice, effective: date | None, note: str | None) -> ManualVersion:
-    """Render the manual from the answers and store it as the next version."""
+def adopt(
+    p: Practice, effective: date | None, note: str | None, by: str | None = None
+) -> ManualVersion:
+    """Render the manual from the answers and store it as the next version, adopted by
+    ``by`` (a person; default: the person of the user running the command, else the user)."""
     sections = render_sections(p)
     versions = p.repo.manual_versions()
     digest = content_hash(sections)
@@ -107,11 +128,19 @@ def adopt(p: Practice, effective: date | None, note: str | None) -> ManualVersio
     text = check_text(note, "--note", 500) if note else None
     if p.rehearsal:
         text = f"{text}; {p.rehearsal}" if text else p.rehearsal
+    if by is not None:
+        from ctcm.areas.credentials.service import get_person
+
+        adopted_by = get_person(p, by).id
+    else:
+        from ctcm.areas.activities.service import actor_person
+
+        adopted_by = actor_person(p) or p.actor
     v = ManualVersion(
         (versions[-1].number + 1) if versions else 1,
         day,
         p.today,
-        p.actor,
+        adopted_by,
         text,
         digest,
         len(sections),
@@ -129,7 +158,8 @@ def _log_review(p: Practice, v: ManualVersion) -> None:
 
     if "policy-review" in kinds(p):
         note = f"Manual version {v.number} adopted (effective {v.effective.isoformat()})"
-        add_entry(p, "policy-review", p.today, None, note, [], [])
+        by = v.adopted_by if ":" not in v.adopted_by else None  # the adopter did the review
+        add_entry(p, "policy-review", p.today, by, note, [], [])
 
 
 def states(p: Practice) -> list[VersionState]:
@@ -370,7 +400,9 @@ def manual_due(p: Practice, until: date) -> Iterable[DueItem]:
             )
 
 
-def export_version(p: Practice, number: int | None, fmt: str) -> tuple[list[tuple[str, str]], str]:
+def export_version(
+    p: Practice, number: int | None, fmt: str, single: bool = False
+) -> tuple[list[tuple[str, str]], str]:
     """The files of a stored version (or of the draft), and what was rendered."""
     from ctcm.areas.manual.service import manual_files
 
@@ -378,7 +410,7 @@ def export_version(p: Practice, number: int | None, fmt: str) -> tuple[list[tupl
         sections, head = draft(p)
     else:
         sections, head = sections_of(p, number), heading(p, get_version(p, number))
-    return manual_files(p, sections, head, fmt), head.status
+    return manual_files(p, sections, head, fmt, single), head.status
 
 
 def read_sections_for_show(p: Practice, number: int) -> tuple[Heading, Sequence[Section]]:

@@ -26,6 +26,7 @@ from ctcm.domain.risk import (
 )
 from ctcm.errors import InvalidInput
 from ctcm.services.practice import Practice
+from ctcm.services.signers import signer_role
 
 # ============================================================================ detail / report
 
@@ -391,22 +392,6 @@ def _summary(d: AssessmentDetail, names: dict[str, str]) -> dict[str, Any]:
         ],
         "required_gaps": required_gaps,
     }
-
-
-def signer_role(p: Practice, person_id: str) -> str:
-    """What the signer actually is to the practice: its designated official(s), or their own
-    title, said as not the designated official."""
-    roles = [
-        title
-        for key, title in (("security_officer", "security official"),
-                           ("privacy_officer", "privacy official"))
-        if p.settings.get(key) == person_id
-    ]  # fmt: skip
-    if roles:
-        return "the practice's " + " and ".join(roles)
-    person = p.repo.person(person_id)
-    title = person.title if person is not None and person.title else "a member of the workforce"
-    return f"{title}, not the designated security official"
 
 
 def render_report(p: Practice, assessment_id: int, fmt: str, redact: bool = False) -> str:
