@@ -4,16 +4,21 @@
 # no passwordless sudo, no apt) is reported in one line; the tests that need it then fail with
 # the same instruction. Never downloads a browser build of its own: Debian's packages only.
 #
-# Each line of PARTS: the command the tests look for, then the Debian package that provides it.
+# Each line of PARTS: the command the tests look for, then the Debian package that provides it
+# (chromium for the HTML tests; postgresql for a throwaway server the PostgreSQL tests start
+# on a private socket, never the system's own cluster).
 set -uo pipefail
 
 PARTS=(
   "chromium chromium"
+  "postgres postgresql"
 )
 
 have() {
   case "$1" in
     chromium) command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 ;;
+    # Debian keeps the server's programs under /usr/lib/postgresql/VERSION/bin, off the PATH
+    postgres) command -v postgres >/dev/null 2>&1 || compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null ;;
     *) command -v "$1" >/dev/null 2>&1 ;;
   esac
 }

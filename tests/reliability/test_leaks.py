@@ -319,6 +319,16 @@ def _session(run: Session, t: Path, smtp: Any) -> dict[str, str]:
     run("packet", "build", "--with-attachments", "--encrypt", "--out", str(out / "packet.zip"),
         env={"CTCM_PACKET_PASSWORD": "packet zip password"})  # fmt: skip
     run("backup", "export", str(out / "export"))
+    # a copy to a real (throwaway) PostgreSQL server and back
+    from tests.server import pgserver
+
+    server = pgserver.start()
+    try:
+        run("migrate", "--to", server.url(), "--schema", "leaks")
+        run("migrate", "--from", server.url(), "--schema", "leaks", "--to-vault",
+            str(out / "from-server"))  # fmt: skip
+    finally:
+        server.stop()
     run("rehearse", str(t / "rehearsal"))
     generation = run.json("backup", "list")[0]["generation"]
     run("backup", "restore", str(generation))

@@ -189,6 +189,7 @@ def _register() -> None:
         log,
         mail,
         manual,
+        migrate,
         packet,
         people,
         policy,
@@ -233,6 +234,7 @@ def _register() -> None:
     doctor.register(app)
     portfolio.register(app)
     privacy.register(app)
+    migrate.register(app)
     bulkimport.register()
     verify.register()
 

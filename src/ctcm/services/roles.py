@@ -133,6 +133,7 @@ COMMANDS: dict[str, str] = {
             "slot add-recovery",
             "slot add-service",
             "slot remove",
+            "migrate",
             "user add",
             "user add-service",
             "user remove",
