@@ -12,9 +12,9 @@ from ctcm.vault.journal import Journal
 def fold_journal(p: Any, journal: Journal, fd: int) -> bool:
     """Move the read journal's records into the audit trail; return whether the journal
     is to be emptied after the save."""
-    read = journal.read(p._opened_dek or p.unlocked.dek, fd)
-    records = read.records
     done = p.settings.get("journal_folded")
+    read = journal.read(p._opened_dek or p.unlocked.dek, fd, done)
+    records = read.records
     hashes = [r.hash for r in records]
     if done in hashes:  # folded by a save that crashed before emptying the journal
         records = records[hashes.index(done) + 1 :]
@@ -51,7 +51,7 @@ def fold_journal(p: Any, journal: Journal, fd: int) -> bool:
     if hashes:
         kept = [*recent, *(r.hash[:16] for r in records)][-KEEP_RECENT:]
         p.set_settings({"journal_folded": hashes[-1], "journal_seen": json.dumps(kept)})
-    return bool(hashes) or read.incomplete_tail
+    return bool(hashes) or read.incomplete_tail or read.folded_lines > 0
 
 
 KEEP_RECENT = 1000  # short ids of folded journal records kept to refuse a replay

@@ -219,9 +219,9 @@ def first_bad_entry(entries: list[AuditEntry]) -> int | None:
 def _journal_entries(p: Practice) -> tuple[list[AuditEntry], JournalRead]:
     """The read journal's records not yet folded, numbered on after the trail (their hash is
     the journal line's; they join the chain when the next write folds them in)."""
-    read = Journal(p.vault.root, p.header["vault_id"]).read(p.unlocked.dek)
-    records = read.records
     done = p.settings.get("journal_folded")
+    read = Journal(p.vault.root, p.header["vault_id"]).read(p.unlocked.dek, folded=done)
+    records = read.records
     hashes = [r.hash for r in records]
     if done in hashes:
         records = records[hashes.index(done) + 1 :]

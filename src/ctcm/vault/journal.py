@@ -49,6 +49,7 @@ class JournalRead:
     records: list[JournalRecord]  # the verified prefix
     broken_at: int | None  # 1-based line of the first record that fails, else None
     incomplete_tail: bool  # a last line cut short (a reader killed mid-append)
+    folded_lines: int = 0  # lines a save folded already, left by a kill before it emptied them
 
 
 def _line_hash(line: bytes) -> str:
@@ -130,8 +131,12 @@ class Journal:
         lines = data.split(b"\n")[:-1]
         return _line_hash(lines[-1]) if lines else GENESIS
 
-    def read(self, dek: bytes, fd: int | None = None) -> JournalRead:
-        """Decrypt and check every record; stop at the first that fails."""
+    def read(self, dek: bytes, fd: int | None = None, folded: str | None = None) -> JournalRead:
+        """Decrypt and check every record; stop at the first that fails. ``folded`` (the
+        vault's ``journal_folded``: the hash of the last line the last save folded in) marks
+        the lines a save that was killed before emptying the journal left behind: they are
+        in the trail already and are skipped unread (after a key rotation their old key is
+        gone)."""
         try:
             if fd is None:
                 data = self.path.read_bytes()
@@ -143,8 +148,14 @@ class Journal:
         lines = data.split(b"\n")[:-1] if data else []
         aead = AESGCM(journal_key(dek))
         prev = GENESIS
+        skipped = 0
+        if folded:
+            hashes = [_line_hash(line) for line in lines]
+            if folded in hashes:
+                skipped = hashes.index(folded) + 1
+                prev = folded
         records: list[JournalRecord] = []
-        for number, line in enumerate(lines, start=1):
+        for number, line in enumerate(lines[skipped:], start=skipped + 1):
             try:
                 raw = base64.b64decode(line, validate=True)
                 body = json.loads(aead.decrypt(raw[:12], raw[12:], self.vault_id.encode()))
@@ -159,10 +170,10 @@ class Journal:
                     _line_hash(line),
                 )
             except (InvalidTag, ValueError, KeyError, TypeError):
-                return JournalRead(records, number, incomplete)
+                return JournalRead(records, number, incomplete, skipped)
             records.append(record)
             prev = record.hash
-        return JournalRead(records, None, incomplete)
+        return JournalRead(records, None, incomplete, skipped)
 
     def clear(self, fd: int) -> None:
         """Empty the journal (the caller holds its lock and has saved what it held)."""
