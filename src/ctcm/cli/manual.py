@@ -177,15 +177,24 @@ def render(
         raise InvalidInput("--format must be md or html")
     if out.exists() and not out.is_dir():
         raise InvalidInput(f"--out {out} exists and is not a directory")
+    from ctcm.areas.manual.facts import contradictions
+
     with opened(ctx, "manual render", write=False) as p:
         files, status = export_version(p, version, fmt, single)
+        planned = contradictions(p) if version is None else []
     try:
         out.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as err:
         raise InvalidInput(f"cannot create {out}: {err.strerror}") from None
     for name, text in files:
         write_private(out / name, text.encode("utf-8"))
-    app_context(ctx).say(f"Wrote {len(files)} files to {out} ({status}); open {out / files[0][0]}.")
+    actx = app_context(ctx)
+    actx.say(f"Wrote {len(files)} files to {out} ({status}); open {out / files[0][0]}.")
+    if planned:  # where the vault says no, the manual states the plan, not the claim
+        actx.say(
+            "The vault shows these are not in place, so the manual states the plan instead of "
+            "claiming them: " + "; ".join(planned) + "."
+        )
 
 
 @app.command("adopt")

@@ -209,7 +209,14 @@ def environment(p: Practice, undefined: Any = None) -> Any:
 
     env = make_environment(p.vault.root / "templates", undefined)
     env.filters["and_list"] = _and_list
+    env.filters["sentence"] = _sentence
     return env
+
+
+def _sentence(value: Any) -> str:
+    """An answer that starts a sentence: its first letter upper-case."""
+    text = str(value)
+    return text[:1].upper() + text[1:]
 
 
 def template_names(env: Any) -> list[str]:
@@ -272,6 +279,8 @@ def missing_answers(p: Practice, answers: Mapping[str, Any]) -> list[str]:
     """The questions some template needs and the practice has not answered, sorted."""
     from jinja2 import TemplateError
 
+    from ctcm.areas.manual.facts import record_facts
+
     recorder = _recorder()
     env = environment(p, recorder)
     for name in template_names(env):
@@ -297,26 +306,6 @@ def describe_missing(missing: Sequence[str]) -> str:
     )
 
 
-def record_facts(p: Practice) -> dict[str, Any]:
-    """What the manual reads from the record rather than from the answers: the notice of privacy
-    practices in force on the practice's day (version, effective date, where it is posted)."""
-    from ctcm.areas.privacy.service import npp_in_force
-
-    version = npp_in_force(p)
-    if version is None:
-        return {"npp": None}
-    places = sorted({x.place for x in p.repo.npp_postings() if x.version_id == version.id})
-    return {
-        "npp": {
-            "id": version.id,
-            "effective": version.effective.isoformat(),
-            "posted": " and ".join(
-                f"at the {x}" if x == "office" else f"on the {x}" for x in places
-            ),
-        }
-    }
-
-
 _RULE = re.compile(r"^\*\*Rule:\*\*\s*(.+?)\s*$", re.MULTILINE)
 _TITLE = re.compile(r"^#\s+(.+?)\s*$", re.MULTILINE)
 
@@ -329,8 +318,11 @@ def render_sections(p: Practice) -> list[Section]:
     missing = missing_answers(p, answers)
     if missing:
         raise MissingAnswers(describe_missing(missing))
+    from ctcm.areas.manual.facts import normalise_answers, record_facts
+
     env = environment(p)
-    context = {**answers, **record_facts(p)}
+    text_keys = {q.key for q in questions().values() if q.type == "text"}
+    context = {**normalise_answers(dict(answers), text_keys), **record_facts(p)}
     sections = []
     for name in template_names(env):
         text = render(env, name, context)

@@ -65,6 +65,7 @@ def get_version(p: Practice, number: int) -> ManualVersion:
 def heading(p: Practice, v: ManualVersion | None) -> Heading:
     """How a rendered manual names itself: never a draft passing for the adopted manual."""
     name = p.repo.manual_answers().get("practice_name") or p.settings.get("practice_name", "")
+    name = str(name).strip().rstrip(".,;").strip()  # as the policies take it
     if v is None:
         return Heading(name, "DRAFT, not adopted: not in force until adopted", True)
     adoption = {
