@@ -124,11 +124,14 @@ def test_vendors_devices_through_the_cli_and_in_status(demo_cli: Cli) -> None:
         "yes",
         "--screen-lock",
         "yes",
+        "--by",
+        "ada",
     )
     assert "log entry" in r.stderr
     assert _json(cli, "device", "show", "laptop-1")["status"] == "green"
     log = _json(cli, "log", "list", "--kind", "device-audit")
     assert log[0]["fields"] == {"device": "laptop-1", "result": "encrypted yes, screen lock yes"}
+    assert log[0]["by"] == "ada"  # every log entry names who did it
     due = _json(cli, "due", "--days", "400")["items"]
     assert any(i["area"] == "devices" and i["date"] == "2027-03-01" for i in due)
     assert any(i["area"] == "vendors" and i["date"] == "2027-02-01" for i in due)

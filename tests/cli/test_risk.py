@@ -481,7 +481,8 @@ def test_walk_through_its_prompts(staffed: Cli) -> None:
                 "s",  # 164.310(c) skipped
                 "moderate",
                 "high",
-                "Locks on doors",  # the first scenario
+                "Locks on doors",  # the first scenario: high
+                "",  # the task it offers: later
                 "na",
                 "We keep no paper records",  # the second: not applicable
                 "q",  # quit during the scenarios
@@ -492,6 +493,7 @@ def test_walk_through_its_prompts(staffed: Cli) -> None:
     r = cli("risk", "walk", aid, interactive=True, input=answers)
     assert r.exit_code == 0, r.stderr
     assert "[i/p/n/na/s/q/?]" in r.stderr  # every choice prompt lists its choices
+    assert "is a high risk. A task to treat it (Enter: later)" in r.stderr
     assert "Stopped; ratings so far are saved" in r.stderr
     shown = _json(cli, "risk", "show", aid)
     statuses = {i["citation"]: i["status"] for i in shown["items"]}
@@ -783,3 +785,20 @@ def test_finalize_refuses_an_untreated_required_gap_and_the_report_shows_the_pla
     assert "laptop-9 (laptop, Fred Manager): encrypted yes" in ephi
     assert "ChartCloud (EHR): BAA NO SIGNED BAA" in ephi
     assert "Next review due by 2027-03-02." in md
+
+
+def test_the_walk_offers_a_task_right_after_a_required_gap(staffed: Cli) -> None:
+    """A required safeguard answered partial: the walk offers the task finalizing will ask
+    for, and adds it to the plan (by the item's citation)."""
+    cli = staffed
+    aid = cli.ok("risk", "new", "--mini", "Backups", "--item", "164.308(a)(7)(ii)(A)").stdout
+    aid = aid.strip()
+    answers = "p\nNo off-site copy\n\nNightly off-site backup\nfred\n2027-03-31\nq\n"
+    r = cli("risk", "walk", aid, interactive=True, input=answers)
+    assert r.exit_code == 0, r.stderr
+    assert "is required and not fully in place. A task to treat it" in r.stderr
+    assert "added to the mitigation plan" in r.stderr
+    tasks = _json(cli, "risk", "tasks")
+    assert [(t["scenario"], t["action"]) for t in tasks] == [
+        ("164.308(a)(7)(ii)(A)", "Nightly off-site backup")
+    ]

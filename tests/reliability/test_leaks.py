@@ -22,7 +22,7 @@ import pytest
 
 from ctcm.errors import ExitCode
 from ctcm.services.roles import COMMANDS
-from tests.conftest import ROOT, run_ctcm
+from tests.conftest import ROOT, fork_ctcm
 
 pytestmark = pytest.mark.reliability
 PASSPHRASE = "correct horse battery demo"  # the demo's, documented
@@ -75,7 +75,7 @@ class Session:
         may end either way with a documented exit code (None)."""
         own_key = {"CTCM_PASSPHRASE", "CTCM_SESSION", "CTCM_USER", "CTCM_IDENTITY_FILE"}
         default = {} if env and own_key & env.keys() else self.default
-        r = run_ctcm(*args, env=self.env | default | (env or {}), timeout=120)
+        r = fork_ctcm(*args, env=self.env | default | (env or {}), timeout=120)
         self.runs.append((args, r))
         assert r.returncode in iter(ExitCode), (args, r.returncode, r.stderr)
         assert "Traceback" not in r.stderr, (args, r.stderr)

@@ -106,17 +106,21 @@ def audit(
     encrypted: Annotated[str, typer.Option("--encrypted", help="yes, no or unknown.")],
     screen_lock: Annotated[str, typer.Option("--screen-lock", help="yes, no or unknown.")],
     note: Annotated[str | None, typer.Option("--note")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="PERSON who audited it (default: your own person record)."),
+    ] = None,
 ) -> None:
-    """Record a device audit (also a device-audit entry in the log).
+    """Record a device audit (also a device-audit entry in the log, by the person who did it).
 
-    Example: ctcm device audit laptop-3 --date 2026-11-20 --encrypted yes --screen-lock yes
+    Example: ctcm device audit laptop-3 --date 2026-11-20 --encrypted yes --screen-lock yes --by fnguyen
     """
     from ctcm.areas.assets.service import audit_device
     from ctcm.domain.dates import parse_date
 
     day = parse_date(on, "--date")
     with opened(ctx, "device audit") as p:
-        _, entry = audit_device(p, key, day, encrypted, screen_lock, note)
+        _, entry = audit_device(p, key, day, encrypted, screen_lock, note, by)
     app_context(ctx).say(f"Audited {key}; log entry {entry}.")
 
 

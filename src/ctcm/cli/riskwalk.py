@@ -40,7 +40,7 @@ def walk(
 
     from ctcm.areas.risk import service as svc
     from ctcm.areas.risk.levels import as_text
-    from ctcm.domain.risk import ItemKind
+    from ctcm.domain.risk import ItemKind, Level
     from ctcm.errors import CtcmError
     from ctcm.services.practice import open_practice, unlock_once
 
@@ -70,7 +70,26 @@ def walk(
                 return choice
             console.print(help_text)
 
+    def offer_task(target: str, why: str) -> None:
+        """Right after a high risk or a required safeguard not in place: plan it now (what
+        finalizing will ask for), or leave it for later with an empty answer."""
+        action = Prompt.ask(f"{why}. A task to treat it (Enter: later)", default="",
+                            console=console).strip()  # fmt: skip
+        if not action:
+            return
+        owner = Prompt.ask("Owner (person id)", console=console).strip()
+        due = Prompt.ask("Due (YYYY-MM-DD)", console=console).strip()
+        try:
+            task_id = save("risk mitigate", partial(
+                svc.mitigate, assessment_id=a.id, scenario_id=target, action=action,
+                owner=owner, due=svc.parse_due(due)))  # fmt: skip
+            console.print(f"Task {task_id} added to the mitigation plan.")
+        except CtcmError as err:
+            console.print(f"[red]{err}[/red] (no task added: ctcm risk mitigate {a.id} {target} "
+                          "... later)")  # fmt: skip
+
     a, items, answers = save("risk walk", start, write=False)
+    catalog = svc.load_catalog(a.rule.value)
     todo = [i for i in items if all_ or i.citation not in answers]
     console.print(
         f"Assessment {a.id}: {len(items) - len(todo)} of {len(items)} answered; "
@@ -127,6 +146,9 @@ def walk(
             )
         except CtcmError as err:
             console.print(f"[red]{err}[/red] (not saved; answer it again later)")
+            continue
+        if status in ("partial", "not_implemented") and catalog.required(item):
+            offer_task(item.citation, f"{item.citation} is required and not fully in place")
     pending = save("risk walk", lambda p: svc.scenarios_to_rate(p, a, all_), write=False)
     levels = [lv.value for lv in a.scale.levels]
     if pending:
@@ -193,6 +215,9 @@ def walk(
             console.print(f"Risk: [bold]{rating.level.label}[/bold]")
         except CtcmError as err:
             console.print(f"[red]{err}[/red] (not saved)")
+            continue
+        if rating.level.rank >= Level.HIGH.rank:
+            offer_task(scenario.id, f"{scenario.id} is a {rating.level.label} risk")
     console.print(
         f"Done. Next: ctcm risk mitigate {a.id} SCENARIO ... for each high risk, then "
         f"ctcm risk finalize {a.id} --by PERSON; ctcm risk report {a.id} --format html "

@@ -201,8 +201,10 @@ def audit_device(
     encrypted: str,
     screen_lock: str,
     note: str | None,
+    by: str | None = None,
 ) -> tuple[Device, int]:
-    """Record a device audit: the device's state, and a device-audit log entry."""
+    """Record a device audit: the device's state, and a device-audit log entry by ``by`` (a
+    person; default: the person of the user running the command)."""
     from ctcm.areas.activities.service import add_entry
 
     d = get_device(p, key)
@@ -212,7 +214,7 @@ def audit_device(
     d = replace(d, encrypted=enc, screen_lock=lock, last_audit=on)
     p.repo.put_device(d, p.now_iso)
     result = f"encrypted {enc.value}, screen lock {lock.value}"
-    entry = add_entry(p, "device-audit", on, None, note, [], [f"device={key}", f"result={result}"])
+    entry = add_entry(p, "device-audit", on, by, note, [], [f"device={key}", f"result={result}"])
     p.touch(f"device:{key}")
     return d, entry
 
