@@ -348,3 +348,26 @@ def test_a_packet_between_two_recorded_events_holds_what_existed_then(
     ]
     r = cli("device", "add", "pc-9", "--type", "desktop", "--since", "2027-01-01")
     assert r.exit_code == 1 and "in the future" in r.stderr
+
+
+def test_logs_training_and_acknowledgments_say_when_they_were_recorded(
+    demo_cli: Cli, tmp_path: Path
+) -> None:
+    """A back-entered record never reads as made at the time: each row carries its
+    recorded_at beside the date it states."""
+    from tests.cli.test_manual import FIXTURES
+
+    cli = demo_cli
+    cli.ok("training", "record", "--date", "2026-01-15", "--topic", "Phishing",
+           "--attendee", "ada")  # fmt: skip
+    cli.ok("manual", "import", str(FIXTURES / "clinic.toml"))
+    cli.ok("manual", "adopt", "--effective", "2026-02-01")
+    cli.ok("manual", "ack", "ada", "--date", "2026-02-10")
+    out = tmp_path / "p"
+    cli.ok("packet", "build", "--out", str(out))
+    training = _csv(out, "activities/training.csv")
+    assert training and training[0]["date"] == "2026-01-15"
+    assert training[0]["recorded_at"].startswith("2026-03-02")
+    acks = _csv(out, "manual/acknowledgments.csv")
+    assert acks[0]["acknowledged_on"] == "2026-02-10"
+    assert acks[0]["recorded_at"].startswith("2026-03-02")

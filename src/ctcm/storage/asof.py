@@ -17,6 +17,7 @@ _RECORDED = {
     "devices": ("key", "created_at"),
     "risk_tasks": ("id", "created_at"),
     "incidents": ("id", "created_at"),
+    "manual_acks": ("person_id || '/' || version", "recorded_at"),
 }
 
 

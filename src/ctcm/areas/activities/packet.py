@@ -29,9 +29,9 @@ def activities_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
         ),
     )
     training = table(
-        ("entry", "date", "topic", "attendees"),
+        ("entry", "date", "topic", "attendees", "recorded_at"),
         (
-            (t.entry.id, iso(t.entry.on), t.topic, ";".join(t.attendees))
+            (t.entry.id, iso(t.entry.on), t.topic, ";".join(t.attendees), t.entry.created_at)
             for t in list_training(p, None)
             if spec.in_period(t.entry.on)
         ),

@@ -68,10 +68,14 @@ def manual_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
         )
     )
     acks = sorted((pid, n, on) for (pid, n), on in p.repo.manual_acks().items() if on <= spec.as_of)
+    entered = p.repo.recorded_at("manual_acks")
     files.append(
         PacketFile(
             "manual/acknowledgments.csv",
-            table(("person", "version", "acknowledged_on"), ((a, n, iso(o)) for a, n, o in acks)),
+            table(
+                ("person", "version", "acknowledged_on", "recorded_at"),
+                ((a, n, iso(o), entered.get(f"{a}/{n}", "")) for a, n, o in acks),
+            ),  # fmt: skip
             "Acknowledgment register",
         )
     )
