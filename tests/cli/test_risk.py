@@ -164,6 +164,7 @@ def test_scripted_full_assessment_json_and_report(staffed: Cli, golden) -> None:
         "kind": "addressable",
         "status": "partial",
         "note": "Laptops encrypted, desktops not",
+        "evidence": None,
     }
     assert shown["risks"] == [
         {
@@ -591,7 +592,9 @@ def test_program_status_never_overstates(staffed: Cli) -> None:
     assert r.exit_code == 1
     first, *listed = r.stderr.strip().splitlines()
     assert first.startswith(f"ctcm: assessment {aid} cannot be finalized yet:")
-    assert any("164.308(a)(1)(ii)(A)" in line and "not answered" in line for line in listed)
+    assert any("164.308(a)(1)(ii)(B)" in line and "not answered" in line for line in listed)
+    # whether there is a current analysis is this one's to answer, never asked
+    assert not any("164.308(a)(1)(ii)(A)" in line for line in listed)
     assert any(
         line.strip().startswith("- S04: critical risk with no mitigation") for line in listed
     )
@@ -600,6 +603,9 @@ def test_program_status_never_overstates(staffed: Cli) -> None:
     _complete(cli, aid)
     r = cli.ok("risk", "finalize", str(aid), "--by", "ana")
     assert "finalized by ana" in r.stderr and "SHA-256" in r.stderr
+    own = {i["citation"]: i for i in _json(cli, "risk", "show", str(aid))["items"]}
+    assert own["164.308(a)(1)(ii)(A)"]["status"] == "implemented"
+    assert f"this risk analysis (#{aid}), finalized" in own["164.308(a)(1)(ii)(A)"]["evidence"]
     program = _program(cli)
     assert program["last_risk_analysis"]["id"] == aid
     assert program["last_risk_analysis"]["finalized_by"] == "ana"
@@ -638,11 +644,15 @@ def test_draft_reports_say_so_on_every_page_and_list_what_is_missing(staffed: Cl
     assert 'class="draft-banner"' in html and "position: fixed" in html
     assert html.count("<h2>DRAFT - ") == html.count("<h2>")
     assert "Signature<span>" not in html
+    # a draft's owner summary forces no page break (it left a nearly blank page in print)
+    assert ".summary-page { break-after: page; }" not in html
     # once finalized: no DRAFT anywhere, the sign-off and the hash
     _complete(cli, aid)
     signed = cli.ok("risk", "finalize", str(aid), "--by", "ana")
     md = cli.ok("risk", "report", str(aid)).stdout
     assert "DRAFT" not in md and "Finalized on" in md and "Name: ____" in md
+    cli.ok("risk", "report", str(aid), "--format", "html", "--out", str(out.with_name("f.html")))
+    assert ".summary-page { break-after: page; }" in out.with_name("f.html").read_text()
     assert "Reviewed and approved as the practice's risk analysis" in md
     # the report states the signer's actual role; a signer who is not the designated security
     # official is named as such, with a warning at finalize

@@ -90,7 +90,8 @@ def walk(
 
     a, items, answers = save("risk walk", start, write=False)
     catalog = svc.load_catalog(a.rule.value)
-    todo = [i for i in items if all_ or i.citation not in answers]
+    # whether there is a current risk analysis is answered by finalizing this one, not asked
+    todo = [i for i in items if (all_ or i.citation not in answers) and i.citation != svc.SELF_ITEM]
     console.print(
         f"Assessment {a.id}: {len(items) - len(todo)} of {len(items)} answered; "
         f"{len(todo)} item(s) to go, in checklist order. Choices: i(mplemented) p(artial) "

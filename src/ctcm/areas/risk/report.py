@@ -140,6 +140,7 @@ def detail_json(d: AssessmentDetail) -> dict[str, Any]:
                 "kind": i.kind.value,
                 "status": d.answers[i.citation].status.value if i.citation in d.answers else None,
                 "note": d.answers[i.citation].note if i.citation in d.answers else None,
+                "evidence": d.answers[i.citation].evidence if i.citation in d.answers else None,
             }
             for i in d.items
         ],

@@ -369,11 +369,21 @@ def content_hash(p: Practice, a: Assessment) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
+# the item the program answers itself: whether there is a current risk analysis is what
+# finalizing this one makes true (asked, it read as "partial" inside the finalized analysis)
+SELF_ITEM = "164.308(a)(1)(ii)(A)"
+
+
+def asked_items(a: Assessment) -> list[CatalogItem]:
+    """The items a person answers: all in scope but the one the program answers."""
+    return [i for i in scope_items(a) if i.citation != SELF_ITEM]
+
+
 def missing(p: Practice, a: Assessment) -> list[str]:
     """What keeps ``a`` from being finalized (see domain.risk.missing_for_finalize)."""
     return missing_for_finalize(
         load_catalog(a.rule.value),
-        tuple(scope_items(a)),
+        tuple(asked_items(a)),
         p.repo.answers(a.id),
         tuple(scope_scenarios(a)),
         p.repo.ratings(a.id),
@@ -395,6 +405,12 @@ def finalize(p: Practice, assessment_id: int, by: str) -> Signoff:
             f"assessment {a.id} cannot be finalized yet: {len(gaps)} thing(s) missing\n"
             f"{shown}{more}"
         )
+    if any(i.citation == SELF_ITEM for i in scope_items(a)):
+        # the program's own answer: this analysis, now finalized, is the current one
+        p.repo.put_answers(a.id, [Answer(
+            SELF_ITEM, AnswerStatus.IMPLEMENTED, None,
+            f"this risk analysis (#{a.id}), finalized {p.today} by {signer.name}",
+            answered_at=p.now_iso, answered_by=p.actor)])  # fmt: skip
     signoff = Signoff(a.id, signer.id, p.today, content_hash(p, a), p.now_iso)
     p.repo.add_signoff(signoff)
     p.touch(f"assessment:{a.id}", f"signed-by:{signer.id}")
