@@ -371,3 +371,7 @@ def test_logs_training_and_acknowledgments_say_when_they_were_recorded(
     acks = _csv(out, "manual/acknowledgments.csv")
     assert acks[0]["acknowledged_on"] == "2026-02-10"
     assert acks[0]["recorded_at"].startswith("2026-03-02")
+    # the index names each policy, and the whole manual is there to print and sign
+    index = (out / "index.html").read_text()
+    assert "Manual in force: Facility access" in index
+    assert (out / "manual" / "v1" / "manual.html").exists()

@@ -21,8 +21,16 @@ def manual_part(p: Practice, spec: PacketSpec) -> list[PacketFile]:
     shown += [(x, "Manual adopted, in force later") for x in scheduled]
     for v, what in shown:
         sections = p.repo.manual_sections(v.number)
-        for name, text in manual_files(p, sections, heading(p, v), "html"):
-            files.append(PacketFile(f"manual/v{v.number}/{name}", text.encode(), what))
+        titles = {f"{s.slug}.html": f"{what}: {s.title}" for s in sections}
+        titles["index.html"] = f"{what}: contents and adoption page (version {v.number})"
+        head = heading(p, v)
+        for name, text in manual_files(p, sections, head, "html"):
+            files.append(PacketFile(f"manual/v{v.number}/{name}", text.encode(),
+                                    titles.get(name, what)))  # fmt: skip
+        for name, text in manual_files(p, sections, head, "html", single=True):
+            files.append(PacketFile(f"manual/v{v.number}/{name}", text.encode(),
+                                    f"{what}: the whole manual, printable, with its signature "
+                                    "block"))  # fmt: skip
     if current is None and not scheduled:
         from ctcm.errors import CtcmError
 
