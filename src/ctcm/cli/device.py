@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from ctcm.cli.context import app_context, opened
-from ctcm.cli.options import FormatOpt
+from ctcm.cli.options import FormatOpt, SinceOpt
 from ctcm.render.formats import OutputFormat, View
 
 app = typer.Typer(
@@ -45,14 +45,7 @@ def add(
         str, typer.Option("--screen-lock", help="yes, no or unknown.")
     ] = "unknown",
     phi: Annotated[str, typer.Option("--phi", help="yes if it holds or reaches PHI.")] = "yes",
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            metavar="YYYY-MM-DD",
-            help="In use since (back-dates onboarding: earlier as-of packets count it).",
-        ),
-    ] = None,
+    since: SinceOpt = None,
 ) -> None:
     """Add a device to the inventory.
 
@@ -76,14 +69,7 @@ def edit(
     encrypted: Annotated[str | None, typer.Option("--encrypted")] = None,
     screen_lock: Annotated[str | None, typer.Option("--screen-lock")] = None,
     phi: Annotated[str | None, typer.Option("--phi")] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            metavar="YYYY-MM-DD",
-            help="In use since (back-dates onboarding: earlier as-of packets count it).",
-        ),
-    ] = None,
+    since: SinceOpt = None,
 ) -> None:
     """Change a device.
 

@@ -22,3 +22,12 @@ DateFormatOpt = Annotated[
 AssessmentArg = Annotated[
     int, typer.Argument(metavar="ID", help="Assessment id (see ctcm risk list).")
 ]
+
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        metavar="YYYY-MM-DD",
+        help="In use since (back-dates onboarding: earlier as-of packets count it).",
+    ),
+]

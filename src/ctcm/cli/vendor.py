@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from ctcm.cli.context import app_context, opened
-from ctcm.cli.options import FormatOpt
+from ctcm.cli.options import FormatOpt, SinceOpt
 from ctcm.render.formats import OutputFormat, View
 
 app = typer.Typer(help="Vendors and business associate agreements (BAAs).", no_args_is_help=True)
@@ -45,14 +45,7 @@ def add(
         Path | None, typer.Option("--baa-file", help="The signed BAA (stored encrypted).")
     ] = None,
     review_months: Annotated[int, typer.Option("--review-months")] = 12,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            metavar="YYYY-MM-DD",
-            help="In use since (back-dates onboarding: earlier as-of packets count it).",
-        ),
-    ] = None,
+    since: SinceOpt = None,
 ) -> None:
     """Add a vendor. A vendor that sees PHI needs a signed BAA before any PHI is shared.
 
@@ -77,14 +70,7 @@ def edit(
     service: Annotated[str | None, typer.Option("--service")] = None,
     phi: Annotated[str | None, typer.Option("--phi", help="yes or no.")] = None,
     review_months: Annotated[int | None, typer.Option("--review-months")] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            metavar="YYYY-MM-DD",
-            help="In use since (back-dates onboarding: earlier as-of packets count it).",
-        ),
-    ] = None,
+    since: SinceOpt = None,
 ) -> None:
     """Change a vendor.
 
