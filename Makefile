@@ -10,7 +10,7 @@ DATA_HOME   ?= $(if $(XDG_DATA_HOME),$(XDG_DATA_HOME),$(HOME)/.local/share)
 INSTALL_DIR ?= $(DATA_HOME)/ctcm/venv
 BIN_DIR     ?= $(HOME)/.local/bin
 
-.PHONY: demo test test-deps venv test-venv bench reliability docs clean install uninstall
+.PHONY: demo demo-pg test test-deps venv test-venv bench reliability docs clean install uninstall
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ demo: venv
 	$(BIN)/ctcm --vault $(DEMO_VAULT) demo
 	@echo
 	$(BIN)/ctcm demo --portfolio $(DEMO_PORTFOLIO)
+
+# The demo practice on a throwaway PostgreSQL server and back (ctcm migrate): needs Debian's
+# postgresql package (make test-deps installs it) and the postgres extra.
+demo-pg: venv test-deps
+	$(BIN)/python -m pip install --quiet -e '.[postgres]'
+	$(BIN)/python scripts/demo_pg.py
 
 # What the tests need beyond Python (Debian's chromium), installed when missing and allowed
 # (root or passwordless sudo); otherwise it says the one command to run. .ci/run installs
@@ -70,4 +76,4 @@ uninstall:
 	rm -rf $(INSTALL_DIR)
 
 clean:
-	rm -rf $(VENV) $(DEMO_VAULT) $(DEMO_PORTFOLIO) build dist .pytest_cache
+	rm -rf $(VENV) $(DEMO_VAULT) $(DEMO_PORTFOLIO) .demo-pg build dist .pytest_cache
