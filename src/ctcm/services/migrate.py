@@ -203,9 +203,15 @@ def to_vault(env: Environment, url: str, schema: str, dest: Path) -> Copied:
     db_.conn.commit()
     if db_.integrity_errors():
         raise VaultError("the copied database does not pass its integrity check")
+    # the encrypted files first, the vault file last: a copy killed half-way has no vault
+    # file, so it is never taken for a whole one (and the next --to-vault may start afresh)
+    vault.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    vault.blobs.mkdir(mode=0o700, exist_ok=True)
+    for blob_id, data in blobs:  # 0600 from the first byte, never through a link
+        path = vault.blobs / blob_id
+        path.unlink(missing_ok=True)  # left by an earlier copy killed before its vault file
+        write_private(path, [data])
     vault.create(fmt.encrypt(header, dek, db_.image()))
-    for blob_id, data in blobs:  # encrypted files: 0600 from the first byte, never through a link
-        write_private(vault.blobs / blob_id, [data])
     copied.blobs = len(blobs)
     return copied
 
