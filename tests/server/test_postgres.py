@@ -134,6 +134,36 @@ def test_the_demo_goes_to_the_server_and_back_unchanged(
                  str(tmp_path / "moved"), env=env)  # fmt: skip
     assert r.returncode == 1 and "moved from another row" in r.stderr
     assert not (tmp_path / "moved").exists()
+    with psycopg.connect(server.url()) as conn:  # put it back
+        conn.execute("UPDATE riverbend.documents SET number = %s WHERE id = %s", (own, first))
+
+
+def test_the_portfolio_reads_a_practice_kept_on_the_server(
+    server: pgserver.Server, demo_vault: Path, tmp_path: Path
+) -> None:
+    """One consultant, two practices: one in a vault, one on the server; the portfolio reads
+    both, the server one decrypted on this machine into a private copy removed at once."""
+    env = {**_env(demo_vault, tmp_path), "CTCM_CONFIG_DIR": str(tmp_path / "cfg"),
+           "CTCM_RUNTIME_DIR": str(tmp_path / "run")}  # fmt: skip
+    assert run_ctcm("migrate", "--to", server.url(), "--schema", "lakes", env=env).returncode == 0
+    assert run_ctcm("practice", "register", "here", str(demo_vault), env=env).returncode == 0
+    r = run_ctcm("practice", "register", "there", "--database-url", server.url(), "--schema",
+                 "lakes", env=env)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    rows = {x["name"]: x for x in json.loads(run_ctcm("portfolio", "--format", "json",
+                                                      env=env).stdout)}  # fmt: skip
+    assert rows["there"]["state"] == "open", rows["there"]
+    assert rows["there"]["people"] == rows["here"]["people"]
+    assert rows["there"]["top"] == rows["here"]["top"] and "schema lakes" in rows["there"]["path"]
+    assert not list((tmp_path / "run").glob("ctcm-server-*"))  # the working copy is gone
+    listed = json.loads(run_ctcm("practice", "list", "--format", "json", env=env).stdout)
+    assert {x["name"] for x in listed} == {"here", "there"}
+    bare = {k: v for k, v in env.items() if k != "CTCM_VAULT"}
+    r = run_ctcm("--practice", "there", "status", env=bare)
+    assert r.returncode == 1 and "kept on a server" in r.stderr
+    r = run_ctcm("practice", "register", "bad", "--database-url", "postgresql://u:pw@h/db",
+                 "--schema", "x", env=env)  # fmt: skip
+    assert r.returncode == 1 and "PGPASSWORD" in r.stderr
 
 
 @pytest.mark.parametrize(

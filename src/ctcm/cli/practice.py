@@ -7,6 +7,7 @@ import typer
 
 from ctcm.cli.context import app_context, opened
 from ctcm.cli.options import FormatOpt
+from ctcm.errors import InvalidInput
 from ctcm.render.formats import OutputFormat, View
 
 app = typer.Typer(
@@ -152,16 +153,41 @@ def set_(
 
 
 @app.command("register")
-def register(ctx: typer.Context, name: str, path: Path) -> None:
+def register(
+    ctx: typer.Context,
+    name: str,
+    path: Annotated[Path | None, typer.Argument(help="The practice's vault folder.")] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", metavar="postgresql://USER@HOST/DB",
+                      help="A practice kept on a server (ctcm migrate --to): no password."),
+    ] = None,
+    schema: Annotated[
+        str | None, typer.Option("--schema", help="Its schema on the server.")
+    ] = None,
+) -> None:  # fmt: skip
     """Register a client practice's vault under a short name (for --practice NAME and ctcm
-    portfolio). Kept in your config directory: names and paths only.
+    portfolio), or a practice kept on a PostgreSQL server (the portfolio reads it there).
+    Kept in your config directory: names, paths and server addresses only.
 
     Example: ctcm practice register riverbend ~/clients/riverbend-vault
+
+    Example: ctcm practice register lakeside --database-url postgresql://ctcm@db.example.org/practices --schema lakeside
     """
     from ctcm.services.portfolio import register as do_register
+    from ctcm.services.portfolio import register_server
 
-    where = do_register(app_context(ctx).environment, name, path)
-    app_context(ctx).say(f"Registered {name}: {where}. Use it with ctcm --practice {name} ...")
+    env = app_context(ctx).environment
+    if database_url is not None:
+        if path is not None or schema is None:
+            raise InvalidInput("a server practice takes --database-url URL --schema NAME, no PATH")
+        where = register_server(env, name, database_url, schema)
+        app_context(ctx).say(f"Registered {name}: {where}. ctcm portfolio reads it there.")
+        return
+    if path is None or schema is not None:
+        raise InvalidInput("give the practice's vault folder (or --database-url and --schema)")
+    vault = do_register(env, name, path)
+    app_context(ctx).say(f"Registered {name}: {vault}. Use it with ctcm --practice {name} ...")
 
 
 def _registry_change(
@@ -210,8 +236,10 @@ def list_(ctx: typer.Context, fmt: FormatOpt = OutputFormat.TABLE) -> None:
 
     known = registered(app_context(ctx).environment)
     data = [
-        {"name": k, "path": str(v), "exists": (v / "vault.ctcm").exists()} for k, v in known.items()
-    ]
+        {"name": k, "path": str(v),
+         "exists": not isinstance(v, Path) or (v / "vault.ctcm").exists()}
+        for k, v in known.items()
+    ]  # fmt: skip
     rows = [[d["name"], d["path"], "" if d["exists"] else "missing"] for d in data]
     footer = None if data else "No practice registered (ctcm practice register NAME PATH)."
     app_context(ctx).show(

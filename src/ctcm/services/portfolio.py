@@ -24,7 +24,22 @@ def registry_path(env: Environment) -> Path:
     return Path(user_config_dir("ctcm", appauthor=False)) / "practices.toml"
 
 
-def registered(env: Environment) -> dict[str, Path]:
+@dataclass(frozen=True, slots=True)
+class ServerRef:
+    """A practice kept on a PostgreSQL server (``ctcm migrate --to``): the server's URL (never
+    with a password) and the practice's schema there."""
+
+    url: str
+    schema: str
+
+    def __str__(self) -> str:
+        return f"schema {self.schema} on {self.url}"
+
+
+Entry = Path | ServerRef
+
+
+def registered(env: Environment) -> dict[str, Entry]:
     path = registry_path(env)
     if not path.exists():
         return {}
@@ -32,7 +47,25 @@ def registered(env: Environment) -> dict[str, Path]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as err:
         raise InvalidInput(f"{path} is damaged ({err}); fix or delete it") from None
-    return {k: Path(v["path"]) for k, v in sorted(data.get("practices", {}).items())}
+    out: dict[str, Entry] = {}
+    for k, v in sorted(data.get("practices", {}).items()):
+        out[k] = ServerRef(str(v["url"]), str(v["schema"])) if "url" in v else Path(v["path"])
+    return out
+
+
+def register_server(env: Environment, name: str, url: str, schema: str) -> ServerRef:
+    """A practice on a server under a short name: the portfolio reads it from there."""
+    from ctcm.storage.server import check_schema, check_url
+
+    check_key(name, "practice name")
+    check_url(url)
+    check_schema(schema)
+    known = registered(env)
+    if name in known:
+        raise AlreadyExists(f"a practice named {name} is registered already ({known[name]})")
+    known[name] = ServerRef(url, schema)
+    _write_registry(env, known)
+    return ServerRef(url, schema)
 
 
 def register(env: Environment, name: str, vault: Path) -> Path:
@@ -50,7 +83,7 @@ def register(env: Environment, name: str, vault: Path) -> Path:
     return vault
 
 
-def _write_registry(env: Environment, known: dict[str, Path]) -> None:
+def _write_registry(env: Environment, known: dict[str, Entry]) -> None:
     import json
 
     path = registry_path(env)
@@ -58,7 +91,11 @@ def _write_registry(env: Environment, known: dict[str, Path]) -> None:
     lines = ["# ctcm: the practices this user works on (ctcm practice register NAME PATH)"]
     for key, where in known.items():
         # JSON string escaping is valid TOML basic-string escaping
-        lines += ["", f"[practices.{key}]", f"path = {json.dumps(str(where))}"]
+        lines += ["", f"[practices.{key}]"]
+        if isinstance(where, ServerRef):
+            lines += [f"url = {json.dumps(where.url)}", f"schema = {json.dumps(where.schema)}"]
+        else:
+            lines.append(f"path = {json.dumps(str(where))}")
     import os
     import secrets
 
@@ -77,7 +114,14 @@ def resolve(env: Environment, name: str) -> Path:
         raise NotFound(
             f"no practice named {name!r} is registered ({names}): ctcm practice register"
         )
-    return known[name]
+    found = known[name]
+    if isinstance(found, ServerRef):
+        raise InvalidInput(
+            f"{name} is kept on a server ({found}): the portfolio reads it there; to work on it, "
+            f"copy it into a vault with ctcm migrate --from URL --schema {found.schema} "
+            "--to-vault DIR"
+        )
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,8 +265,36 @@ def portfolio(
     for name, path in known.items():
         if unlock and env.warn:
             env.warn(f"{name} ({path}):")
+        if isinstance(path, ServerRef):
+            rows.append(_server_row(quiet, name, path, days, pages))
+            continue
         rows.append(_row(quiet, name, path, days, pages))
     return sorted(rows, key=lambda r: r.urgency)
+
+
+def _server_row(env: Environment, name: str, ref: ServerRef, days: int, pages: Path | None) -> Row:
+    """A server practice's row: decrypted on this machine into a private, encrypted working
+    copy (the runtime folder, removed at once), read as any vault is."""
+    import os
+    import tempfile
+
+    from ctcm.services.migrate import to_vault
+
+    base = env.env.get("CTCM_RUNTIME_DIR") or os.environ.get("XDG_RUNTIME_DIR") or None
+    if base:
+        Path(base).mkdir(mode=0o700, parents=True, exist_ok=True)
+    where = Path(str(ref))
+    with tempfile.TemporaryDirectory(prefix="ctcm-server-", dir=base) as tmp:
+        copy = Path(tmp) / "vault"
+        try:
+            to_vault(env, ref.url, ref.schema, copy)
+        except VaultLocked:
+            return Row(name, where, "locked", f"no key at hand for {name}")
+        except CtcmError as err:
+            return Row(name, where, "error", str(err))
+        private = replace(env, warn=None,
+                          env={**env.env, "CTCM_STATE_DIR": str(Path(tmp) / "state")})  # fmt: skip
+        return replace(_row(private, name, copy, days, pages), path=where)
 
 
 def _write_page(p: Any, pages: Path, name: str, board: Any, program: Any, sections: Any) -> str:
@@ -236,7 +308,7 @@ def _write_page(p: Any, pages: Path, name: str, board: Any, program: Any, sectio
     return page
 
 
-def unregister(env: Environment, name: str) -> Path:
+def unregister(env: Environment, name: str) -> Entry:
     known = registered(env)
     if name not in known:
         raise NotFound(f"no practice named {name!r} is registered (ctcm practice list)")
