@@ -445,6 +445,46 @@ def bench_screening(work: Path) -> list[str]:
     ]
 
 
+def bench_server(work: Path) -> list[str]:
+    """A practice copied to a PostgreSQL server and back, and its portfolio row read there,
+    at 1,000 and 10,000 people (a throwaway server on a private socket, as in the tests)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.server import pgserver
+
+    server = pgserver.start()
+    rows = ["| people | `migrate --to` | `migrate --to-vault` | portfolio row (vault) | "
+            "portfolio row (server) |", "|---|---|---|---|---|"]  # fmt: skip
+    try:
+        for n in (1000, 10000):
+            vault, identity = shared_practice(work, n)
+            # a copy to a server is an admin's: the passphrase (one Argon2id per command)
+            env = {k: v for k, v in _env(vault, identity, work / "run").items()
+                   if k != "CTCM_IDENTITY_FILE"}  # fmt: skip
+            env |= {"CTCM_CONFIG_DIR": str(work / f"cfg{n}"), "CTCM_USER": "bench",
+                    "CTCM_PASSPHRASE": PASSPHRASE}  # fmt: skip
+
+            def timed(*args: str) -> float:
+                started = time.perf_counter()
+                subprocess.run([str(CTCM), *args], env=env, check=True, capture_output=True)
+                return time.perf_counter() - started
+
+            to = timed("migrate", "--to", server.url(), "--schema", f"p{n}")
+            back = timed("migrate", "--from", server.url(), "--schema", f"p{n}", "--to-vault",
+                         str(work / f"back{n}"))  # fmt: skip
+            timed("practice", "register", "here", str(vault))
+            here = timed("portfolio", "--format", "json")
+            timed("practice", "unregister", "here")
+            timed("practice", "register", "there", "--database-url", server.url(),
+                  "--schema", f"p{n}")  # fmt: skip
+            there = timed("portfolio", "--format", "json")
+            rows.append(f"| {n:,} | {to:.1f} s | {back:.1f} s | {here:.2f} s | {there:.2f} s |")
+    finally:
+        server.stop()
+    return rows
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ctcm-bench-") as tmp:
         work = Path(tmp)
@@ -517,6 +557,15 @@ def main() -> None:
             "practice screened against it. Target: the import <= 5 s.",
             "",
             *bench_screening(work),
+            "",
+            "## A practice on a PostgreSQL server",
+            "",
+            "`ctcm migrate` to a throwaway local server and back (every row, sealed columns "
+            "encrypted and decrypted, checked by row counts and hashes), and the portfolio's "
+            "row for the practice read from its vault and from the server (decrypted into a "
+            "private working copy). Each a whole process with an identity.",
+            "",
+            *bench_server(work),
             "",
             "## Growth with the size of the practice",
             "",
