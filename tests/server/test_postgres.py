@@ -174,6 +174,7 @@ def test_the_portfolio_reads_a_practice_kept_on_the_server(
         (("--to", "postgresql://ctcm@/postgres", "--schema", "Bad-Name"), "bad schema name"),
         (("--to-vault", "out"), "give --from URL"),
         (("--from", "postgresql://ctcm@/postgres"), "give --to"),
+        (("--to", "postgresql://ctcm@/postgres?host=/nonexistent"), "the database server:"),
     ],
 )
 def test_bad_migrations_say_one_line_and_write_nothing(

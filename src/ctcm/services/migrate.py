@@ -11,13 +11,18 @@ new vault folder under the same key slots, checked the same way. The source is o
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from ctcm.environment import Environment
 from ctcm.errors import AlreadyExists, NotFound, VaultError
 from ctcm.services.practice import Practice
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def check_schema(name: str) -> str:
@@ -58,6 +63,20 @@ def _sealed_row(table: Any, target: Any, row: dict[str, Any], keys: tuple[bytes,
     return out
 
 
+def _reported(fn: Callable[P, R]) -> Callable[P, R]:
+    """A server that cannot be reached or refuses: one line, never a traceback."""
+
+    @wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        from ctcm.storage.server import talking_to_server
+
+        with talking_to_server():
+            return fn(*args, **kwargs)
+
+    return run
+
+
+@_reported
 def to_server(p: Practice, url: str, schema: str) -> Copied:
     """Copy the open (read-only) practice ``p`` into ``schema`` on the server; verified."""
     from sqlalchemy import inspect, text
@@ -147,6 +166,7 @@ def _verify(expected: dict[str, tuple[int, str]], read: dict[str, list[tuple]]) 
             )
 
 
+@_reported
 def server_header(url: str, schema: str) -> dict[str, Any]:
     from sqlalchemy import select
     from sqlalchemy.exc import ProgrammingError
@@ -167,6 +187,7 @@ def server_header(url: str, schema: str) -> dict[str, Any]:
     return json.loads(found)  # type: ignore[no-any-return]
 
 
+@_reported
 def to_vault(env: Environment, url: str, schema: str, dest: Path) -> Copied:
     """Copy a server practice into a new vault at ``dest`` under the same key slots (the
     user's own key opens it, as it opened the source); verified before the vault is written."""

@@ -16,12 +16,13 @@ import hashlib
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
-from ctcm.errors import InvalidInput
+from ctcm.errors import InvalidInput, VaultError
 
 # What the server never reads in clear: document numbers and notes, scan names and keys,
 # dates of birth, incident details, patients' references and requests, complaints, sanctions,
@@ -105,6 +106,19 @@ def engine(url: str) -> Any:
             "the PostgreSQL driver is not installed: pip install 'ctcm[postgres]'"
         ) from None
     return create_engine(check_url(url), pool_pre_ping=True)
+
+
+@contextmanager
+def talking_to_server() -> Iterator[None]:
+    """A server that cannot be reached, refuses the login or fails a statement: one line
+    (the driver's first), never a traceback."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except DBAPIError as err:
+        first = str(err.orig or err).strip().splitlines()[0] if str(err.orig or err) else ""
+        raise VaultError(f"the database server: {first}") from None
 
 
 def tables() -> list[Any]:

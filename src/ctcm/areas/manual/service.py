@@ -275,17 +275,21 @@ class MissingAnswers(InvalidInput):
     """Some template reached a question the practice has not answered."""
 
 
-def missing_answers(p: Practice, answers: Mapping[str, Any]) -> list[str]:
-    """The questions some template needs and the practice has not answered, sorted."""
+def missing_answers(
+    p: Practice, answers: Mapping[str, Any], facts: Mapping[str, Any] | None = None
+) -> list[str]:
+    """The questions some template needs and the practice has not answered, sorted.
+    ``facts``: what the record provides (areas/manual/facts.py), read once by the caller."""
     from jinja2 import TemplateError
 
     from ctcm.areas.manual.facts import record_facts
 
+    context = {**answers, **(facts if facts is not None else record_facts(p))}
     recorder = _recorder()
     env = environment(p, recorder)
     for name in template_names(env):
         try:
-            env.get_template(name).render(**{**answers, **record_facts(p)})
+            env.get_template(name).render(**context)
         except TemplateError as err:
             found = re.search(r"'([^']+)' is undefined", str(err))
             if found:
@@ -312,17 +316,17 @@ _TITLE = re.compile(r"^#\s+(.+?)\s*$", re.MULTILINE)
 
 def render_sections(p: Practice) -> list[Section]:
     """Every policy rendered from the practice's answers; refuses while any answer is missing."""
+    from ctcm.areas.manual.facts import normalise_answers, record_facts
     from ctcm.render.templates import render
 
     answers = p.repo.manual_answers()
-    missing = missing_answers(p, answers)
+    facts = record_facts(p)  # read once: the same for every policy
+    missing = missing_answers(p, answers, facts)
     if missing:
         raise MissingAnswers(describe_missing(missing))
-    from ctcm.areas.manual.facts import normalise_answers, record_facts
-
     env = environment(p)
     text_keys = {q.key for q in questions().values() if q.type == "text"}
-    context = {**normalise_answers(dict(answers), text_keys), **record_facts(p)}
+    context = {**normalise_answers(dict(answers), text_keys), **facts}
     sections = []
     for name in template_names(env):
         text = render(env, name, context)
